@@ -1,0 +1,167 @@
+// Reverse mode: topological sort of the graph, a reverse walk applying each node's rule, and
+// accumulation of gradients, summed back to each input's shape where an op broadcast it.
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape, sameShape } from '../tensor/shape.js';
+import { withGradMode } from './mode.js';
+
+export interface GradOptions {
+  /** The gradients of the outputs (default: 1 for scalar outputs). */
+  gradOutputs?: Tensor | readonly (Tensor | null)[];
+  /** Keep the graph for another backward pass (default: createGraph). */
+  retainGraph?: boolean;
+  /** Record the backward computation so the gradients can be differentiated again (double backward). */
+  createGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/** Tensors reachable from the outputs, inputs before the tensors computed from them. */
+function topologicalOrder(outputs: readonly Tensor[]): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  for (const root of outputs) {
+    if (seen.has(root)) continue;
+    seen.add(root);
+    const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const inputs = top.t.gradFn?.inputs ?? [];
+      if (top.next < inputs.length) {
+        const child = inputs[top.next++];
+        if (child !== null && child.requiresGrad && !seen.has(child)) {
+          seen.add(child);
+          stack.push({ t: child, next: 0 });
+        }
+      } else {
+        order.push(top.t);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+/** Sums a gradient over the dimensions that broadcasting added or stretched, back to `shape`. */
+function sumToShape(g: Tensor, shape: readonly number[], where: string): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead) dims.push(i);
+    else if (shape[i - lead] === 1 && g.shape[i] !== 1) dims.push(i);
+    else if (shape[i - lead] !== g.shape[i]) {
+      throw new Error(`autograd: ${where} returned a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(shape)}`);
+    }
+  }
+  if (lead < 0) {
+    throw new Error(`autograd: ${where} returned a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(shape)}`);
+  }
+  const summed = dims.length > 0 ? g.sum(dims, true) : g;
+  return summed.reshape([...shape]);
+}
+
+function initialGrads(outputs: readonly Tensor[], gradOutputs: GradOptions['gradOutputs'], op: string): (Tensor | null)[] {
+  const given: readonly (Tensor | null)[] =
+    gradOutputs === undefined ? [] : gradOutputs instanceof Tensor ? [gradOutputs] : gradOutputs;
+  if (gradOutputs !== undefined && given.length !== outputs.length) {
+    throw new Error(`${op}: gradOutputs has ${given.length} entries for ${outputs.length} outputs; expected one per output`);
+  }
+  return outputs.map((y, i) => {
+    if (!y.requiresGrad) {
+      throw new Error(`${op}: element ${i} of the outputs does not require grad and has no gradFn; nothing to differentiate`);
+    }
+    const g = given[i] ?? null;
+    if (g === null) {
+      if (y.numel !== 1) {
+        throw new Error(
+          `${op}: output ${i} has shape ${formatShape(y.shape)}; a gradient can be created implicitly only for scalar outputs, ` +
+            'so pass the gradient of a non-scalar output explicitly',
+        );
+      }
+      const one = new Tensor(y.dtype === 'float64' ? new Float64Array([1]) : new Float32Array([1]), y.shape);
+      return one;
+    }
+    if (!sameShape(g.shape, y.shape)) {
+      throw new Error(`${op}: gradient ${i} has shape ${formatShape(g.shape)} but output ${i} has shape ${formatShape(y.shape)}; expected equal shapes`);
+    }
+    return g.dtype === y.dtype ? g : g.to(y.dtype);
+  });
+}
+
+interface RunResult {
+  grads: Map<Tensor, Tensor>;
+}
+
+function run(outputs: readonly Tensor[], seeds: readonly (Tensor | null)[], targets: Set<Tensor> | null, options: GradOptions, accumulate: boolean): RunResult {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const order = topologicalOrder(outputs);
+  // A tensor is relevant when a target can be reached from it; others need no gradient.
+  const relevant = new Set<Tensor>();
+  for (const t of order) {
+    const isTarget = targets === null ? t.gradFn === null || t.retainsGrad : targets.has(t);
+    if (isTarget || (t.gradFn?.inputs ?? []).some((i) => i !== null && relevant.has(i))) relevant.add(t);
+  }
+  const grads = new Map<Tensor, Tensor>();
+  const addGrad = (t: Tensor, g: Tensor): void => {
+    const prev = grads.get(t);
+    grads.set(t, prev === undefined ? g : prev.add(g));
+  };
+  outputs.forEach((y, i) => {
+    const g = seeds[i];
+    if (g !== null) addGrad(y, g);
+  });
+  withGradMode(createGraph, () => {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const g = grads.get(t);
+      const node = t.gradFn;
+      if (g === undefined) continue;
+      if (accumulate && (node === null || t.retainsGrad) && relevant.has(t)) {
+        const stored = createGraph ? g : g.detach();
+        t.grad = t.grad === null ? stored : createGraph ? t.grad.add(stored) : t.grad.add(stored).detach();
+      }
+      if (node === null) continue;
+      const needs = node.inputs.map((i) => i !== null && i.requiresGrad && relevant.has(i));
+      if (!needs.some(Boolean)) continue;
+      const inputGrads = node.apply(g, needs);
+      node.inputs.forEach((input, i) => {
+        const gi = inputGrads[i];
+        if (input === null || gi === null || !needs[i]) return;
+        const shaped = sumToShape(gi, input.shape, node.name);
+        addGrad(input, shaped.dtype === input.dtype ? shaped : shaped.to(input.dtype));
+      });
+      if (targets === null || !targets.has(t)) grads.delete(t);
+    }
+  });
+  if (!retainGraph) for (const t of order) t.gradFn?.release();
+  return { grads };
+}
+
+/** Accumulates gradients into `.grad` of the leaves, like tensor.backward(). */
+export function backward(output: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  const seeds = initialGrads([output], gradient === undefined ? undefined : [gradient], 'backward');
+  run([output], seeds, null, options, true);
+}
+
+/**
+ * The gradients of `outputs` with respect to `inputs`, like torch.autograd.grad. With createGraph the
+ * results are themselves differentiable.
+ */
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
+  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  ins.forEach((x, i) => {
+    if (!x.requiresGrad) throw new Error(`grad: input ${i} does not require grad; expected tensors with requiresGrad=true`);
+  });
+  const seeds = initialGrads(outs, options.gradOutputs, 'grad');
+  const { grads } = run(outs, seeds, new Set(ins), options, false);
+  return ins.map((x, i) => {
+    const g = grads.get(x);
+    if (g === undefined) {
+      if (options.allowUnused) return null;
+      throw new Error(`grad: input ${i} was not used to compute the outputs; pass { allowUnused: true } to get null for it`);
+    }
+    return options.createGraph ? g : g.detach();
+  });
+}

@@ -1,0 +1,125 @@
+// gradcheck and gradgradcheck with PyTorch's defaults and meaning: the analytical Jacobian (one
+// backward pass per output element) against central differences (one pair of forward passes per
+// input element); they pass when |analytical − numerical| ≤ atol + rtol·|numerical| everywhere.
+// Meant for float64 inputs, as in PyTorch.
+import { Tensor } from '../tensor/tensor.js';
+import { Generator, normalFill } from '../tensor/random.js';
+import { grad } from './backward.js';
+import { noGrad } from './mode.js';
+
+export interface GradcheckOptions {
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Throw a GradcheckError on mismatch (default) or return false. */
+  raiseException?: boolean;
+}
+
+export class GradcheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GradcheckError';
+  }
+}
+
+type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
+
+const asList = (out: Tensor | readonly Tensor[]): Tensor[] => (out instanceof Tensor ? [out] : [...out]);
+
+function describe(m: Float64Array, rows: number, cols: number): string {
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) lines.push(Array.from(m.subarray(r * cols, (r + 1) * cols), (v) => v.toPrecision(6)).join(' '));
+  return lines.join('\n');
+}
+
+/** Checks the gradients of fn at inputs against finite differences; true when they agree. */
+export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): boolean {
+  const eps = options.eps ?? 1e-6;
+  const atol = options.atol ?? 1e-5;
+  const rtol = options.rtol ?? 1e-3;
+  const raise = options.raiseException ?? true;
+  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  ins.forEach((x, i) => {
+    if (!(x instanceof Tensor)) throw new Error(`gradcheck: inputs[${i}] must be a Tensor`);
+  });
+  const diff = ins.filter((x) => x.requiresGrad);
+  if (diff.length === 0) throw new Error('gradcheck: no input requires grad; expected at least one with requiresGrad=true');
+  const outputs = asList(fn(...ins));
+  for (let o = 0; o < outputs.length; o++) {
+    const out = outputs[o];
+    const rows = out.numel;
+    for (let j = 0; j < diff.length; j++) {
+      const x = diff[j];
+      const cols = x.numel;
+      // numerical[r, c] = ∂out[r]/∂x[c] by central differences.
+      const numerical = new Float64Array(rows * cols);
+      noGrad(() => {
+        for (let c = 0; c < cols; c++) {
+          const v = x.data[c];
+          x.data[c] = v + eps;
+          const plus = asList(fn(...ins))[o].data;
+          x.data[c] = v - eps;
+          const minus = asList(fn(...ins))[o].data;
+          x.data[c] = v;
+          for (let r = 0; r < rows; r++) numerical[r * cols + c] = (plus[r] - minus[r]) / (2 * eps);
+        }
+      });
+      // analytical[r, ·] = the gradient of out[r], by backward with a one-hot gradOutput.
+      const analytical = new Float64Array(rows * cols);
+      if (out.requiresGrad) {
+        for (let r = 0; r < rows; r++) {
+          const oneHot = new Tensor(out.dtype === 'float64' ? new Float64Array(rows) : new Float32Array(rows), out.shape);
+          oneHot.data[r] = 1;
+          const [g] = grad(out, [x], { gradOutputs: [oneHot], retainGraph: true, allowUnused: true });
+          if (g !== null) for (let c = 0; c < cols; c++) analytical[r * cols + c] = g.data[c];
+        }
+      }
+      for (let k = 0; k < rows * cols; k++) {
+        if (!(Math.abs(analytical[k] - numerical[k]) <= atol + rtol * Math.abs(numerical[k]))) {
+          if (!raise) return false;
+          throw new GradcheckError(
+            `Jacobian mismatch for output ${o} with respect to input ${ins.indexOf(x)},\n` +
+              `numerical:\n${describe(numerical, rows, cols)}\nanalytical:\n${describe(analytical, rows, cols)}`,
+          );
+        }
+      }
+    }
+  }
+  return true;
+}
+
+export interface GradgradcheckOptions extends GradcheckOptions {
+  /** The gradients of fn's outputs to differentiate through (default: random, requiring grad). */
+  gradOutputs?: readonly Tensor[];
+  /** Seed for the random gradOutputs. */
+  seed?: number;
+}
+
+/** Checks second derivatives: gradcheck of (inputs, gradOutputs) ↦ grad(fn(inputs), inputs, gradOutputs). */
+export function gradgradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): boolean {
+  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  const outputs = asList(fn(...ins));
+  const gen = new Generator().manualSeed(options.seed ?? 0);
+  const gradOutputs =
+    options.gradOutputs?.map((g) => g) ??
+    outputs.map((y) => {
+      const g = new Tensor(y.dtype === 'float64' ? new Float64Array(y.numel) : new Float32Array(y.numel), y.shape);
+      normalFill(g.data, 0, 1, gen);
+      return g.requiresGrad_(true);
+    });
+  const n = ins.length;
+  const firstOrder = (...all: Tensor[]): Tensor[] => {
+    const xs = all.slice(0, n);
+    const gs = all.slice(n);
+    const ys = asList(fn(...xs));
+    const diff = xs.filter((x) => x.requiresGrad);
+    const used = ys.map((y, i) => ({ y, g: gs[i] })).filter(({ y }) => y.requiresGrad);
+    const grads = grad(
+      used.map((u) => u.y),
+      diff,
+      { gradOutputs: used.map((u) => u.g), createGraph: true, allowUnused: true },
+    );
+    return grads.filter((g): g is Tensor => g !== null);
+  };
+  return gradcheck(firstOrder, [...ins, ...gradOutputs], options);
+}

@@ -1,0 +1,56 @@
+// Recording an op in the graph: a node holds the op's inputs and its gradient rule, a pure function of
+// the tensors the op saved. Rules are built from differentiable ops, so running them with recording on
+// (createGraph) gives higher derivatives.
+import { Tensor, type GradFn } from '../tensor/tensor.js';
+import { isGradEnabled } from './mode.js';
+
+/** One lazily computed gradient per input; null for inputs that get no gradient. */
+export type GradRule = (dy: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+
+class Node implements GradFn {
+  released = false;
+  private rule: GradRule | null;
+
+  constructor(
+    readonly name: string,
+    readonly inputs: readonly (Tensor | null)[],
+    rule: GradRule,
+  ) {
+    this.rule = rule;
+  }
+
+  apply(dy: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+    if (this.rule === null) {
+      throw new Error(
+        `backward: trying to backward through ${this.name} a second time, after its saved tensors were freed; ` +
+          'pass { retainGraph: true } to the first backward',
+      );
+    }
+    const grads = this.rule(dy, needs);
+    if (grads.length !== this.inputs.length) {
+      throw new Error(`autograd: ${this.name} returned ${grads.length} gradients for ${this.inputs.length} inputs`);
+    }
+    return grads;
+  }
+
+  release(): void {
+    this.released = true;
+    this.rule = null;
+  }
+}
+
+/** Whether an input takes part in the graph. */
+export function needsGrad(t: Tensor | null): boolean {
+  return t !== null && t.requiresGrad;
+}
+
+/**
+ * Attaches a node to `out` when recording is on and some input requires grad. `rule` may capture
+ * saved tensors; it is dropped (freeing them) after a backward pass that does not retain the graph.
+ */
+export function record(out: Tensor, name: string, inputs: readonly (Tensor | null)[], rule: GradRule): Tensor {
+  if (!isGradEnabled() || !inputs.some(needsGrad)) return out;
+  out.requiresGrad = true;
+  out.gradFn = new Node(name, inputs, rule);
+  return out;
+}

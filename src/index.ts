@@ -1,0 +1,19 @@
+// convgrad: convolution layers forward and backward exactly as PyTorch computes them.
+import './ops/index.js';
+
+export { Tensor, tensor } from './tensor/tensor.js';
+export type { DType, Storage, NestedArray, TensorOptions, GradFn, BackwardOptions } from './tensor/tensor.js';
+export { zeros, ones, full, arange, range, rand, randn, uniform_ } from './tensor/creation.js';
+export type { FactoryOptions, RandomOptions } from './tensor/creation.js';
+export { manualSeed, Generator } from './tensor/random.js';
+export { formatFixed, formatScientific } from './tensor/format.js';
+export type { PaddingMode, PaddingArg, IntOrTuple } from './tensor/conv_params.js';
+export { grad, backward } from './autograd/backward.js';
+export type { GradOptions } from './autograd/backward.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/mode.js';
+export { gradcheck, gradgradcheck, GradcheckError } from './autograd/gradcheck.js';
+export type { GradcheckOptions, GradgradcheckOptions } from './autograd/gradcheck.js';
+export { add, sub, mul, div, pow, neg, exp, log, relu, where, sum, mean, reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, select, pad } from './ops/index.js';
+export { getBackend, setBackend } from './kernels/index.js';
+export * as F from './functional.js';
+export * as nn from './nn/index.js';

@@ -1,0 +1,214 @@
+// Conv1d/2d/3d and ConvTranspose1d/2d/3d, as torch/nn/modules/conv.py: validation in the
+// constructor, PyTorch's default initialization, and PyTorch's repr.
+import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
+import {
+  checkGroups,
+  checkPaddingMode,
+  expandIntArg,
+  nonNegative,
+  positive,
+  type IntOrTuple,
+  type PaddingArg,
+  type PaddingMode,
+} from '../tensor/conv_params.js';
+import { zeros } from '../tensor/creation.js';
+import type { Generator } from '../tensor/random.js';
+import { convNd, convTransposeNd, outputPaddingFor } from '../ops/index.js';
+import { defaultLayerInit } from './init.js';
+import { Module, Parameter, pyTuple } from './module.js';
+
+export interface ConvModuleOptions {
+  stride?: IntOrTuple;
+  padding?: PaddingArg;
+  dilation?: IntOrTuple;
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: PaddingMode;
+  dtype?: DType;
+  /** The random stream for the initial weights (default: the global one). */
+  generator?: Generator;
+}
+
+export interface ConvTransposeModuleOptions {
+  stride?: IntOrTuple;
+  padding?: IntOrTuple;
+  outputPadding?: IntOrTuple;
+  groups?: number;
+  bias?: boolean;
+  dilation?: IntOrTuple;
+  paddingMode?: 'zeros';
+  dtype?: DType;
+  generator?: Generator;
+}
+
+function checkChannels(value: unknown, arg: string, op: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new Error(`${op}: ${arg}=${String(value)} is invalid; expected a positive integer`);
+  }
+  return value;
+}
+
+abstract class ConvBase extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly dilation: number[];
+  readonly groups: number;
+  readonly outputPadding: number[];
+  readonly paddingMode: PaddingMode;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  protected constructor(
+    readonly dims: number,
+    readonly transposed: boolean,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    o: { stride?: IntOrTuple; dilation?: IntOrTuple; groups?: number; bias?: boolean; paddingMode?: PaddingMode; outputPadding?: IntOrTuple; dtype?: DType; generator?: Generator },
+  ) {
+    super();
+    const op = this.constructor.name;
+    this.inChannels = checkChannels(inChannels, 'inChannels', op);
+    this.outChannels = checkChannels(outChannels, 'outChannels', op);
+    this.groups = checkGroups(o.groups ?? 1, op);
+    if (this.inChannels % this.groups !== 0) throw new Error(`${op}: groups=${this.groups} must divide in_channels=${this.inChannels}`);
+    if (this.outChannels % this.groups !== 0) throw new Error(`${op}: groups=${this.groups} must divide out_channels=${this.outChannels}`);
+    this.kernelSize = expandIntArg(kernelSize, dims, 'kernelSize', op, positive, 'positive integers');
+    this.stride = expandIntArg(o.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
+    this.dilation = expandIntArg(o.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
+    this.outputPadding = expandIntArg(o.outputPadding ?? 0, dims, 'outputPadding', op, nonNegative, 'non-negative integers');
+    this.paddingMode = checkPaddingMode(o.paddingMode ?? 'zeros', op);
+    if (transposed && this.paddingMode !== 'zeros') {
+      throw new Error(`${op}: paddingMode='${this.paddingMode}' is not supported; only 'zeros' padding mode is supported for ${op}`);
+    }
+    const dtype = checkDType(o.dtype ?? 'float32', op);
+    const weightShape = transposed
+      ? [this.inChannels, this.outChannels / this.groups, ...this.kernelSize]
+      : [this.outChannels, this.inChannels / this.groups, ...this.kernelSize];
+    this.weight = new Parameter(zeros(weightShape, { dtype }));
+    this.bias = o.bias ?? true ? new Parameter(zeros([this.outChannels], { dtype })) : null;
+    this.resetParameters(o.generator);
+  }
+
+  /** PyTorch's reset_parameters: weight ~ kaiming_uniform(a=√5), bias ~ U(±1/√fan_in). */
+  resetParameters(generator?: Generator): void {
+    defaultLayerInit(this.weight, this.bias, generator);
+  }
+
+  protected abstract paddingRepr(): string | null;
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
+    const padding = this.paddingRepr();
+    if (padding !== null) s += `, padding=${padding}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyTuple(this.dilation)}`;
+    if (this.outputPadding.some((p) => p !== 0)) s += `, output_padding=${pyTuple(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += ', bias=False';
+    if (this.paddingMode !== 'zeros') s += `, padding_mode=${this.paddingMode}`;
+    return s;
+  }
+}
+
+class ConvNdModule extends ConvBase {
+  readonly padding: number[] | 'same' | 'valid';
+
+  constructor(dims: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
+    super(dims, false, inChannels, outChannels, kernelSize, options);
+    const op = this.constructor.name;
+    const padding = options.padding ?? 0;
+    if (typeof padding === 'string') {
+      if (padding !== 'same' && padding !== 'valid') {
+        throw new Error(`${op}: padding='${padding}' is not a valid padding string; expected 'same' or 'valid'`);
+      }
+      if (padding === 'same' && this.stride.some((s) => s !== 1)) {
+        throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride=${pyTuple(this.stride)}); expected stride 1`);
+      }
+      this.padding = padding;
+    } else {
+      this.padding = expandIntArg(padding, dims, 'padding', op, nonNegative, 'non-negative integers');
+    }
+  }
+
+  protected paddingRepr(): string | null {
+    if (typeof this.padding === 'string') return this.padding;
+    return this.padding.some((p) => p !== 0) ? pyTuple(this.padding) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return convNd(this.dims, x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+      paddingMode: this.paddingMode,
+    });
+  }
+}
+
+class ConvTransposeNdModule extends ConvBase {
+  readonly padding: number[];
+
+  constructor(dims: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
+    super(dims, true, inChannels, outChannels, kernelSize, options);
+    const op = this.constructor.name;
+    if (typeof options.padding === 'string') {
+      throw new Error(`${op}: padding='${String(options.padding)}' is not supported; expected non-negative integers`);
+    }
+    this.padding = expandIntArg(options.padding ?? 0, dims, 'padding', op, nonNegative, 'non-negative integers');
+  }
+
+  protected paddingRepr(): string | null {
+    return this.padding.some((p) => p !== 0) ? pyTuple(this.padding) : null;
+  }
+
+  /** The transposed convolution; `outputSize` picks the output padding, as in PyTorch. */
+  forward(x: Tensor, outputSize?: readonly number[] | Tensor): Tensor {
+    let outputPadding = this.outputPadding;
+    if (outputSize !== undefined) {
+      const sizes = Array.isArray(outputSize) ? (outputSize as readonly number[]) : [];
+      const spatial = x.shape.slice(x.ndim - this.dims);
+      outputPadding = outputPaddingFor(this.constructor.name, spatial, sizes, this.kernelSize, this.stride, this.padding, this.dilation);
+    }
+    return convTransposeNd(this.dims, x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
+    });
+  }
+}
+
+export class Conv1d extends ConvNdModule {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
+    super(1, inChannels, outChannels, kernelSize, options);
+  }
+}
+export class Conv2d extends ConvNdModule {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
+    super(2, inChannels, outChannels, kernelSize, options);
+  }
+}
+export class Conv3d extends ConvNdModule {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
+    super(3, inChannels, outChannels, kernelSize, options);
+  }
+}
+export class ConvTranspose1d extends ConvTransposeNdModule {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
+    super(1, inChannels, outChannels, kernelSize, options);
+  }
+}
+export class ConvTranspose2d extends ConvTransposeNdModule {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
+    super(2, inChannels, outChannels, kernelSize, options);
+  }
+}
+export class ConvTranspose3d extends ConvTransposeNdModule {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
+    super(3, inChannels, outChannels, kernelSize, options);
+  }
+}

@@ -1,0 +1,6 @@
+// The `nn` namespace, like torch.nn.
+export { Module, Parameter } from './module.js';
+export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './conv.js';
+export type { ConvModuleOptions, ConvTransposeModuleOptions } from './conv.js';
+export { ConstantPad1d, ConstantPad2d, ConstantPad3d } from './padding.js';
+export * as init from './init.js';

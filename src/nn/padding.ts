@@ -1,0 +1,47 @@
+// ConstantPad1d/2d/3d, as torch.nn.ConstantPadNd.
+import type { Tensor } from '../tensor/tensor.js';
+import { pad } from '../ops/index.js';
+import { Module, pyTuple } from './module.js';
+
+class ConstantPadNd extends Module {
+  readonly padding: number[];
+
+  constructor(
+    dims: number,
+    padding: number | readonly number[],
+    readonly value: number,
+  ) {
+    super();
+    const op = this.constructor.name;
+    const list = typeof padding === 'number' ? new Array<number>(2 * dims).fill(padding) : [...padding];
+    if (list.length !== 2 * dims || list.some((p) => !Number.isInteger(p))) {
+      throw new Error(`${op}: padding=${JSON.stringify(padding)} is invalid; expected an int or ${2 * dims} ints (before/after for each padded dimension)`);
+    }
+    if (typeof value !== 'number') throw new Error(`${op}: value=${String(value)} must be a number`);
+    this.padding = list;
+  }
+
+  forward(x: Tensor): Tensor {
+    return pad(x, this.padding, 'constant', this.value);
+  }
+
+  override extraRepr(): string {
+    return `padding=${pyTuple(this.padding)}, value=${this.value}`;
+  }
+}
+
+export class ConstantPad1d extends ConstantPadNd {
+  constructor(padding: number | readonly number[], value: number) {
+    super(1, padding, value);
+  }
+}
+export class ConstantPad2d extends ConstantPadNd {
+  constructor(padding: number | readonly number[], value: number) {
+    super(2, padding, value);
+  }
+}
+export class ConstantPad3d extends ConstantPadNd {
+  constructor(padding: number | readonly number[], value: number) {
+    super(3, padding, value);
+  }
+}

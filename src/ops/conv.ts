@@ -1,0 +1,224 @@
+// The user-facing convolutions F.conv1d/2d/3d and F.convTranspose1d/2d/3d: validate every option
+// (throwing before any work), normalize padding ('same', 'valid', padding modes, unbatched input),
+// then run the convolution primitive.
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import {
+  checkGroups,
+  checkPaddingMode,
+  convOutputSize,
+  convTransposeOutputSize,
+  expandIntArg,
+  nonNegative,
+  positive,
+  resolvePadding,
+  type ConvGeometry,
+  type IntOrTuple,
+  type PaddingArg,
+  type PaddingMode,
+} from '../tensor/conv_params.js';
+import { convForward, convGradInput } from './convolution.js';
+import { pad } from './pad.js';
+import { squeeze, unsqueeze } from './view.js';
+
+export interface ConvOptions {
+  stride?: IntOrTuple;
+  /** An int, one int per spatial dimension, 'valid' (0) or 'same' (stride 1 only). */
+  padding?: PaddingArg;
+  dilation?: IntOrTuple;
+  groups?: number;
+  /** How the padded cells are filled (PyTorch's padding_mode of the Conv modules). */
+  paddingMode?: PaddingMode;
+}
+
+export interface ConvTransposeOptions {
+  stride?: IntOrTuple;
+  padding?: IntOrTuple;
+  outputPadding?: IntOrTuple;
+  groups?: number;
+  dilation?: IntOrTuple;
+}
+
+const dimsName = (n: number): string => n.toString();
+
+interface Checked {
+  x: Tensor;
+  batched: boolean;
+}
+
+function checkInputs(dims: number, op: string, input: unknown, weight: unknown, bias: unknown, weightLayout: string): Checked {
+  if (!(input instanceof Tensor)) throw new Error(`${op}: input must be a Tensor, got ${input === null ? 'null' : typeof input}`);
+  if (!(weight instanceof Tensor)) throw new Error(`${op}: weight must be a Tensor, got ${weight === null ? 'null' : typeof weight}`);
+  if (bias !== null && bias !== undefined && !(bias instanceof Tensor)) {
+    throw new Error(`${op}: bias must be a Tensor or null, got ${typeof bias}`);
+  }
+  if (weight.ndim !== dims + 2) {
+    throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} has ${weight.ndim} dimensions; expected ${dims + 2} ${weightLayout}`);
+  }
+  if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
+    throw new Error(
+      `${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`,
+    );
+  }
+  if (input.dtype !== weight.dtype) {
+    throw new Error(`${op}: input has dtype ${input.dtype} but weight has dtype ${weight.dtype}; expected the same dtype`);
+  }
+  if (bias instanceof Tensor && bias.dtype !== input.dtype) {
+    throw new Error(`${op}: bias has dtype ${bias.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
+  }
+  const batched = input.ndim === dims + 2;
+  return { x: batched ? input : unsqueeze(input, 0), batched };
+}
+
+function checkBias(op: string, bias: Tensor | null | undefined, channels: number): Tensor | null {
+  if (bias === null || bias === undefined) return null;
+  if (bias.ndim !== 1 || bias.shape[0] !== channels) {
+    throw new Error(`${op}: bias of shape ${formatShape(bias.shape)} must have shape [${channels}] (one value per output channel)`);
+  }
+  return bias;
+}
+
+const sizes = (s: readonly number[]): string => s.join(' x ');
+
+/** The regular convolution of a `dims`-d input (N, C_in, …) with weight (C_out, C_in/groups, …k). */
+export function convNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions = {}): Tensor {
+  const op = `conv${dimsName(dims)}d`;
+  let { x, batched } = checkInputs(dims, op, input, weight, bias, '(out_channels, in_channels/groups, *kernel_size)');
+  const stride = expandIntArg(options.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
+  const dilation = expandIntArg(options.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
+  const groups = checkGroups(options.groups ?? 1, op);
+  const mode = checkPaddingMode(options.paddingMode ?? 'zeros', op);
+  const kernel = weight.shape.slice(2);
+  const padding = resolvePadding(options.padding ?? 0, kernel, stride, dilation, op);
+  const inChannels = x.shape[1];
+  const outChannels = weight.shape[0];
+  if (inChannels % groups !== 0) throw new Error(`${op}: groups=${groups} must divide in_channels=${inChannels}`);
+  if (outChannels % groups !== 0) throw new Error(`${op}: groups=${groups} must divide out_channels=${outChannels} (weight.shape[0])`);
+  if (weight.shape[1] * groups !== inChannels) {
+    throw new Error(
+      `${op}: weight of shape ${formatShape(weight.shape)} with groups=${groups} expects ${weight.shape[1] * groups} input channels, ` +
+        `but the input of shape ${formatShape(input.shape)} has ${inChannels}`,
+    );
+  }
+  const b = checkBias(op, bias, outChannels);
+  const spatial = x.shape.slice(2);
+  const padded = spatial.map((L, i) => L + padding.lo[i] + padding.hi[i]);
+  const dilatedKernel = kernel.map((k, i) => dilation[i] * (k - 1) + 1);
+  if (padded.some((L, i) => L < dilatedKernel[i])) {
+    throw new Error(
+      `${op}: the padded input size per channel (${sizes(padded)}) is smaller than the dilated kernel size (${sizes(dilatedKernel)}); ` +
+        'expected the kernel to fit in the padded input',
+    );
+  }
+  // Reversed, repeated-twice padding as F.pad takes it: last dimension first.
+  const padsFor = (lo: readonly number[], hi: readonly number[]): number[] =>
+    lo.flatMap((_, i) => [lo[dims - 1 - i], hi[dims - 1 - i]]);
+  let p = padding.lo;
+  if (mode !== 'zeros') {
+    x = pad(x, padsFor(padding.lo, padding.hi), mode);
+    p = padding.lo.map(() => 0);
+  } else if (padding.lo.some((lo, i) => lo !== padding.hi[i])) {
+    // Asymmetric 'same': pad the extra cells on the high side, then convolve symmetrically (as ATen does).
+    const extra = padding.hi.map((hi, i) => hi - padding.lo[i]);
+    x = pad(x, padsFor(extra.map(() => 0), extra), 'constant');
+  }
+  const xSize = x.shape.slice(2);
+  const geometry: ConvGeometry = {
+    batch: x.shape[0],
+    groups,
+    xChannels: inChannels,
+    yChannels: outChannels,
+    xSize,
+    ySize: xSize.map((L, i) => convOutputSize(L, kernel[i], stride[i], p[i], p[i], dilation[i])),
+    kSize: kernel,
+    stride,
+    padding: p,
+    dilation,
+  };
+  const y = convForward(x, weight, b, geometry);
+  return batched ? y : squeeze(y, 0);
+}
+
+/** The output padding that makes a transposed conv produce `outputSize` (PyTorch's _output_padding). */
+export function outputPaddingFor(
+  op: string,
+  inputSize: readonly number[],
+  outputSize: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  padding: readonly number[],
+  dilation: readonly number[],
+): number[] {
+  const dims = kernel.length;
+  const target = outputSize.length === dims + 2 || outputSize.length === dims + 1 ? outputSize.slice(outputSize.length - dims) : outputSize;
+  if (target.length !== dims) {
+    throw new Error(`${op}: outputSize=[${outputSize.join(', ')}] must have ${dims} spatial sizes (or ${dims + 2} with batch and channels)`);
+  }
+  return target.map((want, i) => {
+    const min = convTransposeOutputSize(inputSize[i], kernel[i], stride[i], padding[i], dilation[i], 0);
+    const max = min + stride[i] - 1;
+    if (!Number.isInteger(want) || want < min || want > max) {
+      throw new Error(`${op}: outputSize=[${outputSize.join(', ')}] is invalid: dimension ${i} must be between ${min} and ${max}, got ${want}`);
+    }
+    return want - min;
+  });
+}
+
+/** The transposed convolution of input (N, C_in, …) with weight (C_in, C_out/groups, …k). */
+export function convTransposeNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvTransposeOptions = {}): Tensor {
+  const op = `convTranspose${dimsName(dims)}d`;
+  const { x, batched } = checkInputs(dims, op, input, weight, bias, '(in_channels, out_channels/groups, *kernel_size)');
+  const stride = expandIntArg(options.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
+  const dilation = expandIntArg(options.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
+  if (typeof options.padding === 'string') {
+    throw new Error(`${op}: padding='${options.padding}' is not supported for transposed convolutions; expected non-negative integers`);
+  }
+  const padding = expandIntArg(options.padding ?? 0, dims, 'padding', op, nonNegative, 'non-negative integers');
+  const outputPadding = expandIntArg(options.outputPadding ?? 0, dims, 'outputPadding', op, nonNegative, 'non-negative integers');
+  const groups = checkGroups(options.groups ?? 1, op);
+  outputPadding.forEach((o, i) => {
+    if (o >= stride[i] && o >= dilation[i]) {
+      throw new Error(
+        `${op}: outputPadding=${o} in dimension ${i} must be smaller than either stride=${stride[i]} or dilation=${dilation[i]}`,
+      );
+    }
+  });
+  const kernel = weight.shape.slice(2);
+  const inChannels = x.shape[1];
+  if (weight.shape[0] % groups !== 0) throw new Error(`${op}: groups=${groups} must divide in_channels=${weight.shape[0]} (weight.shape[0])`);
+  if (weight.shape[0] !== inChannels) {
+    throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} expects ${weight.shape[0]} input channels, but the input of shape ${formatShape(input.shape)} has ${inChannels}`);
+  }
+  const outChannels = weight.shape[1] * groups;
+  const b = checkBias(op, bias, outChannels);
+  const inSize = x.shape.slice(2);
+  const outSize = inSize.map((L, i) => convTransposeOutputSize(L, kernel[i], stride[i], padding[i], dilation[i], outputPadding[i]));
+  if (outSize.some((L) => L <= 0)) {
+    throw new Error(`${op}: the output size (${sizes(outSize)}) computed from input size (${sizes(inSize)}) is not positive; reduce padding`);
+  }
+  // The transposed conv is the input gradient of the regular conv from its output back to its input.
+  const geometry: ConvGeometry = {
+    batch: x.shape[0],
+    groups,
+    xChannels: outChannels,
+    yChannels: inChannels,
+    xSize: outSize,
+    ySize: inSize,
+    kSize: kernel,
+    stride,
+    padding,
+    dilation,
+  };
+  const y = convGradInput(x, weight, b, geometry);
+  return batched ? y : squeeze(y, 0);
+}
+
+type Conv = (input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions) => Tensor;
+type ConvTranspose = (input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions) => Tensor;
+
+export const conv1d: Conv = (x, w, b, o) => convNd(1, x, w, b, o);
+export const conv2d: Conv = (x, w, b, o) => convNd(2, x, w, b, o);
+export const conv3d: Conv = (x, w, b, o) => convNd(3, x, w, b, o);
+export const convTranspose1d: ConvTranspose = (x, w, b, o) => convTransposeNd(1, x, w, b, o);
+export const convTranspose2d: ConvTranspose = (x, w, b, o) => convTransposeNd(2, x, w, b, o);
+export const convTranspose3d: ConvTranspose = (x, w, b, o) => convTransposeNd(3, x, w, b, o);

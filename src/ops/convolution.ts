@@ -1,0 +1,69 @@
+// The convolution primitive as three linear maps sharing one geometry (x-space → y-space):
+//   convForward     y  = A(w)·x (+ b)              (a regular conv)
+//   convGradInput   dx = A(w)ᵀ·dy (+ b)            (the transposed conv)
+//   convGradWeight  dw = ∂⟨dy, A(w)·x⟩/∂w          (the correlation of x with dy)
+// Each map's gradient is one of the others, so the conv gradients are convolutions and double
+// backward comes free:
+//   ⟨dy, A(w)x⟩ = ⟨A(w)ᵀdy, x⟩ = ⟨gradWeight(x, dy), w⟩.
+import { Tensor } from '../tensor/tensor.js';
+import type { ConvGeometry } from '../tensor/conv_params.js';
+import { record } from '../autograd/node.js';
+import { convKernels } from '../kernels/index.js';
+import { empty } from './util.js';
+import { sum } from './reduce.js';
+
+export const CONV_NODE = 'ConvolutionBackward0';
+export const CONV_BACKWARD_NODE = 'ConvolutionBackwardBackward0';
+
+const spatialDims = (g: ConvGeometry): number[] => g.kSize.map((_, i) => i + 2);
+
+/** y[n, o, …] += b[o] */
+function addBias(y: Tensor, b: Tensor): void {
+  const channels = y.shape[1];
+  const inner = y.numel / (y.shape[0] * channels);
+  for (let n = 0; n < y.shape[0]; n++) {
+    for (let o = 0; o < channels; o++) {
+      const base = (n * channels + o) * inner;
+      for (let i = 0; i < inner; i++) y.data[base + i] += b.data[o];
+    }
+  }
+}
+
+/** db[o] = Σ_{n, i} dy[n, o, i] */
+function biasGrad(dy: Tensor, g: ConvGeometry): Tensor {
+  return sum(dy, [0, ...spatialDims(g)]);
+}
+
+/** y = conv(x, w) + b, x of shape (N, Cx, …xSize), w (Cy, Cx/G, …k), y (N, Cy, …ySize). */
+export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
+  const y = empty(x.dtype, [g.batch, g.yChannels, ...g.ySize]);
+  convKernels().convForward(x.data, w.data, y.data, g);
+  if (b !== null) addBias(y, b);
+  return record(y, name, [x, w, b], (dy, needs) => [
+    needs[0] ? convGradInput(dy, w, null, g, CONV_BACKWARD_NODE) : null,
+    needs[1] ? convGradWeight(x, dy, g, CONV_BACKWARD_NODE) : null,
+    needs[2] ? biasGrad(dy, g) : null,
+  ]);
+}
+
+/** dx = A(w)ᵀ·dy (+ b over x's channels): dy (N, Cy, …ySize) → (N, Cx, …xSize). */
+export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
+  const dx = empty(dy.dtype, [g.batch, g.xChannels, ...g.xSize]);
+  convKernels().convGradInput(dy.data, w.data, dx.data, g);
+  if (b !== null) addBias(dx, b);
+  return record(dx, name, [dy, w, b], (u, needs) => [
+    needs[0] ? convForward(u, w, null, g, CONV_BACKWARD_NODE) : null,
+    needs[1] ? convGradWeight(u, dy, g, CONV_BACKWARD_NODE) : null,
+    needs[2] ? sum(u, [0, ...spatialDims(g)]) : null,
+  ]);
+}
+
+/** dw[o, c, κ] = Σ_n Σ_i dy[n, o, i] · x[n, g·Cx/G + c, tap(i, κ)], of shape (Cy, Cx/G, …k). */
+export function convGradWeight(x: Tensor, dy: Tensor, g: ConvGeometry, name: string = CONV_BACKWARD_NODE): Tensor {
+  const dw = empty(x.dtype, [g.yChannels, g.xChannels / g.groups, ...g.kSize]);
+  convKernels().convGradWeight(x.data, dy.data, dw.data, g);
+  return record(dw, name, [x, dy], (v, needs) => [
+    needs[0] ? convGradInput(dy, v, null, g, CONV_BACKWARD_NODE) : null,
+    needs[1] ? convForward(x, v, null, g, CONV_BACKWARD_NODE) : null,
+  ]);
+}

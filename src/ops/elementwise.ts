@@ -1,0 +1,111 @@
+// Broadcasting elementwise ops and their gradient rules (each rule built from these same ops).
+import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { broadcastShapes } from '../tensor/shape.js';
+import { record } from '../autograd/node.js';
+import { binaryKernel, expandKernel } from '../kernels/reference/elementwise.js';
+import { checkNumberOrTensor, checkTensor, empty, promote, scalarTensor } from './util.js';
+
+function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: number) => number): Tensor {
+  checkTensor(a, 'input', op);
+  checkNumberOrTensor(b, 'other', op);
+  const dtype = promote(a, b);
+  const bt = typeof b === 'number' ? scalarTensor(b, dtype) : b;
+  const shape = broadcastShapes(a.shape, bt.shape, op);
+  const y = empty(dtype, shape);
+  binaryKernel(a.data, a.shape, bt.data, bt.shape, y.data, shape, f);
+  return y;
+}
+
+function unary(op: string, a: Tensor, f: (x: number) => number): Tensor {
+  checkTensor(a, 'input', op);
+  const y = empty(a.dtype, a.shape);
+  for (let i = 0; i < y.data.length; i++) y.data[i] = f(a.data[i]);
+  return y;
+}
+
+const other = (b: TensorOrScalar): Tensor | null => (typeof b === 'number' ? null : b);
+
+export function add(a: Tensor, b: TensorOrScalar): Tensor {
+  const y = binary('add', a, b, (x, z) => x + z);
+  return record(y, 'AddBackward0', [a, other(b)], (dy) => [dy, dy]);
+}
+
+export function sub(a: Tensor, b: TensorOrScalar): Tensor {
+  const y = binary('sub', a, b, (x, z) => x - z);
+  return record(y, 'SubBackward0', [a, other(b)], (dy, needs) => [dy, needs[1] ? neg(dy) : null]);
+}
+
+export function mul(a: Tensor, b: TensorOrScalar): Tensor {
+  const y = binary('mul', a, b, (x, z) => x * z);
+  return record(y, 'MulBackward0', [a, other(b)], (dy, needs) => [
+    needs[0] ? mul(dy, b) : null,
+    needs[1] ? mul(dy, a) : null,
+  ]);
+}
+
+export function div(a: Tensor, b: TensorOrScalar): Tensor {
+  const y = binary('div', a, b, (x, z) => x / z);
+  return record(y, 'DivBackward0', [a, other(b)], (dy, needs) => [
+    needs[0] ? div(dy, b) : null,
+    // d(a/b)/db = −a/b²
+    needs[1] ? neg(div(div(mul(dy, a), b), b)) : null,
+  ]);
+}
+
+export function neg(a: Tensor): Tensor {
+  const y = unary('neg', a, (x) => -x);
+  return record(y, 'NegBackward0', [a], (dy) => [neg(dy)]);
+}
+
+export function exp(a: Tensor): Tensor {
+  const y = unary('exp', a, Math.exp);
+  return record(y, 'ExpBackward0', [a], (dy) => [mul(dy, y)]);
+}
+
+export function log(a: Tensor): Tensor {
+  const y = unary('log', a, Math.log);
+  return record(y, 'LogBackward0', [a], (dy) => [div(dy, a)]);
+}
+
+/** cond ? a : b elementwise, cond a tensor of 0/1 (broadcast); no gradient flows to cond. */
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  checkTensor(cond, 'condition', 'where');
+  checkTensor(a, 'input', 'where');
+  checkTensor(b, 'other', 'where');
+  const dtype = promote(a, b);
+  const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, 'where'), b.shape, 'where');
+  const [c, av, bv] = [cond, a, b].map((t) => {
+    const full = empty(dtype, shape);
+    expandKernel(t.data, t.shape, full.data, shape);
+    return full.data;
+  });
+  const y = empty(dtype, shape);
+  for (let i = 0; i < y.data.length; i++) y.data[i] = c[i] !== 0 ? av[i] : bv[i];
+  const zeros = empty(dtype, []);
+  return record(y, 'WhereBackward0', [a, b], (dy, needs) => [
+    needs[0] ? where(cond, dy, zeros) : null,
+    needs[1] ? where(cond, zeros, dy) : null,
+  ]);
+}
+
+/** a ** p; for a tensor exponent, d/dp = a^p·log a, taken as 0 where a = 0 and p ≥ 0 as PyTorch does. */
+export function pow(a: Tensor, p: TensorOrScalar): Tensor {
+  const y = binary('pow', a, p, Math.pow);
+  if (typeof p === 'number') {
+    return record(y, 'PowBackward0', [a], (dy) => [p === 0 ? mul(dy, 0) : mul(mul(dy, p), pow(a, p - 1))]);
+  }
+  return record(y, 'PowBackward1', [a, p], (dy, needs) => {
+    let dp: Tensor | null = null;
+    if (needs[1]) {
+      const zeroBase = binary('pow', a, p, (x, e) => (x === 0 && e >= 0 ? 1 : 0));
+      const safeA = where(zeroBase, scalarTensor(1, a.dtype), a);
+      dp = where(zeroBase, scalarTensor(0, y.dtype), mul(dy, mul(y, log(safeA))));
+    }
+    return [needs[0] ? mul(mul(dy, p), pow(a, sub(p, 1))) : null, dp];
+  });
+}
+
+export function relu(a: Tensor): Tensor {
+  const y = unary('relu', a, (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0));
+  return record(y, 'ReluBackward0', [a], (dy) => [mul(dy, unary('relu', y, (x) => (x > 0 ? 1 : 0)))]);
+}

@@ -1,0 +1,45 @@
+// sum and mean over all or given dimensions; their gradients broadcast dy back (expand).
+import { Tensor } from '../tensor/tensor.js';
+import { normalizeDim } from '../tensor/shape.js';
+import { record } from '../autograd/node.js';
+import { sumKernel } from '../kernels/reference/elementwise.js';
+import { checkTensor, empty } from './util.js';
+import { div } from './elementwise.js';
+import { expand, reshape } from './view.js';
+
+function reduceDims(x: Tensor, dim: number | readonly number[] | undefined, op: string): number[] {
+  if (dim === undefined) return x.shape.map((_, i) => i);
+  const list = typeof dim === 'number' ? [dim] : [...dim];
+  const dims = list.map((d) => normalizeDim(d, x.ndim, op));
+  if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim=[${list.join(', ')}] repeats a dimension`);
+  return dims.filter((d) => d < x.ndim).sort((p, q) => p - q);
+}
+
+function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((n, i) => {
+    if (!dims.includes(i)) out.push(n);
+    else if (keepdim) out.push(1);
+  });
+  return out;
+}
+
+export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  checkTensor(x, 'input', 'sum');
+  const dims = reduceDims(x, dim, 'sum');
+  const y = empty(x.dtype, reducedShape(x.shape, dims, keepdim));
+  sumKernel(x.data, x.shape, dims, y.data);
+  const name = dim === undefined ? 'SumBackward0' : 'SumBackward1';
+  return record(y, name, [x], (dy) => [expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape)]);
+}
+
+export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  checkTensor(x, 'input', 'mean');
+  const dims = reduceDims(x, dim, 'mean');
+  const count = dims.reduce((p, d) => p * x.shape[d], 1);
+  const y = empty(x.dtype, reducedShape(x.shape, dims, keepdim));
+  sumKernel(x.data, x.shape, dims, y.data);
+  for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i] / count;
+  const name = dim === undefined ? 'MeanBackward0' : 'MeanBackward1';
+  return record(y, name, [x], (dy) => [div(expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape), count)]);
+}

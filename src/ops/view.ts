@@ -1,0 +1,179 @@
+// Shape ops. Tensors are always contiguous here, so each of these copies; the gradient of a shape
+// op is the inverse shape op (reshape back, inverse permutation, sum over broadcast dimensions,
+// scatter of a slice).
+import { Tensor, type DType } from '../tensor/tensor.js';
+import { formatShape, normalizeDim, numelOf, sameShape } from '../tensor/shape.js';
+import { record } from '../autograd/node.js';
+import { expandKernel, permuteKernel, sliceKernel, sumKernel } from '../kernels/reference/elementwise.js';
+import { checkTensor, empty } from './util.js';
+
+function inferShape(x: Tensor, shape: readonly number[], op: string): number[] {
+  let infer = -1;
+  let known = 1;
+  shape.forEach((n, i) => {
+    if (n === -1) {
+      if (infer >= 0) throw new Error(`${op}: shape ${formatShape(shape)} has more than one -1`);
+      infer = i;
+    } else if (!Number.isInteger(n) || n < 0) {
+      throw new Error(`${op}: shape ${formatShape(shape)} has entry ${n}; expected non-negative integers or one -1`);
+    } else known *= n;
+  });
+  const out = [...shape];
+  if (infer >= 0) {
+    if (known === 0 || x.numel % known !== 0) {
+      throw new Error(`${op}: shape ${formatShape(shape)} is invalid for input of size ${x.numel}`);
+    }
+    out[infer] = x.numel / known;
+  }
+  if (numelOf(out) !== x.numel) throw new Error(`${op}: shape ${formatShape(shape)} is invalid for input of size ${x.numel}`);
+  return out;
+}
+
+export function reshape(x: Tensor, shape: readonly number[], name = 'ReshapeAliasBackward0'): Tensor {
+  checkTensor(x, 'input', 'reshape');
+  const out = inferShape(x, shape, name === 'ViewBackward0' ? 'view' : 'reshape');
+  const y = new Tensor(x.data.slice(), out);
+  return record(y, name, [x], (dy) => [reshape(dy, x.shape)]);
+}
+
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  return reshape(x, shape, 'ViewBackward0');
+}
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  checkTensor(x, 'input', 'flatten');
+  if (x.ndim === 0) return reshape(x, [1]);
+  const s = normalizeDim(startDim, x.ndim, 'flatten');
+  const e = normalizeDim(endDim, x.ndim, 'flatten');
+  if (s > e) throw new Error(`flatten: startDim=${startDim} must not come after endDim=${endDim}`);
+  const shape = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+  return reshape(x, shape);
+}
+
+export function squeeze(x: Tensor, dim?: number): Tensor {
+  checkTensor(x, 'input', 'squeeze');
+  if (dim === undefined) return reshape(x, x.shape.filter((n) => n !== 1), 'SqueezeBackward0');
+  const d = normalizeDim(dim, x.ndim, 'squeeze');
+  const shape = x.ndim === 0 || x.shape[d] !== 1 ? [...x.shape] : x.shape.filter((_, i) => i !== d);
+  return reshape(x, shape, 'SqueezeBackward1');
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  checkTensor(x, 'input', 'unsqueeze');
+  const d = normalizeDim(dim, x.ndim + 1, 'unsqueeze');
+  const shape = [...x.shape];
+  shape.splice(d, 0, 1);
+  return reshape(x, shape, 'UnsqueezeBackward0');
+}
+
+export function permute(x: Tensor, dims: readonly number[], name = 'PermuteBackward0'): Tensor {
+  checkTensor(x, 'input', 'permute');
+  if (dims.length !== x.ndim) {
+    throw new Error(`permute: dims=[${dims.join(', ')}] has ${dims.length} entries; expected ${x.ndim}, one per dimension`);
+  }
+  const perm = dims.map((d) => normalizeDim(d, x.ndim, 'permute'));
+  if (new Set(perm).size !== perm.length) throw new Error(`permute: dims=[${dims.join(', ')}] repeats a dimension`);
+  const y = empty(x.dtype, perm.map((p) => x.shape[p]));
+  permuteKernel(x.data, x.shape, perm, y.data);
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return record(y, name, [x], (dy) => [permute(dy, inverse, name)]);
+}
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  checkTensor(x, 'input', 'transpose');
+  const n = Math.max(x.ndim, 1);
+  const a = normalizeDim(dim0, x.ndim, 'transpose');
+  const b = normalizeDim(dim1, x.ndim, 'transpose');
+  if (x.ndim === 0) return reshape(x, []);
+  const perm = Array.from({ length: n }, (_, i) => i);
+  perm[a] = b;
+  perm[b] = a;
+  return permute(x, perm, 'TransposeBackward0');
+}
+
+/** The gradient of a broadcast: dy summed over the broadcast dimensions, back to `shape`. */
+export function sumToShape(dy: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(dy.shape, shape)) return dy;
+  const lead = dy.ndim - shape.length;
+  const dims = dy.shape.map((_, i) => i).filter((i) => i < lead || (shape[i - lead] === 1 && dy.shape[i] !== 1));
+  const y = empty(dy.dtype, dy.shape.map((n, i) => (dims.includes(i) ? 1 : n)));
+  sumKernel(dy.data, dy.shape, dims, y.data);
+  const out = new Tensor(y.data, shape);
+  return record(out, 'SumToSizeBackward0', [dy], (g) => [expand(g, dy.shape)]);
+}
+
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor(x, 'input', 'expand');
+  const lead = shape.length - x.ndim;
+  if (lead < 0) {
+    throw new Error(`expand: the requested shape ${formatShape(shape)} has fewer dimensions than the tensor's ${formatShape(x.shape)}`);
+  }
+  const out = shape.map((n, i) => {
+    const own = i < lead ? 1 : x.shape[i - lead];
+    if (n === -1 && i >= lead) return own;
+    if (own !== 1 && own !== n) {
+      throw new Error(`expand: size ${own} of dimension ${i - lead} must match the requested size ${n} (or be 1); shape ${formatShape(shape)}`);
+    }
+    return n;
+  });
+  const y = empty(x.dtype, out);
+  expandKernel(x.data, x.shape, y.data, out);
+  return record(y, 'ExpandBackward0', [x], (dy) => [sumToShape(dy, x.shape)]);
+}
+
+function sliceAdjoint(dy: Tensor, xShape: readonly number[], dim: number, start: number, step: number): Tensor {
+  const dx = empty(dy.dtype, xShape);
+  sliceKernel(dx.data, xShape, dim, start, step, dy.data, dy.shape, true);
+  return record(dx, 'SliceBackwardBackward0', [dy], (g) => [sliceRange(g, dim, start, step, dy.shape[dim])]);
+}
+
+function sliceRange(x: Tensor, dim: number, start: number, step: number, length: number): Tensor {
+  const shape = [...x.shape];
+  shape[dim] = length;
+  const y = empty(x.dtype, shape);
+  sliceKernel(x.data, x.shape, dim, start, step, y.data, shape, false);
+  return record(y, 'SliceBackward0', [x], (dy) => [sliceAdjoint(dy, x.shape, dim, start, step)]);
+}
+
+/** x[..., start:end:step, ...] along dim, with Python's clamping of start and end. */
+export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 1): Tensor {
+  checkTensor(x, 'input', 'slice');
+  if (x.ndim === 0) throw new Error('slice: cannot slice a 0-d tensor; expected at least 1 dimension');
+  const d = normalizeDim(dim, x.ndim, 'slice');
+  if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step=${step} must be a positive integer`);
+  const n = x.shape[d];
+  const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+  const s = clamp(start);
+  const e = Math.max(clamp(end), s);
+  return sliceRange(x, d, s, step, Math.ceil((e - s) / step));
+}
+
+/** x[..., index, ...] along dim: that dimension removed. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  checkTensor(x, 'input', 'select');
+  if (x.ndim === 0) throw new Error('select: cannot index a 0-d tensor');
+  const d = normalizeDim(dim, x.ndim, 'select');
+  const n = x.shape[d];
+  if (!Number.isInteger(index) || index < -n || index >= n) {
+    throw new Error(`select: index ${index} is out of range for dimension ${d} with size ${n}`);
+  }
+  const i = index < 0 ? index + n : index;
+  const shape = x.shape.filter((_, k) => k !== d);
+  return reshape(sliceRange(x, d, i, 1, 1), shape, 'SelectBackward0');
+}
+
+export function to(x: Tensor, dtype: DType): Tensor {
+  checkTensor(x, 'input', 'to');
+  if (dtype !== 'float32' && dtype !== 'float64') throw new Error(`to: dtype=${String(dtype)}; expected 'float32' or 'float64'`);
+  if (x.dtype === dtype) return x;
+  const y = empty(dtype, x.shape);
+  y.data.set(x.data);
+  return record(y, 'ToCopyBackward0', [x], (dy) => [to(dy, x.dtype)]);
+}
+
+export function clone(x: Tensor): Tensor {
+  checkTensor(x, 'input', 'clone');
+  const y = new Tensor(x.data.slice(), x.shape);
+  return record(y, 'CloneBackward0', [x], (dy) => [dy]);
+}

@@ -1,0 +1,115 @@
+// THE conv arithmetic, in one place: per-dimension options, output sizes, the 'same' split, the
+// transposed output size. Every check here throws before any work, naming the argument and value.
+
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+export type PaddingArg = number | readonly number[] | 'same' | 'valid';
+export type IntOrTuple = number | readonly number[];
+
+export const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+function show(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  if (typeof v === 'string') return `'${v}'`;
+  return String(v);
+}
+
+/** An int or a tuple of `dims` ints (PyTorch's _single/_pair/_triple), each checked by `ok`. */
+export function expandIntArg(
+  value: unknown,
+  dims: number,
+  arg: string,
+  op: string,
+  ok: (v: number) => boolean,
+  expectation: string,
+): number[] {
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  if (Array.isArray(value) && value.length !== dims && !(value.length === 1)) {
+    throw new Error(`${op}: ${arg}=${show(value)} has ${value.length} entries; expected one int or ${dims} (one per spatial dimension)`);
+  }
+  const out = list.map((v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || !ok(v)) {
+      throw new Error(`${op}: ${arg}=${show(value)} is invalid; expected ${expectation}`);
+    }
+    return v;
+  });
+  return out.length === 1 ? new Array<number>(dims).fill(out[0]) : out;
+}
+
+export const positive = (v: number): boolean => v > 0;
+export const nonNegative = (v: number): boolean => v >= 0;
+
+/** 'same' padding: total d·(k−1), the floor half before, the extra cell after (PyTorch's split). */
+export function samePadding(kernel: number, dilation: number): [number, number] {
+  const total = dilation * (kernel - 1);
+  const lo = Math.floor(total / 2);
+  return [lo, total - lo];
+}
+
+/** L_out = ⌊(L + p_lo + p_hi − d·(k−1) − 1)/s⌋ + 1. */
+export function convOutputSize(length: number, kernel: number, stride: number, padLo: number, padHi: number, dilation: number): number {
+  return Math.floor((length + padLo + padHi - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+/** L_out = (L − 1)·s − 2p + d·(k−1) + outputPadding + 1. */
+export function convTransposeOutputSize(length: number, kernel: number, stride: number, padding: number, dilation: number, outputPadding: number): number {
+  return (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
+}
+
+/** Normalized padding: lo and hi amounts per spatial dimension. */
+export interface PaddingAmounts {
+  lo: number[];
+  hi: number[];
+  same: boolean;
+}
+
+export function resolvePadding(padding: unknown, kernel: readonly number[], stride: readonly number[], dilation: readonly number[], op: string): PaddingAmounts {
+  const dims = kernel.length;
+  if (typeof padding === 'string') {
+    if (padding === 'valid') return { lo: new Array<number>(dims).fill(0), hi: new Array<number>(dims).fill(0), same: false };
+    if (padding === 'same') {
+      if (stride.some((s) => s !== 1)) {
+        throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride=${show(stride)}); expected stride 1`);
+      }
+      const split = kernel.map((k, i) => samePadding(k, dilation[i]));
+      return { lo: split.map((s) => s[0]), hi: split.map((s) => s[1]), same: true };
+    }
+    throw new Error(`${op}: padding='${padding}' is not a valid padding string; expected 'same' or 'valid'`);
+  }
+  const p = expandIntArg(padding, dims, 'padding', op, nonNegative, 'non-negative integers');
+  return { lo: p, hi: [...p], same: false };
+}
+
+export function checkPaddingMode(mode: unknown, op: string): PaddingMode {
+  if (typeof mode !== 'string' || !(PADDING_MODES as readonly string[]).includes(mode)) {
+    throw new Error(`${op}: paddingMode=${show(mode)} is not supported; expected one of 'zeros', 'reflect', 'replicate', 'circular'`);
+  }
+  return mode as PaddingMode;
+}
+
+export function checkGroups(groups: unknown, op: string): number {
+  if (typeof groups !== 'number' || !Number.isInteger(groups) || groups <= 0) {
+    throw new Error(`${op}: groups=${show(groups)} is invalid; expected a positive integer`);
+  }
+  return groups;
+}
+
+/**
+ * The geometry the conv kernels share. It describes a regular convolution from x-space to y-space;
+ * a transposed convolution runs the same geometry backwards (its input lives in y-space).
+ *   y[n, o, i] = Σ_c Σ_κ w[o, c, κ] · x[n, g·Cx/G + c, i·s + κ·d − p]
+ */
+export interface ConvGeometry {
+  batch: number;
+  groups: number;
+  /** Channels of x (the regular conv's input). */
+  xChannels: number;
+  /** Channels of y (the regular conv's output). */
+  yChannels: number;
+  xSize: readonly number[];
+  ySize: readonly number[];
+  kSize: readonly number[];
+  stride: readonly number[];
+  /** Padding before each spatial dimension (after is implied by the sizes). */
+  padding: readonly number[];
+  dilation: readonly number[];
+}

@@ -1,0 +1,84 @@
+// Tensor factories: zeros, ones, full, arange, range (torch.range, end-inclusive), rand, randn.
+import { allocate, checkDType, Tensor, type DType } from './tensor.js';
+import { checkShape, numelOf } from './shape.js';
+import { defaultGenerator, normalFill, type Generator } from './random.js';
+
+export interface FactoryOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends FactoryOptions {
+  generator?: Generator;
+}
+
+function make(op: string, shape: readonly number[], options: FactoryOptions, fill: (data: Float32Array | Float64Array) => void): Tensor {
+  checkShape(shape, op);
+  const data = allocate(checkDType(options.dtype ?? 'float32', op), numelOf(shape));
+  fill(data);
+  return new Tensor(data, shape, options.requiresGrad ?? false);
+}
+
+export function zeros(shape: readonly number[], options: FactoryOptions = {}): Tensor {
+  return make('zeros', shape, options, () => undefined);
+}
+
+export function ones(shape: readonly number[], options: FactoryOptions = {}): Tensor {
+  return make('ones', shape, options, (d) => d.fill(1));
+}
+
+export function full(shape: readonly number[], value: number, options: FactoryOptions = {}): Tensor {
+  if (typeof value !== 'number') throw new Error(`full: value=${String(value)} must be a number`);
+  return make('full', shape, options, (d) => d.fill(value));
+}
+
+function checkRangeArgs(op: string, start: number, end: number, step: number): void {
+  for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name}=${String(v)} must be a finite number`);
+  }
+  if (step === 0) throw new Error(`${op}: step=0 must be non-zero`);
+  if ((end - start) * step < 0) {
+    throw new Error(`${op}: step=${step} has the wrong sign for start=${start} and end=${end}; expected the range to move towards end`);
+  }
+}
+
+/** Values start, start+step, … below end, like torch.arange. arange(end) starts at 0. */
+export function arange(start: number, end?: number, step = 1, options: FactoryOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  checkRangeArgs('arange', start, end, step);
+  const n = Math.ceil((end - start) / step);
+  const s = start;
+  return make('arange', [n], options, (d) => {
+    for (let i = 0; i < n; i++) d[i] = s + i * step;
+  });
+}
+
+/** Values start, start+step, … up to and including end: PyTorch's deprecated torch.range, which the seed uses. */
+export function range(start: number, end: number, step = 1, options: FactoryOptions = {}): Tensor {
+  checkRangeArgs('range', start, end, step);
+  const n = Math.floor((end - start) / step) + 1;
+  return make('range', [n], options, (d) => {
+    for (let i = 0; i < n; i++) d[i] = start + i * step;
+  });
+}
+
+/** Uniform samples in [0, 1), like torch.rand. */
+export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  const gen = options.generator ?? defaultGenerator;
+  return make('rand', shape, options, (d) => {
+    for (let i = 0; i < d.length; i++) d[i] = d instanceof Float64Array ? gen.uniformFloat64(0, 1) : gen.uniformFloat32(0, 1);
+  });
+}
+
+/** Standard normal samples, like torch.randn. */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return make('randn', shape, options, (d) => normalFill(d, 0, 1, options.generator ?? defaultGenerator));
+}
+
+/** Fills t in place with U(lo, hi), like tensor.uniform_ (PyTorch's CPU recipe). */
+export function uniform_(t: Tensor, lo: number, hi: number, generator: Generator = defaultGenerator): Tensor {
+  for (let i = 0; i < t.data.length; i++) {
+    t.data[i] = t.dtype === 'float64' ? generator.uniformFloat64(lo, hi) : generator.uniformFloat32(lo, hi);
+  }
+  return t;
+}

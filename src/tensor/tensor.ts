@@ -1,0 +1,382 @@
+// The Tensor: a contiguous Float32Array or Float64Array with a shape, and the autograd fields.
+// Differentiable methods delegate to the ops (installed by ops/index.ts) so that imports flow one
+// way: tensor ← autograd ← ops.
+import { formatTensor } from './format.js';
+import { checkShape, formatShape, numelOf, stridesOf } from './shape.js';
+
+export type DType = 'float32' | 'float64';
+export type Storage = Float32Array | Float64Array;
+/** Nested number arrays, like Python lists given to torch.tensor. */
+export type NestedArray = number | readonly NestedArray[];
+
+/** A node of the autograd graph: how to turn the gradient of an output into gradients of its inputs. */
+export interface GradFn {
+  /** PyTorch's name for the node, e.g. `ConvolutionBackward0`. */
+  readonly name: string;
+  /** The differentiable inputs of the op, null where an input is absent (e.g. no bias). */
+  readonly inputs: readonly (Tensor | null)[];
+  /** True once a backward pass without retainGraph has freed the saved tensors. */
+  readonly released: boolean;
+  /** Gradients of the inputs given the output's gradient; `needs[i]` says which are wanted. */
+  apply(dy: Tensor, needs: readonly boolean[]): (Tensor | null)[];
+  release(): void;
+}
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+}
+
+export type Scalar = number;
+export type TensorOrScalar = Tensor | Scalar;
+
+/** The operations Tensor's methods call; see ops/index.ts. */
+export interface TensorMethods {
+  add(a: Tensor, b: TensorOrScalar): Tensor;
+  sub(a: Tensor, b: TensorOrScalar): Tensor;
+  mul(a: Tensor, b: TensorOrScalar): Tensor;
+  div(a: Tensor, b: TensorOrScalar): Tensor;
+  pow(a: Tensor, b: TensorOrScalar): Tensor;
+  neg(a: Tensor): Tensor;
+  exp(a: Tensor): Tensor;
+  log(a: Tensor): Tensor;
+  relu(a: Tensor): Tensor;
+  sum(a: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  mean(a: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  reshape(a: Tensor, shape: readonly number[]): Tensor;
+  view(a: Tensor, shape: readonly number[]): Tensor;
+  permute(a: Tensor, dims: readonly number[]): Tensor;
+  transpose(a: Tensor, dim0: number, dim1: number): Tensor;
+  squeeze(a: Tensor, dim?: number): Tensor;
+  unsqueeze(a: Tensor, dim: number): Tensor;
+  flatten(a: Tensor, startDim?: number, endDim?: number): Tensor;
+  expand(a: Tensor, shape: readonly number[]): Tensor;
+  slice(a: Tensor, dim: number, start?: number, end?: number, step?: number): Tensor;
+  select(a: Tensor, dim: number, index: number): Tensor;
+  to(a: Tensor, dtype: DType): Tensor;
+  clone(a: Tensor): Tensor;
+  backward(t: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void;
+}
+
+let methods: TensorMethods | null = null;
+
+/** Called once by ops/index.ts. */
+export function installTensorMethods(m: TensorMethods): void {
+  methods = m;
+}
+
+function ops(): TensorMethods {
+  if (methods === null) throw new Error('convgrad: tensor operations are not loaded; import from "convgrad"');
+  return methods;
+}
+
+export class Tensor {
+  readonly data: Storage;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  requiresGrad: boolean;
+  /** The accumulated gradient of a leaf, after backward(). */
+  grad: Tensor | null = null;
+  /** The node that made this tensor (null for leaves), like PyTorch's grad_fn. */
+  gradFn: GradFn | null = null;
+  /** Keeps .grad on a non-leaf tensor, like retain_grad(). */
+  retainsGrad = false;
+
+  constructor(data: Storage, shape: readonly number[], requiresGrad = false) {
+    if (data.length !== numelOf(shape)) {
+      throw new Error(`Tensor: data of length ${data.length} does not match shape ${formatShape(shape)} (${numelOf(shape)} elements)`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = data instanceof Float64Array ? 'float64' : 'float32';
+    this.requiresGrad = requiresGrad;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  get numel(): number {
+    return this.data.length;
+  }
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    const d = dim < 0 ? dim + this.shape.length : dim;
+    if (!Number.isInteger(d) || d < 0 || d >= this.shape.length) {
+      throw new Error(`size: dim=${dim} is out of range for a tensor of ${this.shape.length} dimensions`);
+    }
+    return this.shape[d];
+  }
+  get strides(): number[] {
+    return stridesOf(this.shape);
+  }
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.data.length !== 1) {
+      throw new Error(`item: a tensor with ${this.data.length} elements cannot be converted to a number; expected exactly 1 element`);
+    }
+    return this.data[0];
+  }
+
+  /** The element at a full index, e.g. t.get(0, 1, 2). Negative indices count from the end. */
+  get(...index: number[]): number {
+    if (index.length !== this.shape.length) {
+      throw new Error(`get: index [${index.join(', ')}] has ${index.length} entries; expected ${this.shape.length}`);
+    }
+    let offset = 0;
+    const strides = this.strides;
+    for (let i = 0; i < index.length; i++) {
+      const n = this.shape[i];
+      const k = index[i] < 0 ? index[i] + n : index[i];
+      if (!Number.isInteger(k) || k < 0 || k >= n) {
+        throw new Error(`get: index ${index[i]} is out of bounds for dimension ${i} with size ${n}`);
+      }
+      offset += k * strides[i];
+    }
+    return this.data[offset];
+  }
+
+  /** Nested arrays, like tolist(). */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset];
+      const stride = numelOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A copy of the flat data as plain numbers. */
+  toFlatArray(): number[] {
+    return Array.from(this.data);
+  }
+
+  /** A new leaf sharing no graph with this tensor (the data is shared, as in PyTorch). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, false);
+  }
+
+  requiresGrad_(requiresGrad = true): this {
+    if (!this.isLeaf && !requiresGrad) {
+      throw new Error('requiresGrad_: requiresGrad=false is only allowed on leaf tensors; use detach() instead');
+    }
+    this.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  retainGrad(): this {
+    if (!this.isLeaf) this.retainsGrad = true;
+    return this;
+  }
+
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    ops().backward(this, gradient, options);
+  }
+
+  add(other: TensorOrScalar): Tensor {
+    return ops().add(this, other);
+  }
+  sub(other: TensorOrScalar): Tensor {
+    return ops().sub(this, other);
+  }
+  mul(other: TensorOrScalar): Tensor {
+    return ops().mul(this, other);
+  }
+  div(other: TensorOrScalar): Tensor {
+    return ops().div(this, other);
+  }
+  pow(exponent: TensorOrScalar): Tensor {
+    return ops().pow(this, exponent);
+  }
+  neg(): Tensor {
+    return ops().neg(this);
+  }
+  exp(): Tensor {
+    return ops().exp(this);
+  }
+  log(): Tensor {
+    return ops().log(this);
+  }
+  relu(): Tensor {
+    return ops().relu(this);
+  }
+  sum(dim?: number | readonly number[], keepdim = false): Tensor {
+    return ops().sum(this, dim, keepdim);
+  }
+  mean(dim?: number | readonly number[], keepdim = false): Tensor {
+    return ops().mean(this, dim, keepdim);
+  }
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return ops().reshape(this, flattenShapeArgs(shape));
+  }
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    return ops().view(this, flattenShapeArgs(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return ops().flatten(this, startDim, endDim);
+  }
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    return ops().permute(this, flattenShapeArgs(dims));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return ops().transpose(this, dim0, dim1);
+  }
+  squeeze(dim?: number): Tensor {
+    return ops().squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return ops().unsqueeze(this, dim);
+  }
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return ops().expand(this, flattenShapeArgs(shape));
+  }
+  /** Elements start, start+step, … before end along dim, like t[..., start:end:step]. */
+  slice(dim: number, start?: number, end?: number, step?: number): Tensor {
+    return ops().slice(this, dim, start, end, step);
+  }
+  /** The sub-tensor at index along dim (that dimension removed), like t[..., index]. */
+  select(dim: number, index: number): Tensor {
+    return ops().select(this, dim, index);
+  }
+  /** t[i] for the first dimension. */
+  index(i: number): Tensor {
+    return ops().select(this, 0, i);
+  }
+  to(dtype: DType): Tensor {
+    return ops().to(this, dtype);
+  }
+  double(): Tensor {
+    return ops().to(this, 'float64');
+  }
+  float(): Tensor {
+    return ops().to(this, 'float32');
+  }
+  clone(): Tensor {
+    return ops().clone(this);
+  }
+
+  /** Exactly PyTorch's str(t), except `dtype=float64` for `dtype=torch.float64`. */
+  toString(): string {
+    return formatTensor({
+      data: this.data,
+      shape: this.shape,
+      dtype: this.dtype,
+      gradFnName: this.gradFn === null ? null : this.gradFn.name,
+      requiresGrad: this.requiresGrad,
+    });
+  }
+
+  /** console.log(t) in Node prints what PyTorch prints. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+function flattenShapeArgs(args: number[] | [readonly number[]]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
+  return args as number[];
+}
+
+export interface TensorOptions {
+  shape?: readonly number[];
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export function checkDType(dtype: unknown, op: string): DType {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new Error(`${op}: dtype=${String(dtype)} is not supported; expected 'float32' or 'float64'`);
+  }
+  return dtype;
+}
+
+export function allocate(dtype: DType, n: number): Storage {
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+function inferShape(data: NestedArray, path: string): number[] {
+  if (typeof data === 'number') return [];
+  if (!Array.isArray(data)) {
+    throw new Error(`tensor: data${path}=${JSON.stringify(data)} is not a number or an array of numbers`);
+  }
+  if (data.length === 0) return [0];
+  const inner = inferShape(data[0], `${path}[0]`);
+  return [data.length, ...inner];
+}
+
+function fillFromNested(data: NestedArray, shape: readonly number[], dim: number, out: number[], path: string): void {
+  if (dim === shape.length) {
+    if (typeof data !== 'number') {
+      throw new Error(`tensor: data${path} is ragged: found ${Array.isArray(data) ? 'an array' : JSON.stringify(data)} where a number was expected`);
+    }
+    out.push(data);
+    return;
+  }
+  if (!Array.isArray(data)) {
+    const seen = typeof data === 'number' ? `the number ${data}` : JSON.stringify(data);
+    throw new Error(`tensor: data${path} is ragged or non-numeric: found ${seen} where an array of length ${shape[dim]} was expected`);
+  }
+  if (data.length !== shape[dim]) {
+    throw new Error(`tensor: data${path} is ragged: it has length ${data.length}, expected ${shape[dim]} like its first sibling`);
+  }
+  for (let i = 0; i < data.length; i++) fillFromNested(data[i], shape, dim + 1, out, `${path}[${i}]`);
+}
+
+/**
+ * Makes a tensor from nested arrays, or from flat data with `shape`.
+ * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
+ */
+export function tensor(data: NestedArray | readonly number[] | Storage, options: TensorOptions = {}): Tensor {
+  const dtype = checkDType(options.dtype ?? (data instanceof Float64Array && options.shape !== undefined ? 'float64' : 'float32'), 'tensor');
+  let flat: ArrayLike<number>;
+  let shape: readonly number[];
+  if (options.shape !== undefined) {
+    checkShape(options.shape, 'tensor');
+    shape = options.shape;
+    if (data instanceof Float32Array || data instanceof Float64Array) flat = data;
+    else if (Array.isArray(data)) {
+      flat = flatten(data as readonly NestedArray[]);
+    } else if (typeof data === 'number') flat = [data];
+    else throw new Error(`tensor: data=${String(data)} must be a number, nested arrays, a Float32Array or a Float64Array`);
+    if (flat.length !== numelOf(shape)) {
+      throw new Error(`tensor: data has ${flat.length} elements, which does not match shape ${formatShape(shape)} (${numelOf(shape)} elements)`);
+    }
+  } else {
+    if (data instanceof Float32Array || data instanceof Float64Array) {
+      shape = [data.length];
+      flat = data;
+    } else {
+      shape = inferShape(data as NestedArray, '');
+      const values: number[] = [];
+      fillFromNested(data as NestedArray, shape, 0, values, '');
+      flat = values;
+    }
+  }
+  for (let i = 0; i < flat.length; i++) {
+    if (typeof flat[i] !== 'number') throw new Error(`tensor: data element ${i} is ${JSON.stringify(flat[i])}; expected a number`);
+  }
+  const storage = allocate(dtype, flat.length);
+  storage.set(flat);
+  return new Tensor(storage, shape, options.requiresGrad ?? false);
+}
+
+function flatten(data: readonly NestedArray[]): number[] {
+  const out: number[] = [];
+  const walk = (d: NestedArray, path: string): void => {
+    if (typeof d === 'number') out.push(d);
+    else if (Array.isArray(d)) d.forEach((v, i) => walk(v, `${path}[${i}]`));
+    else throw new Error(`tensor: data${path}=${JSON.stringify(d)} is not a number`);
+  };
+  data.forEach((v, i) => walk(v, `[${i}]`));
+  return out;
+}
