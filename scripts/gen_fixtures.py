@@ -19,8 +19,18 @@ import torch.nn.functional as F
 warnings.filterwarnings("ignore")
 
 
+def number(v):
+    """JSON has no nan/inf: they travel as the strings 'nan', 'inf', '-inf'."""
+    v = float(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
 def flat(t):
-    return [float(v) for v in t.detach().reshape(-1).tolist()]
+    return [number(v) for v in t.detach().reshape(-1).tolist()]
 
 
 def tensor_json(t):

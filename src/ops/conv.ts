@@ -96,8 +96,8 @@ export function convNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor
   if (outChannels % groups !== 0) throw new Error(`${op}: groups=${groups} must divide out_channels=${outChannels} (weight.shape[0])`);
   if (weight.shape[1] * groups !== inChannels) {
     throw new Error(
-      `${op}: weight of shape ${formatShape(weight.shape)} with groups=${groups} expects ${weight.shape[1] * groups} input channels, ` +
-        `but the input of shape ${formatShape(input.shape)} has ${inChannels}`,
+      `${op}: input of shape ${formatShape(input.shape)} has ${inChannels} channels; expected ${weight.shape[1] * groups} ` +
+        `(weight of shape ${formatShape(weight.shape)} with groups=${groups} takes ${weight.shape[1]}·${groups} input channels)`,
     );
   }
   const b = checkBias(op, bias, outChannels);
@@ -187,7 +187,9 @@ export function convTransposeNd(dims: number, input: Tensor, weight: Tensor, bia
   const inChannels = x.shape[1];
   if (weight.shape[0] % groups !== 0) throw new Error(`${op}: groups=${groups} must divide in_channels=${weight.shape[0]} (weight.shape[0])`);
   if (weight.shape[0] !== inChannels) {
-    throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} expects ${weight.shape[0]} input channels, but the input of shape ${formatShape(input.shape)} has ${inChannels}`);
+    throw new Error(
+      `${op}: input of shape ${formatShape(input.shape)} has ${inChannels} channels; expected ${weight.shape[0]} (weight.shape[0] of weight ${formatShape(weight.shape)})`,
+    );
   }
   const outChannels = weight.shape[1] * groups;
   const b = checkBias(op, bias, outChannels);

@@ -195,17 +195,21 @@ function tensorStrWithFormatter(view: View, indent: number, summarize: boolean, 
   return '[' + slices.join(',' + '\n'.repeat(dim - 1) + ' '.repeat(indent + 1)) + ']';
 }
 
+/** PyTorch writes `dtype=torch.float64`; we write `dtype=float64` but wrap lines as PyTorch does. */
+const TORCH_PREFIX_LENGTH = 'torch.'.length;
+
 function addSuffixes(tensorStr: string, suffixes: readonly string[], indent: number): string {
   const parts = [tensorStr];
   // Same arithmetic as PyTorch (rfind returns -1 when there is no newline).
   let lastLineLen = tensorStr.length - tensorStr.lastIndexOf('\n') + 1;
   for (const suffix of suffixes) {
-    if (lastLineLen + suffix.length + 2 > PRINT_OPTIONS.linewidth) {
+    const length = suffix.length + (suffix.startsWith('dtype=') ? TORCH_PREFIX_LENGTH : 0);
+    if (lastLineLen + length + 2 > PRINT_OPTIONS.linewidth) {
       parts.push(',\n' + ' '.repeat(indent) + suffix);
-      lastLineLen = indent + suffix.length;
+      lastLineLen = indent + length;
     } else {
       parts.push(', ' + suffix);
-      lastLineLen += suffix.length + 2;
+      lastLineLen += length + 2;
     }
   }
   parts.push(')');

@@ -316,9 +316,8 @@ function inferShape(data: NestedArray, path: string): number[] {
 
 function fillFromNested(data: NestedArray, shape: readonly number[], dim: number, out: number[], path: string): void {
   if (dim === shape.length) {
-    if (typeof data !== 'number') {
-      throw new Error(`tensor: data${path} is ragged: found ${Array.isArray(data) ? 'an array' : JSON.stringify(data)} where a number was expected`);
-    }
+    if (Array.isArray(data)) throw new Error(`tensor: data${path} is ragged: found an array where a number was expected`);
+    if (typeof data !== 'number') throw new Error(`tensor: data${path}=${JSON.stringify(data)} is not a number; expected numbers`);
     out.push(data);
     return;
   }
