@@ -5,7 +5,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Generator, normalFill } from '../tensor/random.js';
 import { grad } from './backward.js';
-import { noGrad } from './mode.js';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -53,7 +52,8 @@ export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: G
       const cols = x.numel;
       // numerical[r, c] = ∂out[r]/∂x[c] by central differences.
       const numerical = new Float64Array(rows * cols);
-      noGrad(() => {
+      // Not under noGrad: fn may itself differentiate (gradgradcheck's first-order function).
+      {
         for (let c = 0; c < cols; c++) {
           const v = x.data[c];
           x.data[c] = v + eps;
@@ -63,7 +63,7 @@ export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: G
           x.data[c] = v;
           for (let r = 0; r < rows; r++) numerical[r * cols + c] = (plus[r] - minus[r]) / (2 * eps);
         }
-      });
+      }
       // analytical[r, ·] = the gradient of out[r], by backward with a one-hot gradOutput.
       const analytical = new Float64Array(rows * cols);
       if (out.requiresGrad) {
