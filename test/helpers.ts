@@ -1,13 +1,19 @@
 // Shared test helpers: fixture loading and closeness checks.
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
 import { Tensor, tensor, type DType } from '../src/index.js';
 
-/** Reads test/fixtures/NAME (tests run from build/test, sources live in test/). */
+/**
+ * Reads test/fixtures/NAME (tests run from build/test, sources live in test/), or NAME in the folder
+ * CONVGRAD_FIXTURES names: scripts/verify-torch.sh points it at freshly generated PyTorch cases.
+ */
 export function fixture<T>(name: string): T {
+  const dir = process.env.CONVGRAD_FIXTURES;
+  const url = dir ? pathToFileURL(`${dir}/${name}`) : new URL(`../../test/fixtures/${name}`, import.meta.url);
   const special: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
   // JSON has no nan/inf: the generator writes them as strings.
-  return JSON.parse(readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url), 'utf8'), (_key, v: unknown) =>
+  return JSON.parse(readFileSync(url, 'utf8'), (_key, v: unknown) =>
     typeof v === 'string' && v in special ? special[v] : v,
   ) as T;
 }
