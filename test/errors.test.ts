@@ -62,6 +62,13 @@ test('module constructors validate like PyTorch', () => {
   assert.throws(() => new nn.ConvTranspose2d(1, 1, 3, { stride: 2 }).forward(ones([1, 1, 3, 3]), [9, 9]), /outputSize=\[9, 9\] is invalid/);
 });
 
+test('unknown options are rejected, naming the option', () => {
+  assert.throws(() => F.conv2d(randn([1, 1, 4, 4]), randn([1, 1, 3, 3]), null, { strides: 2 } as never), /conv2d: unknown option 'strides'; expected one of stride/);
+  assert.throws(() => F.convTranspose1d(randn([1, 1, 4]), randn([1, 1, 3]), null, { paddingMode: 'zeros' } as never), /unknown option 'paddingMode'/);
+  assert.throws(() => new nn.Conv2d(1, 1, 3, { kernel: 3 } as never), /Conv2d: unknown option 'kernel'/);
+  assert.throws(() => new nn.ConvTranspose3d(1, 1, 3, { output_padding: 1 } as never), /ConvTranspose3d: unknown option 'output_padding'/);
+});
+
 test('tensor data errors', () => {
   assert.throws(() => tensor([[1, 2], [3]]), /ragged/);
   assert.throws(() => tensor([[1, 2], 3] as never), /ragged/);

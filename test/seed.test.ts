@@ -106,3 +106,9 @@ test('convgrad seed prints every experiment', () => {
   for (const s of [...GRADS, PADDED_PAD1, PADDED_2CH]) assert.ok(out.includes(s));
   assert.equal((out.match(/# Experiment/g) ?? []).length, 5);
 });
+
+test('examples/seed.ts prints the same gradients', () => {
+  const example = new URL('../examples/seed.js', import.meta.url);
+  const out = execFileSync(process.execPath, [example.pathname], { encoding: 'utf8' });
+  for (const s of [...GRADS, PADDED_1CH, PADDED_2CH, PADDED_PAD1]) assert.ok(out.includes(s));
+});

@@ -3,6 +3,7 @@
 import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
 import {
   checkGroups,
+  checkOptionKeys,
   checkPaddingMode,
   expandIntArg,
   nonNegative,
@@ -116,6 +117,7 @@ class ConvNdModule extends ConvBase {
   readonly padding: number[] | 'same' | 'valid';
 
   constructor(dims: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
+    checkOptionKeys(options, ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'dtype', 'generator'], new.target.name);
     super(dims, false, inChannels, outChannels, kernelSize, options);
     const op = this.constructor.name;
     const padding = options.padding ?? 0;
@@ -152,6 +154,7 @@ class ConvTransposeNdModule extends ConvBase {
   readonly padding: number[];
 
   constructor(dims: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
+    checkOptionKeys(options, ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'paddingMode', 'dtype', 'generator'], new.target.name);
     super(dims, true, inChannels, outChannels, kernelSize, options);
     const op = this.constructor.name;
     if (typeof options.padding === 'string') {

@@ -5,6 +5,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import {
   checkGroups,
+  checkOptionKeys,
   checkPaddingMode,
   convOutputSize,
   convTransposeOutputSize,
@@ -83,6 +84,7 @@ const sizes = (s: readonly number[]): string => s.join(' x ');
 /** The regular convolution of a `dims`-d input (N, C_in, …) with weight (C_out, C_in/groups, …k). */
 export function convNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions = {}): Tensor {
   const op = `conv${dimsName(dims)}d`;
+  checkOptionKeys(options, ['stride', 'padding', 'dilation', 'groups', 'paddingMode'], op);
   let { x, batched } = checkInputs(dims, op, input, weight, bias, '(out_channels, in_channels/groups, *kernel_size)');
   const stride = expandIntArg(options.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
   const dilation = expandIntArg(options.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
@@ -167,6 +169,7 @@ export function outputPaddingFor(
 /** The transposed convolution of input (N, C_in, …) with weight (C_in, C_out/groups, …k). */
 export function convTransposeNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvTransposeOptions = {}): Tensor {
   const op = `convTranspose${dimsName(dims)}d`;
+  checkOptionKeys(options, ['stride', 'padding', 'outputPadding', 'groups', 'dilation'], op);
   const { x, batched } = checkInputs(dims, op, input, weight, bias, '(in_channels, out_channels/groups, *kernel_size)');
   const stride = expandIntArg(options.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
   const dilation = expandIntArg(options.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');

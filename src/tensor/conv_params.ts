@@ -113,3 +113,14 @@ export interface ConvGeometry {
   padding: readonly number[];
   dilation: readonly number[];
 }
+
+/** Rejects option names the call does not know (a typo like `strides` would otherwise be ignored). */
+export function checkOptionKeys(options: object | undefined, allowed: readonly string[], op: string): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw new Error(`${op}: options=${String(options)} must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new Error(`${op}: unknown option '${key}'; expected one of ${allowed.join(', ')}`);
+    }
+  }
+}

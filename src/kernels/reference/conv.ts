@@ -48,91 +48,56 @@ export function convTaps(g: ConvGeometry): Int32Array {
   return taps;
 }
 
-interface Layout {
-  X: number;
-  Y: number;
-  K: number;
-  cxPerGroup: number;
-  cyPerGroup: number;
-}
-
-function layout(g: ConvGeometry): Layout {
-  return {
-    X: product(g.xSize),
-    Y: product(g.ySize),
-    K: product(g.kSize),
-    cxPerGroup: g.xChannels / g.groups,
-    cyPerGroup: g.yChannels / g.groups,
-  };
+/**
+ * Visits every product the convolution computes, w[o, c, κ] · x[n, g·Cx/G + c, tap(i, κ)] summed
+ * into y[n, o, i], as the flat offsets (xAt, wAt, yAt) of its three factors. Taps that fall in the
+ * zero padding multiply zero and are skipped. All three passes are this one loop:
+ *   forward        y[yAt]  += w[wAt] · x[xAt]
+ *   input grad     dx[xAt] += w[wAt] · dy[yAt]
+ *   weight grad    dw[wAt] += dy[yAt] · x[xAt]
+ */
+export function forEachProduct(g: ConvGeometry, visit: (xAt: number, wAt: number, yAt: number) => void): void {
+  const X = product(g.xSize);
+  const Y = product(g.ySize);
+  const K = product(g.kSize);
+  const cxPerGroup = g.xChannels / g.groups;
+  const cyPerGroup = g.yChannels / g.groups;
+  const taps = convTaps(g);
+  for (let n = 0; n < g.batch; n++) {
+    for (let o = 0; o < g.yChannels; o++) {
+      const group = Math.floor(o / cyPerGroup);
+      for (let i = 0; i < Y; i++) {
+        const yAt = (n * g.yChannels + o) * Y + i;
+        for (let c = 0; c < cxPerGroup; c++) {
+          const xBase = (n * g.xChannels + group * cxPerGroup + c) * X;
+          const wBase = (o * cxPerGroup + c) * K;
+          for (let k = 0; k < K; k++) {
+            const t = taps[i * K + k];
+            if (t >= 0) visit(xBase + t, wBase + k, yAt);
+          }
+        }
+      }
+    }
+  }
 }
 
 /** Forward: y[n, o, i] = Σ_c Σ_κ w[o, c, κ] · x[n, g·Cx/G + c, tap(i, κ)]. */
 export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void {
-  const { X, Y, K, cxPerGroup, cyPerGroup } = layout(g);
-  const taps = convTaps(g);
-  for (let n = 0; n < g.batch; n++) {
-    for (let o = 0; o < g.yChannels; o++) {
-      const group = Math.floor(o / cyPerGroup);
-      for (let i = 0; i < Y; i++) {
-        let acc = 0;
-        for (let c = 0; c < cxPerGroup; c++) {
-          const xBase = (n * g.xChannels + group * cxPerGroup + c) * X;
-          const wBase = (o * cxPerGroup + c) * K;
-          for (let k = 0; k < K; k++) {
-            const t = taps[i * K + k];
-            if (t >= 0) acc += w[wBase + k] * x[xBase + t];
-          }
-        }
-        y[(n * g.yChannels + o) * Y + i] = acc;
-      }
-    }
-  }
+  const acc = new Float64Array(y.length);
+  forEachProduct(g, (xAt, wAt, yAt) => (acc[yAt] += w[wAt] * x[xAt]));
+  y.set(acc);
 }
 
-/** Input gradient: dx[n, g·Cx/G + c, tap(i, κ)] += w[o, c, κ] · dy[n, o, i] (the forward loop, scattering). */
+/** Input gradient: dx[n, g·Cx/G + c, j] = Σ over the (o, i, κ) with tap(i, κ) = j of w[o, c, κ] · dy[n, o, i]. */
 export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): void {
-  const { X, Y, K, cxPerGroup, cyPerGroup } = layout(g);
-  const taps = convTaps(g);
   const acc = new Float64Array(dx.length);
-  for (let n = 0; n < g.batch; n++) {
-    for (let o = 0; o < g.yChannels; o++) {
-      const group = Math.floor(o / cyPerGroup);
-      for (let i = 0; i < Y; i++) {
-        const grad = dy[(n * g.yChannels + o) * Y + i];
-        for (let c = 0; c < cxPerGroup; c++) {
-          const xBase = (n * g.xChannels + group * cxPerGroup + c) * X;
-          const wBase = (o * cxPerGroup + c) * K;
-          for (let k = 0; k < K; k++) {
-            const t = taps[i * K + k];
-            if (t >= 0) acc[xBase + t] += w[wBase + k] * grad;
-          }
-        }
-      }
-    }
-  }
+  forEachProduct(g, (xAt, wAt, yAt) => (acc[xAt] += w[wAt] * dy[yAt]));
   dx.set(acc);
 }
 
 /** Weight gradient: dw[o, c, κ] = Σ_n Σ_i dy[n, o, i] · x[n, g·Cx/G + c, tap(i, κ)]. */
 export function convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
-  const { X, Y, K, cxPerGroup, cyPerGroup } = layout(g);
-  const taps = convTaps(g);
   const acc = new Float64Array(dw.length);
-  for (let n = 0; n < g.batch; n++) {
-    for (let o = 0; o < g.yChannels; o++) {
-      const group = Math.floor(o / cyPerGroup);
-      for (let i = 0; i < Y; i++) {
-        const grad = dy[(n * g.yChannels + o) * Y + i];
-        for (let c = 0; c < cxPerGroup; c++) {
-          const xBase = (n * g.xChannels + group * cxPerGroup + c) * X;
-          const wBase = (o * cxPerGroup + c) * K;
-          for (let k = 0; k < K; k++) {
-            const t = taps[i * K + k];
-            if (t >= 0) acc[wBase + k] += grad * x[xBase + t];
-          }
-        }
-      }
-    }
-  }
+  forEachProduct(g, (xAt, wAt, yAt) => (acc[wAt] += dy[yAt] * x[xAt]));
   dw.set(acc);
 }
