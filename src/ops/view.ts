@@ -2,9 +2,9 @@
 // op is the inverse shape op (reshape back, inverse permutation, sum over broadcast dimensions,
 // scatter of a slice).
 import { Tensor, type DType } from '../tensor/tensor.js';
-import { formatShape, normalizeDim, numelOf, sameShape } from '../tensor/shape.js';
+import { formatShape, normalizeDim, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
-import { expandKernel, permuteKernel, sliceKernel, sumKernel } from '../kernels/reference/elementwise.js';
+import { expandKernel, permuteKernel, sliceKernel } from '../kernels/reference/elementwise.js';
 import { checkTensor, empty } from './util.js';
 
 function inferShape(x: Tensor, shape: readonly number[], op: string): number[] {
@@ -92,17 +92,6 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, perm, 'TransposeBackward0');
 }
 
-/** The gradient of a broadcast: dy summed over the broadcast dimensions, back to `shape`. */
-export function sumToShape(dy: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(dy.shape, shape)) return dy;
-  const lead = dy.ndim - shape.length;
-  const dims = dy.shape.map((_, i) => i).filter((i) => i < lead || (shape[i - lead] === 1 && dy.shape[i] !== 1));
-  const y = empty(dy.dtype, dy.shape.map((n, i) => (dims.includes(i) ? 1 : n)));
-  sumKernel(dy.data, dy.shape, dims, y.data);
-  const out = new Tensor(y.data, shape);
-  return record(out, 'SumToSizeBackward0', [dy], (g) => [expand(g, dy.shape)]);
-}
-
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor(x, 'input', 'expand');
   const lead = shape.length - x.ndim;
@@ -119,7 +108,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   });
   const y = empty(x.dtype, out);
   expandKernel(x.data, x.shape, y.data, out);
-  return record(y, 'ExpandBackward0', [x], (dy) => [sumToShape(dy, x.shape)]);
+  // dy has the expanded shape; the engine sums it back over the broadcast dimensions.
+  return record(y, 'ExpandBackward0', [x], (dy) => [dy]);
 }
 
 function sliceAdjoint(dy: Tensor, xShape: readonly number[], dim: number, start: number, step: number): Tensor {
