@@ -267,6 +267,29 @@ def module_cases():
     return out
 
 
+def explain_cases(rng, count):
+    """Convolutions on input torch.range(1, numel) with loss mean or sum: dw and db do not depend on the
+    random weights, so the explainer's values must equal these."""
+    out = []
+    for i in range(count):
+        dims = [1, 2, 3][i % 3]
+        transposed = i % 4 == 3
+        case = sample_conv(rng, dims, transposed, "float64")
+        if len(case["xShape"]) == dims + 1:
+            case["xShape"] = [1] + case["xShape"]
+        case["bShape"] = [case["wShape"][1] * case["options"]["groups"] if transposed else case["wShape"][0]]
+        loss = rng.choice(["mean", "sum"])
+        x = torch.arange(1.0, math.prod(case["xShape"]) + 1, dtype=torch.float64).view(case["xShape"])
+        w = torch.randn(case["wShape"], dtype=torch.float64, requires_grad=True)
+        b = torch.randn(case["bShape"], dtype=torch.float64, requires_grad=True)
+        y = run_conv(case, x, w, b)
+        (y.mean() if loss == "mean" else y.sum()).backward()
+        out.append({"dims": dims, "transposed": transposed, "batch": case["xShape"][0], "inChannels": case["xShape"][1],
+                    "outChannels": case["bShape"][0], "inputSize": case["xShape"][2:], "kernelSize": case["wShape"][2:],
+                    "options": case["options"], "loss": loss, "dw": flat(w.grad), "db": flat(b.grad)})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=2026)
@@ -281,6 +304,7 @@ def main():
         "print_cases.json": {"torch": torch.__version__, "seed": args.seed, "cases": print_cases(rng)},
         "error_cases.json": {"torch": torch.__version__, "cases": error_cases()},
         "module_cases.json": {"torch": torch.__version__, "cases": module_cases()},
+        "explain_cases.json": {"torch": torch.__version__, "seed": args.seed, "cases": explain_cases(rng, 36)},
     }
     for name, content in files.items():
         with open(os.path.join(args.out, name), "w") as f:

@@ -17,3 +17,5 @@ export { add, sub, mul, div, pow, neg, exp, log, relu, where, sum, mean, reshape
 export { getBackend, setBackend } from './kernels/index.js';
 export * as F from './functional.js';
 export * as nn from './nn/index.js';
+export { explain } from './explain/explain.js';
+export type { ExplainConfig, Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm, ResolvedConfig, LossInfo, ExplainLoss, ExplainInput } from './explain/explain.js';

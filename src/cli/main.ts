@@ -1,32 +1,40 @@
 #!/usr/bin/env node
 // The convgrad command line: argument parsing only; the work is in the library.
 import { seedReport } from './seed.js';
+import { EXPLAIN_USAGE, runExplain } from './explain.js';
 
-const USAGE = `usage: convgrad <command>
+const USAGE = `usage: convgrad <command> [options]
 
 commands:
+  explain  explain where every element of dw, db and dx comes from (the default command)
   seed     run the seed's five experiments (conv weight gradients with out.mean()) and print
            the padded inputs, outputs and weight gradients as PyTorch prints them
-  help     show this message`;
+  help     show this message
+
+${EXPLAIN_USAGE}`;
 
 function main(argv: readonly string[]): number {
-  const [command = 'seed', ...rest] = argv;
-  switch (command) {
-    case 'seed':
-      if (rest.length > 0) {
-        process.stderr.write(`convgrad seed: unexpected argument ${JSON.stringify(rest[0])}; seed takes no arguments yet\n`);
-        return 2;
-      }
-      process.stdout.write(seedReport());
-      return 0;
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE + '\n');
-      return 0;
-    default:
-      process.stderr.write(`convgrad: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
-      return 2;
+  const [command = 'explain', ...rest] = argv;
+  try {
+    switch (command) {
+      case 'explain':
+        return runExplain(rest, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
+      case 'seed':
+        if (rest.length > 0) throw new Error(`convgrad seed: unexpected argument ${JSON.stringify(rest[0])}; seed takes no arguments`);
+        process.stdout.write(seedReport());
+        return 0;
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        return 0;
+      default:
+        if (command.startsWith('--')) return runExplain(argv, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
+        throw new Error(`convgrad: unknown command ${JSON.stringify(command)}; expected explain, seed or help`);
+    }
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
   }
 }
 

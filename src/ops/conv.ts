@@ -199,7 +199,10 @@ export function convTransposeNd(dims: number, input: Tensor, weight: Tensor, bia
   const inSize = x.shape.slice(2);
   const outSize = inSize.map((L, i) => convTransposeOutputSize(L, kernel[i], stride[i], padding[i], dilation[i], outputPadding[i]));
   if (outSize.some((L) => L <= 0)) {
-    throw new Error(`${op}: the output size (${sizes(outSize)}) computed from input size (${sizes(inSize)}) is not positive; reduce padding`);
+    throw new Error(
+      `${op}: the output size (${sizes(outSize)}) computed from input size (${sizes(inSize)}) is not positive; ` +
+        `expected padding=[${padding.join(', ')}] small enough for an output of at least 1 in every dimension`,
+    );
   }
   // The transposed conv is the input gradient of the regular conv from its output back to its input.
   const geometry: ConvGeometry = {

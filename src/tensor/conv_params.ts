@@ -5,6 +5,9 @@ export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 export type PaddingArg = number | readonly number[] | 'same' | 'valid';
 export type IntOrTuple = number | readonly number[];
 
+/** F.pad's modes ('constant' is the conv modules' 'zeros'). */
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
 export const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
 function show(v: unknown): string {
@@ -123,4 +126,27 @@ export function checkOptionKeys(options: object | undefined, allowed: readonly s
       throw new Error(`${op}: unknown option '${key}'; expected one of ${allowed.join(', ')}`);
     }
   }
+}
+
+/** For one dimension of length L padded by lo before and hi after (negative crops): the source index of each output index, or −1. */
+export function padIndexMap(L: number, lo: number, hi: number, mode: PadMode): Int32Array {
+  const out = new Int32Array(L + lo + hi);
+  if (mode === 'circular') {
+    // Crop first, then wrap around within what is left (PyTorch's circular padding).
+    const start = Math.max(-lo, 0);
+    const length = L - start - Math.max(-hi, 0);
+    const before = Math.max(lo, 0);
+    for (let o = 0; o < out.length; o++) out[o] = start + ((((o - before) % length) + length) % length);
+    return out;
+  }
+  for (let o = 0; o < out.length; o++) {
+    let i = o - lo;
+    if (i < 0 || i >= L) {
+      if (mode === 'constant') i = -1;
+      else if (mode === 'replicate') i = Math.min(Math.max(i, 0), L - 1);
+      else i = i < 0 ? -i : 2 * (L - 1) - i; // reflect about the edge elements
+    }
+    out[o] = i;
+  }
+  return out;
 }

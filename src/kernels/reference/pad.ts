@@ -2,31 +2,9 @@
 // source[o] = the flat input offset that output element o copies, or −1 for a constant cell.
 // The forward pass gathers, the gradient scatters back (adding where several cells copy one element).
 import type { Storage } from '../../tensor/tensor.js';
+import { padIndexMap, type PadMode } from '../../tensor/conv_params.js';
 
-export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
-
-/** For one dimension of length L padded by lo before and hi after (negative crops): the source index of each output index, or −1. */
-export function padIndexMap(L: number, lo: number, hi: number, mode: PadMode): Int32Array {
-  const out = new Int32Array(L + lo + hi);
-  if (mode === 'circular') {
-    // Crop first, then wrap around within what is left (PyTorch's circular padding).
-    const start = Math.max(-lo, 0);
-    const length = L - start - Math.max(-hi, 0);
-    const before = Math.max(lo, 0);
-    for (let o = 0; o < out.length; o++) out[o] = start + ((((o - before) % length) + length) % length);
-    return out;
-  }
-  for (let o = 0; o < out.length; o++) {
-    let i = o - lo;
-    if (i < 0 || i >= L) {
-      if (mode === 'constant') i = -1;
-      else if (mode === 'replicate') i = Math.min(Math.max(i, 0), L - 1);
-      else i = i < 0 ? -i : 2 * (L - 1) - i; // reflect about the edge elements
-    }
-    out[o] = i;
-  }
-  return out;
-}
+export type { PadMode };
 
 /** The source offset of every output element, for an input of `shape` padded per dimension. */
 export function padSourceMap(shape: readonly number[], lo: readonly number[], hi: readonly number[], mode: PadMode): Int32Array {

@@ -1,0 +1,411 @@
+// explain: for every element of dw, db and dx, the exact list of products that make it up.
+// The seed's rule, finished for every option: a weight's gradient depends only on the input elements
+// it was multiplied with; collect them and sum them, weighted by the upstream gradient dy:
+//   dw[o, c, κ]  = Σ_{n, i} x̃[n, g·C_in/G + c, i·s + κ·d] · dy[n, o, i]     (x̃: the padded input)
+//   db[o]        = Σ_{n, i} dy[n, o, i]
+//   dx[n, c', j] = Σ over every (o, κ, i) whose tap reads j, through padding copies too, of w · dy
+// The terms are enumerated here from the formula with explicit indices, independently of the
+// kernels, and each value is checked against the library's autograd.
+import { Tensor, type DType } from '../tensor/tensor.js';
+import { ones, randn, range } from '../tensor/creation.js';
+import { Generator as RandomGenerator } from '../tensor/random.js';
+import {
+  checkOptionKeys,
+  convOutputSize,
+  convTransposeOutputSize,
+  expandIntArg,
+  nonNegative,
+  padIndexMap,
+  positive,
+  resolvePadding,
+  type IntOrTuple,
+  type PaddingArg,
+  type PaddingMode,
+} from '../tensor/conv_params.js';
+import { stridesOf, numelOf, formatShape } from '../tensor/shape.js';
+import { grad } from '../autograd/backward.js';
+import { convNd, convTransposeNd, pad } from '../ops/index.js';
+import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from '../nn/conv.js';
+
+export type ExplainLoss = 'mean' | 'sum';
+export type ExplainInput = 'range' | 'randn' | 'ones';
+
+export interface ExplainConfig {
+  /** Spatial size of one input plane, 1-3 numbers: also sets the dimensionality (default [4, 4]). */
+  inputSize?: readonly number[];
+  batch?: number;
+  inChannels?: number;
+  outChannels?: number;
+  kernelSize?: IntOrTuple;
+  stride?: IntOrTuple;
+  padding?: PaddingArg;
+  dilation?: IntOrTuple;
+  groups?: number;
+  paddingMode?: PaddingMode;
+  bias?: boolean;
+  transposed?: boolean;
+  outputPadding?: IntOrTuple;
+  /** The loss whose gradient is explained (default 'mean'); ignored when dy is given. */
+  loss?: ExplainLoss;
+  /** A given upstream gradient ∂E/∂y, of the output's shape. */
+  dy?: Tensor;
+  /** The input: 'range' (torch.range(1, numel), the seed's), 'randn', 'ones', or a tensor. */
+  input?: ExplainInput | Tensor;
+  /** Weights to use instead of PyTorch's default initialization under `seed`. */
+  weight?: Tensor;
+  biasValues?: Tensor;
+  /** Seed of the generator for the weights (and a randn input), as torch.manual_seed (default 0). */
+  seed?: number;
+  dtype?: DType;
+}
+
+/** The configuration with every default filled in and every option expanded per dimension. */
+export interface ResolvedConfig {
+  dims: number;
+  inputSize: number[];
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  kernelSize: number[];
+  stride: number[];
+  padding: number[] | 'same' | 'valid';
+  /** Padding before and after each spatial dimension, as applied. */
+  paddingLo: number[];
+  paddingHi: number[];
+  dilation: number[];
+  groups: number;
+  paddingMode: PaddingMode;
+  bias: boolean;
+  transposed: boolean;
+  outputPadding: number[];
+  outputSize: number[];
+  input: ExplainInput | 'given';
+  seed: number;
+  dtype: DType;
+}
+
+/** One product x̃·dy of a weight gradient. */
+export interface WeightTerm {
+  /** The output element [n, o, …i] (null for a transposed conv's product that falls in the cropped padding). */
+  output: number[] | null;
+  /** Where the product reads the padded input [n, c, …P] (regular conv only). */
+  padded: number[] | null;
+  /** The input element the value comes from, or null for a zero-padding cell. */
+  input: number[] | null;
+  x: number;
+  dy: number;
+}
+
+export interface BiasTerm {
+  output: number[];
+  dy: number;
+}
+
+/** One product w·dy of an input gradient. */
+export interface InputTerm {
+  weight: number[];
+  output: number[] | null;
+  padded: number[] | null;
+  w: number;
+  dy: number;
+}
+
+export interface ElementExplanation<T> {
+  index: number[];
+  /** Σ of the terms' products, in float64. */
+  value: number;
+  /** What the library's autograd computed for this element. */
+  autograd: number;
+  terms: T[];
+}
+
+export interface LossInfo {
+  kind: ExplainLoss | 'given';
+  /** M, the number of output elements the mean divides by (mean only). */
+  count: number | null;
+  /** The upstream gradient every output element receives, when it is the same for all (1/M or 1). */
+  uniformDy: number | null;
+}
+
+export interface Explanation {
+  config: ResolvedConfig;
+  loss: LossInfo;
+  x: Tensor;
+  /** The input after padding (what the kernel slides over); the input itself for transposed convs. */
+  xPadded: Tensor;
+  w: Tensor;
+  b: Tensor | null;
+  y: Tensor;
+  dy: Tensor;
+  dw: Tensor;
+  db: Tensor | null;
+  dx: Tensor;
+  weight: ElementExplanation<WeightTerm>[];
+  bias: ElementExplanation<BiasTerm>[];
+  input: ElementExplanation<InputTerm>[];
+  closedForm: { weight: string; bias: string; input: string };
+}
+
+const CONFIG_KEYS = [
+  'inputSize', 'batch', 'inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'paddingMode',
+  'bias', 'transposed', 'outputPadding', 'loss', 'dy', 'input', 'weight', 'biasValues', 'seed', 'dtype',
+];
+
+function positiveInt(value: unknown, arg: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new Error(`explain: ${arg}=${String(value)} is invalid; expected a positive integer`);
+  }
+  return value;
+}
+
+/** Multi-index of a flat offset in a row-major shape. */
+export function unravel(offset: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = offset % shape[d];
+    offset = Math.floor(offset / shape[d]);
+  }
+  return out;
+}
+
+function ravel(index: readonly number[], strides: readonly number[]): number {
+  let o = 0;
+  for (let d = 0; d < index.length; d++) o += index[d] * strides[d];
+  return o;
+}
+
+/** Every multi-index of a shape, row-major. */
+function* indices(shape: readonly number[]): IterableIterator<number[]> {
+  const n = numelOf(shape);
+  for (let i = 0; i < n; i++) yield unravel(i, shape);
+}
+
+function resolve(c: ExplainConfig): ResolvedConfig {
+  checkOptionKeys(c, CONFIG_KEYS, 'explain');
+  const inputSize = [...(c.inputSize ?? (c.input instanceof Tensor ? c.input.shape.slice(2) : [4, 4]))];
+  if (inputSize.length < 1 || inputSize.length > 3) {
+    throw new Error(`explain: inputSize=[${inputSize.join(', ')}] must have 1, 2 or 3 sizes (one per spatial dimension)`);
+  }
+  inputSize.forEach((s) => positiveInt(s, 'inputSize'));
+  const dims = inputSize.length;
+  const transposed = c.transposed ?? false;
+  const op = 'explain';
+  const stride = expandIntArg(c.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
+  const dilation = expandIntArg(c.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
+  const kernelSize = expandIntArg(c.kernelSize ?? 3, dims, 'kernelSize', op, positive, 'positive integers');
+  const outputPadding = expandIntArg(c.outputPadding ?? 0, dims, 'outputPadding', op, nonNegative, 'non-negative integers');
+  const paddingArg = c.padding ?? 1;
+  let paddingLo: number[];
+  let paddingHi: number[];
+  let padding: ResolvedConfig['padding'];
+  if (transposed) {
+    if (typeof paddingArg === 'string') throw new Error(`explain: padding='${paddingArg}' is not supported for transposed convolutions; expected non-negative integers`);
+    paddingLo = expandIntArg(paddingArg, dims, 'padding', op, nonNegative, 'non-negative integers');
+    paddingHi = [...paddingLo];
+    padding = paddingLo;
+  } else {
+    const p = resolvePadding(paddingArg, kernelSize, stride, dilation, op);
+    paddingLo = p.lo;
+    paddingHi = p.hi;
+    padding = typeof paddingArg === 'string' ? paddingArg : p.lo;
+  }
+  const outputSize = transposed
+    ? inputSize.map((L, i) => convTransposeOutputSize(L, kernelSize[i], stride[i], paddingLo[i], dilation[i], outputPadding[i]))
+    : inputSize.map((L, i) => convOutputSize(L, kernelSize[i], stride[i], paddingLo[i], paddingHi[i], dilation[i]));
+  const input = c.input instanceof Tensor ? 'given' : c.input ?? 'range';
+  if (input !== 'given' && input !== 'range' && input !== 'randn' && input !== 'ones') {
+    throw new Error(`explain: input=${JSON.stringify(input)} is not supported; expected 'range', 'randn', 'ones' or a tensor`);
+  }
+  const loss = c.loss ?? 'mean';
+  if (loss !== 'mean' && loss !== 'sum') throw new Error(`explain: loss=${JSON.stringify(loss)} is not supported; expected 'mean' or 'sum'`);
+  const seed = c.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new Error(`explain: seed=${String(seed)} must be an integer`);
+  return {
+    dims,
+    inputSize,
+    batch: positiveInt(c.batch ?? 1, 'batch'),
+    inChannels: positiveInt(c.inChannels ?? 1, 'inChannels'),
+    outChannels: positiveInt(c.outChannels ?? 2, 'outChannels'),
+    kernelSize,
+    stride,
+    padding,
+    paddingLo,
+    paddingHi,
+    dilation,
+    groups: positiveInt(c.groups ?? 1, 'groups'),
+    paddingMode: c.paddingMode ?? 'zeros',
+    bias: c.bias ?? false,
+    transposed,
+    outputPadding,
+    outputSize,
+    input,
+    seed,
+    dtype: c.dtype ?? (c.input instanceof Tensor ? c.input.dtype : 'float32'),
+  };
+}
+
+const MODULES = [
+  [Conv1d, Conv2d, Conv3d],
+  [ConvTranspose1d, ConvTranspose2d, ConvTranspose3d],
+] as const;
+
+/** Builds the layer as PyTorch would after torch.manual_seed(seed), then the input. */
+function buildTensors(r: ResolvedConfig, c: ExplainConfig): { x: Tensor; w: Tensor; b: Tensor | null } {
+  const gen = new RandomGenerator().manualSeed(r.seed);
+  const common = { stride: r.stride, dilation: r.dilation, groups: r.groups, bias: r.bias, dtype: r.dtype, generator: gen };
+  const module = r.transposed
+    ? new MODULES[1][r.dims - 1](r.inChannels, r.outChannels, r.kernelSize, { ...common, padding: r.padding as number[], outputPadding: r.outputPadding })
+    : new MODULES[0][r.dims - 1](r.inChannels, r.outChannels, r.kernelSize, { ...common, padding: r.padding, paddingMode: r.paddingMode });
+  const xShape = [r.batch, r.inChannels, ...r.inputSize];
+  let x: Tensor;
+  if (c.input instanceof Tensor) {
+    if (formatShape(c.input.shape) !== formatShape(xShape)) {
+      throw new Error(`explain: input of shape ${formatShape(c.input.shape)} does not match the configuration; expected ${formatShape(xShape)}`);
+    }
+    x = c.input.detach();
+  } else if (r.input === 'range') x = range(1, numelOf(xShape), 1, { dtype: r.dtype }).view(xShape);
+  else if (r.input === 'ones') x = ones(xShape, { dtype: r.dtype });
+  else x = randn(xShape, { dtype: r.dtype, generator: gen });
+  const w = c.weight?.detach() ?? module.weight.detach();
+  const b = r.bias ? c.biasValues?.detach() ?? module.bias!.detach() : null;
+  return { x: x.requiresGrad_(), w: w.requiresGrad_(), b: b === null ? null : b.requiresGrad_() };
+}
+
+/**
+ * Explains every element of dw, db and dx for one convolution and loss.
+ * @example explain({}).weight[0].terms.length // 16: the seed's w[0,0,0,0] met 16 padded cells
+ */
+export function explain(config: ExplainConfig = {}): Explanation {
+  const r = resolve(config);
+  const { x, w, b } = buildTensors(r, config);
+  const y = r.transposed
+    ? convTransposeNd(r.dims, x, w, b, { stride: r.stride, padding: r.paddingLo, outputPadding: r.outputPadding, groups: r.groups, dilation: r.dilation })
+    : convNd(r.dims, x, w, b, { stride: r.stride, padding: r.padding, dilation: r.dilation, groups: r.groups, paddingMode: r.paddingMode });
+
+  // dy = ∂E/∂y: given, or the gradient of the mean (1/M everywhere) or of the sum (1 everywhere).
+  let dy: Tensor;
+  let loss: LossInfo;
+  if (config.dy !== undefined) {
+    if (!(config.dy instanceof Tensor) || formatShape(config.dy.shape) !== formatShape(y.shape)) {
+      throw new Error(`explain: dy must be a tensor of the output's shape ${formatShape(y.shape)}`);
+    }
+    dy = config.dy.detach().to(r.dtype);
+    loss = { kind: 'given', count: null, uniformDy: null };
+  } else {
+    const kind = config.loss ?? 'mean';
+    const E = kind === 'mean' ? y.mean() : y.sum();
+    [dy] = grad(E, [y], { retainGraph: true }) as [Tensor];
+    loss = { kind, count: kind === 'mean' ? y.numel : null, uniformDy: dy.data[0] };
+  }
+  const inputs = b === null ? [x, w] : [x, w, b];
+  const grads = grad(y, inputs, { gradOutputs: [dy] }) as Tensor[];
+  const [dx, dw] = grads;
+  const db = b === null ? null : grads[2];
+
+  const xPadded = r.transposed
+    ? x.detach()
+    : pad(x.detach(), r.paddingLo.flatMap((_, i) => [r.paddingLo[r.dims - 1 - i], r.paddingHi[r.dims - 1 - i]]), r.paddingMode === 'zeros' ? 'constant' : r.paddingMode);
+
+  const weight = [...indices(w.shape)].map((index, k) => ({ index, value: 0, autograd: dw.data[k], terms: [] as WeightTerm[] }));
+  const input = [...indices(x.shape)].map((index, k) => ({ index, value: 0, autograd: dx.data[k], terms: [] as InputTerm[] }));
+  const bias = b === null ? [] : [...indices(b.shape)].map((index, k) => ({ index, value: 0, autograd: db!.data[k], terms: [] as BiasTerm[] }));
+  const xs = stridesOf(x.shape);
+  const ws = stridesOf(w.shape);
+  const ys = stridesOf(y.shape);
+  const K = r.kernelSize;
+  const cinG = r.inChannels / r.groups;
+  const coutG = r.outChannels / r.groups;
+
+  if (!r.transposed) {
+    // Per dimension: which input index each padded position copies (−1: a zero-padding cell).
+    const source = r.inputSize.map((L, d) => padIndexMap(L, r.paddingLo[d], r.paddingHi[d], r.paddingMode === 'zeros' ? 'constant' : r.paddingMode));
+    for (const out of indices(y.shape)) {
+      const [n, o, ...i] = out;
+      const dyv = dy.data[ravel(out, ys)];
+      if (bias.length > 0) bias[o].terms.push({ output: out, dy: dyv });
+      const g = Math.floor(o / coutG);
+      for (let c = 0; c < cinG; c++) {
+        const cg = g * cinG + c;
+        for (const kappa of indices(K)) {
+          const P = i.map((iv, d) => iv * r.stride[d] + kappa[d] * r.dilation[d]); // position in the padded input
+          const src = P.map((p, d) => source[d][p]);
+          const real = src.every((s) => s >= 0);
+          const xIndex = real ? [n, cg, ...src] : null;
+          const wIndex = [o, c, ...kappa];
+          const wAt = ravel(wIndex, ws);
+          const xv = xIndex === null ? 0 : x.data[ravel(xIndex, xs)];
+          weight[wAt].terms.push({ output: out, padded: [n, cg, ...P], input: xIndex, x: xv, dy: dyv });
+          if (xIndex !== null) input[ravel(xIndex, xs)].terms.push({ weight: wIndex, output: out, padded: [n, cg, ...P], w: w.data[wAt], dy: dyv });
+        }
+      }
+    }
+  } else {
+    // y_t[n, g·C_out/G + c, i·s + κ·d − p] += w[ci, c, κ] · x_t[n, ci, i]; positions cut by padding are dropped.
+    for (const inIndex of indices(x.shape)) {
+      const [n, ci, ...i] = inIndex;
+      const g = Math.floor(ci / cinG);
+      const xv = x.data[ravel(inIndex, xs)];
+      for (let c = 0; c < coutG; c++) {
+        const co = g * coutG + c;
+        for (const kappa of indices(K)) {
+          const j = i.map((iv, d) => iv * r.stride[d] + kappa[d] * r.dilation[d] - r.paddingLo[d]);
+          const inside = j.every((jv, d) => jv >= 0 && jv < r.outputSize[d]);
+          const out = inside ? [n, co, ...j] : null;
+          const dyv = out === null ? 0 : dy.data[ravel(out, ys)];
+          const wIndex = [ci, c, ...kappa];
+          const wAt = ravel(wIndex, ws);
+          weight[wAt].terms.push({ output: out, padded: null, input: inIndex, x: xv, dy: dyv });
+          input[ravel(inIndex, xs)].terms.push({ weight: wIndex, output: out, padded: null, w: w.data[wAt], dy: dyv });
+        }
+      }
+    }
+    if (bias.length > 0) for (const out of indices(y.shape)) bias[out[1]].terms.push({ output: out, dy: dy.data[ravel(out, ys)] });
+  }
+  for (const e of weight) e.value = e.terms.reduce((s, t) => s + t.x * t.dy, 0);
+  for (const e of bias) e.value = e.terms.reduce((s, t) => s + t.dy, 0);
+  for (const e of input) e.value = e.terms.reduce((s, t) => s + t.w * t.dy, 0);
+
+  return {
+    config: r,
+    loss,
+    x: x.detach(),
+    xPadded,
+    w: w.detach(),
+    b: b === null ? null : b.detach(),
+    y: y.detach(),
+    dy,
+    dw,
+    db,
+    dx,
+    weight,
+    bias,
+    input,
+    closedForm: closedForms(r, loss),
+  };
+}
+
+function closedForms(r: ResolvedConfig, loss: LossInfo): Explanation['closedForm'] {
+  const L = r.outputSize.join('·');
+  const M = `N·C_out·${r.outputSize.map((_, d) => `L${d}`).join('·')} = ${r.batch}·${r.outChannels}·${L} = ${loss.count ?? ''}`;
+  const weighting =
+    loss.kind === 'mean' ? `1/M · Σ S, with M = ${M}` : loss.kind === 'sum' ? 'Σ S (dy = 1 everywhere)' : 'Σ x̃·dy';
+  const where = r.transposed
+    ? 'S: the input elements x[n, ci, i] this weight multiplied, at every input position i whose product lands inside the output'
+    : 'S: the padded-input elements x̃[n, g·C_in/G + c, i·s + κ·d] this weight multiplied, one per output position (zero-padding cells add 0' +
+      (r.paddingMode === 'zeros' ? ')' : `; ${r.paddingMode} cells copy real elements)`);
+  return {
+    weight: `dw[o, c, κ] = Σ_{n, i} x̃ · dy = ${weighting}; ${where}`,
+    bias:
+      loss.kind === 'mean'
+        ? `db[o] = Σ_{n, i} dy[n, o, i] = (N·∏L_out)/M = 1/C_out = 1/${r.outChannels}`
+        : loss.kind === 'sum'
+          ? `db[o] = Σ_{n, i} dy[n, o, i] = N·∏L_out = ${r.batch}·${L}`
+          : 'db[o] = Σ_{n, i} dy[n, o, i]',
+    input:
+      loss.kind === 'mean'
+        ? `dx[n, c, j] = Σ w·dy = 1/M · Σ W, with M = ${M}; W: the weights that multiplied this element (through padding copies too)`
+        : loss.kind === 'sum'
+          ? 'dx[n, c, j] = Σ W: the weights that multiplied this element (through padding copies too)'
+          : 'dx[n, c, j] = Σ w·dy over every (weight, output position) pair that read this element',
+  };
+}

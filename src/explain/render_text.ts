@@ -1,0 +1,188 @@
+// The explanation as text for people: the padded input with one element's cells marked, the
+// products written out, their sum, the normalization, and the check against autograd.
+import { Formatter } from '../tensor/format.js';
+import type { Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm } from './explain.js';
+import { locate, planesOf, sameIndex } from './planes.js';
+
+export type ElementKind = 'w' | 'b' | 'x';
+
+export interface ElementRef {
+  kind: ElementKind;
+  index: number[];
+}
+
+export interface TextOptions {
+  /** ANSI colour for the marked cells (else brackets). */
+  color?: boolean;
+}
+
+const MARK_ON = '\u001b[1;30;43m';
+const MARK_OFF = '\u001b[0m';
+
+/** A number as people write it: integers plainly, others to 6 significant digits. */
+export function num(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toPrecision(6)));
+}
+
+const idx = (i: readonly number[] | null): string => (i === null ? '—' : `[${i.join(', ')}]`);
+
+/** The tolerance within which the sum of the terms must equal autograd's value. */
+export function agreementTolerance(e: Explanation): number {
+  return e.config.dtype === 'float64' ? 1e-12 : 1e-5;
+}
+
+export function agrees(e: Explanation, el: ElementExplanation<unknown>): boolean {
+  return Math.abs(el.value - el.autograd) <= agreementTolerance(e) * Math.max(1, Math.abs(el.autograd));
+}
+
+function check(e: Explanation, el: ElementExplanation<unknown>): string {
+  return agrees(e, el) ? `✓ autograd ${num(el.autograd)}` : `✗ autograd ${num(el.autograd)} (the terms sum to ${num(el.value)})`;
+}
+
+/** The (padded) input planes of batch n, channel c, with the given padded cells marked. */
+function grid(e: Explanation, n: number, c: number, marked: readonly number[][], options: TextOptions): string {
+  const t = e.xPadded;
+  const spatial = e.config.dims;
+  const fmt = new Formatter(t.data);
+  const lines: string[] = [];
+  for (const plane of planesOf(t, spatial)) {
+    if (plane.lead[0] !== n || plane.lead[1] !== c) continue;
+    if (spatial === 3) lines.push(`  depth ${plane.lead[2]}:`);
+    for (let r = 0; r < plane.rows; r++) {
+      const cells: string[] = [];
+      for (let col = 0; col < plane.cols; col++) {
+        const s = fmt.format(t.data[plane.offsets[r * plane.cols + col]]);
+        const hit = marked.some((m) => {
+          const at = locate(t.shape, spatial, m);
+          return sameIndex(at.lead, plane.lead) && at.row === r && at.col === col;
+        });
+        cells.push(hit ? (options.color ? ` ${MARK_ON}${s}${MARK_OFF} ` : `[${s}]`) : ` ${s} `);
+      }
+      lines.push('  ' + cells.join(''));
+    }
+  }
+  return lines.join('\n');
+}
+
+function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, options: TextOptions): string {
+  const [o, c, ...kappa] = el.index;
+  const out: string[] = [];
+  const t = e.config.transposed;
+  out.push(`dw${idx(el.index)}: the gradient of weight w${idx(el.index)} (${t ? 'input' : 'output'} channel ${o}, channel ${c} of its group, kernel position (${kappa.join(', ')}))`);
+  out.push(e.closedForm.weight);
+  const first = el.terms[0];
+  if (first !== undefined) {
+    const n = (t ? first.input : first.padded)![0];
+    const ch = (t ? first.input : first.padded)![1];
+    const marked = el.terms.filter((k) => (t ? k.input : k.padded)![0] === n).map((k) => (t ? k.input : k.padded)!);
+    out.push(
+      `\n${t ? 'The input' : 'The padded input x̃'} (batch ${n}, channel ${ch}); ${options.color ? 'highlighted' : '[ ] marks'}: the ${marked.length} cells this weight multiplied` +
+        (e.config.batch > 1 ? ` in batch ${n} (each batch has its own)` : '') +
+        ':',
+    );
+    out.push(grid(e, n, ch, marked, options));
+  }
+  out.push(`\nThe ${el.terms.length} products x̃ · dy, one per ${t ? 'input' : 'output'} position:`);
+  for (const k of el.terms) {
+    const where = t ? `x${idx(k.input)} → y${idx(k.output)}` : `y${idx(k.output)} ← x̃${idx(k.padded)}${k.input === null ? ' (zero padding)' : k.padded !== null && !sameIndex(k.padded, k.input) ? ` = x${idx(k.input)}` : ''}`;
+    out.push(`  ${where}: ${num(k.x)} · ${num(k.dy)}`);
+  }
+  out.push(`Sum of the products: ${num(el.value)}`);
+  if (e.loss.kind === 'mean' && e.loss.count !== null) {
+    // Products that land in a transposed conv's cropped padding reach no output (dy = 0).
+    const used = el.terms.filter((k) => k.output !== null);
+    const S = used.reduce((s, k) => s + k.x, 0);
+    out.push(
+      `Normalization: the loss is the mean of M = ${e.loss.count} output elements, so dy = 1/${e.loss.count} at every output; ` +
+        `dw = (${used.map((k) => num(k.x)).join(' + ')}) / ${e.loss.count} = ${num(S)} / ${e.loss.count} = ${num(el.value)}`,
+    );
+  } else if (e.loss.kind === 'sum') {
+    const used = el.terms.filter((k) => k.output !== null);
+    out.push(`Normalization: none: the loss is the sum, so dy = 1 at every output; dw = ${used.map((k) => num(k.x)).join(' + ')} = ${num(el.value)}`);
+  }
+  out.push(check(e, el));
+  return out.join('\n');
+}
+
+function explainBias(e: Explanation, el: ElementExplanation<BiasTerm>): string {
+  const out = [`db${idx(el.index)}: the gradient of bias b${idx(el.index)}`, e.closedForm.bias];
+  out.push(`\nThe ${el.terms.length} terms dy, one per output position of channel ${el.index[0]}:`);
+  for (const k of el.terms) out.push(`  y${idx(k.output)}: ${num(k.dy)}`);
+  out.push(`Sum: ${num(el.value)}`);
+  if (e.loss.kind === 'mean' && e.loss.count !== null) out.push(`Normalization: ${el.terms.length} / ${e.loss.count} = ${num(el.value)}`);
+  out.push(check(e, el));
+  return out.join('\n');
+}
+
+function explainInput(e: Explanation, el: ElementExplanation<InputTerm>, options: TextOptions): string {
+  const out = [`dx${idx(el.index)}: the gradient of input element x${idx(el.index)}`, e.closedForm.input];
+  const [n, c] = el.index;
+  if (!e.config.transposed) {
+    const copies: number[][] = [];
+    for (const k of el.terms) if (k.padded !== null && !copies.some((p) => sameIndex(p, k.padded!))) copies.push(k.padded);
+    out.push(`\nThe padded input x̃ (batch ${n}, channel ${c}); ${options.color ? 'highlighted' : '[ ] marks'}: the ${copies.length} padded cell(s) holding this element:`);
+    out.push(grid(e, n, c, copies, options));
+  }
+  out.push(`\nThe ${el.terms.length} products w · dy, one per (weight, output position) pair that read this element:`);
+  // The element's own cell in the padded input; other cells holding it are padding copies.
+  const home = [n, c, ...el.index.slice(2).map((j, d) => j + e.config.paddingLo[d])];
+  for (const k of el.terms) {
+    const via = k.padded !== null && !sameIndex(k.padded, home) ? ` via the padding copy x̃${idx(k.padded)}` : '';
+    out.push(`  w${idx(k.weight)} · dy${idx(k.output)}${via}: ${num(k.w)} · ${num(k.dy)}`);
+  }
+  out.push(`Sum of the products: ${num(el.value)}`);
+  if (e.loss.kind === 'mean' && e.loss.count !== null) {
+    const W = el.terms.filter((k) => k.output !== null).reduce((s, k) => s + k.w, 0);
+    out.push(`Normalization: dy = 1/${e.loss.count} everywhere, so dx = (Σ of the ${el.terms.length} weights = ${num(W)}) / ${e.loss.count} = ${num(el.value)}`);
+  }
+  out.push(check(e, el));
+  return out.join('\n');
+}
+
+/** Finds the explanation of one element; throws naming the element when it does not exist. */
+export function findElement(e: Explanation, ref: ElementRef): ElementExplanation<WeightTerm> | ElementExplanation<BiasTerm> | ElementExplanation<InputTerm> {
+  const list = ref.kind === 'w' ? e.weight : ref.kind === 'b' ? e.bias : e.input;
+  const shape = ref.kind === 'w' ? e.w.shape : ref.kind === 'b' ? (e.b?.shape ?? []) : e.x.shape;
+  if (ref.kind === 'b' && e.b === null) throw new Error('explain: element b:… asks for a bias gradient, but the convolution has no bias (pass --bias)');
+  const found = list.find((el) => sameIndex(el.index, ref.index));
+  if (found === undefined) {
+    throw new Error(`explain: element ${ref.kind}:${ref.index.join(',')} is not in ${ref.kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`);
+  }
+  return found;
+}
+
+export function renderElement(e: Explanation, ref: ElementRef, options: TextOptions = {}): string {
+  const el = findElement(e, ref);
+  if (ref.kind === 'w') return explainWeight(e, el as ElementExplanation<WeightTerm>, options);
+  if (ref.kind === 'b') return explainBias(e, el as ElementExplanation<BiasTerm>);
+  return explainInput(e, el as ElementExplanation<InputTerm>, options);
+}
+
+function describeConfig(e: Explanation): string {
+  const r = e.config;
+  const t = (v: readonly number[]): string => v.join('x');
+  const parts = [
+    `${r.transposed ? 'ConvTranspose' : 'Conv'}${r.dims}d ${r.inChannels}→${r.outChannels}, kernel ${t(r.kernelSize)}, stride ${t(r.stride)}, ` +
+      `padding ${typeof r.padding === 'string' ? r.padding : t(r.padding)}, dilation ${t(r.dilation)}, groups ${r.groups}` +
+      `${r.transposed ? `, output padding ${t(r.outputPadding)}` : `, padding mode ${r.paddingMode}`}${r.bias ? ', bias' : ', no bias'}`,
+    `input ${r.input} of shape [${e.x.shape.join(', ')}] (${r.dtype}), output [${e.y.shape.join(', ')}], loss ${e.loss.kind}` +
+      (e.loss.kind === 'mean' ? ` over M = ${e.loss.count} elements` : ''),
+  ];
+  return parts.join('\n');
+}
+
+/** The whole explanation: the gradients as PyTorch prints them, then one worked element each (or just `element`). */
+export function renderText(e: Explanation, element: ElementRef | null = null, options: TextOptions = {}): string {
+  const head = describeConfig(e);
+  if (element !== null) return `${head}\n\n${renderElement(e, element, options)}\n`;
+  const parts = [head, '', 'dw (conv.weight.grad):', String(e.dw)];
+  if (e.db !== null) parts.push('', 'db (conv.bias.grad):', String(e.db));
+  parts.push('', 'dx (input.grad):', String(e.dx), '');
+  const zero = (shape: readonly number[]): number[] => shape.map(() => 0);
+  parts.push('— worked element of dw —', renderElement(e, { kind: 'w', index: zero(e.w.shape) }, options), '');
+  if (e.b !== null) parts.push('— worked element of db —', renderElement(e, { kind: 'b', index: [0] }, options), '');
+  const xIndex = e.x.shape.map((s) => Math.floor((s - 1) / 2));
+  parts.push('— worked element of dx —', renderElement(e, { kind: 'x', index: xIndex }, options), '');
+  return parts.join('\n');
+}
