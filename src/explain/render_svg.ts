@@ -84,28 +84,23 @@ export function renderSvg(e: Explanation, element: ElementRef | null = null): st
     .map((p) =>
     planeBlock(source, p, `x̃[${p.lead.join(', ')}]`, (_o, r, c) => (isMarked(p, r, c) ? '#ffb300' : isPadding(p, r, c) ? '#e6e6e6' : '#ffffff'), num),
   );
-  const maxAbs = (t: Tensor): number => {
-    let m = 0;
-    for (const v of t.data) m = Math.max(m, Math.abs(v));
-    return m;
+  /** Heat maps of a gradient, with the explained element's cell highlighted when it belongs to it. */
+  const heatBlocks = (t: Tensor, name: string, highlight: boolean): Block[] => {
+    let maxAbs = 0;
+    for (const v of t.data) maxAbs = Math.max(maxAbs, Math.abs(v));
+    const at = locate(t.shape, spatial, el.index);
+    return planesOf(t, spatial).map((p) =>
+      planeBlock(
+        t,
+        p,
+        `${name}[${p.lead.join(', ')}]`,
+        (o, r, c) => (highlight && sameIndex(at.lead, p.lead) && at.row === r && at.col === c ? '#ffb300' : heat(t.data[o], maxAbs)),
+        (v) => String(Number(v.toPrecision(3))),
+      ),
+    );
   };
-  const dwMax = maxAbs(e.dw);
-  const dxMax = maxAbs(e.dx);
-  const short = (v: number): string => String(Number(v.toPrecision(3)));
-  const dwBlocks = planesOf(e.dw, spatial).map((p) => {
-    const highlight = ref.kind === 'w';
-    return planeBlock(e.dw, p, `dw[${p.lead.join(', ')}]`, (o, r, c) => {
-      const at = locate(e.dw.shape, spatial, el.index);
-      return highlight && sameIndex(at.lead, p.lead) && at.row === r && at.col === c ? '#ffb300' : heat(e.dw.data[o], dwMax);
-    }, short);
-  });
-  const dxBlocks = planesOf(e.dx, spatial).map((p) => {
-    const highlight = ref.kind === 'x';
-    return planeBlock(e.dx, p, `dx[${p.lead.join(', ')}]`, (o, r, c) => {
-      const at = locate(e.dx.shape, spatial, el.index);
-      return highlight && sameIndex(at.lead, p.lead) && at.row === r && at.col === c ? '#ffb300' : heat(e.dx.data[o], dxMax);
-    }, short);
-  });
+  const dwBlocks = heatBlocks(e.dw, 'dw', ref.kind === 'w');
+  const dxBlocks = heatBlocks(e.dx, 'dx', ref.kind === 'x');
   const label = `${ref.kind === 'w' ? 'dw' : ref.kind === 'b' ? 'db' : 'dx'}[${el.index.join(', ')}] = Σ of ${el.terms.length} terms = ${num(el.value)} (autograd ${num(el.autograd)})`;
   const rows = [
     row(inputBlocks, `${e.config.transposed ? 'Input' : 'Padded input'}: highlighted, the cells the terms of ${label.split(' =')[0]} read`),
