@@ -1,8 +1,11 @@
-// Which kernels the ops call. One backend for now ('reference', the textbook loops); fast backends
-// register here and are tested against it.
+// Which kernels the ops call: 'wasm' (WebAssembly SIMD with threads, float32; the default where the
+// engine has SIMD and SharedArrayBuffer) or 'reference' (the textbook loops, every dtype, the oracle).
+// The wasm kernels hand float64 and tiny convolutions to the reference kernels themselves.
 import type { Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import * as reference from './reference/conv.js';
+import * as wasm from './wasm/conv.js';
+import { wasmRuntime, wasmUnavailableReason } from './wasm/runtime.js';
 
 export interface ConvKernels {
   convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void;
@@ -10,22 +13,27 @@ export interface ConvKernels {
   convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void;
 }
 
-export type BackendName = 'reference';
+export type BackendName = 'wasm' | 'reference';
 
-const backends: Record<BackendName, ConvKernels> = { reference };
-let current: BackendName = 'reference';
+const backends: Record<BackendName, ConvKernels> = { reference, wasm };
+let current: BackendName | null = null;
 
 export function getBackend(): BackendName {
+  if (current === null) current = wasmRuntime() !== null ? 'wasm' : 'reference';
   return current;
 }
 
+/** Chooses the kernels; 'wasm' throws, saying why, where this engine cannot run them. */
 export function setBackend(name: BackendName): void {
-  if (!(name in backends)) {
-    throw new Error(`setBackend: backend=${JSON.stringify(name)} is not available; expected one of ${Object.keys(backends).join(', ')}`);
+  if (name !== 'wasm' && name !== 'reference') {
+    throw new Error(`setBackend: backend=${JSON.stringify(name)} is not available; expected 'wasm' or 'reference'`);
+  }
+  if (name === 'wasm' && wasmRuntime() === null) {
+    throw new Error(`setBackend: the wasm backend is unavailable here: ${wasmUnavailableReason()}`);
   }
   current = name;
 }
 
 export function convKernels(): ConvKernels {
-  return backends[current];
+  return backends[getBackend()];
 }

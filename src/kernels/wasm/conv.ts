@@ -1,0 +1,270 @@
+// The wasm backend's conv kernels (float32): lay out a job in the shared memory, pack the weights,
+// run the tasks on the thread pool, copy the result out. float64 and tiny convolutions go to the
+// reference kernels (a job's fixed cost would exceed their work).
+import type { Storage } from '../../tensor/tensor.js';
+import type { ConvGeometry } from '../../tensor/conv_params.js';
+import * as reference from '../reference/conv.js';
+import { ARENA_START, ensureMemory, runJob, threadsFor, wasmRuntime, type WasmRuntime } from './runtime.js';
+
+const HEADER_INTS = 64;
+const F = {
+  OP: 0, N: 1, G: 2, CX: 3, CY: 4, XD: 5, XH: 6, XW: 7, YD: 8, YH: 9, YW: 10, KD: 11, KH: 12, KW: 13, SD: 14, SH: 15, SW: 16,
+  DD: 17, DH: 18, DW: 19, PD: 20, PH: 21, PW: 22, X_PTR: 23, W_PTR: 24, OUT_PTR: 25, SCRATCH: 26, SCRATCH_BYTES: 27, CHUNK: 28,
+  CHUNKS: 29, TAPS: 30, PRIV_BYTES: 31, M4: 32, KPAD: 33, RES: 34, W_GROUP: 35,
+} as const;
+const OP_FORWARD = 1;
+const OP_GRAD_INPUT = 2;
+const OP_GRAD_WEIGHT = 3;
+
+/** Below this many multiply-adds, the reference loop is cheaper than a job. */
+export const WASM_MIN_MACS = 4096;
+/** Below this many multiply-adds, one thread is cheaper than waking the others. */
+export const THREADS_MIN_MACS = 200_000;
+const CHUNK = 64;
+
+const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
+
+/** The geometry in 3 spatial dimensions (leading ones of size 1), as the kernels take it. */
+interface Geo3 {
+  N: number;
+  G: number;
+  Cx: number;
+  Cy: number;
+  x: number[];
+  y: number[];
+  k: number[];
+  s: number[];
+  d: number[];
+  p: number[];
+}
+
+function to3d(g: ConvGeometry): Geo3 {
+  const lift = (v: readonly number[], fill: number): number[] => [...new Array<number>(3 - v.length).fill(fill), ...v];
+  return {
+    N: g.batch,
+    G: g.groups,
+    Cx: g.xChannels,
+    Cy: g.yChannels,
+    x: lift(g.xSize, 1),
+    y: lift(g.ySize, 1),
+    k: lift(g.kSize, 1),
+    s: lift(g.stride, 1),
+    d: lift(g.dilation, 1),
+    p: lift(g.padding, 0),
+  };
+}
+
+const prod = (a: readonly number[]): number => a[0] * a[1] * a[2];
+
+function macs(g: ConvGeometry): number {
+  return g.batch * g.yChannels * (g.xChannels / g.groups) * g.ySize.reduce((a, b) => a * b, 1) * g.kSize.reduce((a, b) => a * b, 1);
+}
+
+/** A bump allocator over the arena, in floats (16-byte aligned). */
+class Layout {
+  private next = ARENA_START + HEADER_INTS * 4;
+  alloc(floats: number): number {
+    const at = this.next;
+    this.next = roundUp(at + floats * 4, 16);
+    return at;
+  }
+  get end(): number {
+    return this.next;
+  }
+}
+
+function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: Partial<Record<keyof typeof F, number>>): void {
+  const h = new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS);
+  h.fill(0);
+  h[F.OP] = op;
+  h[F.N] = g.N;
+  h[F.G] = g.G;
+  h[F.CX] = g.Cx;
+  h[F.CY] = g.Cy;
+  [h[F.XD], h[F.XH], h[F.XW]] = g.x;
+  [h[F.YD], h[F.YH], h[F.YW]] = g.y;
+  [h[F.KD], h[F.KH], h[F.KW]] = g.k;
+  [h[F.SD], h[F.SH], h[F.SW]] = g.s;
+  [h[F.DD], h[F.DH], h[F.DW]] = g.d;
+  [h[F.PD], h[F.PH], h[F.PW]] = g.p;
+  for (const [k, v] of Object.entries(fields)) h[F[k as keyof typeof F]] = v;
+}
+
+const view = (rt: WasmRuntime, at: number, floats: number): Float32Array => new Float32Array(rt.memory.buffer, at, floats);
+
+/** y = conv(x, w): packs W per group into panels of 4 output channels, one task per (n, g, column chunk). */
+function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Array, geometry: ConvGeometry): void {
+  const g = to3d(geometry);
+  const cxg = g.Cx / g.G;
+  const cyg = g.Cy / g.G;
+  const K = cxg * prod(g.k);
+  const M4 = roundUp(cyg, 4);
+  const P = prod(g.y);
+  const chunk = Math.min(CHUNK, roundUp(P, 8));
+  const chunks = Math.ceil(P / chunk);
+  const tasks = g.N * g.G * chunks;
+  const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
+  const scratchFloats = K * chunk + M4 * chunk;
+  const L = new Layout();
+  const xAt = L.alloc(x.length);
+  const wAt = L.alloc(g.G * M4 * K);
+  const yAt = L.alloc(y.length);
+  const scratchAt = L.alloc(T * scratchFloats);
+  ensureMemory(rt, L.end);
+  view(rt, xAt, x.length).set(x);
+  const wp = view(rt, wAt, g.G * M4 * K);
+  wp.fill(0);
+  // wp[g][panel][k][r] = w[g·CyG + panel·4 + r, k]
+  for (let gi = 0; gi < g.G; gi++) {
+    for (let o = 0; o < cyg; o++) {
+      const src = (gi * cyg + o) * K;
+      const dst = gi * M4 * K + (o >> 2) * 4 * K + (o & 3);
+      for (let k = 0; k < K; k++) wp[dst + 4 * k] = w[src + k];
+    }
+  }
+  writeHeader(rt, OP_FORWARD, g, {
+    X_PTR: xAt, W_PTR: wAt, OUT_PTR: yAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks, M4,
+  });
+  runJob(rt, ARENA_START, tasks, T);
+  y.set(view(rt, yAt, y.length));
+}
+
+/** dx = Aᵀ·dy in the gather form: one stride-1 correlation per residue class of the input positions mod s. */
+function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: ConvGeometry): void {
+  const g = to3d(geometry);
+  const cxg = g.Cx / g.G;
+  const cyg = g.Cy / g.G;
+  const K3 = prod(g.k);
+  const M4 = roundUp(cxg, 4);
+  const R = prod(g.s);
+  const tabStride = 7 + 2 * (g.k[0] + g.k[1] + g.k[2]);
+  const tables = new Int32Array(R * tabStride);
+  let base = 0;
+  let maxT = 0;
+  let maxK = 1;
+  const residues: { taps: number[][]; base: number; K: number }[] = [];
+  for (let r = 0; r < R; r++) {
+    const rr = [Math.floor(r / (g.s[1] * g.s[2])), Math.floor(r / g.s[2]) % g.s[1], r % g.s[2]];
+    const t = tables.subarray(r * tabStride, (r + 1) * tabStride);
+    const taps: number[][] = [];
+    let off = 7;
+    for (let dim = 0; dim < 3; dim++) {
+      // Kernel taps κ that reach positions ≡ r (mod s): (r + p − κ·d) divisible by s; then dy index t + (r + p − κ·d)/s.
+      const kappas: number[] = [];
+      for (let kk = 0; kk < g.k[dim]; kk++) if ((((rr[dim] + g.p[dim] - kk * g.d[dim]) % g.s[dim]) + g.s[dim]) % g.s[dim] === 0) kappas.push(kk);
+      t[dim] = kappas.length;
+      t[3 + dim] = Math.max(0, Math.ceil((g.x[dim] - rr[dim]) / g.s[dim]));
+      kappas.forEach((kk, i) => {
+        t[off + i] = kk;
+        t[off + g.k[dim] + i] = (rr[dim] + g.p[dim] - kk * g.d[dim]) / g.s[dim];
+      });
+      off += 2 * g.k[dim];
+      taps.push(kappas);
+    }
+    const Kr = cyg * taps[0].length * taps[1].length * taps[2].length;
+    t[6] = base;
+    residues.push({ taps, base, K: Kr });
+    base += M4 * Kr;
+    maxT = Math.max(maxT, t[3] * t[4] * t[5]);
+    maxK = Math.max(maxK, Kr);
+  }
+  const wGroup = base;
+  const chunk = Math.min(CHUNK, roundUp(Math.max(maxT, 1), 8));
+  const chunks = Math.max(1, Math.ceil(maxT / chunk));
+  const tasks = g.N * g.G * R * chunks;
+  const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
+  const scratchFloats = maxK * chunk + M4 * chunk;
+  const L = new Layout();
+  const dyAt = L.alloc(dy.length);
+  const wAt = L.alloc(g.G * wGroup);
+  const dxAt = L.alloc(dx.length);
+  const tabAt = L.alloc(tables.length);
+  const scratchAt = L.alloc(T * scratchFloats);
+  ensureMemory(rt, L.end);
+  view(rt, dyAt, dy.length).set(dy);
+  new Int32Array(rt.memory.buffer, tabAt, tables.length).set(tables);
+  const wp = view(rt, wAt, g.G * wGroup);
+  wp.fill(0);
+  // For residue r: wp[g][base_r + panel·4·K_r + k'·4 + row] = w[g·CyG + o, c, κ], k' = (o, κ among r's taps), row = c.
+  for (let gi = 0; gi < g.G; gi++) {
+    for (const res of residues) {
+      const [tD, tH, tW] = res.taps;
+      let kk = 0;
+      for (let o = 0; o < cyg; o++) {
+        for (const kd of tD) for (const kh of tH) for (const kw of tW) {
+          const kIndex = (kd * g.k[1] + kh) * g.k[2] + kw;
+          for (let c = 0; c < cxg; c++) {
+            wp[gi * wGroup + res.base + (c >> 2) * 4 * res.K + kk * 4 + (c & 3)] = w[((gi * cyg + o) * cxg + c) * K3 + kIndex];
+          }
+          kk++;
+        }
+      }
+    }
+  }
+  writeHeader(rt, OP_GRAD_INPUT, g, {
+    X_PTR: dyAt, W_PTR: wAt, OUT_PTR: dxAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks,
+    TAPS: tabAt, M4, RES: R, W_GROUP: wGroup,
+  });
+  runJob(rt, ARENA_START, tasks, T);
+  dx.set(view(rt, dxAt, dx.length));
+}
+
+/** dw = Σ_n Σ_p dy·im2col(x)ᵀ: each thread accumulates into its own dW, added up at the end. */
+function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: ConvGeometry): void {
+  const g = to3d(geometry);
+  const cxg = g.Cx / g.G;
+  const cyg = g.Cy / g.G;
+  const K = cxg * prod(g.k);
+  const Kpad = roundUp(K, 8);
+  const M4 = roundUp(cyg, 4);
+  const P = prod(g.y);
+  const chunk = Math.min(CHUNK, roundUp(P, 8));
+  const chunks = Math.ceil(P / chunk);
+  const tasks = g.N * chunks;
+  const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
+  const privFloats = g.G * M4 * Kpad;
+  const scratchFloats = K * chunk + chunk * Kpad + M4 * chunk;
+  const L = new Layout();
+  const xAt = L.alloc(x.length);
+  const dyAt = L.alloc(dy.length);
+  const privAt = L.alloc(T * privFloats);
+  const sumAt = L.alloc(privFloats);
+  const scratchAt = L.alloc(T * scratchFloats);
+  ensureMemory(rt, L.end);
+  view(rt, xAt, x.length).set(x);
+  view(rt, dyAt, dy.length).set(dy);
+  view(rt, privAt, T * privFloats).fill(0);
+  writeHeader(rt, OP_GRAD_WEIGHT, g, {
+    X_PTR: xAt, W_PTR: dyAt, OUT_PTR: privAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks,
+    PRIV_BYTES: privFloats * 4, M4, KPAD: Kpad,
+  });
+  runJob(rt, ARENA_START, tasks, T);
+  rt.exports.sumBuffers(sumAt, privAt, privFloats, T, privFloats);
+  const sum = view(rt, sumAt, privFloats);
+  for (let gi = 0; gi < g.G; gi++) {
+    for (let o = 0; o < cyg; o++) dw.set(sum.subarray((gi * M4 + o) * Kpad, (gi * M4 + o) * Kpad + K), (gi * cyg + o) * K);
+  }
+}
+
+function useWasm(a: Storage, g: ConvGeometry): WasmRuntime | null {
+  if (!(a instanceof Float32Array) || macs(g) < WASM_MIN_MACS) return null;
+  return wasmRuntime();
+}
+
+export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void {
+  const rt = useWasm(x, g);
+  if (rt === null) reference.convForward(x, w, y, g);
+  else forward(rt, x as Float32Array, w as Float32Array, y as Float32Array, g);
+}
+
+export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): void {
+  const rt = useWasm(dy, g);
+  if (rt === null) reference.convGradInput(dy, w, dx, g);
+  else gradInput(rt, dy as Float32Array, w as Float32Array, dx as Float32Array, g);
+}
+
+export function convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
+  const rt = useWasm(x, g);
+  if (rt === null) reference.convGradWeight(x, dy, dw, g);
+  else gradWeight(rt, x as Float32Array, dy as Float32Array, dw as Float32Array, g);
+}

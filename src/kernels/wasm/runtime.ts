@@ -1,0 +1,215 @@
+// The WebAssembly runtime: feature detection, one shared linear memory, and a persistent pool of
+// threads (worker_threads in Node, Web Workers in browsers) that take tasks of a job from an atomic
+// counter. The calling thread takes tasks too, so a job finishes even before any worker has started,
+// and small jobs never wait for a worker.
+import { RELAXED_SIMD_WASM, SIMD_WASM } from './binary.generated.js';
+
+export interface KernelExports {
+  runTask(job: number, task: number, thread: number): void;
+  sumBuffers(dst: number, src: number, strideFloats: number, threads: number, count: number): void;
+  peak(a: number, b: number, c: number, iterations: number): void;
+}
+
+export type WasmFeatures = 'relaxed-simd' | 'simd';
+
+export interface WasmRuntime {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: KernelExports;
+  features: WasmFeatures;
+  shared: boolean;
+}
+
+/** Control block (i32 slots) at this byte offset; the arena starts at ARENA_START. */
+export const CONTROL = 1024;
+export const ARENA_START = 65536;
+export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5 } as const;
+const GEN_SHIFT = 20;
+const TASK_MASK = (1 << GEN_SHIFT) - 1;
+export const MAX_TASKS = TASK_MASK;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const g = globalThis as { Buffer?: { from(s: string, e: string): Uint8Array }; atob?: (s: string) => string };
+  if (g.Buffer) return new Uint8Array(g.Buffer.from(base64, 'base64'));
+  const bin = g.atob!(base64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+// The smallest module using f32x4.relaxed_madd: (func (param v128 v128 v128) (result v128) ...).
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
+]);
+
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+let runtime: WasmRuntime | null | undefined;
+let failure = '';
+
+/** Why the wasm backend is unavailable ('' when it is available). */
+export function wasmUnavailableReason(): string {
+  wasmRuntime();
+  return failure;
+}
+
+/** The runtime, created on first use; null where WebAssembly SIMD is missing. */
+export function wasmRuntime(): WasmRuntime | null {
+  if (runtime !== undefined) return runtime;
+  try {
+    const relaxed = relaxedSimdSupported();
+    const bytes = decode(relaxed ? RELAXED_SIMD_WASM : SIMD_WASM);
+    if (!WebAssembly.validate(bytes)) throw new Error('this engine has no WebAssembly SIMD128');
+    const module = new WebAssembly.Module(bytes);
+    const shared = typeof SharedArrayBuffer !== 'undefined';
+    // Shared memory needs SharedArrayBuffer (browsers: cross-origin isolation); the module imports a
+    // shared memory, so without it there is no wasm backend.
+    if (!shared) throw new Error('SharedArrayBuffer is unavailable (a browser page needs cross-origin isolation: COOP/COEP headers)');
+    const memory = new WebAssembly.Memory({ initial: 17, maximum: 65536, shared: true });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    runtime = { module, memory, exports: instance.exports as unknown as KernelExports, features: relaxed ? 'relaxed-simd' : 'simd', shared };
+  } catch (e) {
+    failure = e instanceof Error ? e.message : String(e);
+    runtime = null;
+  }
+  return runtime;
+}
+
+/** Grows the memory so that `bytes` from address 0 are usable. */
+export function ensureMemory(rt: WasmRuntime, bytes: number): void {
+  const have = rt.memory.buffer.byteLength;
+  if (bytes <= have) return;
+  const pages = Math.ceil((bytes - have) / 65536);
+  try {
+    rt.memory.grow(pages);
+  } catch {
+    throw new Error(`wasm backend: cannot grow memory to ${bytes} bytes; the convolution is too large for WebAssembly's 4 GiB`);
+  }
+}
+
+// ---- the thread pool ----
+
+interface PoolWorker {
+  terminate(): unknown;
+}
+
+interface NodeWorkerThreads {
+  Worker: new (url: URL, options: { workerData: unknown }) => PoolWorker & { unref(): void };
+}
+
+const workers: PoolWorker[] = [];
+let threads = defaultThreads();
+
+function defaultThreads(): number {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (m: string) => unknown } };
+  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const n = os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(n, 16));
+}
+
+/** Whether this thread may block in Atomics.wait (Node's main thread may; a browser's main thread may not). */
+function canBlock(): boolean {
+  const g = globalThis as { process?: unknown; document?: unknown };
+  return g.process !== undefined || g.document === undefined;
+}
+
+export function getNumThreads(): number {
+  return threads;
+}
+
+/** Sets how many threads the wasm kernels use (the calling thread included). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`setNumThreads: n=${String(n)} is invalid; expected an integer from 1 to 256`);
+  threads = n;
+  while (workers.length > Math.max(0, n - 1)) workers.pop()!.terminate();
+}
+
+function control(rt: WasmRuntime): Int32Array {
+  return new Int32Array(rt.memory.buffer, CONTROL, 8);
+}
+
+function startWorkers(rt: WasmRuntime): void {
+  const want = threads - 1;
+  if (workers.length >= want) return;
+  const url = new URL('./worker.js', import.meta.url);
+  const g = globalThis as { process?: { getBuiltinModule?: (m: string) => unknown }; Worker?: new (u: URL, o: { type: string }) => PoolWorker & { postMessage(m: unknown): void } };
+  const wt = g.process?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
+  while (workers.length < want) {
+    const index = workers.length + 1;
+    const data = { module: rt.module, memory: rt.memory, index };
+    if (wt !== undefined) {
+      const w = new wt.Worker(url, { workerData: data });
+      w.unref(); // idle workers must not keep Node alive
+      workers.push(w);
+    } else if (g.Worker !== undefined) {
+      const w = new g.Worker(url, { type: 'module' });
+      w.postMessage(data);
+      workers.push(w);
+    } else return;
+  }
+}
+
+/** The task loop every thread runs: claim the next task of generation `gen` while there is one. */
+export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: number, total: number, thread: number): void {
+  for (;;) {
+    const cur = Atomics.load(ctl, CTL.NEXT);
+    if (cur >>> GEN_SHIFT !== gen || (cur & TASK_MASK) >= total) return;
+    if (Atomics.compareExchange(ctl, CTL.NEXT, cur, cur + 1) !== cur) continue;
+    exports.runTask(job, cur & TASK_MASK, thread);
+    if (Atomics.add(ctl, CTL.DONE, 1) + 1 === total) Atomics.notify(ctl, CTL.DONE);
+  }
+}
+
+/** How many threads a job may use (its scratch must be laid out for that many). */
+export function threadsFor(tasks: number, parallelWorthIt: boolean): number {
+  return parallelWorthIt ? Math.max(1, Math.min(threads, tasks)) : 1;
+}
+
+/** Runs tasks 0..total−1 of the job at `job`, on `count` threads (the caller's included), and returns when all are done. */
+export function runJob(rt: WasmRuntime, job: number, total: number, count: number): void {
+  if (total > MAX_TASKS) throw new Error(`wasm backend: ${total} tasks exceed the limit of ${MAX_TASKS}`);
+  if (count <= 1 || !rt.shared) {
+    for (let t = 0; t < total; t++) rt.exports.runTask(job, t, 0);
+    return;
+  }
+  startWorkers(rt);
+  const ctl = control(rt);
+  const gen = (Atomics.load(ctl, CTL.GEN) + 1) & 0xfff;
+  Atomics.store(ctl, CTL.JOB, job);
+  Atomics.store(ctl, CTL.TOTAL, total);
+  Atomics.store(ctl, CTL.DONE, 0);
+  Atomics.store(ctl, CTL.NEXT, gen << GEN_SHIFT);
+  Atomics.store(ctl, CTL.GEN, gen);
+  Atomics.notify(ctl, CTL.GEN);
+  work(ctl, rt.exports, gen, job, total, 0);
+  const block = canBlock();
+  for (let done = Atomics.load(ctl, CTL.DONE); done < total; done = Atomics.load(ctl, CTL.DONE)) {
+    if (block) Atomics.wait(ctl, CTL.DONE, done, 20);
+  }
+}
+
+/** Measures the micro-kernel's GFLOP/s on this thread: the ceiling of the wasm kernels here. */
+export function measurePeak(rt: WasmRuntime, milliseconds = 200): number {
+  ensureMemory(rt, ARENA_START + 64 * 1024);
+  const a = ARENA_START;
+  const b = a + 256 * 16;
+  const c = b + 256 * 32;
+  new Float32Array(rt.memory.buffer, a, (c - a) / 4 + 32).fill(0.5);
+  const flopsPerIteration = 2 * 4 * 8 * 256;
+  rt.exports.peak(a, b, c, 2000);
+  let iterations = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < milliseconds) {
+    rt.exports.peak(a, b, c, 4000);
+    iterations += 4000;
+    now = performance.now();
+  }
+  return (iterations * flopsPerIteration) / ((now - start) / 1000) / 1e9;
+}

@@ -1,0 +1,27 @@
+// A pool thread: instantiates the kernels on the shared memory, then waits for jobs and runs their tasks.
+import { CONTROL, CTL, work, type KernelExports } from './runtime.js';
+
+interface Start {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  index: number;
+}
+
+function serve(start: Start): void {
+  const instance = new WebAssembly.Instance(start.module, { env: { memory: start.memory } });
+  const exports = instance.exports as unknown as KernelExports;
+  const ctl = new Int32Array(start.memory.buffer, CONTROL, 8);
+  let seen = Atomics.load(ctl, CTL.GEN);
+  for (;;) {
+    Atomics.wait(ctl, CTL.GEN, seen);
+    const gen = Atomics.load(ctl, CTL.GEN);
+    seen = gen;
+    if (Atomics.load(ctl, CTL.QUIT) !== 0) return;
+    work(ctl, exports, gen, Atomics.load(ctl, CTL.JOB), Atomics.load(ctl, CTL.TOTAL), start.index);
+  }
+}
+
+const g = globalThis as { process?: { getBuiltinModule?: (m: string) => unknown }; addEventListener?: (t: string, f: (e: { data: Start }) => void) => void };
+const wt = g.process?.getBuiltinModule?.('node:worker_threads') as { workerData: Start } | undefined;
+if (wt !== undefined && wt.workerData !== undefined && wt.workerData !== null) serve(wt.workerData);
+else g.addEventListener?.('message', (e) => serve(e.data));
