@@ -95,6 +95,30 @@ const OP_DEPTHWISE_GRAD_WEIGHT = 5;
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
 }
 
+/**
+ * dst[q] = src[i0 + q·step] for q < run where 0 ≤ i0 + q·step < len, else 0: one row of a gather.
+ * The in-bounds middle is found first, so the loop has no bounds checks (a plain copy when step = 1).
+ */
+@inline function gatherRun(dst: usize, src: usize, i0: i32, step: i32, run: i32, len: i32): void {
+  // First q with i0 + q·step ≥ 0, and first q with i0 + q·step ≥ len.
+  let lo = i0 >= 0 ? 0 : (-i0 + step - 1) / step;
+  let hi = i0 >= len ? 0 : (len - i0 + step - 1) / step;
+  if (lo > run) lo = run;
+  if (hi > run) hi = run;
+  if (hi < lo) hi = lo;
+  if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+  if (step == 1) {
+    memory.copy(dst + (<usize>lo << 2), src + (<usize>(i0 + lo) << 2), <usize>(hi - lo) << 2);
+  } else {
+    let i = i0 + lo * step;
+    for (let q = lo; q < hi; q++) {
+      store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>i << 2)));
+      i += step;
+    }
+  }
+  if (hi < run) memory.fill(dst + (<usize>hi << 2), 0, <usize>(run - hi) << 2);
+}
+
 const KC: i32 = 256; // depth of one pass over B, so a B panel (KC × 8 floats) stays in L1
 
 /** C[M4 × N] (+)= A[M4 × K] · B[K × N]; A in panels of 4 rows, N a multiple of 8, strides in floats. */
@@ -145,11 +169,7 @@ function im2col(job: usize, x: usize, col: usize, width: i32, p0: i32, cols: i32
               memory.fill(dst, 0, <usize>run << 2);
             } else {
               const src = xc + ((<usize>(id * xH + ih) * <usize>xW) << 2);
-              let iw = ow * sW + kw * dW - pW;
-              for (let q = 0; q < run; q++) {
-                store<f32>(dst + (<usize>q << 2), iw >= 0 && iw < xW ? load<f32>(src + (<usize>iw << 2)) : 0);
-                iw += sW;
-              }
+              gatherRun(dst, src, ow * sW + kw * dW - pW, sW, run, xW);
             }
             j += run;
             ow = 0;
@@ -252,11 +272,7 @@ function gradInputTask(job: usize, task: i32, thread: i32): void {
                 memory.fill(dst, 0, <usize>run << 2);
               } else {
                 const src = dyo + ((<usize>(id * yH + ih) * <usize>yW) << 2);
-                let iw = tw + oW;
-                for (let q = 0; q < run; q++) {
-                  store<f32>(dst + (<usize>q << 2), iw >= 0 && iw < yW ? load<f32>(src + (<usize>iw << 2)) : 0);
-                  iw++;
-                }
+                gatherRun(dst, src, tw + oW, 1, run, yW);
               }
               j += run;
               tw = 0;

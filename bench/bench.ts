@@ -1,0 +1,226 @@
+// npm run bench: convgrad (wasm with 1 and all threads, reference) against TensorFlow.js 4.22 (wasm and
+// cpu backends) in one process, on the same random inputs. Prints a table and writes bench/results.json.
+// A benchmark, not a test: the numbers depend on the machine and its load.
+import { writeFileSync } from 'node:fs';
+import { cpus, availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { Generator, randn, setBackend, setNumThreads, type Tensor } from '../src/index.js';
+import { convKernels } from '../src/kernels/index.js';
+import { convOutputSize, type ConvGeometry } from '../src/tensor/conv_params.js';
+import { measurePeak, wasmRuntime } from '../src/kernels/wasm/runtime.js';
+
+interface Shape {
+  name: string;
+  kind: 'dense' | 'depthwise' | 'dilated' | 'small';
+  n: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  k: number;
+  stride: number;
+  padding: number;
+  dilation: number;
+  groups: number;
+}
+
+const SHAPES: Shape[] = [
+  { name: 'seed 1x1x4x4→2 k3 p1', kind: 'small', n: 1, cin: 1, h: 4, w: 4, cout: 2, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1 },
+  { name: 'LeNet 64x1x28x28→6 k5 p2', kind: 'dense', n: 64, cin: 1, h: 28, w: 28, cout: 6, k: 5, stride: 1, padding: 2, dilation: 1, groups: 1 },
+  { name: 'LeNet 64x6x14x14→16 k5', kind: 'dense', n: 64, cin: 6, h: 14, w: 14, cout: 16, k: 5, stride: 1, padding: 0, dilation: 1, groups: 1 },
+  { name: 'ResNet 8x64x56x56→64 k3 p1', kind: 'dense', n: 8, cin: 64, h: 56, w: 56, cout: 64, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1 },
+  { name: 'ResNet 8x128x28x28→256 k3 s2 p1', kind: 'dense', n: 8, cin: 128, h: 28, w: 28, cout: 256, k: 3, stride: 2, padding: 1, dilation: 1, groups: 1 },
+  { name: 'pointwise 8x256x14x14→256 k1', kind: 'dense', n: 8, cin: 256, h: 14, w: 14, cout: 256, k: 1, stride: 1, padding: 0, dilation: 1, groups: 1 },
+  { name: 'depthwise 8x128x56x56 g128 k3 p1', kind: 'depthwise', n: 8, cin: 128, h: 56, w: 56, cout: 128, k: 3, stride: 1, padding: 1, dilation: 1, groups: 128 },
+  { name: 'dilated 8x64x56x56→64 k3 p2 d2', kind: 'dilated', n: 8, cin: 64, h: 56, w: 56, cout: 64, k: 3, stride: 1, padding: 2, dilation: 2, groups: 1 },
+];
+
+type Pass = 'forward' | 'gradInput' | 'gradWeight';
+const PASSES: Pass[] = ['forward', 'gradInput', 'gradWeight'];
+
+function geometry(s: Shape): ConvGeometry {
+  const out = convOutputSize(s.h, s.k, s.stride, s.padding, s.padding, s.dilation);
+  const outW = convOutputSize(s.w, s.k, s.stride, s.padding, s.padding, s.dilation);
+  return {
+    batch: s.n, groups: s.groups, xChannels: s.cin, yChannels: s.cout, xSize: [s.h, s.w], ySize: [out, outW], kSize: [s.k, s.k],
+    stride: [s.stride, s.stride], padding: [s.padding, s.padding], dilation: [s.dilation, s.dilation],
+  };
+}
+
+const flops = (s: Shape, g: ConvGeometry): number => 2 * s.n * s.cout * (s.cin / s.groups) * g.ySize[0] * g.ySize[1] * s.k * s.k;
+
+/** Median milliseconds of fn over repeated runs: at least 3 (1 when a run takes over 3 s), up to 15 or ~2 s. */
+function time(fn: () => void): number {
+  fn(); // warm-up (compiles, starts workers)
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < 15) {
+    const t = performance.now();
+    fn();
+    samples.push(performance.now() - t);
+    if (samples[0] > 3000) break;
+    if (samples.length >= 3 && performance.now() - start > 2000) break;
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+interface Row {
+  shape: string;
+  kind: Shape['kind'];
+  pass: Pass;
+  gflop: number;
+  ms: Record<string, number | null>;
+  note: Record<string, string>;
+}
+
+// ---- TensorFlow.js (NHWC, its native layout) ----
+const require = createRequire(import.meta.url);
+type TF = typeof import('@tensorflow/tfjs');
+const tf = require('@tensorflow/tfjs') as TF;
+require('@tensorflow/tfjs-backend-wasm');
+
+async function tfjsTimes(backend: 'wasm' | 'cpu', s: Shape, g: ConvGeometry, data: { x: Float32Array; w: Float32Array; dy: Float32Array }): Promise<Record<Pass, number | string>> {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const [oh, ow] = g.ySize;
+  // NCHW → NHWC and OIHW → HWIO (depthwise: HW C 1).
+  const x = tf.tensor4d(data.x, [s.n, s.cin, s.h, s.w]).transpose([0, 2, 3, 1]) as import('@tensorflow/tfjs').Tensor4D;
+  const dy = tf.tensor4d(data.dy, [s.n, s.cout, oh, ow]).transpose([0, 2, 3, 1]) as import('@tensorflow/tfjs').Tensor4D;
+  const depthwise = s.groups > 1;
+  const filter = (depthwise
+    ? tf.tensor4d(data.w, [s.cout, 1, s.k, s.k]).transpose([2, 3, 0, 1])
+    : tf.tensor4d(data.w, [s.cout, s.cin, s.k, s.k]).transpose([2, 3, 1, 0])) as import('@tensorflow/tfjs').Tensor4D;
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [s.padding, s.padding], [s.padding, s.padding], [0, 0]];
+  const padding = s.padding === 0 ? 'valid' : pad;
+  const attrs = { strides: [s.stride, s.stride], pad: padding, dataFormat: 'NHWC', dilations: [s.dilation, s.dilation], dimRoundingMode: undefined };
+  const run = (f: () => import('@tensorflow/tfjs').Tensor): number | string => {
+    try {
+      return time(() => {
+        const out = f();
+        out.dataSync();
+        out.dispose();
+      });
+    } catch (e) {
+      return (e as Error).message.split('\n')[0].slice(0, 90);
+    }
+  };
+  const engine = tf.engine();
+  const kernel = (name: string, inputs: object, extra: object): import('@tensorflow/tfjs').Tensor =>
+    engine.runKernel(name, inputs as never, { ...attrs, ...extra } as never) as import('@tensorflow/tfjs').Tensor;
+  const result: Record<Pass, number | string> = {
+    forward: run(() => (depthwise ? tf.depthwiseConv2d(x, filter, s.stride, padding, 'NHWC', s.dilation) : tf.conv2d(x, filter, s.stride, padding, 'NHWC', s.dilation))),
+    gradInput: run(() =>
+      depthwise
+        ? kernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { inputShape: x.shape })
+        : kernel('Conv2DBackpropInput', { dy, filter }, { inputShape: x.shape })),
+    gradWeight:
+      backend === 'cpu' && flops(s, g) > 1e8
+        ? 'skipped: hours at this size'
+        : run(() =>
+            depthwise
+              ? kernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { filterShape: filter.shape })
+              : kernel('Conv2DBackpropFilter', { x, dy }, { filterShape: filter.shape })),
+  };
+  if (backend === 'cpu' && flops(s, g) > 1e9) result.gradInput = typeof result.gradInput === 'number' ? result.gradInput : result.gradInput;
+  tf.dispose([x, dy, filter]);
+  return result;
+}
+
+async function main(): Promise<void> {
+  const rt = wasmRuntime();
+  if (rt === null) throw new Error('the wasm backend is unavailable on this engine');
+  const peak = measurePeak(rt, 400);
+  const threads = availableParallelism();
+  const rows: Row[] = [];
+  const quick = process.argv.includes('--quick');
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const noPeers = process.argv.includes('--no-peers');
+  for (const s of SHAPES.filter((sh) => only === undefined || sh.name.includes(only))) {
+    const g = geometry(s);
+    const gen = new Generator().manualSeed(1);
+    const r = (shape: number[]): Tensor => randn(shape, { generator: gen });
+    const x = r([s.n, s.cin, s.h, s.w]).data as Float32Array;
+    const w = r([s.cout, s.cin / s.groups, s.k, s.k]).data as Float32Array;
+    const dy = r([s.n, s.cout, ...g.ySize]).data as Float32Array;
+    const y = new Float32Array(dy.length);
+    const dx = new Float32Array(x.length);
+    const dw = new Float32Array(w.length);
+    const gflop = flops(s, g) / 1e9;
+    const ours: Record<string, Record<Pass, number | null>> = {};
+    const configs: [string, 'wasm' | 'reference', number][] = [['convgrad wasm 1 thread', 'wasm', 1], [`convgrad wasm ${threads} threads`, 'wasm', threads], ['convgrad reference', 'reference', 1]];
+    for (const [label, backend, t] of configs) {
+      setBackend(backend);
+      setNumThreads(t);
+      const k = convKernels();
+      const skip = backend === 'reference' && (quick || noPeers || gflop > 0.25);
+      ours[label] = {
+        forward: skip ? null : time(() => k.convForward(x, w, y, g)),
+        gradInput: skip ? null : time(() => k.convGradInput(dy, w, dx, g)),
+        gradWeight: skip ? null : time(() => k.convGradWeight(x, dy, dw, g)),
+      };
+    }
+    const peers: Record<string, Record<Pass, number | string>> = noPeers ? {} : {
+      'tfjs wasm': await tfjsTimes('wasm', s, g, { x, w, dy }),
+      'tfjs cpu': quick && gflop > 0.05 ? { forward: 'skipped', gradInput: 'skipped', gradWeight: 'skipped' } : await tfjsTimes('cpu', s, g, { x, w, dy }),
+    };
+    for (const pass of PASSES) {
+      const row: Row = { shape: s.name, kind: s.kind, pass, gflop, ms: {}, note: {} };
+      for (const [label, m] of Object.entries(ours)) row.ms[label] = m[pass];
+      for (const [label, m] of Object.entries(peers)) {
+        const v = m[pass];
+        row.ms[label] = typeof v === 'number' ? v : null;
+        if (typeof v === 'string') row.note[label] = v;
+      }
+      rows.push(row);
+      const cell = (label: string): string => {
+        const ms = row.ms[label];
+        return ms === null || ms === undefined ? (row.note[label] ? 'n/a' : '—') : `${ms.toFixed(ms < 10 ? 2 : 1)} ms ${(gflop / (ms / 1000)).toFixed(1)} GF/s`;
+      };
+      console.log(`${s.name.padEnd(34)} ${pass.padEnd(10)} ${Object.keys(row.ms).map((l) => `${l}: ${cell(l)}`).join(' | ')}`);
+    }
+  }
+  setBackend('wasm');
+  setNumThreads(threads);
+  const one = 'convgrad wasm 1 thread';
+  const all = `convgrad wasm ${threads} threads`;
+  const ratio = (a: number | null | undefined, b: number | null | undefined): number | null => (a && b ? b / a : null);
+  const summary = rows.map((r) => {
+    const gfs = (label: string): number | null => (r.ms[label] ? r.gflop / (r.ms[label]! / 1000) : null);
+    return {
+      shape: r.shape,
+      pass: r.pass,
+      gflopsOneThread: gfs(one),
+      gflopsAllThreads: gfs(all),
+      fractionOfPeakPerThread: gfs(one) !== null ? gfs(one)! / peak : null,
+      speedupVsTfjsWasmOneThread: ratio(r.ms[one], r.ms['tfjs wasm']),
+      speedupVsTfjsWasmAllThreads: ratio(r.ms[all], r.ms['tfjs wasm']),
+      speedupVsTfjsCpuAllThreads: ratio(r.ms[all], r.ms['tfjs cpu']),
+      speedupVsReference: ratio(r.ms[all], r.ms['convgrad reference']),
+    };
+  });
+  const geo = (vals: (number | null)[]): number | null => {
+    const v = vals.filter((x): x is number => x !== null && x > 0);
+    return v.length === 0 ? null : Math.exp(v.reduce((a, b) => a + Math.log(b), 0) / v.length);
+  };
+  const dense = summary.filter((s) => rows.find((r) => r.shape === s.shape)!.kind === 'dense');
+  const headline = {
+    forwardVsTfjsWasmGeomeanOneThread: geo(dense.filter((s) => s.pass === 'forward').map((s) => s.speedupVsTfjsWasmOneThread)),
+    forwardVsTfjsWasmGeomeanAllThreads: geo(dense.filter((s) => s.pass === 'forward').map((s) => s.speedupVsTfjsWasmAllThreads)),
+    gradInputVsTfjsWasmGeomeanAllThreads: geo(dense.filter((s) => s.pass === 'gradInput').map((s) => s.speedupVsTfjsWasmAllThreads)),
+  };
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: threads, node: process.version, wasmFeatures: rt.features, peakGflopsPerThread: peak };
+  console.log('\nmachine', JSON.stringify(machine));
+  console.log('headline', JSON.stringify(headline));
+  console.log('\nshape | pass | GF/s 1 thread | GF/s all | of peak | × tfjs-wasm (1 thr) | × tfjs-wasm (all) | × tfjs-cpu');
+  for (const s of summary) {
+    const f = (v: number | null, d = 2): string => (v === null ? 'n/a' : v.toFixed(d));
+    console.log(`${s.shape} | ${s.pass} | ${f(s.gflopsOneThread, 1)} | ${f(s.gflopsAllThreads, 1)} | ${f(s.fractionOfPeakPerThread)} | ${f(s.speedupVsTfjsWasmOneThread)} | ${f(s.speedupVsTfjsWasmAllThreads)} | ${f(s.speedupVsTfjsCpuAllThreads)}`);
+  }
+  writeFileSync(new URL('../../bench/results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, headline, rows, summary }, null, 2) + '\n');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
