@@ -358,12 +358,199 @@ function gradWeightTask(job: usize, task: i32, thread: i32): void {
   }
 }
 
+/**
+ * Copies one plane of src (sD × sH × sW) into a zero-bordered buffer of bD × bH × bW, shifted by the
+ * padding (pD, pH, pW; negative crops): buf[i] = src[i − p] where that is inside src, else 0.
+ */
+function padPlane(src: usize, sD: i32, sH: i32, sW: i32, buf: usize, bD: i32, bH: i32, bW: i32, pD: i32, pH: i32, pW: i32): void {
+  for (let d = 0; d < bD; d++) {
+    const id = d - pD;
+    for (let hh = 0; hh < bH; hh++) {
+      const ih = hh - pH;
+      const dst = buf + ((<usize>(d * bH + hh) * <usize>bW) << 2);
+      if (id < 0 || id >= sD || ih < 0 || ih >= sH) memory.fill(dst, 0, <usize>bW << 2);
+      else gatherRun(dst, src + ((<usize>(id * sH + ih) * <usize>sW) << 2), -pW, 1, bW, sW);
+    }
+  }
+}
+
+/** The common 3×3 depthwise case, weights held in registers: columns [0, vecEnd) of every output row. */
+function depthwise3x3(buf: usize, bH: i32, bW: i32, v: usize, out: usize, oD: i32, oH: i32, oW: i32, tD: i32, tH: i32, dD: i32, dH: i32, dW: i32, vecEnd: i32): void {
+  const w0 = v128.load32_splat(v), w1 = v128.load32_splat(v, 4), w2 = v128.load32_splat(v, 8);
+  const w3 = v128.load32_splat(v, 12), w4 = v128.load32_splat(v, 16), w5 = v128.load32_splat(v, 20);
+  const w6 = v128.load32_splat(v, 24), w7 = v128.load32_splat(v, 28), w8 = v128.load32_splat(v, 32);
+  const c1 = <usize>dW << 2;
+  const c2 = <usize>(2 * dW) << 2;
+  const rowBytes = <usize>bW << 2;
+  for (let od = 0; od < oD; od++) {
+    for (let oh = 0; oh < oH; oh++) {
+      const r0 = buf + <usize>((od * tD) * bH + oh * tH) * rowBytes;
+      const r1 = r0 + <usize>dH * rowBytes;
+      const r2 = r1 + <usize>dH * rowBytes;
+      const orow = out + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+      for (let ow = 0; ow < vecEnd; ow += 4) {
+        const o = <usize>ow << 2;
+        let a = f32x4.mul(w0, v128.load(r0 + o));
+        a = fma(w1, v128.load(r0 + o + c1), a);
+        a = fma(w2, v128.load(r0 + o + c2), a);
+        a = fma(w3, v128.load(r1 + o), a);
+        a = fma(w4, v128.load(r1 + o + c1), a);
+        a = fma(w5, v128.load(r1 + o + c2), a);
+        a = fma(w6, v128.load(r2 + o), a);
+        a = fma(w7, v128.load(r2 + o + c1), a);
+        a = fma(w8, v128.load(r2 + o + c2), a);
+        v128.store(orow + o, a);
+      }
+    }
+  }
+}
+
+/**
+ * Depthwise correlation of one plane (task = n·C + c): out[i] = Σ_κ v[c, κ] · buf[i·s + κ·d], buf the
+ * plane padded by p. The forward pass (v = w), and the input gradient at stride 1 (src = dy, v = the
+ * flipped w, p = d·(k−1) − p). Vectorized along w when the stride there is 1.
+ */
+function depthwiseTask(job: usize, task: i32, thread: i32): void {
+  const C = h(job, CX);
+  const c = task % C;
+  const sD = h(job, XD), sH = h(job, XH), sW = h(job, XW);
+  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
+  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bW = (oW - 1) * tW + (kW - 1) * dW + 1;
+  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  padPlane(<usize>h(job, X_PTR) + ((<usize>task * <usize>(sD * sH * sW)) << 2), sD, sH, sW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+  const K3 = kD * kH * kW;
+  const v = <usize>h(job, W_PTR) + ((<usize>c * <usize>K3) << 2);
+  const out = <usize>h(job, OUT_PTR) + ((<usize>task * <usize>(oD * oH * oW)) << 2);
+  const vecEnd = tW == 1 ? oW & ~7 : 0;
+  if (kD == 1 && kH == 3 && kW == 3 && tW == 1 && vecEnd > 0) {
+    depthwise3x3(buf, bH, bW, v, out, oD, oH, oW, tD, tH, dD, dH, dW, vecEnd);
+  }
+  for (let od = 0; od < oD; od++) {
+    for (let oh = 0; oh < oH; oh++) {
+      const orow = out + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+      const fast = kD == 1 && kH == 3 && kW == 3 ? vecEnd : 0; // columns depthwise3x3 already wrote
+      for (let ow = fast; ow < vecEnd; ow += 8) {
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+        let kk: usize = 0;
+        for (let kd = 0; kd < kD; kd++) {
+          for (let kh = 0; kh < kH; kh++) {
+            const row = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>ow) << 2);
+            for (let kw = 0; kw < kW; kw++) {
+              const wv = v128.load32_splat(v + (kk << 2));
+              const at = row + ((<usize>(kw * dW)) << 2);
+              a0 = fma(wv, v128.load(at), a0);
+              a1 = fma(wv, v128.load(at, 16), a1);
+              kk++;
+            }
+          }
+        }
+        v128.store(orow + (<usize>ow << 2), a0);
+        v128.store(orow + (<usize>ow << 2), a1, 16);
+      }
+      for (let ow = vecEnd; ow < oW; ow++) {
+        let acc: f32 = 0;
+        let kk: usize = 0;
+        for (let kd = 0; kd < kD; kd++) {
+          for (let kh = 0; kh < kH; kh++) {
+            const row = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW) << 2);
+            for (let kw = 0; kw < kW; kw++) {
+              acc += load<f32>(v + (kk << 2)) * load<f32>(row + ((<usize>(ow * tW + kw * dW)) << 2));
+              kk++;
+            }
+          }
+        }
+        store<f32>(orow + (<usize>ow << 2), acc);
+      }
+    }
+  }
+}
+
+/** *at += the sum of a's four lanes. */
+@inline function addLanes(at: usize, a: v128): void {
+  store<f32>(at, load<f32>(at) + (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3)));
+}
+
+/** Depthwise weight gradient of channel c = task: dw[c, κ] = Σ_n Σ_i dy[n, c, i] · x̃[n, c, i·s + κ·d]. */
+function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): void {
+  const N = h(job, N_), C = h(job, CX);
+  const c = task;
+  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
+  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
+  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bW = (oW - 1) * tW + (kW - 1) * dW + 1;
+  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const K3 = kD * kH * kW;
+  const dw = <usize>h(job, OUT_PTR) + ((<usize>c * <usize>K3) << 2);
+  memory.fill(dw, 0, <usize>K3 << 2);
+  const vecEnd = tW == 1 ? oW & ~3 : 0;
+  for (let n = 0; n < N; n++) {
+    const plane = n * C + c;
+    padPlane(<usize>h(job, X_PTR) + ((<usize>plane * <usize>(xD * xH * xW)) << 2), xD, xH, xW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+    const dy = <usize>h(job, W_PTR) + ((<usize>plane * <usize>(oD * oH * oW)) << 2);
+    let kk: usize = 0;
+    for (let kd = 0; kd < kD; kd++) {
+      for (let kh = 0; kh < kH; kh++) {
+        if (kW == 3 && tW == 1 && vecEnd == oW) {
+          // Three taps of a row at once: each dy vector is loaded once for all three.
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+          const c1 = <usize>dW << 2;
+          const c2 = <usize>(2 * dW) << 2;
+          for (let od = 0; od < oD; od++) {
+            for (let oh = 0; oh < oH; oh++) {
+              const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+              const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW) << 2);
+              for (let ow = 0; ow < oW; ow += 4) {
+                const o = <usize>ow << 2;
+                const d = v128.load(drow + o);
+                a0 = fma(d, v128.load(xrow + o), a0);
+                a1 = fma(d, v128.load(xrow + o + c1), a1);
+                a2 = fma(d, v128.load(xrow + o + c2), a2);
+              }
+            }
+          }
+          addLanes(dw + (kk << 2), a0);
+          addLanes(dw + ((kk + 1) << 2), a1);
+          addLanes(dw + ((kk + 2) << 2), a2);
+          kk += 3;
+          continue;
+        }
+        for (let kw = 0; kw < kW; kw++) {
+          let acc = f32x4.splat(0);
+          let tail: f32 = 0;
+          for (let od = 0; od < oD; od++) {
+            for (let oh = 0; oh < oH; oh++) {
+              const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+              const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>(kw * dW)) << 2);
+              for (let ow = 0; ow < vecEnd; ow += 4) acc = fma(v128.load(drow + (<usize>ow << 2)), v128.load(xrow + (<usize>ow << 2)), acc);
+              for (let ow = vecEnd; ow < oW; ow++) tail += load<f32>(drow + (<usize>ow << 2)) * load<f32>(xrow + ((<usize>(ow * tW)) << 2));
+            }
+          }
+          const total = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+          store<f32>(dw + (kk << 2), load<f32>(dw + (kk << 2)) + total);
+          kk++;
+        }
+      }
+    }
+  }
+}
+
 /** Runs task `task` of the job at `job` on thread `thread` (0 is the calling thread). */
 export function runTask(job: usize, task: i32, thread: i32): void {
   const op = h(job, OP);
   if (op == OP_FORWARD) forwardTask(job, task, thread);
   else if (op == OP_GRAD_INPUT) gradInputTask(job, task, thread);
   else if (op == OP_GRAD_WEIGHT) gradWeightTask(job, task, thread);
+  else if (op == OP_DEPTHWISE_FORWARD) depthwiseTask(job, task, thread);
+  else if (op == OP_DEPTHWISE_GRAD_WEIGHT) depthwiseGradWeightTask(job, task, thread);
 }
 
 /** dst[i] = Σ_t src[t·stride + i] for i < count: adds up the threads' private accumulators. */

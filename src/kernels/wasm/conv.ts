@@ -15,6 +15,8 @@ const F = {
 const OP_FORWARD = 1;
 const OP_GRAD_INPUT = 2;
 const OP_GRAD_WEIGHT = 3;
+const OP_DEPTHWISE = 4;
+const OP_DEPTHWISE_GRAD_WEIGHT = 5;
 
 /** Below this many multiply-adds, the reference loop is cheaper than a job. */
 export const WASM_MIN_MACS = 4096;
@@ -92,9 +94,53 @@ function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: Partial<Recor
 
 const view = (rt: WasmRuntime, at: number, floats: number): Float32Array => new Float32Array(rt.memory.buffer, at, floats);
 
+const isDepthwise = (g: Geo3): boolean => g.Cx === g.G && g.Cy === g.G;
+
+/**
+ * The direct depthwise path (one input and one output channel per group): out = Σ_κ v[c, κ] ·
+ * src_padded[i·s + κ·d], one task per plane; the forward pass, and the input gradient at stride 1.
+ */
+function depthwise(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, stride: number[], pad: number[], macCount: number): void {
+  const buffer = [0, 1, 2].map((i) => (outSize[i] - 1) * stride[i] + (g.k[i] - 1) * g.d[i] + 1);
+  const tasks = g.N * g.Cx;
+  const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
+  const scratchFloats = roundUp(prod(buffer), 4) + 8;
+  const L = new Layout();
+  const srcAt = L.alloc(src.length);
+  const vAt = L.alloc(v.length);
+  const outAt = L.alloc(out.length);
+  const scratchAt = L.alloc(T * scratchFloats);
+  ensureMemory(rt, L.end);
+  view(rt, srcAt, src.length).set(src);
+  view(rt, vAt, v.length).set(v);
+  writeHeader(rt, OP_DEPTHWISE, { ...g, x: srcSize, y: outSize, s: stride, p: pad }, {
+    X_PTR: srcAt, W_PTR: vAt, OUT_PTR: outAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4,
+  });
+  runJob(rt, ARENA_START, tasks, T);
+  out.set(view(rt, outAt, out.length));
+}
+
+function depthwiseGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, g: Geo3, macCount: number): void {
+  const buffer = [0, 1, 2].map((i) => (g.y[i] - 1) * g.s[i] + (g.k[i] - 1) * g.d[i] + 1);
+  const T = threadsFor(g.Cx, macCount >= THREADS_MIN_MACS);
+  const scratchFloats = roundUp(prod(buffer), 4) + 8;
+  const L = new Layout();
+  const xAt = L.alloc(x.length);
+  const dyAt = L.alloc(dy.length);
+  const dwAt = L.alloc(dw.length);
+  const scratchAt = L.alloc(T * scratchFloats);
+  ensureMemory(rt, L.end);
+  view(rt, xAt, x.length).set(x);
+  view(rt, dyAt, dy.length).set(dy);
+  writeHeader(rt, OP_DEPTHWISE_GRAD_WEIGHT, g, { X_PTR: xAt, W_PTR: dyAt, OUT_PTR: dwAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4 });
+  runJob(rt, ARENA_START, g.Cx, T);
+  dw.set(view(rt, dwAt, dw.length));
+}
+
 /** y = conv(x, w): packs W per group into panels of 4 output channels, one task per (n, g, column chunk). */
 function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Array, geometry: ConvGeometry): void {
   const g = to3d(geometry);
+  if (isDepthwise(g)) return depthwise(rt, x, g.x, w, y, g.y, g, g.s, g.p, macs(geometry));
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K = cxg * prod(g.k);
@@ -132,6 +178,14 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
 /** dx = Aᵀ·dy in the gather form: one stride-1 correlation per residue class of the input positions mod s. */
 function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: ConvGeometry): void {
   const g = to3d(geometry);
+  if (isDepthwise(g) && g.s.every((s) => s === 1)) {
+    // At stride 1, dx is dy correlated with the flipped kernel, padded by d·(k − 1) − p.
+    const K3 = prod(g.k);
+    const flipped = new Float32Array(w.length);
+    for (let c = 0; c < g.Cx; c++) for (let k = 0; k < K3; k++) flipped[c * K3 + k] = w[c * K3 + K3 - 1 - k];
+    const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
+    return depthwise(rt, dy, g.y, flipped, dx, g.x, g, [1, 1, 1], pad, macs(geometry));
+  }
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K3 = prod(g.k);
@@ -212,6 +266,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
 /** dw = Σ_n Σ_p dy·im2col(x)ᵀ: each thread accumulates into its own dW, added up at the end. */
 function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: ConvGeometry): void {
   const g = to3d(geometry);
+  if (isDepthwise(g)) return depthwiseGradWeight(rt, x, dy, dw, g, macs(geometry));
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K = cxg * prod(g.k);
