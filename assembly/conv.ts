@@ -100,6 +100,15 @@ const OP_DEPTHWISE_GRAD_WEIGHT = 5;
  * The in-bounds middle is found first, so the loop has no bounds checks (a plain copy when step = 1).
  */
 @inline function gatherRun(dst: usize, src: usize, i0: i32, step: i32, run: i32, len: i32): void {
+  if (run <= 24) {
+    // Short rows: a plain loop beats the fixed cost of bulk-memory calls.
+    let i = i0;
+    for (let q = 0; q < run; q++) {
+      store<f32>(dst + (<usize>q << 2), <u32>i < <u32>len ? load<f32>(src + (<usize>i << 2)) : 0);
+      i += step;
+    }
+    return;
+  }
   // First q with i0 + q·step ≥ 0, and first q with i0 + q·step ≥ len.
   let lo = i0 >= 0 ? 0 : (-i0 + step - 1) / step;
   let hi = i0 >= len ? 0 : (len - i0 + step - 1) / step;
@@ -205,7 +214,7 @@ function forwardTask(job: usize, task: i32, thread: i32): void {
   const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
   im2col(job, x, col, chunk, p0, cols, cxg);
   const w = <usize>h(job, W_PTR) + ((<usize>g * <usize>M4 * <usize>K) << 2);
-  gemm(w, col, chunk, cbuf, chunk, M4, chunk, K, false);
+  gemm(w, col, chunk, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
   const y = <usize>h(job, OUT_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P + <usize>p0) << 2);
   for (let o = 0; o < cyg; o++) memory.copy(y + ((<usize>o * <usize>P) << 2), cbuf + ((<usize>o * <usize>chunk) << 2), <usize>cols << 2);
 }
@@ -288,7 +297,7 @@ function gradInputTask(job: usize, task: i32, thread: i32): void {
       }
     }
     const w = <usize>h(job, W_PTR) + ((<usize>g * <usize>h(job, W_GROUP) + <usize>base) << 2);
-    gemm(w, col, chunk, cbuf, chunk, M4, chunk, K, false);
+    gemm(w, col, chunk, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
   }
   // Scatter the chunk's positions t back to dx at j = r + s·t.
   const dx = <usize>h(job, OUT_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
@@ -337,24 +346,24 @@ function gradWeightTask(job: usize, task: i32, thread: i32): void {
   for (let g = 0; g < G; g++) {
     const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
     im2col(job, x, col, chunk, p0, cols, cxg);
-    // Transpose Col[K][chunk] → ColT[chunk][Kpad] (zero columns past K).
-    for (let j = 0; j < chunk; j++) {
+    // Transpose Col[K][chunk] → ColT[cols][Kpad] (zero columns past K).
+    for (let j = 0; j < cols; j++) {
       const dst = colT + ((<usize>j * <usize>Kpad) << 2);
       for (let k = 0; k < K; k++) store<f32>(dst + (<usize>k << 2), load<f32>(col + ((<usize>k * <usize>chunk + <usize>j) << 2)));
       for (let k = K; k < Kpad; k++) store<f32>(dst + (<usize>k << 2), 0);
     }
-    // Pack dy rows into panels of 4: apack[panel][j][4] (zero rows past CyG and columns past cols).
+    // Pack dy rows into panels of 4: apack[panel][j][4], j < cols (zero rows past CyG).
     const dy = <usize>h(job, W_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P + <usize>p0) << 2);
     for (let m0 = 0; m0 < M4; m0 += 4) {
-      const panel = apack + ((<usize>m0 * <usize>chunk) << 2);
-      for (let j = 0; j < chunk; j++) {
+      const panel = apack + ((<usize>m0 * <usize>cols) << 2);
+      for (let j = 0; j < cols; j++) {
         for (let r = 0; r < 4; r++) {
           const o = m0 + r;
-          store<f32>(panel + ((<usize>(j * 4 + r)) << 2), o < cyg && j < cols ? load<f32>(dy + ((<usize>o * <usize>P + <usize>j) << 2)) : 0);
+          store<f32>(panel + ((<usize>(j * 4 + r)) << 2), o < cyg ? load<f32>(dy + ((<usize>o * <usize>P + <usize>j) << 2)) : 0);
         }
       }
     }
-    gemm(apack, colT, Kpad, priv + ((<usize>g * <usize>M4 * <usize>Kpad) << 2), Kpad, M4, Kpad, chunk, true);
+    gemm(apack, colT, Kpad, priv + ((<usize>g * <usize>M4 * <usize>Kpad) << 2), Kpad, M4, Kpad, cols, true);
   }
 }
 

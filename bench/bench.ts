@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Generator, randn, setBackend, setNumThreads, type Tensor } from '../src/index.js';
 import { convKernels } from '../src/kernels/index.js';
 import { convOutputSize, type ConvGeometry } from '../src/tensor/conv_params.js';
-import { measurePeak, wasmRuntime } from '../src/kernels/wasm/runtime.js';
+import { measurePeak, threadsReady, wasmRuntime } from '../src/kernels/wasm/runtime.js';
 
 interface Shape {
   name: string;
@@ -152,6 +152,7 @@ async function main(): Promise<void> {
     for (const [label, backend, t] of configs) {
       setBackend(backend);
       setNumThreads(t);
+      if (t > 1) await threadsReady();
       const k = convKernels();
       const skip = backend === 'reference' && (quick || noPeers || gflop > 0.25);
       ours[label] = {

@@ -19,5 +19,5 @@ export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export { explain } from './explain/explain.js';
 export type { ExplainConfig, Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm, ResolvedConfig, LossInfo, ExplainLoss, ExplainInput } from './explain/explain.js';
-export { setNumThreads, getNumThreads } from './kernels/wasm/runtime.js';
+export { setNumThreads, getNumThreads, threadsReady } from './kernels/wasm/runtime.js';
 export type { BackendName } from './kernels/index.js';

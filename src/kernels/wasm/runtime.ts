@@ -23,7 +23,7 @@ export interface WasmRuntime {
 /** Control block (i32 slots) at this byte offset; the arena starts at ARENA_START. */
 export const CONTROL = 1024;
 export const ARENA_START = 65536;
-export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5 } as const;
+export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7 } as const;
 const GEN_SHIFT = 20;
 const TASK_MASK = (1 << GEN_SHIFT) - 1;
 export const MAX_TASKS = TASK_MASK;
@@ -126,8 +126,19 @@ export function getNumThreads(): number {
 /** Sets how many threads the wasm kernels use (the calling thread included). */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`setNumThreads: n=${String(n)} is invalid; expected an integer from 1 to 256`);
+  // Extra workers stay (idle): a job tells them how many threads take part (CTL.THREADS).
   threads = n;
-  while (workers.length > Math.max(0, n - 1)) workers.pop()!.terminate();
+}
+
+/** Starts the pool's workers now and resolves once they are running (benchmarks wait for this). */
+export async function threadsReady(timeoutMs = 5000): Promise<number> {
+  const rt = wasmRuntime();
+  if (rt === null || threads <= 1) return 1;
+  startWorkers(rt);
+  const ctl = control(rt);
+  const start = Date.now();
+  while (Atomics.load(ctl, CTL.ONLINE) < threads - 1 && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 5));
+  return Math.min(threads, Atomics.load(ctl, CTL.ONLINE) + 1);
 }
 
 function control(rt: WasmRuntime): Int32Array {
@@ -184,6 +195,7 @@ export function runJob(rt: WasmRuntime, job: number, total: number, count: numbe
   Atomics.store(ctl, CTL.JOB, job);
   Atomics.store(ctl, CTL.TOTAL, total);
   Atomics.store(ctl, CTL.DONE, 0);
+  Atomics.store(ctl, CTL.THREADS, count);
   Atomics.store(ctl, CTL.NEXT, gen << GEN_SHIFT);
   Atomics.store(ctl, CTL.GEN, gen);
   Atomics.notify(ctl, CTL.GEN);

@@ -12,11 +12,14 @@ function serve(start: Start): void {
   const exports = instance.exports as unknown as KernelExports;
   const ctl = new Int32Array(start.memory.buffer, CONTROL, 8);
   let seen = Atomics.load(ctl, CTL.GEN);
+  Atomics.add(ctl, CTL.ONLINE, 1);
   for (;;) {
     Atomics.wait(ctl, CTL.GEN, seen);
     const gen = Atomics.load(ctl, CTL.GEN);
     seen = gen;
     if (Atomics.load(ctl, CTL.QUIT) !== 0) return;
+    // A job laid out scratch for CTL.THREADS threads: workers beyond that sit this one out.
+    if (start.index >= Atomics.load(ctl, CTL.THREADS)) continue;
     work(ctl, exports, gen, Atomics.load(ctl, CTL.JOB), Atomics.load(ctl, CTL.TOTAL), start.index);
   }
 }

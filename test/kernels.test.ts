@@ -1,0 +1,166 @@
+// Every fast kernel against the reference kernels: thousands of random geometries over every option
+// (1-3 d, stride, dilation, padding, groups incl. depthwise, sizes off the SIMD width and tile), all
+// three passes, thread counts 1-4; then whole ops (padding modes, transposed, bias) on both backends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { F, getBackend, getNumThreads, grad, randn, setBackend, setNumThreads, Generator, type Tensor } from '../src/index.js';
+import * as reference from '../src/kernels/reference/conv.js';
+import * as wasm from '../src/kernels/wasm/conv.js';
+import { wasmRuntime } from '../src/kernels/wasm/runtime.js';
+import type { ConvGeometry } from '../src/tensor/conv_params.js';
+import { lcg, randInt } from './helpers.js';
+
+const available = wasmRuntime() !== null;
+
+function randomGeometry(next: () => number): ConvGeometry {
+  const dims = randInt(next, 1, 3);
+  const groups = randInt(next, 1, 3);
+  const depthwise = next() < 0.25;
+  const g: ConvGeometry = {
+    batch: randInt(next, 1, 3),
+    groups,
+    xChannels: depthwise ? groups : groups * randInt(next, 1, 6),
+    yChannels: depthwise ? groups : groups * randInt(next, 1, 7),
+    xSize: [],
+    ySize: [],
+    kSize: [],
+    stride: [],
+    padding: [],
+    dilation: [],
+  };
+  const maxLen = [40, 13, 7][dims - 1];
+  for (let i = 0; i < dims; i++) {
+    const k = randInt(next, 1, dims === 3 ? 3 : 5);
+    const s = randInt(next, 1, 3);
+    const d = randInt(next, 1, 3);
+    const p = randInt(next, 0, 3);
+    const span = d * (k - 1) + 1;
+    const L = randInt(next, Math.max(1, span - 2 * p), Math.max(Math.max(1, span - 2 * p), maxLen));
+    (g.kSize as number[]).push(k);
+    (g.stride as number[]).push(s);
+    (g.dilation as number[]).push(d);
+    (g.padding as number[]).push(p);
+    (g.xSize as number[]).push(L);
+    (g.ySize as number[]).push(Math.floor((L + 2 * p - span) / s) + 1);
+  }
+  return g;
+}
+
+const prod = (a: readonly number[]): number => a.reduce((x, y) => x * y, 1);
+
+function compare(name: string, a: Float32Array, b: Float32Array, g: ConvGeometry, threads: number): void {
+  let scale = 1e-6;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  for (let j = 0; j < a.length; j++) {
+    if (!(Math.abs(a[j] - b[j]) <= 1e-5 * scale)) {
+      assert.fail(`${name} with ${threads} threads differs at ${j}: ${a[j]} vs reference ${b[j]} for ${JSON.stringify(g)}`);
+    }
+  }
+}
+
+test('wasm kernels equal the reference kernels on 1600 random geometries × 3 passes, threads 1-4', { skip: !available && 'no WebAssembly SIMD here' }, () => {
+  const next = lcg(2024);
+  const before = getNumThreads();
+  let checked = 0;
+  try {
+    for (const threads of [1, 2, 3, 4]) {
+      setNumThreads(threads);
+      for (let i = 0; i < 400; i++) {
+        const g = randomGeometry(next);
+        const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => next() * 2 - 1);
+        const X = g.batch * g.xChannels * prod(g.xSize);
+        const Y = g.batch * g.yChannels * prod(g.ySize);
+        const W = (g.yChannels * g.xChannels * prod(g.kSize)) / g.groups;
+        const x = rnd(X);
+        const w = rnd(W);
+        const dy = rnd(Y);
+        const pairs: [string, (o: Float32Array) => void, (o: Float32Array) => void, number][] = [
+          ['forward', (o) => wasm.convForward(x, w, o, g), (o) => reference.convForward(x, w, o, g), Y],
+          ['gradInput', (o) => wasm.convGradInput(dy, w, o, g), (o) => reference.convGradInput(dy, w, o, g), X],
+          ['gradWeight', (o) => wasm.convGradWeight(x, dy, o, g), (o) => reference.convGradWeight(x, dy, o, g), W],
+        ];
+        for (const [name, fast, slow, n] of pairs) {
+          const a = new Float32Array(n).fill(NaN);
+          const b = new Float32Array(n);
+          fast(a);
+          slow(b);
+          compare(name, a, b, g, threads);
+          checked++;
+        }
+      }
+    }
+  } finally {
+    setNumThreads(before);
+  }
+  assert.equal(checked, 4 * 400 * 3);
+});
+
+test('ops give the same results on both backends: padding modes, transposed, bias, 1-3 d (float32)', { skip: !available && 'no WebAssembly SIMD here' }, () => {
+  const next = lcg(77);
+  const gen = new Generator().manualSeed(77);
+  const modes = ['zeros', 'reflect', 'replicate', 'circular'] as const;
+  try {
+    for (let i = 0; i < 120; i++) {
+      const dims = randInt(next, 1, 3);
+      const transposed = next() < 0.3;
+      const groups = randInt(next, 1, 2);
+      const cin = groups * randInt(next, 1, 8);
+      const cout = groups * randInt(next, 1, 8);
+      const k = randInt(next, 1, 3);
+      const L = [24, 10, 6][dims - 1];
+      const x = randn([2, cin, ...new Array<number>(dims).fill(L)], { generator: gen, requiresGrad: true });
+      const w = randn(transposed ? [cin, cout / groups, ...new Array<number>(dims).fill(k)] : [cout, cin / groups, ...new Array<number>(dims).fill(k)], { generator: gen, requiresGrad: true });
+      const b = randn([cout], { generator: gen, requiresGrad: true });
+      const stride = randInt(next, 1, 2);
+      const run = (): Tensor[] => {
+        const fns = transposed ? [F.convTranspose1d, F.convTranspose2d, F.convTranspose3d] : null;
+        const y = fns
+          ? fns[dims - 1](x, w, b, { stride, padding: 1, groups, outputPadding: stride - 1 })
+          : [F.conv1d, F.conv2d, F.conv3d][dims - 1](x, w, b, { stride, padding: 1, groups, paddingMode: modes[i % 4], dilation: randInt(lcg(i), 1, 2) });
+        const dy = randn(y.shape as number[], { generator: new Generator().manualSeed(i) });
+        return [y, ...(grad(y, [x, w, b], { gradOutputs: [dy] }) as Tensor[])];
+      };
+      setBackend('wasm');
+      const fast = run();
+      setBackend('reference');
+      const slow = run();
+      fast.forEach((t, j) => {
+        let scale = 1e-6;
+        for (const v of slow[j].data) scale = Math.max(scale, Math.abs(v));
+        for (let e = 0; e < t.numel; e++) assert.ok(Math.abs(t.data[e] - slow[j].data[e]) <= 1e-5 * scale, `config ${i}, output ${j}, element ${e}`);
+      });
+    }
+  } finally {
+    setBackend('wasm');
+  }
+});
+
+test('backend selection and thread count', () => {
+  assert.equal(getBackend(), available ? 'wasm' : 'reference');
+  setBackend('reference');
+  assert.equal(getBackend(), 'reference');
+  if (available) setBackend('wasm');
+  assert.throws(() => setBackend('webgpu' as 'wasm'), /setBackend: backend="webgpu" is not available; expected 'wasm' or 'reference'/);
+  assert.throws(() => setNumThreads(0), /setNumThreads: n=0 is invalid; expected an integer from 1 to 256/);
+  assert.throws(() => setNumThreads(1.5), /n=1.5/);
+  const n = getNumThreads();
+  setNumThreads(3);
+  assert.equal(getNumThreads(), 3);
+  setNumThreads(n);
+});
+
+test('tiny convolutions (the seed) and float64 take the reference kernels, with identical results', () => {
+  const x = randn([1, 1, 4, 4]);
+  const w = randn([2, 1, 3, 3]);
+  setBackend('reference');
+  const a = F.conv2d(x, w, null, { padding: 1 });
+  if (available) setBackend('wasm');
+  const b = F.conv2d(x, w, null, { padding: 1 });
+  assert.deepEqual(b.data, a.data);
+  const x64 = randn([2, 8, 16, 16], { dtype: 'float64' });
+  const w64 = randn([8, 8, 3, 3], { dtype: 'float64' });
+  setBackend('reference');
+  const c = F.conv2d(x64, w64);
+  if (available) setBackend('wasm');
+  assert.deepEqual(F.conv2d(x64, w64).data, c.data);
+});
