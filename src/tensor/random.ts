@@ -2,6 +2,7 @@
 // (init_genrand). Uniform draws follow PyTorch's CPU recipe (aten/src/ATen/core/TransformationHelper.h):
 // float32 takes 24 bits of one 32-bit word, float64 53 bits of two words.
 
+import { fmaf, logf, sincosf } from './float32_math.js';
 export class MT19937 {
   private readonly mt = new Uint32Array(624);
   private index = 624;
@@ -48,13 +49,39 @@ export class MT19937 {
 export class Generator {
   private engine = new MT19937(67280421310721 % 2 ** 32);
   private initialSeed = 67280421310721;
+  /** The second value of the last double Box–Muller pair (PyTorch's next_double_normal_sample). */
+  private nextNormal: number | null = null;
 
   manualSeed(seed: number): this {
     if (!Number.isInteger(seed)) throw new Error(`manualSeed: seed=${seed} must be an integer`);
     this.initialSeed = seed;
     // PyTorch keeps the low 64 bits of the seed; MT19937's init_genrand reads the low 32.
     this.engine = new MT19937(Number(BigInt.asUintN(32, BigInt(seed))));
+    this.nextNormal = null;
     return this;
+  }
+
+  /** A standard normal double (at::normal_distribution<double>): Box–Muller on two 53-bit uniforms. */
+  normalDouble(): number {
+    if (this.nextNormal !== null) {
+      const v = this.nextNormal;
+      this.nextNormal = null;
+      return v;
+    }
+    const u1 = this.uniformFloat64(0, 1);
+    const u2 = this.uniformFloat64(0, 1);
+    const r = Math.sqrt(-2.0 * Math.log1p(-u2));
+    const theta = 2.0 * Math.PI * u1;
+    this.nextNormal = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  }
+
+  /** An integer in [low, high), PyTorch's random_(from, to): one 32-bit word modulo the range (64 bits past 2^32). */
+  randomInt(low: number, high: number): number {
+    const range = high - low;
+    if (range <= 2 ** 32) return (this.nextUint32() % range) + low;
+    const r = (BigInt(this.nextUint32()) << 32n) | BigInt(this.nextUint32());
+    return Number(r % BigInt(range)) + low;
   }
 
   seed(): number {
@@ -91,41 +118,49 @@ export function manualSeed(seed: number): Generator {
   return defaultGenerator.manualSeed(seed);
 }
 
-/** Box–Muller with PyTorch's CPU layout; see normalFill. */
-function normalFill16(data: Float64Array, offset: number, mean: number, std: number): void {
+/** 16 normal values from 16 uniforms in place (normal_fill_16): u1 = 1 − d[j], u2 = d[j + 8]. */
+function normalFill16(data: Float64Array, offset: number, mean: number, std: number, float32: boolean): void {
   for (let j = 0; j < 8; j++) {
-    const u1 = 1 - data[offset + j];
-    const u2 = data[offset + j + 8];
-    const radius = Math.sqrt(-2 * Math.log(u1));
-    const theta = 2 * Math.PI * u2;
-    data[offset + j] = radius * Math.cos(theta) * std + mean;
-    data[offset + j + 8] = radius * Math.sin(theta) * std + mean;
+    if (float32) {
+      // PyTorch's AVX2 path (normal_fill_16_AVX2): float arithmetic throughout.
+      const F = Math.fround;
+      const u1 = F(1 - data[offset + j]);
+      const u2 = data[offset + j + 8];
+      const radius = F(Math.sqrt(F(F(-2) * logf(u1))));
+      const [sin, cos] = sincosf(F(F(2 * Math.PI) * u2));
+      data[offset + j] = fmaf(F(radius * cos), F(std), F(mean));
+      data[offset + j + 8] = fmaf(F(radius * sin), F(std), F(mean));
+    } else {
+      const u1 = 1 - data[offset + j];
+      const u2 = data[offset + j + 8];
+      const radius = Math.sqrt(-2 * Math.log(u1));
+      const theta = 2.0 * Math.PI * u2;
+      data[offset + j] = radius * Math.cos(theta) * std + mean;
+      data[offset + j + 8] = radius * Math.sin(theta) * std + mean;
+    }
   }
 }
 
 /**
- * Normal samples in PyTorch's CPU order: 16 or more values are filled 16 at a time from uniforms
- * (the last block recomputed when the size is not a multiple of 16); fewer come one by one from
- * Box–Muller pairs. Bit-exactness with PyTorch is the subject of a later issue.
+ * Normal samples exactly as PyTorch's CPU normal_ draws them: 16 or more values are made 16 at a time
+ * from uniforms (the last block recomputed from fresh uniforms when the size is not a multiple of 16;
+ * float32 with PyTorch's AVX2 float arithmetic); fewer come one by one from the generator's
+ * double Box–Muller, which caches the second value of each pair.
  */
 export function normalFill(out: Float32Array | Float64Array, mean: number, std: number, gen: Generator = defaultGenerator): void {
   const n = out.length;
-  const uniform = (): number => (out instanceof Float64Array ? gen.uniformFloat64(0, 1) : gen.uniformFloat32(0, 1));
+  const float32 = out instanceof Float32Array;
+  const uniform = (): number => (float32 ? gen.uniformFloat32(0, 1) : gen.uniformFloat64(0, 1));
   if (n >= 16) {
     const data = new Float64Array(n);
     for (let i = 0; i < n; i++) data[i] = uniform();
-    for (let i = 0; i + 16 <= n; i += 16) normalFill16(data, i, mean, std);
+    for (let i = 0; i + 16 <= n; i += 16) normalFill16(data, i, mean, std, float32);
     if (n % 16 !== 0) {
       for (let i = n - 16; i < n; i++) data[i] = uniform();
-      normalFill16(data, n - 16, mean, std);
+      normalFill16(data, n - 16, mean, std, float32);
     }
     out.set(data);
     return;
   }
-  for (let i = 0; i < n; i++) {
-    const u1 = gen.uniformFloat64(0, 1);
-    const u2 = gen.uniformFloat64(0, 1);
-    const r = Math.sqrt(-2 * Math.log1p(-u2));
-    out[i] = r * Math.cos(2 * Math.PI * u1) * std + mean;
-  }
+  for (let i = 0; i < n; i++) out[i] = gen.normalDouble() * std + mean;
 }
