@@ -290,6 +290,51 @@ def explain_cases(rng, count):
     return out
 
 
+def rng_cases():
+    """PyTorch's CPU generator: the same seed and calls must give the same numbers, bit for bit."""
+    out = {"sequences": [], "inits": [], "seedScript": []}
+    for seed in [0, 1, 42, 2026]:
+        calls = [("randn", [5], "float32"), ("randn", [3, 7], "float32"), ("randn", [100], "float32"), ("randn", [2], "float64"),
+                 ("randn", [33], "float64"), ("rand", [5], "float32"), ("rand", [4, 5], "float64"), ("randint", [-3, 50, [9]], "float32"),
+                 ("randperm", [20], "float32"), ("normal_", [[40], 2.5, 0.5], "float32"), ("uniform_", [[7], -2.0, 3.0], "float64"),
+                 ("randn", [1], "float32"), ("randn", [16], "float32"), ("randn", [17], "float32")]
+        torch.manual_seed(seed)
+        values = []
+        for name, args, dtype in calls:
+            dt = torch.float64 if dtype == "float64" else torch.float32
+            if name == "randn":
+                t = torch.randn(args, dtype=dt)
+            elif name == "rand":
+                t = torch.rand(args, dtype=dt)
+            elif name == "randint":
+                t = torch.randint(args[0], args[1], args[2])
+            elif name == "randperm":
+                t = torch.randperm(args[0])
+            elif name == "normal_":
+                t = torch.empty(args[0], dtype=dt).normal_(args[1], args[2])
+            else:
+                t = torch.empty(args[0], dtype=dt).uniform_(args[1], args[2])
+            values.append({"call": name, "args": args, "dtype": dtype, "data": flat(t)})
+        out["sequences"].append({"seed": seed, "calls": values})
+    for seed in [0, 5]:
+        for name, shape, kw in [("kaiming_uniform_", [6, 4, 3], {"a": 0.1}), ("kaiming_uniform_", [8, 5], {"mode": "fan_out", "nonlinearity": "relu"}),
+                                ("xavier_uniform_", [6, 4, 3], {"gain": 2.0}), ("xavier_uniform_", [10, 20], {}), ("kaiming_normal_", [5, 9], {}),
+                                ("xavier_normal_", [30, 4], {})]:
+            torch.manual_seed(seed)
+            t = getattr(torch.nn.init, name)(torch.empty(shape), **kw)
+            out["inits"].append({"seed": seed, "init": name, "shape": shape, "options": kw, "data": flat(t)})
+        torch.manual_seed(seed)
+        lin = torch.nn.Linear(7, 3)
+        out["inits"].append({"seed": seed, "init": "Linear", "shape": [7, 3], "options": {}, "data": flat(lin.weight) + flat(lin.bias), "repr": repr(lin)})
+    # The seed's experiments, each script starting with torch.manual_seed(0).
+    for cin, cout, p in [(1, 1, 0), (1, 2, 0), (2, 1, 0), (2, 2, 0), (1, 2, 1)]:
+        torch.manual_seed(0)
+        conv = torch.nn.Conv2d(in_channels=cin, out_channels=cout, kernel_size=3, padding=p, bias=False, stride=1)
+        x = torch.arange(1.0, 16 * cin + 1).view(1, cin, 4, 4)
+        out["seedScript"].append({"inChannels": cin, "outChannels": cout, "padding": p, "out": str(conv(x))})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=2026)
@@ -304,6 +349,7 @@ def main():
         "print_cases.json": {"torch": torch.__version__, "seed": args.seed, "cases": print_cases(rng)},
         "error_cases.json": {"torch": torch.__version__, "cases": error_cases()},
         "module_cases.json": {"torch": torch.__version__, "cases": module_cases()},
+        "rng_cases.json": {"torch": torch.__version__, **rng_cases()},
         "explain_cases.json": {"torch": torch.__version__, "seed": args.seed, "cases": explain_cases(rng, 36)},
     }
     for name, content in files.items():

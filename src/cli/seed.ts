@@ -2,7 +2,7 @@
 //   conv = nn.Conv2d(in, out, 3, padding=p, bias=False); padding = nn.ConstantPad2d(p, 0)
 //   inputv = torch.range(1, 16·in).view(1, in, 4, 4); out = conv(inputv); padded = padding(inputv)
 //   print(padded); print(out); out.mean().backward(); print(conv.weight.grad)
-import { nn, range } from '../index.js';
+import { manualSeed, nn, range } from '../index.js';
 
 export interface SeedExperiment {
   inChannels: number;
@@ -25,7 +25,12 @@ export interface SeedResult {
   grad: string;
 }
 
-export function runSeedExperiment(e: SeedExperiment): SeedResult {
+/**
+ * One experiment, as the note's script runs it. With `torchSeed`, the script starts with
+ * torch.manual_seed(torchSeed), so the weights, and the printed output, are PyTorch's.
+ */
+export function runSeedExperiment(e: SeedExperiment, torchSeed?: number): SeedResult {
+  if (torchSeed !== undefined) manualSeed(torchSeed);
   const conv = new nn.Conv2d(e.inChannels, e.outChannels, 3, { padding: e.padding, bias: false, stride: 1 });
   const padding = new nn.ConstantPad2d(e.padding, 0);
   const inputv = range(1, 16 * e.inChannels).view(1, e.inChannels, 4, 4);
@@ -37,10 +42,11 @@ export function runSeedExperiment(e: SeedExperiment): SeedResult {
 }
 
 /** The text `convgrad seed` prints. */
-export function seedReport(): string {
+export function seedReport(torchSeed?: number): string {
   const parts: string[] = [];
+  if (torchSeed !== undefined) parts.push(`# Each experiment starts with torch.manual_seed(${torchSeed}): the outputs are PyTorch's.`, '');
   SEED_EXPERIMENTS.forEach((e, i) => {
-    const r = runSeedExperiment(e);
+    const r = runSeedExperiment(e, torchSeed);
     parts.push(
       `# Experiment ${i + 1}: nn.Conv2d(in_channels=${e.inChannels}, out_channels=${e.outChannels}, kernel_size=3, padding=${e.padding}, bias=False), ` +
         `input range(1, ${16 * e.inChannels}).view(1, ${e.inChannels}, 4, 4), loss out.mean()`,

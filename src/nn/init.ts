@@ -1,7 +1,9 @@
-// torch.nn.init, as far as the modules need it, with PyTorch's arithmetic for the bounds.
+// torch.nn.init, with PyTorch's arithmetic for the bounds, so a seed gives PyTorch's values.
 import { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { uniform_ } from '../tensor/creation.js';
+import { normal_, uniform_ } from '../tensor/creation.js';
+
+export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
 
 /** fan_in = size(1) · ∏ kernel, fan_out = size(0) · ∏ kernel. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
@@ -12,19 +14,77 @@ export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   return [t.shape[1] * receptive, t.shape[0] * receptive];
 }
 
-/** kaiming_uniform_(t, a, mode='fan_in', nonlinearity='leaky_relu'): U(±gain·√(3/fan_in)). */
-export function kaimingUniform_(t: Tensor, a = 0, generator: Generator = defaultGenerator): Tensor {
-  const [fanIn] = calculateFanInAndFanOut(t);
-  if (fanIn === 0) return t;
-  const gain = Math.sqrt(2.0 / (1 + a * a));
-  const std = gain / Math.sqrt(fanIn);
+/** torch.nn.init.calculate_gain. */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
+    case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5.0 / 3;
+    case 'relu':
+      return Math.sqrt(2.0);
+    case 'leaky_relu': {
+      const slope = param ?? 0.01;
+      return Math.sqrt(2.0 / (1 + slope * slope));
+    }
+    default:
+      throw new Error(`calculateGain: nonlinearity=${JSON.stringify(nonlinearity)} is not supported`);
+  }
+}
+
+export interface KaimingOptions {
+  /** The negative slope of the rectifier after this layer (leaky_relu). */
+  a?: number;
+  mode?: 'fan_in' | 'fan_out';
+  nonlinearity?: Nonlinearity;
+  generator?: Generator;
+}
+
+/** kaiming_uniform_: U(±gain·√(3/fan)). */
+export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const fan = (options.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
+  if (fan === 0) return t;
+  const gain = calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0);
+  const std = gain / Math.sqrt(fan);
   const bound = Math.sqrt(3.0) * std;
-  return uniform_(t, -bound, bound, generator);
+  return uniform_(t, -bound, bound, options.generator ?? defaultGenerator);
+}
+
+/** kaiming_normal_: N(0, (gain/√fan)²). */
+export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const fan = (options.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
+  if (fan === 0) return t;
+  const std = calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0) / Math.sqrt(fan);
+  return normal_(t, 0, std, options.generator ?? defaultGenerator);
+}
+
+/** xavier_uniform_: U(±gain·√(6/(fan_in + fan_out))). */
+export function xavierUniform_(t: Tensor, options: { gain?: number; generator?: Generator } = {}): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const std = (options.gain ?? 1.0) * Math.sqrt(2.0 / (fanIn + fanOut));
+  const a = Math.sqrt(3.0) * std;
+  return uniform_(t, -a, a, options.generator ?? defaultGenerator);
+}
+
+/** xavier_normal_: N(0, gain²·2/(fan_in + fan_out)). */
+export function xavierNormal_(t: Tensor, options: { gain?: number; generator?: Generator } = {}): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const std = (options.gain ?? 1.0) * Math.sqrt(2.0 / (fanIn + fanOut));
+  return normal_(t, 0, std, options.generator ?? defaultGenerator);
 }
 
 /** The default initialization of Conv and Linear layers (reset_parameters). */
 export function defaultLayerInit(weight: Tensor, bias: Tensor | null, generator: Generator = defaultGenerator): void {
-  kaimingUniform_(weight, Math.sqrt(5), generator);
+  kaimingUniform_(weight, { a: Math.sqrt(5), generator });
   if (bias !== null) {
     const [fanIn] = calculateFanInAndFanOut(weight);
     if (fanIn !== 0) {

@@ -82,3 +82,39 @@ export function uniform_(t: Tensor, lo: number, hi: number, generator: Generator
   }
   return t;
 }
+
+/** Integers uniform in [low, high), like torch.randint (stored in a float tensor: convgrad has no integer dtype). */
+export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new Error(`randint: low=${low} and high=${high} must be integers with low < high`);
+  }
+  if (options.dtype !== 'float64' && (Math.abs(low) > 2 ** 24 || Math.abs(high) > 2 ** 24)) {
+    throw new Error(`randint: [${low}, ${high}) does not fit float32 exactly; expected |low|, |high| ≤ 2^24 or dtype 'float64'`);
+  }
+  const gen = options.generator ?? defaultGenerator;
+  return make('randint', shape, options, (d) => {
+    for (let i = 0; i < d.length; i++) d[i] = gen.randomInt(low, high);
+  });
+}
+
+/** A random permutation of 0..n−1, like torch.randperm (Fisher–Yates from the front, as PyTorch's CPU kernel). */
+export function randperm(n: number, options: RandomOptions = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n=${n} must be a non-negative integer`);
+  const gen = options.generator ?? defaultGenerator;
+  return make('randperm', [n], options, (d) => {
+    for (let i = 0; i < n; i++) d[i] = i;
+    for (let i = 0; i < n - 1; i++) {
+      const z = gen.nextUint32() % (n - i);
+      const t = d[i];
+      d[i] = d[z + i];
+      d[z + i] = t;
+    }
+  });
+}
+
+/** Fills t in place with N(mean, std²), like tensor.normal_. */
+export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+  if (!(std >= 0)) throw new Error(`normal_: std=${std} must be non-negative`);
+  normalFill(t.data, mean, std, generator);
+  return t;
+}

@@ -3,6 +3,7 @@
 // float32 takes 24 bits of one 32-bit word, float64 53 bits of two words.
 
 import { fmaf, logf, sincosf } from './float32_math.js';
+import { fma, logCR, sinCosCR } from './double_math.js';
 export class MT19937 {
   private readonly mt = new Uint32Array(624);
   private index = 624;
@@ -70,10 +71,11 @@ export class Generator {
     }
     const u1 = this.uniformFloat64(0, 1);
     const u2 = this.uniformFloat64(0, 1);
-    const r = Math.sqrt(-2.0 * Math.log1p(-u2));
-    const theta = 2.0 * Math.PI * u1;
-    this.nextNormal = r * Math.sin(theta);
-    return r * Math.cos(theta);
+    // log1p(−u2) = log(1 − u2) exactly: 1 − u2 is a double for these 53-bit uniforms.
+    const r = Math.sqrt(-2.0 * logCR(1 - u2));
+    const [sin, cos] = sinCosCR(2.0 * Math.PI * u1);
+    this.nextNormal = r * sin;
+    return r * cos;
   }
 
   /** An integer in [low, high), PyTorch's random_(from, to): one 32-bit word modulo the range (64 bits past 2^32). */
@@ -106,7 +108,8 @@ export class Generator {
     const w2 = this.nextUint32();
     // (w1 << 32 | w2) & (2^53 - 1): the low 21 bits of w1 above the 32 bits of w2.
     const x = ((w1 & 0x1fffff) * 2 ** 32 + w2) * 2 ** -53;
-    return x * (hi - lo) + lo;
+    // PyTorch's build fuses x·(to − from) + from into one multiply-add.
+    return fma(x, hi - lo, lo);
   }
 }
 
@@ -133,10 +136,10 @@ function normalFill16(data: Float64Array, offset: number, mean: number, std: num
     } else {
       const u1 = 1 - data[offset + j];
       const u2 = data[offset + j + 8];
-      const radius = Math.sqrt(-2 * Math.log(u1));
-      const theta = 2.0 * Math.PI * u2;
-      data[offset + j] = radius * Math.cos(theta) * std + mean;
-      data[offset + j + 8] = radius * Math.sin(theta) * std + mean;
+      const radius = Math.sqrt(-2 * logCR(u1));
+      const [sin, cos] = sinCosCR(2.0 * Math.PI * u2);
+      data[offset + j] = radius * cos * std + mean;
+      data[offset + j + 8] = radius * sin * std + mean;
     }
   }
 }

@@ -1,0 +1,51 @@
+// Linear, as torch.nn.Linear: y = x·wᵀ + b over the last dimension, with PyTorch's default init.
+import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
+import { zeros } from '../tensor/creation.js';
+import type { Generator } from '../tensor/random.js';
+import { checkOptionKeys } from '../tensor/conv_params.js';
+import { conv1d } from '../ops/index.js';
+import { defaultLayerInit } from './init.js';
+import { Module, Parameter } from './module.js';
+
+export interface LinearOptions {
+  bias?: boolean;
+  dtype?: DType;
+  generator?: Generator;
+}
+
+export class Linear extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
+    super();
+    checkOptionKeys(options, ['bias', 'dtype', 'generator'], 'Linear');
+    for (const [arg, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`Linear: ${arg}=${String(v)} is invalid; expected a positive integer`);
+    }
+    const dtype = checkDType(options.dtype ?? 'float32', 'Linear');
+    this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
+    this.bias = options.bias ?? true ? new Parameter(zeros([outFeatures], { dtype })) : null;
+    defaultLayerInit(this.weight, this.bias, options.generator);
+  }
+
+  /** y = x·wᵀ + b for x of shape (…, inFeatures): a 1×1 convolution over the flattened rows. */
+  forward(x: Tensor): Tensor {
+    const last = x.shape[x.ndim - 1];
+    if (x.ndim < 1 || last !== this.inFeatures) {
+      throw new Error(`Linear: input of shape [${x.shape.join(', ')}] must end in inFeatures=${this.inFeatures}`);
+    }
+    const lead = x.shape.slice(0, -1);
+    const rows = x.reshape([-1, this.inFeatures]).unsqueeze(2);
+    const y = conv1d(rows, this.weight.unsqueeze(2), this.bias);
+    return y.reshape([...lead, this.outFeatures]);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias === null ? 'False' : 'True'}`;
+  }
+}
