@@ -52,6 +52,7 @@ const OP_GRAD_INPUT = 2;
 const OP_GRAD_WEIGHT = 3;
 const OP_DEPTHWISE_FORWARD = 4;
 const OP_DEPTHWISE_GRAD_WEIGHT = 5;
+const OP_GRAD_INPUT_SCATTER = 6;
 
 @inline function h(job: usize, f: i32): i32 {
   return load<i32>(job + (<usize>f << 2));
@@ -115,7 +116,9 @@ const OP_DEPTHWISE_GRAD_WEIGHT = 5;
   if (lo > run) lo = run;
   if (hi > run) hi = run;
   if (hi < lo) hi = lo;
-  if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+  // Borders are usually a cell or two of padding: plain stores beat a bulk call there.
+  if (lo > 8) memory.fill(dst, 0, <usize>lo << 2);
+  else for (let q = 0; q < lo; q++) store<f32>(dst + (<usize>q << 2), 0);
   if (step == 1) {
     memory.copy(dst + (<usize>lo << 2), src + (<usize>(i0 + lo) << 2), <usize>(hi - lo) << 2);
   } else {
@@ -125,7 +128,8 @@ const OP_DEPTHWISE_GRAD_WEIGHT = 5;
       i += step;
     }
   }
-  if (hi < run) memory.fill(dst + (<usize>hi << 2), 0, <usize>(run - hi) << 2);
+  if (run - hi > 8) memory.fill(dst + (<usize>hi << 2), 0, <usize>(run - hi) << 2);
+  else for (let q = hi; q < run; q++) store<f32>(dst + (<usize>q << 2), 0);
 }
 
 const KC: i32 = 256; // depth of one pass over B, so a B panel (KC × 8 floats) stays in L1
@@ -315,6 +319,75 @@ function gradInputTask(job: usize, task: i32, thread: i32): void {
         if (++th == tH) {
           th = 0;
           td++;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Input-gradient task in the scatter form, one image per task (so no two tasks touch the same dx):
+ * Cols[(c, κ), p] = Σ_o w[o, c, κ] · dy[o, p] by GEMM straight from dy (no gather), then col2im:
+ * dx[c, p·s + κ·d − pad] += Cols[(c, κ), p]. Chosen when a group has more output than input channels.
+ */
+function gradInputScatterTask(job: usize, task: i32, thread: i32): void {
+  const G = h(job, G_), chunk = h(job, CHUNK);
+  const cxg = h(job, CX) / G, cyg = h(job, CY) / G;
+  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
+  const yH = h(job, YH), yW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const sD = h(job, SD), sH = h(job, SH), sW = h(job, SW);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const pD = h(job, PD), pH = h(job, PH), pW = h(job, PW);
+  const K3 = kD * kH * kW;
+  const M4 = h(job, M4_); // rows (c, κ) of a group, rounded up to 4
+  const P = h(job, YD) * yH * yW;
+  const X = <usize>(xD * xH * xW);
+  const n = task;
+  const cbuf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const dxn = <usize>h(job, OUT_PTR) + ((<usize>(n * h(job, CX)) * X) << 2);
+  memory.fill(dxn, 0, (<usize>h(job, CX) * X) << 2);
+  for (let g = 0; g < G; g++) {
+    const w = <usize>h(job, W_PTR) + ((<usize>g * <usize>M4 * <usize>cyg) << 2);
+    const dy = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P) << 2);
+    for (let p0 = 0; p0 < P; p0 += chunk) {
+      const cols = min(chunk, P - p0);
+      gemm(w, dy + (<usize>p0 << 2), P, cbuf, chunk, M4, (cols + 7) & ~7, cyg, false);
+      // col2im: add each row (c, κ) back at the input positions its columns read.
+      for (let c = 0; c < cxg; c++) {
+        const dxc = dxn + ((<usize>(g * cxg + c) * X) << 2);
+        for (let kd = 0; kd < kD; kd++) {
+          for (let kh = 0; kh < kH; kh++) {
+            for (let kw = 0; kw < kW; kw++) {
+              const row = cbuf + ((<usize>((c * K3 + (kd * kH + kh) * kW + kw) * chunk)) << 2);
+              let ow = p0 % yW;
+              let oh = (p0 / yW) % yH;
+              let od = p0 / (yW * yH);
+              let j = 0;
+              while (j < cols) {
+                const id = od * sD + kd * dD - pD;
+                const ih = oh * sH + kh * dH - pH;
+                const run = min(yW - ow, cols - j);
+                if (id >= 0 && id < xD && ih >= 0 && ih < xH) {
+                  const dst = dxc + ((<usize>(id * xH + ih) * <usize>xW) << 2);
+                  let iw = ow * sW + kw * dW - pW;
+                  for (let q = 0; q < run; q++) {
+                    if (<u32>iw < <u32>xW) {
+                      const at = dst + (<usize>iw << 2);
+                      store<f32>(at, load<f32>(at) + load<f32>(row + (<usize>(j + q) << 2)));
+                    }
+                    iw += sW;
+                  }
+                }
+                j += run;
+                ow = 0;
+                if (++oh == yH) {
+                  oh = 0;
+                  od++;
+                }
+              }
+            }
+          }
         }
       }
     }
@@ -560,6 +633,7 @@ export function runTask(job: usize, task: i32, thread: i32): void {
   else if (op == OP_GRAD_WEIGHT) gradWeightTask(job, task, thread);
   else if (op == OP_DEPTHWISE_FORWARD) depthwiseTask(job, task, thread);
   else if (op == OP_DEPTHWISE_GRAD_WEIGHT) depthwiseGradWeightTask(job, task, thread);
+  else if (op == OP_GRAD_INPUT_SCATTER) gradInputScatterTask(job, task, thread);
 }
 
 /** dst[i] = Σ_t src[t·stride + i] for i < count: adds up the threads' private accumulators. */

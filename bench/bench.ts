@@ -130,7 +130,8 @@ async function tfjsTimes(backend: 'wasm' | 'cpu', s: Shape, g: ConvGeometry, dat
 async function main(): Promise<void> {
   const rt = wasmRuntime();
   if (rt === null) throw new Error('the wasm backend is unavailable on this engine');
-  const peak = measurePeak(rt, 400);
+  // The machine is shared and noisy: the ceiling is the best of several short measurements.
+  const peak = Math.max(...[0, 1, 2, 3, 4].map(() => measurePeak(rt, 150)));
   const threads = availableParallelism();
   const rows: Row[] = [];
   const quick = process.argv.includes('--quick');

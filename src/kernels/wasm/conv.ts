@@ -4,7 +4,7 @@
 import type { Storage } from '../../tensor/tensor.js';
 import type { ConvGeometry } from '../../tensor/conv_params.js';
 import * as reference from '../reference/conv.js';
-import { ARENA_START, ensureMemory, runJob, threadsFor, wasmRuntime, type WasmRuntime } from './runtime.js';
+import { ARENA_START, ensureMemory, getNumThreads, runJob, threadsFor, wasmRuntime, type WasmRuntime } from './runtime.js';
 
 const HEADER_INTS = 64;
 const F = {
@@ -17,6 +17,7 @@ const OP_GRAD_INPUT = 2;
 const OP_GRAD_WEIGHT = 3;
 const OP_DEPTHWISE = 4;
 const OP_DEPTHWISE_GRAD_WEIGHT = 5;
+const OP_GRAD_INPUT_SCATTER = 6;
 
 /** Below this many multiply-adds, the reference loop is cheaper than a job. */
 export const WASM_MIN_MACS = 4096;
@@ -175,6 +176,39 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   y.set(view(rt, yAt, y.length));
 }
 
+/**
+ * dx = Aᵀ·dy in the scatter form, one task per image: Cols = Wᵀ·dy (a GEMM reading dy in place), then
+ * col2im. Its extra work is ∝ 1/C_out per multiply-add where the gather form's is ∝ 1/C_in.
+ */
+function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float32Array, g: Geo3, macCount: number): void {
+  const cxg = g.Cx / g.G;
+  const cyg = g.Cy / g.G;
+  const K3 = prod(g.k);
+  const M4 = roundUp(cxg * K3, 4);
+  const P = prod(g.y);
+  const chunk = Math.min(CHUNK, roundUp(P, 8));
+  const T = threadsFor(g.N, macCount >= THREADS_MIN_MACS);
+  const scratchFloats = M4 * chunk;
+  const L = new Layout();
+  const dyAt = L.alloc(dy.length + 8); // the GEMM may read a few columns past the last row
+  const wAt = L.alloc(g.G * M4 * cyg);
+  const dxAt = L.alloc(dx.length);
+  const scratchAt = L.alloc(T * scratchFloats);
+  ensureMemory(rt, L.end);
+  view(rt, dyAt, dy.length).set(dy);
+  const wp = view(rt, wAt, g.G * M4 * cyg);
+  wp.fill(0);
+  // wp[g][panel][o][r] = w[g·CyG + o, c, κ] for row m = panel·4 + r = c·K3 + κ.
+  for (let gi = 0; gi < g.G; gi++) {
+    for (let o = 0; o < cyg; o++) {
+      for (let m = 0; m < cxg * K3; m++) wp[gi * M4 * cyg + (m >> 2) * 4 * cyg + o * 4 + (m & 3)] = w[(gi * cyg + o) * cxg * K3 + m];
+    }
+  }
+  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, { X_PTR: dyAt, W_PTR: wAt, OUT_PTR: dxAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, M4 });
+  runJob(rt, ARENA_START, g.N, T);
+  dx.set(view(rt, dxAt, dx.length));
+}
+
 /** dx = Aᵀ·dy in the gather form: one stride-1 correlation per residue class of the input positions mod s. */
 function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: ConvGeometry): void {
   const g = to3d(geometry);
@@ -186,6 +220,8 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
     const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
     return depthwise(rt, dy, g.y, flipped, dx, g.x, g, [1, 1, 1], pad, macs(geometry));
   }
+  // More output than input channels, and images enough to keep every thread busy: scatter.
+  if (g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads()) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K3 = prod(g.k);
