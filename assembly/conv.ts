@@ -53,6 +53,10 @@ const OP_GRAD_WEIGHT = 3;
 const OP_DEPTHWISE_FORWARD = 4;
 const OP_DEPTHWISE_GRAD_WEIGHT = 5;
 const OP_GRAD_INPUT_SCATTER = 6;
+const OP_DIRECT = 7;
+const OP_DIRECT_GRAD_WEIGHT = 8;
+const A_ = 36; // direct: output channels per group
+const B_ = 37; // direct: input channels per group
 
 @inline function h(job: usize, f: i32): i32 {
   return load<i32>(job + (<usize>f << 2));
@@ -625,6 +629,135 @@ function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): void {
   }
 }
 
+/**
+ * Direct correlation for convolutions with few input channels, one task per (n, group): the group's B
+ * source planes are padded into scratch once, then out[n, g·A + a, i] = Σ_b Σ_κ v[g·A + a, b, κ] ·
+ * src[n, g·B + b, i·s + κ·d], 8 outputs of a row at a time. The forward pass (src = x), and the input
+ * gradient at stride 1 (src = dy, v = the kernel flipped and transposed, padding d·(k−1) − p).
+ */
+function directTask(job: usize, task: i32, thread: i32): void {
+  const G = h(job, G_), A = h(job, A_), B = h(job, B_);
+  const g = task % G;
+  const n = task / G;
+  const sD = h(job, XD), sH = h(job, XH), sW = h(job, XW);
+  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
+  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bW = (oW - 1) * tW + (kW - 1) * dW + 1 + 8; // + slack: vector loads may run past a row
+  const planeB = <usize>(bD * bH * bW);
+  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const srcPlane = <usize>(sD * sH * sW);
+  for (let b = 0; b < B; b++) {
+    const src = <usize>h(job, X_PTR) + ((<usize>(n * G * B + g * B + b) * srcPlane) << 2);
+    padPlane(src, sD, sH, sW, buf + ((<usize>b * planeB) << 2), bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+  }
+  const K3 = kD * kH * kW;
+  const outPlane = <usize>(oD * oH * oW);
+  const vecEnd = tW == 1 ? oW & ~7 : 0;
+  for (let a = 0; a < A; a++) {
+    const v = <usize>h(job, W_PTR) + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
+    const out = <usize>h(job, OUT_PTR) + ((<usize>(n * G * A + g * A + a) * outPlane) << 2);
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        const orow = out + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+        for (let ow = 0; ow < vecEnd; ow += 8) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+          let kk = v;
+          for (let b = 0; b < B; b++) {
+            const plane = buf + ((<usize>b * planeB) << 2);
+            for (let kd = 0; kd < kD; kd++) {
+              for (let kh = 0; kh < kH; kh++) {
+                let at = plane + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>ow) << 2);
+                for (let kw = 0; kw < kW; kw++) {
+                  const wv = v128.load32_splat(kk);
+                  a0 = fma(wv, v128.load(at), a0);
+                  a1 = fma(wv, v128.load(at, 16), a1);
+                  kk += 4;
+                  at += <usize>dW << 2;
+                }
+              }
+            }
+          }
+          v128.store(orow + (<usize>ow << 2), a0);
+          v128.store(orow + (<usize>ow << 2), a1, 16);
+        }
+        for (let ow = vecEnd; ow < oW; ow++) {
+          let acc: f32 = 0;
+          let kk = v;
+          for (let b = 0; b < B; b++) {
+            const plane = buf + ((<usize>b * planeB) << 2);
+            for (let kd = 0; kd < kD; kd++) {
+              for (let kh = 0; kh < kH; kh++) {
+                const row = plane + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW) << 2);
+                for (let kw = 0; kw < kW; kw++) {
+                  acc += load<f32>(kk) * load<f32>(row + ((<usize>(ow * tW + kw * dW)) << 2));
+                  kk += 4;
+                }
+              }
+            }
+          }
+          store<f32>(orow + (<usize>ow << 2), acc);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Direct weight gradient for few input channels, one task per (group, output channel a):
+ * dw[g·A + a, b, κ] = Σ_n Σ_i dy[n, g·A + a, i] · x̃[n, g·B + b, i·s + κ·d] as dot products along rows
+ * (W stride 1), x̃ the padded input planes.
+ */
+function directGradWeightTask(job: usize, task: i32, thread: i32): void {
+  const N = h(job, N_), G = h(job, G_), A = h(job, A_), B = h(job, B_);
+  const g = task / A;
+  const a = task % A;
+  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
+  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const tD = h(job, SD), tH = h(job, SH);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
+  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bW = oW + (kW - 1) * dW + 8;
+  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const K3 = kD * kH * kW;
+  const dw = <usize>h(job, OUT_PTR) + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
+  memory.fill(dw, 0, (<usize>B * <usize>K3) << 2);
+  const xPlane = <usize>(xD * xH * xW);
+  const oPlane = <usize>(oD * oH * oW);
+  const vecEnd = oW & ~3;
+  for (let n = 0; n < N; n++) {
+    const dy = <usize>h(job, W_PTR) + ((<usize>(n * G * A + g * A + a) * oPlane) << 2);
+    for (let b = 0; b < B; b++) {
+      padPlane(<usize>h(job, X_PTR) + ((<usize>(n * G * B + g * B + b) * xPlane) << 2), xD, xH, xW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+      let kk: usize = dw + ((<usize>b * <usize>K3) << 2);
+      for (let kd = 0; kd < kD; kd++) {
+        for (let kh = 0; kh < kH; kh++) {
+          for (let kw = 0; kw < kW; kw++) {
+            let acc = f32x4.splat(0);
+            let tail: f32 = 0;
+            for (let od = 0; od < oD; od++) {
+              for (let oh = 0; oh < oH; oh++) {
+                const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+                const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>(kw * dW)) << 2);
+                for (let ow = 0; ow < vecEnd; ow += 4) acc = fma(v128.load(drow + (<usize>ow << 2)), v128.load(xrow + (<usize>ow << 2)), acc);
+                for (let ow = vecEnd; ow < oW; ow++) tail += load<f32>(drow + (<usize>ow << 2)) * load<f32>(xrow + (<usize>ow << 2));
+              }
+            }
+            store<f32>(kk, load<f32>(kk) + tail);
+            addLanes(kk, acc);
+            kk += 4;
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Runs task `task` of the job at `job` on thread `thread` (0 is the calling thread). */
 export function runTask(job: usize, task: i32, thread: i32): void {
   const op = h(job, OP);
@@ -634,6 +767,8 @@ export function runTask(job: usize, task: i32, thread: i32): void {
   else if (op == OP_DEPTHWISE_FORWARD) depthwiseTask(job, task, thread);
   else if (op == OP_DEPTHWISE_GRAD_WEIGHT) depthwiseGradWeightTask(job, task, thread);
   else if (op == OP_GRAD_INPUT_SCATTER) gradInputScatterTask(job, task, thread);
+  else if (op == OP_DIRECT) directTask(job, task, thread);
+  else if (op == OP_DIRECT_GRAD_WEIGHT) directGradWeightTask(job, task, thread);
 }
 
 /** dst[i] = Σ_t src[t·stride + i] for i < count: adds up the threads' private accumulators. */

@@ -10,7 +10,7 @@ const HEADER_INTS = 64;
 const F = {
   OP: 0, N: 1, G: 2, CX: 3, CY: 4, XD: 5, XH: 6, XW: 7, YD: 8, YH: 9, YW: 10, KD: 11, KH: 12, KW: 13, SD: 14, SH: 15, SW: 16,
   DD: 17, DH: 18, DW: 19, PD: 20, PH: 21, PW: 22, X_PTR: 23, W_PTR: 24, OUT_PTR: 25, SCRATCH: 26, SCRATCH_BYTES: 27, CHUNK: 28,
-  CHUNKS: 29, TAPS: 30, PRIV_BYTES: 31, M4: 32, KPAD: 33, RES: 34, W_GROUP: 35,
+  CHUNKS: 29, TAPS: 30, PRIV_BYTES: 31, M4: 32, KPAD: 33, RES: 34, W_GROUP: 35, A: 36, B: 37,
 } as const;
 const OP_FORWARD = 1;
 const OP_GRAD_INPUT = 2;
@@ -18,6 +18,8 @@ const OP_GRAD_WEIGHT = 3;
 const OP_DEPTHWISE = 4;
 const OP_DEPTHWISE_GRAD_WEIGHT = 5;
 const OP_GRAD_INPUT_SCATTER = 6;
+const OP_DIRECT = 7;
+const OP_DIRECT_GRAD_WEIGHT = 8;
 
 /** Below this many multiply-adds, the reference loop is cheaper than a job. */
 export const WASM_MIN_MACS = 4096;
@@ -96,6 +98,55 @@ function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: Partial<Recor
 const view = (rt: WasmRuntime, at: number, floats: number): Float32Array => new Float32Array(rt.memory.buffer, at, floats);
 
 const isDepthwise = (g: Geo3): boolean => g.Cx === g.G && g.Cy === g.G;
+
+/** Few input channels per group: the direct input gradient beats the GEMM forms (whose M would be tiny). */
+const SMALL_CHANNELS = 4;
+const useDirect = (g: Geo3): boolean => g.Cx / g.G <= SMALL_CHANNELS && !isDepthwise(g);
+
+/**
+ * Direct correlation, one task per (n, group): out[n, g·A + a] = Σ_b corr(src[n, g·B + b] padded, v[g·A + a, b]).
+ * The forward pass (src = x, v = w), and the input gradient at stride 1 (src = dy, v = w flipped and transposed).
+ */
+function direct(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, A: number, B: number, stride: number[], pad: number[], macCount: number): void {
+  const buffer = [0, 1, 2].map((i) => (outSize[i] - 1) * stride[i] + (g.k[i] - 1) * g.d[i] + 1 + (i === 2 ? 8 : 0));
+  const tasks = g.N * g.G;
+  const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
+  const scratchFloats = roundUp(B * prod(buffer), 4) + 8;
+  const L = new Layout();
+  const srcAt = L.alloc(src.length);
+  const vAt = L.alloc(v.length);
+  const outAt = L.alloc(out.length);
+  const scratchAt = L.alloc(T * scratchFloats);
+  ensureMemory(rt, L.end);
+  view(rt, srcAt, src.length).set(src);
+  view(rt, vAt, v.length).set(v);
+  writeHeader(rt, OP_DIRECT, { ...g, x: srcSize, y: outSize, s: stride, p: pad }, {
+    X_PTR: srcAt, W_PTR: vAt, OUT_PTR: outAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, A, B,
+  });
+  runJob(rt, ARENA_START, tasks, T);
+  out.set(view(rt, outAt, out.length));
+}
+
+/** Direct weight gradient, one task per (group, output channel): dot products of dy rows with padded x rows. */
+function directGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, g: Geo3, macCount: number): void {
+  const A = g.Cy / g.G;
+  const B = g.Cx / g.G;
+  const buffer = [0, 1, 2].map((i) => (g.y[i] - 1) * g.s[i] + (g.k[i] - 1) * g.d[i] + 1 + (i === 2 ? 8 : 0));
+  const tasks = g.G * A;
+  const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
+  const scratchFloats = roundUp(prod(buffer), 4) + 8;
+  const L = new Layout();
+  const xAt = L.alloc(x.length);
+  const dyAt = L.alloc(dy.length);
+  const dwAt = L.alloc(dw.length);
+  const scratchAt = L.alloc(T * scratchFloats);
+  ensureMemory(rt, L.end);
+  view(rt, xAt, x.length).set(x);
+  view(rt, dyAt, dy.length).set(dy);
+  writeHeader(rt, OP_DIRECT_GRAD_WEIGHT, g, { X_PTR: xAt, W_PTR: dyAt, OUT_PTR: dwAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, A, B });
+  runJob(rt, ARENA_START, tasks, T);
+  dw.set(view(rt, dwAt, dw.length));
+}
 
 /**
  * The direct depthwise path (one input and one output channel per group): out = Σ_κ v[c, κ] ·
@@ -220,6 +271,19 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
     const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
     return depthwise(rt, dy, g.y, flipped, dx, g.x, g, [1, 1, 1], pad, macs(geometry));
   }
+  if (useDirect(g) && g.s.every((s) => s === 1)) {
+    // v[g·CxG + c, o, κ] = w[g·CyG + o, c, K3 − 1 − κ]: transposed and flipped.
+    const cxg = g.Cx / g.G;
+    const cyg = g.Cy / g.G;
+    const K3 = prod(g.k);
+    const v = new Float32Array(w.length);
+    for (let gi = 0; gi < g.G; gi++)
+      for (let o = 0; o < cyg; o++)
+        for (let c = 0; c < cxg; c++)
+          for (let k = 0; k < K3; k++) v[((gi * cxg + c) * cyg + o) * K3 + k] = w[((gi * cyg + o) * cxg + c) * K3 + K3 - 1 - k];
+    const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
+    return direct(rt, dy, g.y, v, dx, g.x, { ...g, Cx: g.Cy, Cy: g.Cx }, cxg, cyg, [1, 1, 1], pad, macs(geometry));
+  }
   // More output than input channels, and images enough to keep every thread busy: scatter.
   if (g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads()) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
   const cxg = g.Cx / g.G;
@@ -303,6 +367,8 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
 function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: ConvGeometry): void {
   const g = to3d(geometry);
   if (isDepthwise(g)) return depthwiseGradWeight(rt, x, dy, dw, g, macs(geometry));
+  // Measured: the direct weight gradient wins with a single input channel per group (a network's first layer).
+  if (g.Cx === g.G && !isDepthwise(g) && g.s[2] === 1) return directGradWeight(rt, x, dy, dw, g, macs(geometry));
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K = cxg * prod(g.k);
