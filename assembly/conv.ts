@@ -136,6 +136,26 @@ const B_ = 37; // direct: input channels per group
   else for (let q = hi; q < run; q++) store<f32>(dst + (<usize>q << 2), 0);
 }
 
+/** dst[i0 + q·step] += src[q] for q < run where 0 ≤ i0 + q·step < len: one row of a col2im, vectorized at step 1. */
+@inline function scatterAddRun(dst: usize, src: usize, i0: i32, step: i32, run: i32, len: i32): void {
+  let lo = i0 >= 0 ? 0 : (-i0 + step - 1) / step;
+  let hi = i0 >= len ? 0 : (len - i0 + step - 1) / step;
+  if (lo > run) lo = run;
+  if (hi > run) hi = run;
+  let q = lo;
+  if (step == 1) {
+    const d = dst + (<usize>i0 << 2);
+    for (; q + 4 <= hi; q += 4) {
+      const at = d + (<usize>q << 2);
+      v128.store(at, f32x4.add(v128.load(at), v128.load(src + (<usize>q << 2))));
+    }
+  }
+  for (; q < hi; q++) {
+    const at = dst + (<usize>(i0 + q * step) << 2);
+    store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>q << 2)));
+  }
+}
+
 const KC: i32 = 256; // depth of one pass over B, so a B panel (KC × 8 floats) stays in L1
 
 /** C[M4 × N] (+)= A[M4 × K] · B[K × N]; A in panels of 4 rows, N a multiple of 8, strides in floats. */
@@ -373,15 +393,7 @@ function gradInputScatterTask(job: usize, task: i32, thread: i32): void {
                 const ih = oh * sH + kh * dH - pH;
                 const run = min(yW - ow, cols - j);
                 if (id >= 0 && id < xD && ih >= 0 && ih < xH) {
-                  const dst = dxc + ((<usize>(id * xH + ih) * <usize>xW) << 2);
-                  let iw = ow * sW + kw * dW - pW;
-                  for (let q = 0; q < run; q++) {
-                    if (<u32>iw < <u32>xW) {
-                      const at = dst + (<usize>iw << 2);
-                      store<f32>(at, load<f32>(at) + load<f32>(row + (<usize>(j + q) << 2)));
-                    }
-                    iw += sW;
-                  }
+                  scatterAddRun(dxc + ((<usize>(id * xH + ih) * <usize>xW) << 2), row + (<usize>j << 2), ow * sW + kw * dW - pW, sW, run, xW);
                 }
                 j += run;
                 ow = 0;
