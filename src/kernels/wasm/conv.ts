@@ -104,48 +104,43 @@ const SMALL_CHANNELS = 4;
 const useDirect = (g: Geo3): boolean => g.Cx / g.G <= SMALL_CHANNELS && !isDepthwise(g);
 
 /**
- * Direct correlation, one task per (n, group): out[n, g·A + a] = Σ_b corr(src[n, g·B + b] padded, v[g·A + a, b]).
- * The forward pass (src = x, v = w), and the input gradient at stride 1 (src = dy, v = w flipped and transposed).
+ * A job over two inputs and one output copied as they are (no packing), with `scratchFloats` of scratch
+ * per thread: the direct and depthwise kernels.
  */
-function direct(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, A: number, B: number, stride: number[], pad: number[], macCount: number): void {
-  const buffer = [0, 1, 2].map((i) => (outSize[i] - 1) * stride[i] + (g.k[i] - 1) * g.d[i] + 1 + (i === 2 ? 8 : 0));
-  const tasks = g.N * g.G;
+function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Float32Array, out: Float32Array, tasks: number, scratchFloats: number, macCount: number, fields: Partial<Record<keyof typeof F, number>> = {}): void {
   const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
-  const scratchFloats = roundUp(B * prod(buffer), 4) + 8;
   const L = new Layout();
-  const srcAt = L.alloc(src.length);
-  const vAt = L.alloc(v.length);
+  const aAt = L.alloc(a.length);
+  const bAt = L.alloc(b.length);
   const outAt = L.alloc(out.length);
   const scratchAt = L.alloc(T * scratchFloats);
   ensureMemory(rt, L.end);
-  view(rt, srcAt, src.length).set(src);
-  view(rt, vAt, v.length).set(v);
-  writeHeader(rt, OP_DIRECT, { ...g, x: srcSize, y: outSize, s: stride, p: pad }, {
-    X_PTR: srcAt, W_PTR: vAt, OUT_PTR: outAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, A, B,
-  });
+  view(rt, aAt, a.length).set(a);
+  view(rt, bAt, b.length).set(b);
+  writeHeader(rt, op, g, { X_PTR: aAt, W_PTR: bAt, OUT_PTR: outAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, ...fields });
   runJob(rt, ARENA_START, tasks, T);
   out.set(view(rt, outAt, out.length));
+}
+
+/** Floats of one padded source plane as the kernels lay it out (the rows `slack` floats longer), plus a margin. */
+function paddedPlane(g: Geo3, outSize: number[], stride: number[], slack: number): number {
+  const extent = [0, 1, 2].map((i) => (outSize[i] - 1) * stride[i] + (g.k[i] - 1) * g.d[i] + 1 + (i === 2 ? slack : 0));
+  return roundUp(prod(extent), 4) + 8;
+}
+
+/**
+ * Direct correlation, one task per (n, group): out[n, g·A + a] = Σ_b corr(src[n, g·B + b] padded, v[g·A + a, b]).
+ * The input gradient at stride 1 (src = dy, v = w flipped and transposed); the wasm kernel pads 8 floats per row.
+ */
+function direct(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, A: number, B: number, pad: number[], macCount: number): void {
+  const g2 = { ...g, x: srcSize, y: outSize, s: [1, 1, 1], p: pad };
+  planeJob(rt, OP_DIRECT, g2, src, v, out, g.N * g.G, B * paddedPlane(g2, outSize, g2.s, 8), macCount, { A, B });
 }
 
 /** Direct weight gradient, one task per (group, output channel): dot products of dy rows with padded x rows. */
 function directGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, g: Geo3, macCount: number): void {
   const A = g.Cy / g.G;
-  const B = g.Cx / g.G;
-  const buffer = [0, 1, 2].map((i) => (g.y[i] - 1) * g.s[i] + (g.k[i] - 1) * g.d[i] + 1 + (i === 2 ? 8 : 0));
-  const tasks = g.G * A;
-  const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
-  const scratchFloats = roundUp(prod(buffer), 4) + 8;
-  const L = new Layout();
-  const xAt = L.alloc(x.length);
-  const dyAt = L.alloc(dy.length);
-  const dwAt = L.alloc(dw.length);
-  const scratchAt = L.alloc(T * scratchFloats);
-  ensureMemory(rt, L.end);
-  view(rt, xAt, x.length).set(x);
-  view(rt, dyAt, dy.length).set(dy);
-  writeHeader(rt, OP_DIRECT_GRAD_WEIGHT, g, { X_PTR: xAt, W_PTR: dyAt, OUT_PTR: dwAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, A, B });
-  runJob(rt, ARENA_START, tasks, T);
-  dw.set(view(rt, dwAt, dw.length));
+  planeJob(rt, OP_DIRECT_GRAD_WEIGHT, g, x, dy, dw, g.G * A, paddedPlane(g, g.y, g.s, 8), macCount, { A, B: g.Cx / g.G });
 }
 
 /**
@@ -153,40 +148,13 @@ function directGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw
  * src_padded[i·s + κ·d], one task per plane; the forward pass, and the input gradient at stride 1.
  */
 function depthwise(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, stride: number[], pad: number[], macCount: number): void {
-  const buffer = [0, 1, 2].map((i) => (outSize[i] - 1) * stride[i] + (g.k[i] - 1) * g.d[i] + 1);
-  const tasks = g.N * g.Cx;
-  const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
-  const scratchFloats = roundUp(prod(buffer), 4) + 8;
-  const L = new Layout();
-  const srcAt = L.alloc(src.length);
-  const vAt = L.alloc(v.length);
-  const outAt = L.alloc(out.length);
-  const scratchAt = L.alloc(T * scratchFloats);
-  ensureMemory(rt, L.end);
-  view(rt, srcAt, src.length).set(src);
-  view(rt, vAt, v.length).set(v);
-  writeHeader(rt, OP_DEPTHWISE, { ...g, x: srcSize, y: outSize, s: stride, p: pad }, {
-    X_PTR: srcAt, W_PTR: vAt, OUT_PTR: outAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4,
-  });
-  runJob(rt, ARENA_START, tasks, T);
-  out.set(view(rt, outAt, out.length));
+  const g2 = { ...g, x: srcSize, y: outSize, s: stride, p: pad };
+  planeJob(rt, OP_DEPTHWISE, g2, src, v, out, g.N * g.Cx, paddedPlane(g2, outSize, stride, 0), macCount);
 }
 
+/** Depthwise weight gradient, one task per channel (all images): dw[c, κ] = Σ dy · x̃ shifted by κ. */
 function depthwiseGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, g: Geo3, macCount: number): void {
-  const buffer = [0, 1, 2].map((i) => (g.y[i] - 1) * g.s[i] + (g.k[i] - 1) * g.d[i] + 1);
-  const T = threadsFor(g.Cx, macCount >= THREADS_MIN_MACS);
-  const scratchFloats = roundUp(prod(buffer), 4) + 8;
-  const L = new Layout();
-  const xAt = L.alloc(x.length);
-  const dyAt = L.alloc(dy.length);
-  const dwAt = L.alloc(dw.length);
-  const scratchAt = L.alloc(T * scratchFloats);
-  ensureMemory(rt, L.end);
-  view(rt, xAt, x.length).set(x);
-  view(rt, dyAt, dy.length).set(dy);
-  writeHeader(rt, OP_DEPTHWISE_GRAD_WEIGHT, g, { X_PTR: xAt, W_PTR: dyAt, OUT_PTR: dwAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4 });
-  runJob(rt, ARENA_START, g.Cx, T);
-  dw.set(view(rt, dwAt, dw.length));
+  planeJob(rt, OP_DEPTHWISE_GRAD_WEIGHT, g, x, dy, dw, g.Cx, paddedPlane(g, g.y, g.s, 0), macCount);
 }
 
 /** y = conv(x, w): packs W per group into panels of 4 output channels, one task per (n, g, column chunk). */
@@ -282,7 +250,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
         for (let c = 0; c < cxg; c++)
           for (let k = 0; k < K3; k++) v[((gi * cxg + c) * cyg + o) * K3 + k] = w[((gi * cyg + o) * cxg + c) * K3 + K3 - 1 - k];
     const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
-    return direct(rt, dy, g.y, v, dx, g.x, { ...g, Cx: g.Cy, Cy: g.Cx }, cxg, cyg, [1, 1, 1], pad, macs(geometry));
+    return direct(rt, dy, g.y, v, dx, g.x, { ...g, Cx: g.Cy, Cy: g.Cx }, cxg, cyg, pad, macs(geometry));
   }
   // More output than input channels, and images enough to keep every thread busy: scatter.
   if (g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads()) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
