@@ -23,7 +23,7 @@ export interface WasmRuntime {
 /** Control block (i32 slots) at this byte offset; the arena starts at ARENA_START. */
 export const CONTROL = 1024;
 export const ARENA_START = 65536;
-export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7 } as const;
+export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7, BATCH: 8 } as const;
 const GEN_SHIFT = 20;
 const TASK_MASK = (1 << GEN_SHIFT) - 1;
 export const MAX_TASKS = TASK_MASK;
@@ -142,7 +142,7 @@ export async function threadsReady(timeoutMs = 5000): Promise<number> {
 }
 
 function control(rt: WasmRuntime): Int32Array {
-  return new Int32Array(rt.memory.buffer, CONTROL, 8);
+  return new Int32Array(rt.memory.buffer, CONTROL, 16);
 }
 
 function startWorkers(rt: WasmRuntime): void {
@@ -166,14 +166,20 @@ function startWorkers(rt: WasmRuntime): void {
   }
 }
 
-/** The task loop every thread runs: claim the next task of generation `gen` while there is one. */
-export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: number, total: number, thread: number): void {
+/**
+ * The task loop every thread runs: claim the next `batch` tasks of generation `gen` while there are
+ * any. Claiming several at once keeps the shared counters (a cache line every thread writes) off the
+ * hot path when tasks are small.
+ */
+export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: number, total: number, thread: number, batch: number): void {
   for (;;) {
     const cur = Atomics.load(ctl, CTL.NEXT);
-    if (cur >>> GEN_SHIFT !== gen || (cur & TASK_MASK) >= total) return;
-    if (Atomics.compareExchange(ctl, CTL.NEXT, cur, cur + 1) !== cur) continue;
-    exports.runTask(job, cur & TASK_MASK, thread);
-    if (Atomics.add(ctl, CTL.DONE, 1) + 1 === total) Atomics.notify(ctl, CTL.DONE);
+    const first = cur & TASK_MASK;
+    if (cur >>> GEN_SHIFT !== gen || first >= total) return;
+    const count = Math.min(batch, total - first);
+    if (Atomics.compareExchange(ctl, CTL.NEXT, cur, cur + count) !== cur) continue;
+    for (let t = first; t < first + count; t++) exports.runTask(job, t, thread);
+    if (Atomics.add(ctl, CTL.DONE, count) + count === total) Atomics.notify(ctl, CTL.DONE);
   }
 }
 
@@ -196,10 +202,13 @@ export function runJob(rt: WasmRuntime, job: number, total: number, count: numbe
   Atomics.store(ctl, CTL.TOTAL, total);
   Atomics.store(ctl, CTL.DONE, 0);
   Atomics.store(ctl, CTL.THREADS, count);
+  // About 8 claims per thread: load balance without contention on the counters.
+  const batch = Math.max(1, Math.floor(total / (count * 8)));
+  Atomics.store(ctl, CTL.BATCH, batch);
   Atomics.store(ctl, CTL.NEXT, gen << GEN_SHIFT);
   Atomics.store(ctl, CTL.GEN, gen);
   Atomics.notify(ctl, CTL.GEN);
-  work(ctl, rt.exports, gen, job, total, 0);
+  work(ctl, rt.exports, gen, job, total, 0, batch);
   const block = canBlock();
   for (let done = Atomics.load(ctl, CTL.DONE); done < total; done = Atomics.load(ctl, CTL.DONE)) {
     if (block) Atomics.wait(ctl, CTL.DONE, done, 20);

@@ -10,7 +10,7 @@ interface Start {
 function serve(start: Start): void {
   const instance = new WebAssembly.Instance(start.module, { env: { memory: start.memory } });
   const exports = instance.exports as unknown as KernelExports;
-  const ctl = new Int32Array(start.memory.buffer, CONTROL, 8);
+  const ctl = new Int32Array(start.memory.buffer, CONTROL, 16);
   let seen = Atomics.load(ctl, CTL.GEN);
   Atomics.add(ctl, CTL.ONLINE, 1);
   for (;;) {
@@ -20,7 +20,7 @@ function serve(start: Start): void {
     if (Atomics.load(ctl, CTL.QUIT) !== 0) return;
     // A job laid out scratch for CTL.THREADS threads: workers beyond that sit this one out.
     if (start.index >= Atomics.load(ctl, CTL.THREADS)) continue;
-    work(ctl, exports, gen, Atomics.load(ctl, CTL.JOB), Atomics.load(ctl, CTL.TOTAL), start.index);
+    work(ctl, exports, gen, Atomics.load(ctl, CTL.JOB), Atomics.load(ctl, CTL.TOTAL), start.index, Atomics.load(ctl, CTL.BATCH));
   }
 }
 
