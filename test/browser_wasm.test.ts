@@ -1,0 +1,103 @@
+// The wasm backend in a browser: a cross-origin-isolated page (COOP/COEP headers) gets SharedArrayBuffer,
+// so the kernels run with Web Workers over shared memory; results equal the reference kernels.
+// CI installs Debian's chromium (.ci/run); elsewhere the test is skipped when no Chromium is installed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const available = existsSync(executablePath);
+const root = fileURLToPath(new URL('../', import.meta.url)); // build/
+
+const PAGE = `<!doctype html><meta charset="utf-8"><body><script type="module">
+import { F, getBackend, setBackend, setNumThreads, threadsReady, randn, grad, Generator } from '/src/index.js';
+const out = { isolated: self.crossOriginIsolated, backend: getBackend() };
+try {
+  setNumThreads(2);
+  out.threads = await threadsReady();
+  const g = new Generator().manualSeed(3);
+  const x = randn([4, 16, 20, 20], { generator: g, requiresGrad: true });
+  const w = randn([24, 8, 3, 3], { generator: g, requiresGrad: true });
+  const run = () => { const y = F.conv2d(x, w, null, { padding: 1, stride: [1, 2], groups: 2 }); return [y, ...grad(y.sum(), [x, w])]; };
+  setBackend('wasm');
+  const fast = run();
+  setBackend('reference');
+  const slow = run();
+  let worst = 0;
+  fast.forEach((t, i) => { let scale = 1e-6; for (const v of slow[i].data) scale = Math.max(scale, Math.abs(v)); for (let k = 0; k < t.data.length; k++) worst = Math.max(worst, Math.abs(t.data[k] - slow[i].data[k]) / scale); });
+  out.worst = worst;
+} catch (e) { out.error = String(e && e.stack || e); }
+window.__result = out;
+</script>`;
+
+const PLAIN_PAGE = `<!doctype html><meta charset="utf-8"><body><script type="module">
+import { getBackend, setBackend, F, randn } from '/plain/src/index.js';
+const out = { isolated: self.crossOriginIsolated, backend: getBackend() };
+try { setBackend('wasm'); } catch (e) { out.message = e.message; }
+out.works = F.conv2d(randn([1, 2, 8, 8]), randn([3, 2, 3, 3])).numel === 3 * 36;
+window.__result = out;
+</script>`;
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html' };
+
+test('wasm backend with Web Workers in a cross-origin-isolated page equals the reference kernels', { skip: !available && process.env.CI !== 'true' ? `no Chromium at ${executablePath}` : false }, async () => {
+  const server = createServer((req, res) => {
+    let url = (req.url ?? '/').split('?')[0];
+    // Under /plain/ the same files come without the isolation headers.
+    const plain = url.startsWith('/plain/');
+    if (plain) url = url.slice('/plain'.length);
+    const headers: Record<string, string> = plain ? {} : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    if (url === '/') {
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
+      res.end(plain ? PLAIN_PAGE : PAGE);
+      return;
+    }
+    const file = normalize(join(root, url));
+    if (!file.startsWith(root) || !existsSync(file)) {
+      res.writeHead(404, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 60000 });
+    const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
+      isolated: boolean;
+      backend: string;
+      threads?: number;
+      worst?: number;
+      error?: string;
+    };
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.isolated, true);
+    assert.equal(result.backend, 'wasm');
+    assert.equal(result.threads, 2, 'the Web Worker started');
+    assert.ok(result.worst !== undefined && result.worst < 1e-5, `worst relative difference ${result.worst}`);
+    // Without cross-origin isolation there is no SharedArrayBuffer: the reference kernels, and a clear reason.
+    await page.goto(`http://127.0.0.1:${port}/plain/`);
+    await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 60000 });
+    const plain = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { isolated: boolean; backend: string; message?: string; works: boolean };
+    assert.equal(plain.isolated, false);
+    assert.equal(plain.backend, 'reference');
+    assert.match(plain.message ?? '', /wasm backend is unavailable here: SharedArrayBuffer is unavailable \(a browser page needs cross-origin isolation/);
+    assert.equal(plain.works, true);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
