@@ -1,0 +1,296 @@
+// Direct kernels: depthwise convolutions, and inputs with few channels (no im2col, no GEMM).
+import { A_, B_, CX, DD, DH, DW, G_, KD, KH, KW, N_, OUT_PTR, PD, PH, PW, SCRATCH, SCRATCH_BYTES, SD, SH, SW, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, addLanes, fma, h } from './job';
+import { padPlane } from './gather';
+
+/** The common 3×3 depthwise case, weights held in registers: columns [0, vecEnd) of every output row. */
+function depthwise3x3(buf: usize, bH: i32, bW: i32, v: usize, out: usize, oD: i32, oH: i32, oW: i32, tD: i32, tH: i32, dD: i32, dH: i32, dW: i32, vecEnd: i32): void {
+  const w0 = v128.load32_splat(v), w1 = v128.load32_splat(v, 4), w2 = v128.load32_splat(v, 8);
+  const w3 = v128.load32_splat(v, 12), w4 = v128.load32_splat(v, 16), w5 = v128.load32_splat(v, 20);
+  const w6 = v128.load32_splat(v, 24), w7 = v128.load32_splat(v, 28), w8 = v128.load32_splat(v, 32);
+  const c1 = <usize>dW << 2;
+  const c2 = <usize>(2 * dW) << 2;
+  const rowBytes = <usize>bW << 2;
+  for (let od = 0; od < oD; od++) {
+    for (let oh = 0; oh < oH; oh++) {
+      const r0 = buf + <usize>((od * tD) * bH + oh * tH) * rowBytes;
+      const r1 = r0 + <usize>dH * rowBytes;
+      const r2 = r1 + <usize>dH * rowBytes;
+      const orow = out + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+      for (let ow = 0; ow < vecEnd; ow += 4) {
+        const o = <usize>ow << 2;
+        let a = f32x4.mul(w0, v128.load(r0 + o));
+        a = fma(w1, v128.load(r0 + o + c1), a);
+        a = fma(w2, v128.load(r0 + o + c2), a);
+        a = fma(w3, v128.load(r1 + o), a);
+        a = fma(w4, v128.load(r1 + o + c1), a);
+        a = fma(w5, v128.load(r1 + o + c2), a);
+        a = fma(w6, v128.load(r2 + o), a);
+        a = fma(w7, v128.load(r2 + o + c1), a);
+        a = fma(w8, v128.load(r2 + o + c2), a);
+        v128.store(orow + o, a);
+      }
+    }
+  }
+}
+
+/**
+ * Depthwise correlation of one plane (task = n·C + c): out[i] = Σ_κ v[c, κ] · buf[i·s + κ·d], buf the
+ * plane padded by p. The forward pass (v = w), and the input gradient at stride 1 (src = dy, v = the
+ * flipped w, p = d·(k−1) − p). Vectorized along w when the stride there is 1.
+ */
+export function depthwiseTask(job: usize, task: i32, thread: i32): void {
+  const C = h(job, CX);
+  const c = task % C;
+  const sD = h(job, XD), sH = h(job, XH), sW = h(job, XW);
+  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
+  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bW = (oW - 1) * tW + (kW - 1) * dW + 1;
+  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  padPlane(<usize>h(job, X_PTR) + ((<usize>task * <usize>(sD * sH * sW)) << 2), sD, sH, sW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+  const K3 = kD * kH * kW;
+  const v = <usize>h(job, W_PTR) + ((<usize>c * <usize>K3) << 2);
+  const out = <usize>h(job, OUT_PTR) + ((<usize>task * <usize>(oD * oH * oW)) << 2);
+  const vecEnd = tW == 1 ? oW & ~7 : 0;
+  if (kD == 1 && kH == 3 && kW == 3 && tW == 1 && vecEnd > 0) {
+    depthwise3x3(buf, bH, bW, v, out, oD, oH, oW, tD, tH, dD, dH, dW, vecEnd);
+  }
+  for (let od = 0; od < oD; od++) {
+    for (let oh = 0; oh < oH; oh++) {
+      const orow = out + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+      const fast = kD == 1 && kH == 3 && kW == 3 ? vecEnd : 0; // columns depthwise3x3 already wrote
+      for (let ow = fast; ow < vecEnd; ow += 8) {
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+        let kk: usize = 0;
+        for (let kd = 0; kd < kD; kd++) {
+          for (let kh = 0; kh < kH; kh++) {
+            const row = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>ow) << 2);
+            for (let kw = 0; kw < kW; kw++) {
+              const wv = v128.load32_splat(v + (kk << 2));
+              const at = row + ((<usize>(kw * dW)) << 2);
+              a0 = fma(wv, v128.load(at), a0);
+              a1 = fma(wv, v128.load(at, 16), a1);
+              kk++;
+            }
+          }
+        }
+        v128.store(orow + (<usize>ow << 2), a0);
+        v128.store(orow + (<usize>ow << 2), a1, 16);
+      }
+      for (let ow = vecEnd; ow < oW; ow++) {
+        let acc: f32 = 0;
+        let kk: usize = 0;
+        for (let kd = 0; kd < kD; kd++) {
+          for (let kh = 0; kh < kH; kh++) {
+            const row = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW) << 2);
+            for (let kw = 0; kw < kW; kw++) {
+              acc += load<f32>(v + (kk << 2)) * load<f32>(row + ((<usize>(ow * tW + kw * dW)) << 2));
+              kk++;
+            }
+          }
+        }
+        store<f32>(orow + (<usize>ow << 2), acc);
+      }
+    }
+  }
+}
+
+/** Depthwise weight gradient of channel c = task: dw[c, κ] = Σ_n Σ_i dy[n, c, i] · x̃[n, c, i·s + κ·d]. */
+export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): void {
+  const N = h(job, N_), C = h(job, CX);
+  const c = task;
+  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
+  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
+  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bW = (oW - 1) * tW + (kW - 1) * dW + 1;
+  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const K3 = kD * kH * kW;
+  const dw = <usize>h(job, OUT_PTR) + ((<usize>c * <usize>K3) << 2);
+  memory.fill(dw, 0, <usize>K3 << 2);
+  const vecEnd = tW == 1 ? oW & ~3 : 0;
+  for (let n = 0; n < N; n++) {
+    const plane = n * C + c;
+    padPlane(<usize>h(job, X_PTR) + ((<usize>plane * <usize>(xD * xH * xW)) << 2), xD, xH, xW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+    const dy = <usize>h(job, W_PTR) + ((<usize>plane * <usize>(oD * oH * oW)) << 2);
+    let kk: usize = 0;
+    for (let kd = 0; kd < kD; kd++) {
+      for (let kh = 0; kh < kH; kh++) {
+        if (kW == 3 && tW == 1 && vecEnd == oW) {
+          // Three taps of a row at once: each dy vector is loaded once for all three.
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+          const c1 = <usize>dW << 2;
+          const c2 = <usize>(2 * dW) << 2;
+          for (let od = 0; od < oD; od++) {
+            for (let oh = 0; oh < oH; oh++) {
+              const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+              const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW) << 2);
+              for (let ow = 0; ow < oW; ow += 4) {
+                const o = <usize>ow << 2;
+                const d = v128.load(drow + o);
+                a0 = fma(d, v128.load(xrow + o), a0);
+                a1 = fma(d, v128.load(xrow + o + c1), a1);
+                a2 = fma(d, v128.load(xrow + o + c2), a2);
+              }
+            }
+          }
+          addLanes(dw + (kk << 2), a0);
+          addLanes(dw + ((kk + 1) << 2), a1);
+          addLanes(dw + ((kk + 2) << 2), a2);
+          kk += 3;
+          continue;
+        }
+        for (let kw = 0; kw < kW; kw++) {
+          let acc = f32x4.splat(0);
+          let tail: f32 = 0;
+          for (let od = 0; od < oD; od++) {
+            for (let oh = 0; oh < oH; oh++) {
+              const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+              const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>(kw * dW)) << 2);
+              for (let ow = 0; ow < vecEnd; ow += 4) acc = fma(v128.load(drow + (<usize>ow << 2)), v128.load(xrow + (<usize>ow << 2)), acc);
+              for (let ow = vecEnd; ow < oW; ow++) tail += load<f32>(drow + (<usize>ow << 2)) * load<f32>(xrow + ((<usize>(ow * tW)) << 2));
+            }
+          }
+          const total = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+          store<f32>(dw + (kk << 2), load<f32>(dw + (kk << 2)) + total);
+          kk++;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Direct correlation for convolutions with few input channels, one task per (n, group): the group's B
+ * source planes are padded into scratch once, then out[n, g·A + a, i] = Σ_b Σ_κ v[g·A + a, b, κ] ·
+ * src[n, g·B + b, i·s + κ·d], 8 outputs of a row at a time. The forward pass (src = x), and the input
+ * gradient at stride 1 (src = dy, v = the kernel flipped and transposed, padding d·(k−1) − p).
+ */
+export function directTask(job: usize, task: i32, thread: i32): void {
+  const G = h(job, G_), A = h(job, A_), B = h(job, B_);
+  const g = task % G;
+  const n = task / G;
+  const sD = h(job, XD), sH = h(job, XH), sW = h(job, XW);
+  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
+  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bW = (oW - 1) * tW + (kW - 1) * dW + 1 + 8; // + slack: vector loads may run past a row
+  const planeB = <usize>(bD * bH * bW);
+  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const srcPlane = <usize>(sD * sH * sW);
+  for (let b = 0; b < B; b++) {
+    const src = <usize>h(job, X_PTR) + ((<usize>(n * G * B + g * B + b) * srcPlane) << 2);
+    padPlane(src, sD, sH, sW, buf + ((<usize>b * planeB) << 2), bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+  }
+  const K3 = kD * kH * kW;
+  const outPlane = <usize>(oD * oH * oW);
+  const vecEnd = tW == 1 ? oW & ~7 : 0;
+  for (let a = 0; a < A; a++) {
+    const v = <usize>h(job, W_PTR) + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
+    const out = <usize>h(job, OUT_PTR) + ((<usize>(n * G * A + g * A + a) * outPlane) << 2);
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        const orow = out + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+        for (let ow = 0; ow < vecEnd; ow += 8) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+          let kk = v;
+          for (let b = 0; b < B; b++) {
+            const plane = buf + ((<usize>b * planeB) << 2);
+            for (let kd = 0; kd < kD; kd++) {
+              for (let kh = 0; kh < kH; kh++) {
+                let at = plane + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>ow) << 2);
+                for (let kw = 0; kw < kW; kw++) {
+                  const wv = v128.load32_splat(kk);
+                  a0 = fma(wv, v128.load(at), a0);
+                  a1 = fma(wv, v128.load(at, 16), a1);
+                  kk += 4;
+                  at += <usize>dW << 2;
+                }
+              }
+            }
+          }
+          v128.store(orow + (<usize>ow << 2), a0);
+          v128.store(orow + (<usize>ow << 2), a1, 16);
+        }
+        for (let ow = vecEnd; ow < oW; ow++) {
+          let acc: f32 = 0;
+          let kk = v;
+          for (let b = 0; b < B; b++) {
+            const plane = buf + ((<usize>b * planeB) << 2);
+            for (let kd = 0; kd < kD; kd++) {
+              for (let kh = 0; kh < kH; kh++) {
+                const row = plane + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW) << 2);
+                for (let kw = 0; kw < kW; kw++) {
+                  acc += load<f32>(kk) * load<f32>(row + ((<usize>(ow * tW + kw * dW)) << 2));
+                  kk += 4;
+                }
+              }
+            }
+          }
+          store<f32>(orow + (<usize>ow << 2), acc);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Direct weight gradient for few input channels, one task per (group, output channel a):
+ * dw[g·A + a, b, κ] = Σ_n Σ_i dy[n, g·A + a, i] · x̃[n, g·B + b, i·s + κ·d] as dot products along rows
+ * (W stride 1), x̃ the padded input planes.
+ */
+export function directGradWeightTask(job: usize, task: i32, thread: i32): void {
+  const N = h(job, N_), G = h(job, G_), A = h(job, A_), B = h(job, B_);
+  const g = task / A;
+  const a = task % A;
+  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
+  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const tD = h(job, SD), tH = h(job, SH);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
+  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bW = oW + (kW - 1) * dW + 8;
+  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const K3 = kD * kH * kW;
+  const dw = <usize>h(job, OUT_PTR) + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
+  memory.fill(dw, 0, (<usize>B * <usize>K3) << 2);
+  const xPlane = <usize>(xD * xH * xW);
+  const oPlane = <usize>(oD * oH * oW);
+  const vecEnd = oW & ~3;
+  for (let n = 0; n < N; n++) {
+    const dy = <usize>h(job, W_PTR) + ((<usize>(n * G * A + g * A + a) * oPlane) << 2);
+    for (let b = 0; b < B; b++) {
+      padPlane(<usize>h(job, X_PTR) + ((<usize>(n * G * B + g * B + b) * xPlane) << 2), xD, xH, xW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+      let kk: usize = dw + ((<usize>b * <usize>K3) << 2);
+      for (let kd = 0; kd < kD; kd++) {
+        for (let kh = 0; kh < kH; kh++) {
+          for (let kw = 0; kw < kW; kw++) {
+            let acc = f32x4.splat(0);
+            let tail: f32 = 0;
+            for (let od = 0; od < oD; od++) {
+              for (let oh = 0; oh < oH; oh++) {
+                const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+                const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>(kw * dW)) << 2);
+                for (let ow = 0; ow < vecEnd; ow += 4) acc = fma(v128.load(drow + (<usize>ow << 2)), v128.load(xrow + (<usize>ow << 2)), acc);
+                for (let ow = vecEnd; ow < oW; ow++) tail += load<f32>(drow + (<usize>ow << 2)) * load<f32>(xrow + (<usize>ow << 2));
+              }
+            }
+            store<f32>(kk, load<f32>(kk) + tail);
+            addLanes(kk, acc);
+            kk += 4;
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// Moving data between tensors and the kernels' working layouts: gathered rows, im2col, col2im, padded planes.
+import { DD, DH, DW, KD, KH, KW, PD, PH, PW, SD, SH, SW, XD, XH, XW, YH, YW, h } from './job';
+
+/**
+ * dst[q] = src[i0 + q·step] for q < run where 0 ≤ i0 + q·step < len, else 0: one row of a gather.
+ * The in-bounds middle is found first, so the loop has no bounds checks (a plain copy when step = 1).
+ */
+@inline export function gatherRun(dst: usize, src: usize, i0: i32, step: i32, run: i32, len: i32): void {
+  if (run <= 24) {
+    // Short rows: a plain loop beats the fixed cost of bulk-memory calls.
+    let i = i0;
+    for (let q = 0; q < run; q++) {
+      store<f32>(dst + (<usize>q << 2), <u32>i < <u32>len ? load<f32>(src + (<usize>i << 2)) : 0);
+      i += step;
+    }
+    return;
+  }
+  // First q with i0 + q·step ≥ 0, and first q with i0 + q·step ≥ len.
+  let lo = i0 >= 0 ? 0 : (-i0 + step - 1) / step;
+  let hi = i0 >= len ? 0 : (len - i0 + step - 1) / step;
+  if (lo > run) lo = run;
+  if (hi > run) hi = run;
+  if (hi < lo) hi = lo;
+  // Borders are usually a cell or two of padding: plain stores beat a bulk call there.
+  if (lo > 8) memory.fill(dst, 0, <usize>lo << 2);
+  else for (let q = 0; q < lo; q++) store<f32>(dst + (<usize>q << 2), 0);
+  if (step == 1) {
+    memory.copy(dst + (<usize>lo << 2), src + (<usize>(i0 + lo) << 2), <usize>(hi - lo) << 2);
+  } else {
+    let i = i0 + lo * step;
+    for (let q = lo; q < hi; q++) {
+      store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>i << 2)));
+      i += step;
+    }
+  }
+  if (run - hi > 8) memory.fill(dst + (<usize>hi << 2), 0, <usize>(run - hi) << 2);
+  else for (let q = hi; q < run; q++) store<f32>(dst + (<usize>q << 2), 0);
+}
+
+/** dst[i0 + q·step] += src[q] for q < run where 0 ≤ i0 + q·step < len: one row of a col2im, vectorized at step 1. */
+@inline export function scatterAddRun(dst: usize, src: usize, i0: i32, step: i32, run: i32, len: i32): void {
+  let lo = i0 >= 0 ? 0 : (-i0 + step - 1) / step;
+  let hi = i0 >= len ? 0 : (len - i0 + step - 1) / step;
+  if (lo > run) lo = run;
+  if (hi > run) hi = run;
+  let q = lo;
+  if (step == 1) {
+    const d = dst + (<usize>i0 << 2);
+    for (; q + 4 <= hi; q += 4) {
+      const at = d + (<usize>q << 2);
+      v128.store(at, f32x4.add(v128.load(at), v128.load(src + (<usize>q << 2))));
+    }
+  }
+  for (; q < hi; q++) {
+    const at = dst + (<usize>(i0 + q * step) << 2);
+    store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>q << 2)));
+  }
+}
+
+/**
+ * im2col for output positions [p0, p0 + cols) of one (n, group): col[k][j] = x[c, pos(p0 + j, κ)] or 0,
+ * k = ((c·KD + kd)·KH + kh)·KW + kw, rows of `width` floats (columns past `cols` are zero).
+ */
+export function im2col(job: usize, x: usize, col: usize, width: i32, p0: i32, cols: i32, channels: i32): void {
+  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
+  const yH = h(job, YH), yW = h(job, YW);
+  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+  const sD = h(job, SD), sH = h(job, SH), sW = h(job, SW);
+  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const pD = h(job, PD), pH = h(job, PH), pW = h(job, PW);
+  const plane = <usize>(xD * xH * xW);
+  let row = col;
+  for (let c = 0; c < channels; c++) {
+    const xc = x + ((<usize>c * plane) << 2);
+    for (let kd = 0; kd < kD; kd++) {
+      for (let kh = 0; kh < kH; kh++) {
+        for (let kw = 0; kw < kW; kw++) {
+          // Walk the output positions p0.. in (od, oh, ow) order without divisions.
+          let ow = p0 % yW;
+          let oh = (p0 / yW) % yH;
+          let od = p0 / (yW * yH);
+          let j = 0;
+          while (j < cols) {
+            const id = od * sD + kd * dD - pD;
+            const ih = oh * sH + kh * dH - pH;
+            const run = min(yW - ow, cols - j); // the rest of this output row
+            const dst = row + (<usize>j << 2);
+            if (id < 0 || id >= xD || ih < 0 || ih >= xH) {
+              memory.fill(dst, 0, <usize>run << 2);
+            } else {
+              const src = xc + ((<usize>(id * xH + ih) * <usize>xW) << 2);
+              gatherRun(dst, src, ow * sW + kw * dW - pW, sW, run, xW);
+            }
+            j += run;
+            ow = 0;
+            if (++oh == yH) {
+              oh = 0;
+              od++;
+            }
+          }
+          if (cols < width) memory.fill(row + (<usize>cols << 2), 0, <usize>(width - cols) << 2);
+          row += <usize>width << 2;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Copies one plane of src (sD × sH × sW) into a zero-bordered buffer of bD × bH × bW, shifted by the
+ * padding (pD, pH, pW; negative crops): buf[i] = src[i − p] where that is inside src, else 0.
+ */
+export function padPlane(src: usize, sD: i32, sH: i32, sW: i32, buf: usize, bD: i32, bH: i32, bW: i32, pD: i32, pH: i32, pW: i32): void {
+  for (let d = 0; d < bD; d++) {
+    const id = d - pD;
+    for (let hh = 0; hh < bH; hh++) {
+      const ih = hh - pH;
+      const dst = buf + ((<usize>(d * bH + hh) * <usize>bW) << 2);
+      if (id < 0 || id >= sD || ih < 0 || ih >= sH) memory.fill(dst, 0, <usize>bW << 2);
+      else gatherRun(dst, src + ((<usize>(id * sH + ih) * <usize>sW) << 2), -pW, 1, bW, sW);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// The GEMM every pass of the GEMM path ends in: a 4×8 register-blocked micro-kernel.
+import { fma } from './job';
+
+/**
+ * C[4 × 8] (+)= Σ_k a[k][0..4] ⊗ b[k][0..8]: 8 accumulators, 2 vector loads and 4 broadcasts per k.
+ * a: a packed panel (16 bytes per k), b: row stride ldb bytes, c: row stride ldc bytes.
+ */
+@inline export function tile4x8(a: usize, b: usize, ldb: usize, c: usize, ldc: usize, K: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (accumulate) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
+    c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
+    c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
+  }
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = fma(av, b0, c00); c01 = fma(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = fma(av, b0, c10); c11 = fma(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = fma(av, b0, c20); c21 = fma(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = fma(av, b0, c30); c31 = fma(av, b1, c31);
+    a += 16;
+    b += ldb;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+export const KC: i32 = 256; // depth of one pass over B, so a B panel (KC × 8 floats) stays in L1
+
+/** C[M4 × N] (+)= A[M4 × K] · B[K × N]; A in panels of 4 rows, N a multiple of 8, strides in floats. */
+export function gemm(a: usize, b: usize, ldb: i32, c: usize, ldc: i32, M4: i32, N: i32, K: i32, accumulate: bool): void {
+  const ldbBytes = <usize>ldb << 2;
+  const ldcBytes = <usize>ldc << 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const acc = accumulate || k0 > 0;
+    for (let n0 = 0; n0 < N; n0 += 8) {
+      for (let m0 = 0; m0 < M4; m0 += 4) {
+        const panel = a + ((<usize>m0 * <usize>K + <usize>k0 * 4) << 2);
+        tile4x8(panel, b + <usize>k0 * ldbBytes + (<usize>n0 << 2), ldbBytes, c + <usize>m0 * ldcBytes + (<usize>n0 << 2), ldcBytes, kc, acc);
+      }
+    }
+  }
+}
