@@ -23,7 +23,7 @@ export interface WasmRuntime {
 /** Control block (i32 slots) at this byte offset; the arena starts at ARENA_START. */
 export const CONTROL = 1024;
 export const ARENA_START = 65536;
-export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7, BATCH: 8 } as const;
+export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7, BATCH: 8, FAILED: 9 } as const;
 const GEN_SHIFT = 20;
 const TASK_MASK = (1 << GEN_SHIFT) - 1;
 export const MAX_TASKS = TASK_MASK;
@@ -178,7 +178,12 @@ export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: 
     if (cur >>> GEN_SHIFT !== gen || first >= total) return;
     const count = Math.min(batch, total - first);
     if (Atomics.compareExchange(ctl, CTL.NEXT, cur, cur + count) !== cur) continue;
-    for (let t = first; t < first + count; t++) exports.runTask(job, t, thread);
+    try {
+      for (let t = first; t < first + count; t++) exports.runTask(job, t, thread);
+    } catch {
+      // A trapped task must not leave the job waiting forever: count it done, flag the job failed.
+      Atomics.store(ctl, CTL.FAILED, 1);
+    }
     if (Atomics.add(ctl, CTL.DONE, count) + count === total) Atomics.notify(ctl, CTL.DONE);
   }
 }
@@ -201,6 +206,7 @@ export function runJob(rt: WasmRuntime, job: number, total: number, count: numbe
   Atomics.store(ctl, CTL.JOB, job);
   Atomics.store(ctl, CTL.TOTAL, total);
   Atomics.store(ctl, CTL.DONE, 0);
+  Atomics.store(ctl, CTL.FAILED, 0);
   Atomics.store(ctl, CTL.THREADS, count);
   // About 8 claims per thread: load balance without contention on the counters.
   const batch = Math.max(1, Math.floor(total / (count * 8)));
@@ -213,6 +219,7 @@ export function runJob(rt: WasmRuntime, job: number, total: number, count: numbe
   for (let done = Atomics.load(ctl, CTL.DONE); done < total; done = Atomics.load(ctl, CTL.DONE)) {
     if (block) Atomics.wait(ctl, CTL.DONE, done, 20);
   }
+  if (Atomics.load(ctl, CTL.FAILED) !== 0) throw new Error('wasm backend: a kernel task failed (a WebAssembly trap); the result is invalid');
 }
 
 /** Measures the micro-kernel's GFLOP/s on this thread: the ceiling of the wasm kernels here. */
