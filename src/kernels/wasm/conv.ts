@@ -103,11 +103,15 @@ const isDepthwise = (g: Geo3): boolean => g.Cx === g.G && g.Cy === g.G;
 const SMALL_CHANNELS = 4;
 const useDirect = (g: Geo3): boolean => g.Cx / g.G <= SMALL_CHANNELS && !isDepthwise(g);
 
+type Feed = (a: Float32Array, b: Float32Array, publish: (upTo: number) => void) => void;
+
 /**
  * A job over two inputs and one output copied as they are (no packing), with `scratchFloats` of scratch
- * per thread: the direct and depthwise kernels.
+ * per thread: the direct and depthwise kernels. With `feed`, the inputs are copied in by it, task range
+ * by task range, while the other threads already compute: the copy overlaps the work instead of
+ * preceding it.
  */
-function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Float32Array, out: Float32Array, tasks: number, scratchFloats: number, macCount: number, fields: Partial<Record<keyof typeof F, number>> = {}): void {
+function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Float32Array, out: Float32Array, tasks: number, scratchFloats: number, macCount: number, fields: Partial<Record<keyof typeof F, number>> = {}, feed?: Feed): void {
   const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
   const L = new Layout();
   const aAt = L.alloc(a.length);
@@ -115,11 +119,34 @@ function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Floa
   const outAt = L.alloc(out.length);
   const scratchAt = L.alloc(T * scratchFloats);
   ensureMemory(rt, L.end);
-  view(rt, aAt, a.length).set(a);
-  view(rt, bAt, b.length).set(b);
   writeHeader(rt, op, g, { X_PTR: aAt, W_PTR: bAt, OUT_PTR: outAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, ...fields });
-  runJob(rt, ARENA_START, tasks, T);
+  const aView = view(rt, aAt, a.length);
+  const bView = view(rt, bAt, b.length);
+  if (feed === undefined || T === 1) {
+    // Alone, there is nothing to overlap with: one copy each is cheapest.
+    aView.set(a);
+    bView.set(b);
+    runJob(rt, ARENA_START, tasks, T);
+  } else runJob(rt, ARENA_START, tasks, T, (publish) => feed(aView, bView, publish));
   out.set(view(rt, outAt, out.length));
+}
+
+/**
+ * Copies inputs in for tasks 0..tasks−1 in 64 blocks, publishing each block: task t reads plane t of
+ * every image (planes (n, t)), for each [source, destination, plane size] given.
+ */
+function streamPlanes(copies: [Float32Array, Float32Array, number][], tasks: number, images: number, publish: (upTo: number) => void, blocks = 64): void {
+  const step = Math.max(1, Math.ceil(tasks / blocks));
+  for (let t = 0; t < tasks; t += step) {
+    const end = Math.min(tasks, t + step);
+    for (const [src, dst, plane] of copies) {
+      for (let n = 0; n < images; n++) {
+        const from = (n * tasks + t) * plane;
+        dst.set(src.subarray(from, (n * tasks + end) * plane), from);
+      }
+    }
+    publish(end);
+  }
 }
 
 /** Floats of one padded source plane as the kernels lay it out (the rows `slack` floats longer), plus a margin. */
@@ -149,12 +176,23 @@ function directGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw
  */
 function depthwise(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, stride: number[], pad: number[], macCount: number): void {
   const g2 = { ...g, x: srcSize, y: outSize, s: stride, p: pad };
-  planeJob(rt, OP_DEPTHWISE, g2, src, v, out, g.N * g.Cx, paddedPlane(g2, outSize, stride, 0), macCount);
+  // Task t reads source plane t: stream the source in while the other threads compute.
+  const tasks = g.N * g.Cx;
+  const plane = prod(srcSize);
+  planeJob(rt, OP_DEPTHWISE, g2, src, v, out, tasks, paddedPlane(g2, outSize, stride, 0), macCount, {}, (a, b, publish) => {
+    b.set(v);
+    streamPlanes([[src, a, plane]], tasks, 1, publish);
+  });
 }
 
 /** Depthwise weight gradient, one task per channel (all images): dw[c, κ] = Σ dy · x̃ shifted by κ. */
 function depthwiseGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, g: Geo3, macCount: number): void {
-  planeJob(rt, OP_DEPTHWISE_GRAD_WEIGHT, g, x, dy, dw, g.Cx, paddedPlane(g, g.y, g.s, 0), macCount);
+  // Task c reads x and dy planes (n, c) of every image: stream them in channel block by channel block.
+  const xPlane = prod(g.x);
+  const yPlane = prod(g.y);
+  planeJob(rt, OP_DEPTHWISE_GRAD_WEIGHT, g, x, dy, dw, g.Cx, paddedPlane(g, g.y, g.s, 0), macCount, {}, (a, b, publish) =>
+    streamPlanes([[x, a, xPlane], [dy, b, yPlane]], g.Cx, g.N, publish, 32),
+  );
 }
 
 /** y = conv(x, w): packs W per group into panels of 4 output channels, one task per (n, g, column chunk). */

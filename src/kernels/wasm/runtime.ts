@@ -23,7 +23,7 @@ export interface WasmRuntime {
 /** Control block (i32 slots) at this byte offset; the arena starts at ARENA_START. */
 export const CONTROL = 1024;
 export const ARENA_START = 65536;
-export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7, BATCH: 8, FAILED: 9 } as const;
+export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7, BATCH: 8, FAILED: 9, AVAILABLE: 10 } as const;
 const GEN_SHIFT = 20;
 const TASK_MASK = (1 << GEN_SHIFT) - 1;
 export const MAX_TASKS = TASK_MASK;
@@ -169,14 +169,20 @@ function startWorkers(rt: WasmRuntime): void {
 /**
  * The task loop every thread runs: claim the next `batch` tasks of generation `gen` while there are
  * any. Claiming several at once keeps the shared counters (a cache line every thread writes) off the
- * hot path when tasks are small.
+ * hot path when tasks are small. Tasks at or past CTL.AVAILABLE wait for their input: the calling thread
+ * may still be copying it in (runJob's `feed`).
  */
 export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: number, total: number, thread: number, batch: number): void {
   for (;;) {
     const cur = Atomics.load(ctl, CTL.NEXT);
     const first = cur & TASK_MASK;
     if (cur >>> GEN_SHIFT !== gen || first >= total) return;
-    const count = Math.min(batch, total - first);
+    const available = Atomics.load(ctl, CTL.AVAILABLE);
+    if (first >= available) {
+      Atomics.wait(ctl, CTL.AVAILABLE, available, 2);
+      continue;
+    }
+    const count = Math.min(batch, available - first);
     if (Atomics.compareExchange(ctl, CTL.NEXT, cur, cur + count) !== cur) continue;
     try {
       for (let t = first; t < first + count; t++) exports.runTask(job, t, thread);
@@ -193,10 +199,15 @@ export function threadsFor(tasks: number, parallelWorthIt: boolean): number {
   return parallelWorthIt ? Math.max(1, Math.min(threads, tasks)) : 1;
 }
 
-/** Runs tasks 0..total−1 of the job at `job`, on `count` threads (the caller's included), and returns when all are done. */
-export function runJob(rt: WasmRuntime, job: number, total: number, count: number): void {
+/**
+ * Runs tasks 0..total−1 of the job at `job`, on `count` threads (the caller's included), and returns when
+ * all are done. `feed(publish)`, if given, copies the job's input in while the other threads already
+ * work: it calls publish(k) once the input of tasks below k is in place.
+ */
+export function runJob(rt: WasmRuntime, job: number, total: number, count: number, feed?: (publish: (upTo: number) => void) => void): void {
   if (total > MAX_TASKS) throw new Error(`wasm backend: ${total} tasks exceed the limit of ${MAX_TASKS}`);
   if (count <= 1 || !rt.shared) {
+    feed?.(() => undefined);
     for (let t = 0; t < total; t++) rt.exports.runTask(job, t, 0);
     return;
   }
@@ -208,12 +219,21 @@ export function runJob(rt: WasmRuntime, job: number, total: number, count: numbe
   Atomics.store(ctl, CTL.DONE, 0);
   Atomics.store(ctl, CTL.FAILED, 0);
   Atomics.store(ctl, CTL.THREADS, count);
+  Atomics.store(ctl, CTL.AVAILABLE, feed === undefined ? total : 0);
   // About 8 claims per thread: load balance without contention on the counters.
   const batch = Math.max(1, Math.floor(total / (count * 8)));
   Atomics.store(ctl, CTL.BATCH, batch);
   Atomics.store(ctl, CTL.NEXT, gen << GEN_SHIFT);
   Atomics.store(ctl, CTL.GEN, gen);
   Atomics.notify(ctl, CTL.GEN);
+  if (feed !== undefined) {
+    feed((upTo) => {
+      Atomics.store(ctl, CTL.AVAILABLE, upTo);
+      Atomics.notify(ctl, CTL.AVAILABLE);
+    });
+    Atomics.store(ctl, CTL.AVAILABLE, total);
+    Atomics.notify(ctl, CTL.AVAILABLE);
+  }
   work(ctl, rt.exports, gen, job, total, 0, batch);
   const block = canBlock();
   for (let done = Atomics.load(ctl, CTL.DONE); done < total; done = Atomics.load(ctl, CTL.DONE)) {
