@@ -3,7 +3,7 @@
 // three passes, thread counts 1-4; then whole ops (padding modes, transposed, bias) on both backends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, getBackend, getNumThreads, grad, randn, setBackend, setNumThreads, Generator, type Tensor } from '../src/index.js';
+import { F, getBackend, getNumThreads, grad, randn, setBackend, setNumThreads, threadsReady, Generator, type Tensor } from '../src/index.js';
 import * as reference from '../src/kernels/reference/conv.js';
 import * as wasm from '../src/kernels/wasm/conv.js';
 import { wasmRuntime } from '../src/kernels/wasm/runtime.js';
@@ -93,6 +93,47 @@ test('wasm kernels equal the reference kernels on 1600 random geometries × 3 pa
     setNumThreads(before);
   }
   assert.equal(checked, 4 * 400 * 3);
+});
+
+test('wasm kernels equal the reference kernels on larger geometries that run on several threads (depthwise streaming, direct, scatter, GEMM)', { skip: !available && 'no WebAssembly SIMD here' }, async () => {
+  const next = lcg(99);
+  const geometries: ConvGeometry[] = [
+    { batch: 4, groups: 32, xChannels: 32, yChannels: 32, xSize: [40, 37], ySize: [40, 37], kSize: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+    { batch: 3, groups: 24, xChannels: 24, yChannels: 24, xSize: [33, 30], ySize: [16, 14], kSize: [3, 3], stride: [2, 2], padding: [0, 0], dilation: [1, 1] },
+    { batch: 2, groups: 16, xChannels: 16, yChannels: 16, xSize: [30, 30], ySize: [26, 26], kSize: [5, 5], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+    { batch: 8, groups: 1, xChannels: 1, yChannels: 6, xSize: [28, 28], ySize: [28, 28], kSize: [5, 5], stride: [1, 1], padding: [2, 2], dilation: [1, 1] },
+    { batch: 8, groups: 1, xChannels: 6, yChannels: 16, xSize: [14, 14], ySize: [10, 10], kSize: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
+    { batch: 2, groups: 2, xChannels: 16, yChannels: 32, xSize: [6, 9, 10], ySize: [3, 5, 5], kSize: [3, 3, 3], stride: [2, 2, 2], padding: [1, 1, 1], dilation: [1, 1, 1] },
+    { batch: 3, groups: 1, xChannels: 3, yChannels: 20, xSize: [50], ySize: [46], kSize: [3], stride: [1], padding: [0], dilation: [2] },
+  ];
+  const before = getNumThreads();
+  try {
+    for (const threads of [2, 3]) {
+      setNumThreads(threads);
+      assert.equal(await threadsReady(), threads, 'the workers started');
+      for (const g of geometries) {
+        const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => next() * 2 - 1);
+        const X = g.batch * g.xChannels * prod(g.xSize);
+        const Y = g.batch * g.yChannels * prod(g.ySize);
+        const W = (g.yChannels * g.xChannels * prod(g.kSize)) / g.groups;
+        const x = rnd(X);
+        const w = rnd(W);
+        const dy = rnd(Y);
+        const check = (name: string, n: number, fast: (o: Float32Array) => void, slow: (o: Float32Array) => void): void => {
+          const a = new Float32Array(n).fill(NaN);
+          const b = new Float32Array(n);
+          fast(a);
+          slow(b);
+          compare(name, a, b, g, threads);
+        };
+        check('forward', Y, (o) => wasm.convForward(x, w, o, g), (o) => reference.convForward(x, w, o, g));
+        check('gradInput', X, (o) => wasm.convGradInput(dy, w, o, g), (o) => reference.convGradInput(dy, w, o, g));
+        check('gradWeight', W, (o) => wasm.convGradWeight(x, dy, o, g), (o) => reference.convGradWeight(x, dy, o, g));
+      }
+    }
+  } finally {
+    setNumThreads(before);
+  }
 });
 
 test('ops give the same results on both backends: padding modes, transposed, bias, 1-3 d (float32)', { skip: !available && 'no WebAssembly SIMD here' }, () => {
