@@ -123,15 +123,30 @@ export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): voi
     for (let kd = 0; kd < kD; kd++) {
       for (let kh = 0; kh < kH; kh++) {
         if (kW == 3 && tW == 1 && vecEnd == oW) {
-          // Three taps of a row at once: each dy vector is loaded once for all three.
+          // Three taps of a row at once: each dy vector is loaded once for all three; two sets of
+          // accumulators (columns ow and ow + 4) so the additions do not wait on each other.
           let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+          let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
           const c1 = <usize>dW << 2;
           const c2 = <usize>(2 * dW) << 2;
+          const pairEnd = oW & ~7;
           for (let od = 0; od < oD; od++) {
             for (let oh = 0; oh < oH; oh++) {
               const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
               const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW) << 2);
-              for (let ow = 0; ow < oW; ow += 4) {
+              let ow = 0;
+              for (; ow < pairEnd; ow += 8) {
+                const o = <usize>ow << 2;
+                const d = v128.load(drow + o);
+                const e = v128.load(drow + o, 16);
+                a0 = fma(d, v128.load(xrow + o), a0);
+                b0 = fma(e, v128.load(xrow + o, 16), b0);
+                a1 = fma(d, v128.load(xrow + o + c1), a1);
+                b1 = fma(e, v128.load(xrow + o + c1, 16), b1);
+                a2 = fma(d, v128.load(xrow + o + c2), a2);
+                b2 = fma(e, v128.load(xrow + o + c2, 16), b2);
+              }
+              for (; ow < oW; ow += 4) {
                 const o = <usize>ow << 2;
                 const d = v128.load(drow + o);
                 a0 = fma(d, v128.load(xrow + o), a0);
@@ -140,9 +155,9 @@ export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): voi
               }
             }
           }
-          addLanes(dw + (kk << 2), a0);
-          addLanes(dw + ((kk + 1) << 2), a1);
-          addLanes(dw + ((kk + 2) << 2), a2);
+          addLanes(dw + (kk << 2), f32x4.add(a0, b0));
+          addLanes(dw + ((kk + 1) << 2), f32x4.add(a1, b1));
+          addLanes(dw + ((kk + 2) << 2), f32x4.add(a2, b2));
           kk += 3;
           continue;
         }
