@@ -1,5 +1,6 @@
 // The wasm backend in a browser: a cross-origin-isolated page (COOP/COEP headers) gets SharedArrayBuffer,
-// so the kernels run with Web Workers over shared memory; results equal the reference kernels.
+// so the kernels run with Web Workers over shared memory; a plain page runs them on one thread. Results
+// equal the reference kernels.
 // CI installs Debian's chromium (.ci/run); elsewhere the test is skipped when no Chromium is installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,10 +37,19 @@ window.__result = out;
 </script>`;
 
 const PLAIN_PAGE = `<!doctype html><meta charset="utf-8"><body><script type="module">
-import { getBackend, setBackend, F, randn } from '/plain/src/index.js';
-const out = { isolated: self.crossOriginIsolated, backend: getBackend() };
-try { setBackend('wasm'); } catch (e) { out.message = e.message; }
-out.works = F.conv2d(randn([1, 2, 8, 8]), randn([3, 2, 3, 3])).numel === 3 * 36;
+import { backendInfo, getNumThreads, setNumThreads, setBackend, F, randn, Generator } from '/plain/src/index.js';
+const info = backendInfo();
+setNumThreads(2);
+const out = { isolated: self.crossOriginIsolated, backend: info.backend, threads: getNumThreads(), reason: info.wasm.threadsReason };
+const g = new Generator().manualSeed(1);
+const x = randn([2, 8, 16, 16], { generator: g });
+const w = randn([8, 8, 3, 3], { generator: g });
+const fast = F.conv2d(x, w, null, { padding: 1 });
+setBackend('reference');
+const slow = F.conv2d(x, w, null, { padding: 1 });
+let worst = 0;
+for (let i = 0; i < fast.data.length; i++) worst = Math.max(worst, Math.abs(fast.data[i] - slow.data[i]));
+out.worst = worst;
 window.__result = out;
 </script>`;
 
@@ -88,14 +98,15 @@ test('wasm backend with Web Workers in a cross-origin-isolated page equals the r
     assert.equal(result.backend, 'wasm');
     assert.equal(result.threads, 2, 'the Web Worker started');
     assert.ok(result.worst !== undefined && result.worst < 1e-5, `worst relative difference ${result.worst}`);
-    // Without cross-origin isolation there is no SharedArrayBuffer: the reference kernels, and a clear reason.
+    // Without cross-origin isolation there is no SharedArrayBuffer: the wasm kernels on one thread, and a clear reason.
     await page.goto(`http://127.0.0.1:${port}/plain/`);
     await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 60000 });
-    const plain = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { isolated: boolean; backend: string; message?: string; works: boolean };
+    const plain = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { isolated: boolean; backend: string; threads: number; reason: string; worst: number };
     assert.equal(plain.isolated, false);
-    assert.equal(plain.backend, 'reference');
-    assert.match(plain.message ?? '', /wasm backend is unavailable here: SharedArrayBuffer is unavailable \(a browser page needs cross-origin isolation/);
-    assert.equal(plain.works, true);
+    assert.equal(plain.backend, 'wasm', 'the wasm kernels run on a plain memory');
+    assert.equal(plain.threads, 1);
+    assert.match(plain.reason, /SharedArrayBuffer is unavailable \(a browser page needs cross-origin isolation: COOP\/COEP headers\), so the wasm kernels run on one thread/);
+    assert.ok(plain.worst < 1e-3, `worst difference ${plain.worst}`);
   } finally {
     await browser.close();
     server.close();

@@ -2,6 +2,7 @@
 // (1-3 d, stride, dilation, padding, groups incl. depthwise, sizes off the SIMD width and tile), all
 // three passes, thread counts 1-4; then whole ops (padding modes, transposed, bias) on both backends.
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { F, getBackend, getNumThreads, grad, randn, setBackend, setNumThreads, threadsReady, Generator, type Tensor } from '../src/index.js';
 import * as reference from '../src/kernels/reference/conv.js';
@@ -174,6 +175,28 @@ test('ops give the same results on both backends: padding modes, transposed, bia
   } finally {
     setBackend('wasm');
   }
+});
+
+test('without SharedArrayBuffer the wasm kernels run on a plain memory, one thread, and say why', () => {
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const script = `
+    delete globalThis.SharedArrayBuffer;
+    const { backendInfo, getNumThreads, setNumThreads, setBackend, F, randn, Generator } = await import(${JSON.stringify(index)});
+    setNumThreads(4);
+    const g = new Generator().manualSeed(2);
+    const x = randn([4, 16, 24, 24], { generator: g }), w = randn([32, 16, 3, 3], { generator: g });
+    const fast = F.conv2d(x, w, null, { padding: 1 });
+    setBackend('reference');
+    const slow = F.conv2d(x, w, null, { padding: 1 });
+    let worst = 0;
+    for (let i = 0; i < fast.data.length; i++) worst = Math.max(worst, Math.abs(fast.data[i] - slow.data[i]));
+    console.log(JSON.stringify({ info: backendInfo(), threads: getNumThreads(), worst }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const r = JSON.parse(out) as { info: { wasm: { available: boolean; threadsReason: string } }; threads: number; worst: number };
+  assert.equal(r.info.wasm.available, true);
+  assert.equal(r.threads, 1);
+  assert.match(r.info.wasm.threadsReason, /SharedArrayBuffer is unavailable/);
+  assert.ok(r.worst < 1e-3, `worst ${r.worst}`);
 });
 
 test('backend selection and thread count', () => {

@@ -5,7 +5,7 @@ import type { Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import * as reference from './reference/conv.js';
 import * as wasm from './wasm/conv.js';
-import { wasmRuntime, wasmUnavailableReason } from './wasm/runtime.js';
+import { getNumThreads, wasmRuntime, wasmThreadsUnavailableReason, wasmUnavailableReason } from './wasm/runtime.js';
 
 export interface ConvKernels {
   convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void;
@@ -36,4 +36,25 @@ export function setBackend(name: BackendName): void {
 
 export function convKernels(): ConvKernels {
   return backends[getBackend()];
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** Whether the wasm kernels can run here, and if not, why. */
+  wasm: { available: boolean; reason: string; features: 'relaxed-simd' | 'simd' | null; threads: number; threadsReason: string };
+}
+
+/** What runs the convolutions here: the backend, the wasm features and threads, and why any is missing. */
+export function backendInfo(): BackendInfo {
+  const rt = wasmRuntime();
+  return {
+    backend: getBackend(),
+    wasm: {
+      available: rt !== null,
+      reason: wasmUnavailableReason(),
+      features: rt?.features ?? null,
+      threads: rt === null ? 0 : getNumThreads(),
+      threadsReason: wasmThreadsUnavailableReason(),
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // threads (worker_threads in Node, Web Workers in browsers) that take tasks of a job from an atomic
 // counter. The calling thread takes tasks too, so a job finishes even before any worker has started,
 // and small jobs never wait for a worker.
-import { RELAXED_SIMD_WASM, SIMD_WASM } from './binary.generated.js';
+import { RELAXED_SIMD_UNSHARED_WASM, RELAXED_SIMD_WASM, SIMD_UNSHARED_WASM, SIMD_WASM } from './binary.generated.js';
 
 export interface KernelExports {
   runTask(job: number, task: number, thread: number): void;
@@ -52,6 +52,7 @@ export function relaxedSimdSupported(): boolean {
 
 let runtime: WasmRuntime | null | undefined;
 let failure = '';
+let threadsNote = '';
 
 /** Why the wasm backend is unavailable ('' when it is available). */
 export function wasmUnavailableReason(): string {
@@ -59,19 +60,27 @@ export function wasmUnavailableReason(): string {
   return failure;
 }
 
-/** The runtime, created on first use; null where WebAssembly SIMD is missing. */
+/** Why the wasm kernels run on one thread only ('' when threads are available). */
+export function wasmThreadsUnavailableReason(): string {
+  wasmRuntime();
+  return threadsNote;
+}
+
+/**
+ * The runtime, created on first use; null where WebAssembly SIMD is missing. Where SharedArrayBuffer is
+ * missing (a browser page without cross-origin isolation), the kernels run on a plain memory, one thread.
+ */
 export function wasmRuntime(): WasmRuntime | null {
   if (runtime !== undefined) return runtime;
   try {
     const relaxed = relaxedSimdSupported();
-    const bytes = decode(relaxed ? RELAXED_SIMD_WASM : SIMD_WASM);
+    const shared = typeof SharedArrayBuffer !== 'undefined';
+    if (!shared) threadsNote = 'SharedArrayBuffer is unavailable (a browser page needs cross-origin isolation: COOP/COEP headers), so the wasm kernels run on one thread';
+    const binary = shared ? (relaxed ? RELAXED_SIMD_WASM : SIMD_WASM) : relaxed ? RELAXED_SIMD_UNSHARED_WASM : SIMD_UNSHARED_WASM;
+    const bytes = decode(binary);
     if (!WebAssembly.validate(bytes)) throw new Error('this engine has no WebAssembly SIMD128');
     const module = new WebAssembly.Module(bytes);
-    const shared = typeof SharedArrayBuffer !== 'undefined';
-    // Shared memory needs SharedArrayBuffer (browsers: cross-origin isolation); the module imports a
-    // shared memory, so without it there is no wasm backend.
-    if (!shared) throw new Error('SharedArrayBuffer is unavailable (a browser page needs cross-origin isolation: COOP/COEP headers)');
-    const memory = new WebAssembly.Memory({ initial: 17, maximum: 65536, shared: true });
+    const memory = new WebAssembly.Memory({ initial: 17, maximum: 65536, shared });
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     runtime = { module, memory, exports: instance.exports as unknown as KernelExports, features: relaxed ? 'relaxed-simd' : 'simd', shared };
   } catch (e) {
@@ -119,8 +128,10 @@ function canBlock(): boolean {
   return g.process !== undefined || g.document === undefined;
 }
 
+/** The threads the wasm kernels use: setNumThreads's value, or 1 without SharedArrayBuffer (wasmThreadsUnavailableReason says why). */
 export function getNumThreads(): number {
-  return threads;
+  const rt = wasmRuntime();
+  return rt !== null && !rt.shared ? 1 : threads;
 }
 
 /** Sets how many threads the wasm kernels use (the calling thread included). */
@@ -133,7 +144,7 @@ export function setNumThreads(n: number): void {
 /** Starts the pool's workers now and resolves once they are running (benchmarks wait for this). */
 export async function threadsReady(timeoutMs = 5000): Promise<number> {
   const rt = wasmRuntime();
-  if (rt === null || threads <= 1) return 1;
+  if (rt === null || !rt.shared || threads <= 1) return 1;
   startWorkers(rt);
   const ctl = control(rt);
   const start = Date.now();
@@ -196,7 +207,7 @@ export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: 
 
 /** How many threads a job may use (its scratch must be laid out for that many). */
 export function threadsFor(tasks: number, parallelWorthIt: boolean): number {
-  return parallelWorthIt ? Math.max(1, Math.min(threads, tasks)) : 1;
+  return parallelWorthIt ? Math.max(1, Math.min(getNumThreads(), tasks)) : 1;
 }
 
 /**
