@@ -32,7 +32,8 @@ function inferShape(x: Tensor, shape: readonly number[], op: string): number[] {
 export function reshape(x: Tensor, shape: readonly number[], name = 'ReshapeAliasBackward0'): Tensor {
   checkTensor(x, 'input', 'reshape');
   const out = inferShape(x, shape, name === 'ViewBackward0' ? 'view' : 'reshape');
-  const y = new Tensor(x.data.slice(), out);
+  const y = empty(x.dtype, out);
+  y.data.set(x.data);
   return record(y, name, [x], (dy) => [reshape(dy, x.shape)]);
 }
 
@@ -164,6 +165,7 @@ export function to(x: Tensor, dtype: DType): Tensor {
 
 export function clone(x: Tensor): Tensor {
   checkTensor(x, 'input', 'clone');
-  const y = new Tensor(x.data.slice(), x.shape);
+  const y = empty(x.dtype, x.shape);
+  y.data.set(x.data);
   return record(y, 'CloneBackward0', [x], (dy) => [dy]);
 }

@@ -7,6 +7,7 @@
 // or none when it falls in the zero padding.
 import type { Storage } from '../../tensor/tensor.js';
 import type { ConvGeometry } from '../../tensor/conv_params.js';
+import { scratchFloat64, scratchInt32 } from './scratch.js';
 
 const product = (a: readonly number[]): number => a.reduce((p, n) => p * n, 1);
 
@@ -15,35 +16,44 @@ const product = (a: readonly number[]): number => a.reduce((p, n) => p * n, 1);
  * (or past the end of x). i runs over y's positions, κ over the kernel's, both row-major.
  */
 export function convTaps(g: ConvGeometry): Int32Array {
+  const dims = g.kSize.length;
+  const kSize = Int32Array.from(g.kSize);
+  const ySize = Int32Array.from(g.ySize);
+  const xSize = Int32Array.from(g.xSize);
   const Y = product(g.ySize);
   const K = product(g.kSize);
-  const dims = g.kSize.length;
-  const taps = new Int32Array(Y * K);
-  const yIndex = new Array<number>(dims);
-  const kIndex = new Array<number>(dims);
-  for (let i = 0; i < Y; i++) {
-    let rest = i;
-    for (let d = dims - 1; d >= 0; d--) {
-      yIndex[d] = rest % g.ySize[d];
-      rest = Math.floor(rest / g.ySize[d]);
-    }
-    for (let k = 0; k < K; k++) {
-      let restK = k;
-      for (let d = dims - 1; d >= 0; d--) {
-        kIndex[d] = restK % g.kSize[d];
-        restK = Math.floor(restK / g.kSize[d]);
+  // Per dimension: pos[d][i·k_d + κ] = i·s + κ·d − p when inside x, else −1.
+  const pos: Int32Array[] = [];
+  for (let d = 0; d < dims; d++) {
+    const table = new Int32Array(ySize[d] * kSize[d]);
+    for (let i = 0; i < ySize[d]; i++) {
+      for (let kk = 0; kk < kSize[d]; kk++) {
+        const at = i * g.stride[d] + kk * g.dilation[d] - g.padding[d];
+        table[i * kSize[d] + kk] = at >= 0 && at < xSize[d] ? at : -1;
       }
+    }
+    pos.push(table);
+  }
+  const taps = scratchInt32(Y * K);
+  const yIndex = new Int32Array(dims);
+  const kIndex = new Int32Array(dims);
+  for (let i = 0; i < Y; i++) {
+    kIndex.fill(0);
+    for (let k = 0; k < K; k++) {
       let offset = 0;
       for (let d = 0; d < dims; d++) {
-        const pos = yIndex[d] * g.stride[d] + kIndex[d] * g.dilation[d] - g.padding[d];
-        if (pos < 0 || pos >= g.xSize[d]) {
+        const at = pos[d][yIndex[d] * kSize[d] + kIndex[d]];
+        if (at < 0) {
           offset = -1;
           break;
         }
-        offset = offset * g.xSize[d] + pos;
+        offset = offset * xSize[d] + at;
       }
       taps[i * K + k] = offset;
+      // Next kernel position, row-major (an odometer: no divisions).
+      for (let d = dims - 1; d >= 0 && ++kIndex[d] === kSize[d]; d--) kIndex[d] = 0;
     }
+    for (let d = dims - 1; d >= 0 && ++yIndex[d] === ySize[d]; d--) yIndex[d] = 0;
   }
   return taps;
 }
@@ -83,21 +93,21 @@ export function forEachProduct(g: ConvGeometry, visit: (xAt: number, wAt: number
 
 /** Forward: y[n, o, i] = Σ_c Σ_κ w[o, c, κ] · x[n, g·Cx/G + c, tap(i, κ)]. */
 export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void {
-  const acc = new Float64Array(y.length);
+  const acc = scratchFloat64(y.length);
   forEachProduct(g, (xAt, wAt, yAt) => (acc[yAt] += w[wAt] * x[xAt]));
   y.set(acc);
 }
 
 /** Input gradient: dx[n, g·Cx/G + c, j] = Σ over the (o, i, κ) with tap(i, κ) = j of w[o, c, κ] · dy[n, o, i]. */
 export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): void {
-  const acc = new Float64Array(dx.length);
+  const acc = scratchFloat64(dx.length);
   forEachProduct(g, (xAt, wAt, yAt) => (acc[xAt] += w[wAt] * dy[yAt]));
   dx.set(acc);
 }
 
 /** Weight gradient: dw[o, c, κ] = Σ_n Σ_i dy[n, o, i] · x[n, g·Cx/G + c, tap(i, κ)]. */
 export function convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
-  const acc = new Float64Array(dw.length);
+  const acc = scratchFloat64(dw.length);
   forEachProduct(g, (xAt, wAt, yAt) => (acc[wAt] += dy[yAt] * x[xAt]));
   dw.set(acc);
 }

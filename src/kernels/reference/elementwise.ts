@@ -2,6 +2,7 @@
 // (for + − × ÷ on float32 inputs this equals float32 arithmetic: double has enough bits).
 import type { Storage } from '../../tensor/tensor.js';
 import { stridesOf } from '../../tensor/shape.js';
+import { scratchFloat64 } from './scratch.js';
 
 /** Strides of `shape` seen from the broadcast `outShape`: 0 along broadcast dimensions. */
 function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
@@ -50,7 +51,7 @@ export function expandKernel(x: Storage, xShape: readonly number[], y: Storage, 
 export function sumKernel(x: Storage, xShape: readonly number[], dims: readonly number[], y: Storage): void {
   const yShape = xShape.map((n, i) => (dims.includes(i) ? 1 : n));
   const sy = broadcastStrides(yShape, xShape);
-  const acc = new Float64Array(y.length);
+  const acc = scratchFloat64(y.length);
   const nd = xShape.length;
   const index = new Array<number>(nd).fill(0);
   let iy = 0;

@@ -3,6 +3,7 @@
 // The forward pass gathers, the gradient scatters back (adding where several cells copy one element).
 import type { Storage } from '../../tensor/tensor.js';
 import { padIndexMap, type PadMode } from '../../tensor/conv_params.js';
+import { scratchFloat64 } from './scratch.js';
 
 export type { PadMode };
 
@@ -39,7 +40,7 @@ export function padGather(x: Storage, source: Int32Array, value: number, y: Stor
 
 /** dx[source[o]] += dy[o]: the adjoint of padGather, accumulated in double. */
 export function padScatter(dy: Storage, source: Int32Array, dx: Storage): void {
-  const acc = new Float64Array(dx.length);
+  const acc = scratchFloat64(dx.length);
   for (let o = 0; o < dy.length; o++) if (source[o] >= 0) acc[source[o]] += dy[o];
   dx.set(acc);
 }
