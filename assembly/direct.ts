@@ -98,6 +98,92 @@ export function depthwiseTask(job: usize, task: i32, thread: i32): void {
   }
 }
 
+/**
+ * The depthwise weight gradient for 2-d kernels three wide at stride 1 along w, read straight from the
+ * unpadded planes: for each tap row kh, the output rows whose input row exists, and for the three taps
+ * kw the columns where all three read inside x (vectorized), the few edge columns one by one.
+ */
+function depthwiseGradWeight2d3(job: usize, c: i32, dw: usize): void {
+  const N = h(job, N_), C = h(job, CX);
+  const xH = h(job, XH), xW = h(job, XW);
+  const oH = h(job, YH), oW = h(job, YW);
+  const kH = h(job, KH);
+  const tH = h(job, SH);
+  const dH = h(job, DH), dW = h(job, DW);
+  const pH = h(job, PH), pW = h(job, PW);
+  const xPlane = <usize>(h(job, XD) * xH * xW);
+  const oPlane = <usize>(h(job, YD) * oH * oW);
+  // Columns ow where tap kw reads inside x: [lowK, highK); all three: [lo, hi).
+  const lo = max(0, pW); // tap 0 starts latest
+  const hi = max(lo, min(oW, xW + pW - 2 * dW)); // tap 2 ends earliest
+  for (let kh = 0; kh < kH; kh++) {
+    // Two sets of accumulators (columns ow and ow + 4) so the additions overlap.
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
+    let e0: f32 = 0, e1: f32 = 0, e2: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const plane = <usize>(n * C + c);
+      const x = <usize>h(job, X_PTR) + ((plane * xPlane) << 2);
+      const dy = <usize>h(job, W_PTR) + ((plane * oPlane) << 2);
+      for (let oh = 0; oh < oH; oh++) {
+        const ih = oh * tH + kh * dH - pH;
+        if (ih < 0 || ih >= xH) continue;
+        const drow = dy + ((<usize>(oh * oW)) << 2);
+        const xrow = x + ((<usize>(ih * xW)) << 2);
+        // x column of tap kw at output column ow: ow + kw·dW − pW.
+        let ow = lo;
+        const c1 = <usize>dW << 2;
+        const c2 = <usize>(2 * dW) << 2;
+        for (; ow + 8 <= hi; ow += 8) {
+          const d = v128.load(drow + (<usize>ow << 2));
+          const e = v128.load(drow + (<usize>ow << 2), 16);
+          const at = xrow + (<usize>(ow - pW) << 2);
+          a0 = fma(d, v128.load(at), a0);
+          b0 = fma(e, v128.load(at, 16), b0);
+          a1 = fma(d, v128.load(at + c1), a1);
+          b1 = fma(e, v128.load(at + c1, 16), b1);
+          a2 = fma(d, v128.load(at + c2), a2);
+          b2 = fma(e, v128.load(at + c2, 16), b2);
+        }
+        for (; ow + 4 <= hi; ow += 4) {
+          const d = v128.load(drow + (<usize>ow << 2));
+          const at = xrow + (<usize>(ow - pW) << 2);
+          a0 = fma(d, v128.load(at), a0);
+          a1 = fma(d, v128.load(at + (<usize>dW << 2)), a1);
+          a2 = fma(d, v128.load(at + (<usize>(2 * dW) << 2)), a2);
+        }
+        for (; ow < hi; ow++) {
+          const d = load<f32>(drow + (<usize>ow << 2));
+          e0 += d * load<f32>(xrow + (<usize>(ow - pW) << 2));
+          e1 += d * load<f32>(xrow + (<usize>(ow + dW - pW) << 2));
+          e2 += d * load<f32>(xrow + (<usize>(ow + 2 * dW - pW) << 2));
+        }
+        // Edge columns outside [lo, hi), each tap where it reads inside x.
+        for (let q = 0; q < oW; q++) {
+          if (q >= lo && q < hi) {
+            q = hi - 1;
+            continue;
+          }
+          const d = load<f32>(drow + (<usize>q << 2));
+          const i0 = q - pW;
+          if (i0 >= 0 && i0 < xW) e0 += d * load<f32>(xrow + (<usize>i0 << 2));
+          const i1 = i0 + dW;
+          if (i1 >= 0 && i1 < xW) e1 += d * load<f32>(xrow + (<usize>i1 << 2));
+          const i2 = i0 + 2 * dW;
+          if (i2 >= 0 && i2 < xW) e2 += d * load<f32>(xrow + (<usize>i2 << 2));
+        }
+      }
+    }
+    const at = dw + ((<usize>(kh * 3)) << 2);
+    store<f32>(at, load<f32>(at) + e0);
+    store<f32>(at + 4, load<f32>(at + 4) + e1);
+    store<f32>(at + 8, load<f32>(at + 8) + e2);
+    addLanes(at, f32x4.add(a0, b0));
+    addLanes(at + 4, f32x4.add(a1, b1));
+    addLanes(at + 8, f32x4.add(a2, b2));
+  }
+}
+
 /** Depthwise weight gradient of channel c = task: dw[c, κ] = Σ_n Σ_i dy[n, c, i] · x̃[n, c, i·s + κ·d]. */
 export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): void {
   const N = h(job, N_), C = h(job, CX);
@@ -115,6 +201,10 @@ export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): voi
   const dw = <usize>h(job, OUT_PTR) + ((<usize>c * <usize>K3) << 2);
   memory.fill(dw, 0, <usize>K3 << 2);
   const vecEnd = tW == 1 ? oW & ~3 : 0;
+  if (xD == 1 && kD == 1 && kW == 3 && tW == 1) {
+    depthwiseGradWeight2d3(job, c, dw);
+    return;
+  }
   for (let n = 0; n < N; n++) {
     const plane = n * C + c;
     padPlane(<usize>h(job, X_PTR) + ((<usize>plane * <usize>(xD * xH * xW)) << 2), xD, xH, xW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
