@@ -106,6 +106,10 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
     { batch: 8, groups: 1, xChannels: 6, yChannels: 16, xSize: [14, 14], ySize: [10, 10], kSize: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
     { batch: 2, groups: 2, xChannels: 16, yChannels: 32, xSize: [6, 9, 10], ySize: [3, 5, 5], kSize: [3, 3, 3], stride: [2, 2, 2], padding: [1, 1, 1], dilation: [1, 1, 1] },
     { batch: 3, groups: 1, xChannels: 3, yChannels: 20, xSize: [50], ySize: [46], kSize: [3], stride: [1], padding: [0], dilation: [2] },
+    // Depthwise 3-wide kernels read straight from unpadded planes: edges, dilation, a narrow width, 1-d.
+    { batch: 4, groups: 8, xChannels: 8, yChannels: 8, xSize: [9, 5], ySize: [5, 5], kSize: [3, 3], stride: [2, 1], padding: [1, 2], dilation: [1, 2] },
+    { batch: 4, groups: 8, xChannels: 8, yChannels: 8, xSize: [7, 3], ySize: [7, 5], kSize: [3, 3], stride: [1, 1], padding: [1, 2], dilation: [1, 1] },
+    { batch: 6, groups: 12, xChannels: 12, yChannels: 12, xSize: [37], ySize: [37], kSize: [3], stride: [1], padding: [1], dilation: [1] },
   ];
   const before = getNumThreads();
   try {
