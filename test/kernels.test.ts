@@ -59,6 +59,30 @@ function compare(name: string, a: Float32Array, b: Float32Array, g: ConvGeometry
   }
 }
 
+/** Runs the three passes on random data with both kernels and compares; returns the number of passes checked. */
+function compareAllPasses(g: ConvGeometry, threads: number, next: () => number): number {
+  const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => next() * 2 - 1);
+  const X = g.batch * g.xChannels * prod(g.xSize);
+  const Y = g.batch * g.yChannels * prod(g.ySize);
+  const W = (g.yChannels * g.xChannels * prod(g.kSize)) / g.groups;
+  const x = rnd(X);
+  const w = rnd(W);
+  const dy = rnd(Y);
+  const passes: [string, (o: Float32Array) => void, (o: Float32Array) => void, number][] = [
+    ['forward', (o) => wasm.convForward(x, w, o, g), (o) => reference.convForward(x, w, o, g), Y],
+    ['gradInput', (o) => wasm.convGradInput(dy, w, o, g), (o) => reference.convGradInput(dy, w, o, g), X],
+    ['gradWeight', (o) => wasm.convGradWeight(x, dy, o, g), (o) => reference.convGradWeight(x, dy, o, g), W],
+  ];
+  for (const [name, fast, slow, n] of passes) {
+    const a = new Float32Array(n).fill(NaN);
+    const b = new Float32Array(n);
+    fast(a);
+    slow(b);
+    compare(name, a, b, g, threads);
+  }
+  return passes.length;
+}
+
 test('wasm kernels equal the reference kernels on 1600 random geometries × 3 passes, threads 1-4', { skip: !available && 'no WebAssembly SIMD here' }, () => {
   const next = lcg(2024);
   const before = getNumThreads();
@@ -66,29 +90,7 @@ test('wasm kernels equal the reference kernels on 1600 random geometries × 3 pa
   try {
     for (const threads of [1, 2, 3, 4]) {
       setNumThreads(threads);
-      for (let i = 0; i < 400; i++) {
-        const g = randomGeometry(next);
-        const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => next() * 2 - 1);
-        const X = g.batch * g.xChannels * prod(g.xSize);
-        const Y = g.batch * g.yChannels * prod(g.ySize);
-        const W = (g.yChannels * g.xChannels * prod(g.kSize)) / g.groups;
-        const x = rnd(X);
-        const w = rnd(W);
-        const dy = rnd(Y);
-        const pairs: [string, (o: Float32Array) => void, (o: Float32Array) => void, number][] = [
-          ['forward', (o) => wasm.convForward(x, w, o, g), (o) => reference.convForward(x, w, o, g), Y],
-          ['gradInput', (o) => wasm.convGradInput(dy, w, o, g), (o) => reference.convGradInput(dy, w, o, g), X],
-          ['gradWeight', (o) => wasm.convGradWeight(x, dy, o, g), (o) => reference.convGradWeight(x, dy, o, g), W],
-        ];
-        for (const [name, fast, slow, n] of pairs) {
-          const a = new Float32Array(n).fill(NaN);
-          const b = new Float32Array(n);
-          fast(a);
-          slow(b);
-          compare(name, a, b, g, threads);
-          checked++;
-        }
-      }
+      for (let i = 0; i < 400; i++) checked += compareAllPasses(randomGeometry(next), threads, next);
     }
   } finally {
     setNumThreads(before);
@@ -116,25 +118,7 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
     for (const threads of [2, 3]) {
       setNumThreads(threads);
       assert.equal(await threadsReady(), threads, 'the workers started');
-      for (const g of geometries) {
-        const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => next() * 2 - 1);
-        const X = g.batch * g.xChannels * prod(g.xSize);
-        const Y = g.batch * g.yChannels * prod(g.ySize);
-        const W = (g.yChannels * g.xChannels * prod(g.kSize)) / g.groups;
-        const x = rnd(X);
-        const w = rnd(W);
-        const dy = rnd(Y);
-        const check = (name: string, n: number, fast: (o: Float32Array) => void, slow: (o: Float32Array) => void): void => {
-          const a = new Float32Array(n).fill(NaN);
-          const b = new Float32Array(n);
-          fast(a);
-          slow(b);
-          compare(name, a, b, g, threads);
-        };
-        check('forward', Y, (o) => wasm.convForward(x, w, o, g), (o) => reference.convForward(x, w, o, g));
-        check('gradInput', X, (o) => wasm.convGradInput(dy, w, o, g), (o) => reference.convGradInput(dy, w, o, g));
-        check('gradWeight', W, (o) => wasm.convGradWeight(x, dy, o, g), (o) => reference.convGradWeight(x, dy, o, g));
-      }
+      for (const g of geometries) compareAllPasses(g, threads, next);
     }
   } finally {
     setNumThreads(before);
