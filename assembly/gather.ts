@@ -3,38 +3,32 @@ import { DD, DH, DW, KD, KH, KW, PD, PH, PW, SD, SH, SW, XD, XH, XW, YH, YW, h }
 
 /**
  * dst[q] = src[i0 + q·step] for q < run where 0 ≤ i0 + q·step < len, else 0: one row of a gather.
- * The in-bounds middle is found first, so the loop has no bounds checks (a plain copy when step = 1).
+ * The in-bounds middle is found first, so the loop has no bounds checks (vector copies when step = 1);
+ * the borders are a cell or two of padding, written one by one (a bulk call costs more there).
  */
 @inline export function gatherRun(dst: usize, src: usize, i0: i32, step: i32, run: i32, len: i32): void {
-  if (run <= 24) {
-    // Short rows: a plain loop beats the fixed cost of bulk-memory calls.
-    let i = i0;
-    for (let q = 0; q < run; q++) {
-      store<f32>(dst + (<usize>q << 2), <u32>i < <u32>len ? load<f32>(src + (<usize>i << 2)) : 0);
-      i += step;
-    }
-    return;
-  }
   // First q with i0 + q·step ≥ 0, and first q with i0 + q·step ≥ len.
   let lo = i0 >= 0 ? 0 : (-i0 + step - 1) / step;
   let hi = i0 >= len ? 0 : (len - i0 + step - 1) / step;
   if (lo > run) lo = run;
   if (hi > run) hi = run;
   if (hi < lo) hi = lo;
-  // Borders are usually a cell or two of padding: plain stores beat a bulk call there.
-  if (lo > 8) memory.fill(dst, 0, <usize>lo << 2);
+  if (lo > 16) memory.fill(dst, 0, <usize>lo << 2);
   else for (let q = 0; q < lo; q++) store<f32>(dst + (<usize>q << 2), 0);
+  let q = lo;
   if (step == 1) {
-    memory.copy(dst + (<usize>lo << 2), src + (<usize>(i0 + lo) << 2), <usize>(hi - lo) << 2);
+    const s0 = src + (<usize>i0 << 2);
+    for (; q + 4 <= hi; q += 4) v128.store(dst + (<usize>q << 2), v128.load(s0 + (<usize>q << 2)));
+    for (; q < hi; q++) store<f32>(dst + (<usize>q << 2), load<f32>(s0 + (<usize>q << 2)));
   } else {
     let i = i0 + lo * step;
-    for (let q = lo; q < hi; q++) {
+    for (; q < hi; q++) {
       store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>i << 2)));
       i += step;
     }
   }
-  if (run - hi > 8) memory.fill(dst + (<usize>hi << 2), 0, <usize>(run - hi) << 2);
-  else for (let q = hi; q < run; q++) store<f32>(dst + (<usize>q << 2), 0);
+  if (run - hi > 16) memory.fill(dst + (<usize>hi << 2), 0, <usize>(run - hi) << 2);
+  else for (let q2 = hi; q2 < run; q2++) store<f32>(dst + (<usize>q2 << 2), 0);
 }
 
 /** dst[i0 + q·step] += src[q] for q < run where 0 ≤ i0 + q·step < len: one row of a col2im, vectorized at step 1. */
