@@ -15,7 +15,7 @@
 
 import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, h } from './job';
 import { gemm, tile4x8 } from './gemm';
-import { gatherRun, im2col, scatterAddRun } from './gather';
+import { gatherWindow, im2col, scatterAddRun } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
 
 const OP_FORWARD = 1;
@@ -101,28 +101,7 @@ function gradInputTask(job: usize, task: i32, thread: i32): void {
           const oH = load<i32>(tabH + ((<usize>(kH + b)) << 2));
           for (let c = 0; c < nW; c++) {
             const oW = load<i32>(tabW + ((<usize>(kW + c)) << 2));
-            let tw = t0 % tW;
-            let th = (t0 / tW) % tH;
-            let td = t0 / (tW * tH);
-            let j = 0;
-            while (j < cols) {
-              const id = td + oD, ih = th + oH;
-              const run = min(tW - tw, cols - j);
-              const dst = row + (<usize>j << 2);
-              if (id < 0 || id >= yD || ih < 0 || ih >= yH) {
-                memory.fill(dst, 0, <usize>run << 2);
-              } else {
-                const src = dyo + ((<usize>(id * yH + ih) * <usize>yW) << 2);
-                gatherRun(dst, src, tw + oW, 1, run, yW);
-              }
-              j += run;
-              tw = 0;
-              if (++th == tH) {
-                th = 0;
-                td++;
-              }
-            }
-            if (cols < chunk) memory.fill(row + (<usize>cols << 2), 0, <usize>(chunk - cols) << 2);
+            gatherWindow(row, chunk, dyo, yD, yH, yW, t0, cols, tH, tW, 1, 1, 1, oD, oH, oW);
             row += <usize>chunk << 2;
           }
         }

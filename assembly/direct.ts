@@ -2,6 +2,12 @@
 import { A_, B_, CX, DD, DH, DW, G_, KD, KH, KW, N_, OUT_PTR, PD, PH, PW, SCRATCH, SCRATCH_BYTES, SD, SH, SW, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, addLanes, fma, h } from './job';
 import { padPlane } from './gather';
 
+
+/** The input extent a window slides over: (out − 1)·stride + (k − 1)·dilation + 1 (a padded plane's size). */
+@inline function extent(out: i32, stride: i32, k: i32, dilation: i32): i32 {
+  return (out - 1) * stride + (k - 1) * dilation + 1;
+}
+
 /** The common 3×3 depthwise case, weights held in registers: columns [0, vecEnd) of every output row. */
 function depthwise3x3(buf: usize, bH: i32, bW: i32, v: usize, out: usize, oD: i32, oH: i32, oW: i32, tD: i32, tH: i32, dD: i32, dH: i32, dW: i32, vecEnd: i32): void {
   const w0 = v128.load32_splat(v), w1 = v128.load32_splat(v, 4), w2 = v128.load32_splat(v, 8);
@@ -46,9 +52,9 @@ export function depthwiseTask(job: usize, task: i32, thread: i32): void {
   const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
   const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
   const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
-  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
-  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
-  const bW = (oW - 1) * tW + (kW - 1) * dW + 1;
+  const bD = extent(oD, tD, kD, dD);
+  const bH = extent(oH, tH, kH, dH);
+  const bW = extent(oW, tW, kW, dW);
   const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
   padPlane(<usize>h(job, X_PTR) + ((<usize>task * <usize>(sD * sH * sW)) << 2), sD, sH, sW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
   const K3 = kD * kH * kW;
@@ -193,9 +199,9 @@ export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): voi
   const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
   const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
   const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
-  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
-  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
-  const bW = (oW - 1) * tW + (kW - 1) * dW + 1;
+  const bD = extent(oD, tD, kD, dD);
+  const bH = extent(oH, tH, kH, dH);
+  const bW = extent(oW, tW, kW, dW);
   const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
   const K3 = kD * kH * kW;
   const dw = <usize>h(job, OUT_PTR) + ((<usize>c * <usize>K3) << 2);
@@ -286,9 +292,9 @@ export function directTask(job: usize, task: i32, thread: i32): void {
   const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
   const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
   const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
-  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
-  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
-  const bW = (oW - 1) * tW + (kW - 1) * dW + 1 + 8; // + slack: vector loads may run past a row
+  const bD = extent(oD, tD, kD, dD);
+  const bH = extent(oH, tH, kH, dH);
+  const bW = extent(oW, tW, kW, dW) + 8; // + slack: vector loads may run past a row
   const planeB = <usize>(bD * bH * bW);
   const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
   const srcPlane = <usize>(sD * sH * sW);
@@ -362,8 +368,8 @@ export function directGradWeightTask(job: usize, task: i32, thread: i32): void {
   const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
   const tD = h(job, SD), tH = h(job, SH);
   const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
-  const bD = (oD - 1) * tD + (kD - 1) * dD + 1;
-  const bH = (oH - 1) * tH + (kH - 1) * dH + 1;
+  const bD = extent(oD, tD, kD, dD);
+  const bH = extent(oH, tH, kH, dH);
   const bW = oW + (kW - 1) * dW + 8;
   const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
   const K3 = kD * kH * kW;

@@ -52,6 +52,38 @@ import { DD, DH, DW, KD, KH, KW, PD, PH, PW, SD, SH, SW, XD, XH, XW, YH, YW, h }
 }
 
 /**
+ * One row of a windowed gather: for the grid positions p0 .. p0 + cols (grid gH × gW per depth, row-major),
+ * dst[j] = src[q_d·sD + oD, q_h·sH + oH, q_w·sW + oW] or 0 outside the plane (srcD × srcH × srcW), where
+ * (q_d, q_h, q_w) is position p0 + j; dst is `width` floats, zero past `cols`. im2col and the input
+ * gradient's gather are both rows of this.
+ */
+export function gatherWindow(
+  dst: usize, width: i32, src: usize, srcD: i32, srcH: i32, srcW: i32,
+  p0: i32, cols: i32, gH: i32, gW: i32, sD: i32, sH: i32, sW: i32, oD: i32, oH: i32, oW: i32,
+): void {
+  // Walk the positions in (q_d, q_h, q_w) order without divisions, a grid row (a run) at a time.
+  let qw = p0 % gW;
+  let qh = (p0 / gW) % gH;
+  let qd = p0 / (gW * gH);
+  let j = 0;
+  while (j < cols) {
+    const id = qd * sD + oD;
+    const ih = qh * sH + oH;
+    const run = min(gW - qw, cols - j); // the rest of this grid row
+    const at = dst + (<usize>j << 2);
+    if (id < 0 || id >= srcD || ih < 0 || ih >= srcH) memory.fill(at, 0, <usize>run << 2);
+    else gatherRun(at, src + ((<usize>(id * srcH + ih) * <usize>srcW) << 2), qw * sW + oW, sW, run, srcW);
+    j += run;
+    qw = 0;
+    if (++qh == gH) {
+      qh = 0;
+      qd++;
+    }
+  }
+  if (cols < width) memory.fill(dst + (<usize>cols << 2), 0, <usize>(width - cols) << 2);
+}
+
+/**
  * im2col for output positions [p0, p0 + cols) of one (n, group): col[k][j] = x[c, pos(p0 + j, κ)] or 0,
  * k = ((c·KD + kd)·KH + kh)·KW + kw, rows of `width` floats (columns past `cols` are zero).
  */
@@ -69,30 +101,7 @@ export function im2col(job: usize, x: usize, col: usize, width: i32, p0: i32, co
     for (let kd = 0; kd < kD; kd++) {
       for (let kh = 0; kh < kH; kh++) {
         for (let kw = 0; kw < kW; kw++) {
-          // Walk the output positions p0.. in (od, oh, ow) order without divisions.
-          let ow = p0 % yW;
-          let oh = (p0 / yW) % yH;
-          let od = p0 / (yW * yH);
-          let j = 0;
-          while (j < cols) {
-            const id = od * sD + kd * dD - pD;
-            const ih = oh * sH + kh * dH - pH;
-            const run = min(yW - ow, cols - j); // the rest of this output row
-            const dst = row + (<usize>j << 2);
-            if (id < 0 || id >= xD || ih < 0 || ih >= xH) {
-              memory.fill(dst, 0, <usize>run << 2);
-            } else {
-              const src = xc + ((<usize>(id * xH + ih) * <usize>xW) << 2);
-              gatherRun(dst, src, ow * sW + kw * dW - pW, sW, run, xW);
-            }
-            j += run;
-            ow = 0;
-            if (++oh == yH) {
-              oh = 0;
-              od++;
-            }
-          }
-          if (cols < width) memory.fill(row + (<usize>cols << 2), 0, <usize>(width - cols) << 2);
+          gatherWindow(row, width, xc, xD, xH, xW, p0, cols, yH, yW, sD, sH, sW, kd * dD - pD, kh * dH - pH, kw * dW - pW);
           row += <usize>width << 2;
         }
       }
