@@ -2,7 +2,8 @@
 import './ops/index.js';
 
 export { Tensor, tensor } from './tensor/tensor.js';
-export type { DType, Storage, NestedArray, TensorOptions, GradFn, BackwardOptions } from './tensor/tensor.js';
+export { isFloating } from './tensor/tensor.js';
+export type { DType, FloatDType, Storage, NestedArray, TensorOptions, GradFn, BackwardOptions } from './tensor/tensor.js';
 export { zeros, ones, full, arange, range, rand, randn, randint, randperm, uniform_, normal_ } from './tensor/creation.js';
 export type { FactoryOptions, RandomOptions } from './tensor/creation.js';
 export { manualSeed, Generator } from './tensor/random.js';
@@ -15,10 +16,12 @@ export { noGrad, enableGrad, isGradEnabled } from './autograd/mode.js';
 export { gradcheck, gradgradcheck, GradcheckError } from './autograd/gradcheck.js';
 export type { GradcheckOptions, GradgradcheckOptions } from './autograd/gradcheck.js';
 export { add, sub, mul, div, pow, neg, exp, log, relu, where, sum, mean, reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, select, pad } from './ops/index.js';
-export { getBackend, setBackend, backendInfo } from './kernels/index.js';
+export { eq, ne, lt, le, gt, ge, sqrt, abs, sign, tanh, sigmoid, erf, clamp, gather, scatterAdd, indexSelect, indexAdd, max, min, argmax, argmin, cat, stack, softmax, logSoftmax, matmul } from './ops/index.js';
+export { getBackend, setBackend, backendInfo, kernelInventory } from './kernels/index.js';
 export type { BackendInfo } from './kernels/index.js';
 export * as F from './functional.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
 export { explain } from './explain/explain.js';
 export type { ExplainConfig, Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm, ResolvedConfig, LossInfo, ExplainLoss, ExplainInput } from './explain/explain.js';
 export { setNumThreads, getNumThreads, threadsReady } from './kernels/wasm/runtime.js';

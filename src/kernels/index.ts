@@ -1,11 +1,14 @@
-// Which kernels the ops call: 'wasm' (WebAssembly SIMD with threads, float32; the default where the
-// engine has SIMD and SharedArrayBuffer) or 'reference' (the textbook loops, every dtype, the oracle).
+// The conv kernels, registered like every other kernel: 'wasm' (WebAssembly SIMD with threads,
+// float32; the default where the engine has SIMD) or 'reference' (the textbook loops, the oracle).
 // The wasm kernels hand float64 and tiny convolutions to the reference kernels themselves.
 import type { Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import * as reference from './reference/conv.js';
 import * as wasm from './wasm/conv.js';
 import { getNumThreads, wasmRuntime, wasmThreadsUnavailableReason, wasmUnavailableReason } from './wasm/runtime.js';
+import { defineKernel, getBackend, type BackendName } from './registry.js';
+
+export { getBackend, setBackend, defineKernel, kernelInventory, type BackendName, type Kernel } from './registry.js';
 
 export interface ConvKernels {
   convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void;
@@ -13,29 +16,10 @@ export interface ConvKernels {
   convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void;
 }
 
-export type BackendName = 'wasm' | 'reference';
-
-const backends: Record<BackendName, ConvKernels> = { reference, wasm };
-let current: BackendName | null = null;
-
-export function getBackend(): BackendName {
-  if (current === null) current = wasmRuntime() !== null ? 'wasm' : 'reference';
-  return current;
-}
-
-/** Chooses the kernels; 'wasm' throws, saying why, where this engine cannot run them. */
-export function setBackend(name: BackendName): void {
-  if (name !== 'wasm' && name !== 'reference') {
-    throw new Error(`setBackend: backend=${JSON.stringify(name)} is not available; expected 'wasm' or 'reference'`);
-  }
-  if (name === 'wasm' && wasmRuntime() === null) {
-    throw new Error(`setBackend: the wasm backend is unavailable here: ${wasmUnavailableReason()}`);
-  }
-  current = name;
-}
+export const convKernel = defineKernel<ConvKernels>('conv', { reference, wasm });
 
 export function convKernels(): ConvKernels {
-  return backends[getBackend()];
+  return convKernel.impl;
 }
 
 export interface BackendInfo {

@@ -1,8 +1,16 @@
 // The `nn` namespace, like torch.nn.
 export { Module, Parameter } from './module.js';
+export type { StateDict, LoadStateDictResult } from './module.js';
 export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './conv.js';
 export type { ConvModuleOptions, ConvTransposeModuleOptions } from './conv.js';
 export { ConstantPad1d, ConstantPad2d, ConstantPad3d } from './padding.js';
 export { Linear } from './linear.js';
 export type { LinearOptions } from './linear.js';
+export { ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax } from './activation.js';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './pooling.js';
+export type { MaxPoolModuleOptions, AvgPoolModuleOptions } from './pooling.js';
+export { BatchNorm1d, BatchNorm2d } from './normalization.js';
+export type { BatchNormModuleOptions } from './normalization.js';
+export { Sequential, Flatten, Dropout } from './container.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss.js';
 export * as init from './init.js';

@@ -3,7 +3,7 @@ import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
 import { checkOptionKeys } from '../tensor/conv_params.js';
-import { conv1d } from '../ops/index.js';
+import { linear } from '../ops/index.js';
 import { defaultLayerInit } from './init.js';
 import { Module, Parameter } from './module.js';
 
@@ -33,16 +33,16 @@ export class Linear extends Module {
     defaultLayerInit(this.weight, this.bias, options.generator);
   }
 
-  /** y = x·wᵀ + b for x of shape (…, inFeatures): a 1×1 convolution over the flattened rows. */
+  /** y = x·wᵀ + b for x of shape (…, inFeatures). */
   forward(x: Tensor): Tensor {
-    const last = x.shape[x.ndim - 1];
-    if (x.ndim < 1 || last !== this.inFeatures) {
+    if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new Error(`Linear: input of shape [${x.shape.join(', ')}] must end in inFeatures=${this.inFeatures}`);
     }
-    const lead = x.shape.slice(0, -1);
-    const rows = x.reshape([-1, this.inFeatures]).unsqueeze(2);
-    const y = conv1d(rows, this.weight.unsqueeze(2), this.bias);
-    return y.reshape([...lead, this.outFeatures]);
+    return linear(x, this.weight, this.bias);
+  }
+
+  protected override typeName(): string {
+    return 'Linear';
   }
 
   override extraRepr(): string {

@@ -1,10 +1,13 @@
-// Module and Parameter, as torch.nn.Module and torch.nn.Parameter.
-import { Tensor } from '../tensor/tensor.js';
+// Module and Parameter, as torch.nn.Module and torch.nn.Parameter: submodules, parameters and buffers
+// are the fields assigned in the constructor, registered in assignment order.
+import { isFloating, Tensor, type FloatDType } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { to } from '../ops/index.js';
 
 /** A tensor that a module learns: requires grad, and prints as PyTorch prints a Parameter. */
 export class Parameter extends Tensor {
   constructor(t: Tensor, requiresGrad = true) {
-    super(t.data, t.shape, requiresGrad);
+    super(t.data, t.shape, requiresGrad, t.dtype);
   }
 
   override toString(): string {
@@ -12,21 +15,79 @@ export class Parameter extends Tensor {
   }
 }
 
+/** A state dict: PyTorch's keys ('0.weight', 'bn.running_mean', …) to detached tensors, in PyTorch's order. */
+export type StateDict = Record<string, Tensor>;
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+const BUFFERS = Symbol('buffers');
+
 export abstract class Module {
   training = true;
 
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** The module's own fields that are Parameters or Modules, in the order they were assigned. */
+  /** Names of the fields that are buffers (saved in the state dict, not learned). */
+  private get bufferNames(): Set<string> {
+    const self = this as unknown as { [BUFFERS]?: Set<string> };
+    if (self[BUFFERS] === undefined) Object.defineProperty(this, BUFFERS, { value: new Set<string>(), enumerable: false });
+    return self[BUFFERS]!;
+  }
+
+  /** Adds a buffer (e.g. BatchNorm's running mean): a tensor in the state dict and in to(dtype), not a parameter. */
+  registerBuffer(name: string, tensor: Tensor | null): void {
+    if (typeof name !== 'string' || name === '' || name.includes('.')) {
+      throw new Error(`registerBuffer: name=${JSON.stringify(name)} is invalid; expected a non-empty string without '.'`);
+    }
+    if (tensor !== null && !(tensor instanceof Tensor)) throw new Error(`registerBuffer: ${name} must be a Tensor or null`);
+    this.bufferNames.add(name);
+    (this as unknown as Record<string, Tensor | null>)[name] = tensor;
+  }
+
+  /** The module's direct submodules, in assignment order. */
   namedChildren(): [string, Module][] {
     return Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
   }
 
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every descendant, depth first, with their dotted names ('' for this one). */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(prefix === '' ? name : `${prefix}.${name}`));
+    return out;
+  }
+
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** The module's own parameters (not its children's), in assignment order. */
+  private ownParameters(): [string, Parameter][] {
+    return Object.entries(this).filter((e): e is [string, Parameter] => e[1] instanceof Parameter);
+  }
+
+  private ownBuffers(): [string, Tensor][] {
+    return [...this.bufferNames]
+      .map((name): [string, unknown] => [name, (this as unknown as Record<string, unknown>)[name]])
+      .filter((e): e is [string, Tensor] => e[1] instanceof Tensor);
+  }
+
+  /** Every parameter with its dotted name, as PyTorch's named_parameters (each module's own first, then its children's). */
   namedParameters(prefix = ''): [string, Parameter][] {
     const out: [string, Parameter][] = [];
-    for (const [name, value] of Object.entries(this)) {
-      if (value instanceof Parameter) out.push([prefix + name, value]);
-      else if (value instanceof Module) out.push(...value.namedParameters(`${prefix}${name}.`));
+    const seen = new Set<Parameter>();
+    for (const [path, m] of this.namedModules()) {
+      for (const [name, p] of m.ownParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([prefix + (path === '' ? name : `${path}.${name}`), p]);
+      }
     }
     return out;
   }
@@ -35,14 +96,28 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Sets every parameter's gradient to null (PyTorch's zero_grad(set_to_none=True)). */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [path, m] of this.namedModules()) for (const [name, b] of m.ownBuffers()) out.push([path === '' ? name : `${path}.${name}`, b]);
+    return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** Sets every parameter's gradient to null (PyTorch's zero_grad(set_to_none=True)), or to zeros. */
+  zeroGrad(setToNone = true): void {
+    for (const p of this.parameters()) {
+      if (setToNone || p.grad === null) p.grad = null;
+      else p.grad.data.fill(0);
+    }
   }
 
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new Error(`train: mode=${String(mode)} must be a boolean`);
     this.training = mode;
-    for (const [, child] of this.namedChildren()) child.train(mode);
+    for (const child of this.children()) child.train(mode);
     return this;
   }
 
@@ -50,15 +125,88 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /** Converts every floating parameter and buffer to dtype in place (the Parameter objects stay the same). */
+  to(dtype: FloatDType): this {
+    if (dtype !== 'float32' && dtype !== 'float64') throw new Error(`to: dtype=${String(dtype)} is invalid; expected 'float32' or 'float64'`);
+    for (const m of this.modules()) {
+      for (const [, p] of m.ownParameters()) {
+        if (p.dtype !== dtype) {
+          p.setData_(to(p.detach(), dtype));
+          if (p.grad !== null) p.grad = to(p.grad, dtype);
+        }
+      }
+      for (const [, b] of m.ownBuffers()) if (isFloating(b.dtype) && b.dtype !== dtype) b.setData_(to(b, dtype));
+    }
+    return this;
+  }
+
+  double(): this {
+    return this.to('float64');
+  }
+
+  float(): this {
+    return this.to('float32');
+  }
+
+  /** PyTorch's state_dict: each module's parameters then buffers, then its children's; tensors detached (sharing data). */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [path, m] of this.namedModules()) {
+      const key = (name: string): string => (path === '' ? name : `${path}.${name}`);
+      for (const [name, p] of m.ownParameters()) out[key(name)] = p.detach();
+      for (const [name, b] of m.ownBuffers()) out[key(name)] = b.detach();
+    }
+    return out;
+  }
+
+  /**
+   * Copies the tensors of `stateDict` into the parameters and buffers, converting dtypes. Every check
+   * (missing and unexpected keys with `strict`, shapes always) runs before anything is copied.
+   */
+  loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): LoadStateDictResult {
+    if (typeof stateDict !== 'object' || stateDict === null) throw new Error('loadStateDict: stateDict must be an object of tensors');
+    const strict = options.strict ?? true;
+    const own = this.stateDict();
+    const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+    const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
+    const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
+    const errors: string[] = [];
+    if (strict && unexpectedKeys.length > 0) errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+    if (strict && missingKeys.length > 0) errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+    for (const [key, t] of Object.entries(stateDict)) {
+      const target = targets.get(key);
+      if (target === undefined) continue;
+      if (!(t instanceof Tensor)) {
+        errors.push(`value for ${key} is not a Tensor`);
+        continue;
+      }
+      if (t.shape.length !== target.shape.length || t.shape.some((s, i) => s !== target.shape[i])) {
+        errors.push(`size mismatch for ${key}: copying a param with shape ${formatShape(t.shape)} from checkpoint, the shape in current model is ${formatShape(target.shape)}.`);
+      }
+    }
+    if (errors.length > 0) throw new Error(`loadStateDict: error(s) in loading state_dict:\n\t${errors.join('\n\t')}`);
+    for (const [key, t] of Object.entries(stateDict)) {
+      const target = targets.get(key);
+      if (target === undefined) continue;
+      target.data.set(t.dtype === target.dtype ? t.data : to(t.detach(), target.dtype).data);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
   /** PyTorch's extra_repr: the constructor arguments worth showing. */
   extraRepr(): string {
     return '';
   }
 
+  /** The class name in the repr; built-in modules name themselves so minified bundles print the same. */
+  protected typeName(): string {
+    return this.constructor.name;
+  }
+
   /** PyTorch's module repr. */
   toString(): string {
     const children = this.namedChildren();
-    const name = this.constructor.name;
+    const name = this.typeName();
     if (children.length === 0) return `${name}(${this.extraRepr()})`;
     const lines = [this.extraRepr(), ...children.map(([key, m]) => `(${key}): ${m.toString().split('\n').join('\n  ')}`)].filter((l) => l !== '');
     return `${name}(\n  ${lines.join('\n  ')}\n)`;
@@ -72,4 +220,23 @@ export abstract class Module {
 /** A Python tuple as PyTorch prints it: (3,) or (3, 3). */
 export function pyTuple(values: readonly number[]): string {
   return values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;
+}
+
+/** An int or a tuple as given, printed as Python prints it. */
+export function pyIntOrTuple(v: number | readonly number[]): string {
+  return typeof v === 'number' ? String(v) : pyTuple(v);
+}
+
+/** Python's repr of a float: shortest round-trip digits, '1e-05' below 1e-4, '0.1', '1.0'. */
+export function pyFloat(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const [mantissa, expPart] = v.toExponential().split('e');
+  const e = Number(expPart);
+  if (e < -4 || e >= 16) {
+    const m = mantissa.includes('.') ? mantissa : mantissa;
+    return `${m}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  const s = String(v);
+  return Number.isInteger(v) ? `${s}.0` : s;
 }

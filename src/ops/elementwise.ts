@@ -3,12 +3,12 @@ import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { binaryKernel, expandKernel } from '../kernels/reference/elementwise.js';
-import { checkNumberOrTensor, checkTensor, empty, promote, scalarTensor } from './util.js';
+import { checkNumberOrTensor, checkTensor, empty, floatingOf, promote, scalarTensor } from './util.js';
 
-function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: number) => number): Tensor {
+function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: number) => number, floatResult = false): Tensor {
   checkTensor(a, 'input', op);
   checkNumberOrTensor(b, 'other', op);
-  const dtype = promote(a, b);
+  const dtype = floatResult ? floatingOf(promote(a, b)) : promote(a, b);
   const bt = typeof b === 'number' ? scalarTensor(b, dtype) : b;
   const shape = broadcastShapes(a.shape, bt.shape, op);
   const y = empty(dtype, shape);
@@ -16,9 +16,9 @@ function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: numb
   return y;
 }
 
-function unary(op: string, a: Tensor, f: (x: number) => number): Tensor {
+function unary(op: string, a: Tensor, f: (x: number) => number, floatResult = false): Tensor {
   checkTensor(a, 'input', op);
-  const y = empty(a.dtype, a.shape);
+  const y = empty(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape);
   for (let i = 0; i < y.data.length; i++) y.data[i] = f(a.data[i]);
   return y;
 }
@@ -44,7 +44,7 @@ export function mul(a: Tensor, b: TensorOrScalar): Tensor {
 }
 
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
-  const y = binary('div', a, b, (x, z) => x / z);
+  const y = binary('div', a, b, (x, z) => x / z, true);
   return record(y, 'DivBackward0', [a, other(b)], (dy, needs) => [
     needs[0] ? div(dy, b) : null,
     // d(a/b)/db = −a/b²
@@ -58,12 +58,12 @@ export function neg(a: Tensor): Tensor {
 }
 
 export function exp(a: Tensor): Tensor {
-  const y = unary('exp', a, Math.exp);
+  const y = unary('exp', a, Math.exp, true);
   return record(y, 'ExpBackward0', [a], (dy) => [mul(dy, y)]);
 }
 
 export function log(a: Tensor): Tensor {
-  const y = unary('log', a, Math.log);
+  const y = unary('log', a, Math.log, true);
   return record(y, 'LogBackward0', [a], (dy) => [div(dy, a)]);
 }
 

@@ -3,6 +3,11 @@ import { installTensorMethods } from '../tensor/tensor.js';
 import { backward } from '../autograd/backward.js';
 import { add, div, exp, log, mul, neg, pow, relu, sub, where } from './elementwise.js';
 import { mean, sum } from './reduce.js';
+import './pointwise.js';
+import './indexing.js';
+import './max.js';
+import './softmax.js';
+import './matmul.js';
 import { clone, expand, flatten, permute, reshape, select, slice, squeeze, to, transpose, unsqueeze, view } from './view.js';
 
 installTensorMethods({
@@ -38,3 +43,15 @@ export { pad, type PadMode } from './pad.js';
 export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, convNd, convTransposeNd, outputPaddingFor } from './conv.js';
 export type { ConvOptions, ConvTransposeOptions } from './conv.js';
 export { convForward, convGradInput, convGradWeight } from './convolution.js';
+export { eq, ne, lt, le, gt, ge, sqrt, abs, sign, tanh, sigmoid, erf, clamp, leakyRelu, gelu } from './pointwise.js';
+export { gather, scatterAdd, indexSelect, indexAdd } from './indexing.js';
+export { max, min, argmax, argmin } from './max.js';
+export { cat, stack } from './join.js';
+export { softmax, logSoftmax } from './softmax.js';
+export { matmul, linear } from './matmul.js';
+export { maxPool1d, maxPool2d, maxPool3d, maxPool2dWithIndices, avgPool1d, avgPool2d, avgPool3d, adaptiveAvgPool1d, adaptiveAvgPool2d } from './pool.js';
+export type { MaxPoolOptions, AvgPoolOptions } from './pool.js';
+export { batchNorm, type BatchNormOptions } from './batchnorm.js';
+export { nllLoss, crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './loss.js';
+export type { Reduction, NllLossOptions, CrossEntropyOptions, BceWithLogitsOptions } from './loss.js';
+export { dropout, type DropoutOptions } from './dropout.js';

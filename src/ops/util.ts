@@ -1,8 +1,8 @@
-// Small helpers shared by the ops: output allocation, scalars as tensors, dtype promotion.
-import { allocate, Tensor, type DType, type TensorOrScalar } from '../tensor/tensor.js';
+// Small helpers shared by the ops: output allocation, scalars as tensors, dtype promotion, argument checks.
+import { allocate, isFloating, Tensor, type DType, type FloatDType, type TensorOrScalar } from '../tensor/tensor.js';
 
 export function empty(dtype: DType, shape: readonly number[]): Tensor {
-  return new Tensor(allocate(dtype, shape.reduce((a, b) => a * b, 1)), shape);
+  return new Tensor(allocate(dtype, shape.reduce((a, b) => a * b, 1)), shape, false, dtype);
 }
 
 export function scalarTensor(value: number, dtype: DType): Tensor {
@@ -11,10 +11,24 @@ export function scalarTensor(value: number, dtype: DType): Tensor {
   return t;
 }
 
-/** PyTorch's promotion for two floating tensors: float64 wins; a plain number takes the tensor's dtype. */
+const RANK: Record<DType, number> = { bool: 0, int64: 1, float32: 2, float64: 3 };
+
+/**
+ * PyTorch's type promotion for two operands: the higher of bool < int64 < float32 < float64 among
+ * tensors; a plain number keeps the tensor's dtype unless it is fractional and the tensor is not
+ * floating (then float32, the default dtype).
+ */
 export function promote(a: Tensor, b: TensorOrScalar): DType {
-  if (typeof b === 'number') return a.dtype;
-  return a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
+  if (typeof b === 'number') {
+    if (isFloating(a.dtype)) return a.dtype;
+    return Number.isInteger(b) ? (a.dtype === 'bool' ? 'int64' : a.dtype) : 'float32';
+  }
+  return RANK[a.dtype] >= RANK[b.dtype] ? a.dtype : b.dtype;
+}
+
+/** The floating dtype an op that always returns floats (div, exp, …) computes in. */
+export function floatingOf(dtype: DType): FloatDType {
+  return isFloating(dtype) ? dtype : 'float32';
 }
 
 export function checkTensor(t: unknown, arg: string, op: string): asserts t is Tensor {
@@ -23,7 +37,28 @@ export function checkTensor(t: unknown, arg: string, op: string): asserts t is T
   }
 }
 
+export function checkFloating(t: Tensor, arg: string, op: string): void {
+  if (!isFloating(t.dtype)) {
+    throw new Error(`${op}: ${arg} has dtype ${t.dtype}; expected a floating point tensor (float32 or float64)`);
+  }
+}
+
 export function checkNumberOrTensor(t: unknown, arg: string, op: string): asserts t is TensorOrScalar {
   if (typeof t === 'number') return;
   checkTensor(t, arg, op);
+}
+
+/** An integer argument, with a message naming it. */
+export function checkInt(v: unknown, arg: string, op: string, min = -Infinity): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    const want = min === -Infinity ? 'an integer' : min === 0 ? 'a non-negative integer' : `an integer ≥ ${min}`;
+    throw new Error(`${op}: ${arg}=${String(v)} is invalid; expected ${want}`);
+  }
+  return v;
+}
+
+/** A finite number argument. */
+export function checkNumber(v: unknown, arg: string, op: string): number {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${op}: ${arg}=${String(v)} is invalid; expected a number`);
+  return v;
 }

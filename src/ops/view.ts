@@ -1,7 +1,7 @@
 // Shape ops. Tensors are always contiguous here, so each of these copies; the gradient of a shape
 // op is the inverse shape op (reshape back, inverse permutation, sum over broadcast dimensions,
 // scatter of a slice).
-import { Tensor, type DType } from '../tensor/tensor.js';
+import { checkAnyDType, isFloating, Tensor, type DType } from '../tensor/tensor.js';
 import { formatShape, normalizeDim, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { expandKernel, permuteKernel, sliceKernel } from '../kernels/reference/elementwise.js';
@@ -154,12 +154,16 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   return reshape(sliceRange(x, d, i, 1, 1), shape, 'SelectBackward0');
 }
 
+/** A copy in another dtype; floats become int64 by truncation toward zero and bool by "is non-zero". */
 export function to(x: Tensor, dtype: DType): Tensor {
   checkTensor(x, 'input', 'to');
-  if (dtype !== 'float32' && dtype !== 'float64') throw new Error(`to: dtype=${String(dtype)}; expected 'float32' or 'float64'`);
+  checkAnyDType(dtype, 'to');
   if (x.dtype === dtype) return x;
   const y = empty(dtype, x.shape);
   y.data.set(x.data);
+  if (dtype === 'int64') for (let i = 0; i < y.data.length; i++) y.data[i] = Math.trunc(y.data[i]);
+  if (dtype === 'bool') for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i] !== 0 ? 1 : 0;
+  if (!isFloating(dtype) || !isFloating(x.dtype)) return y;
   return record(y, 'ToCopyBackward0', [x], (dy) => [to(dy, x.dtype)]);
 }
 

@@ -150,3 +150,14 @@ export function padIndexMap(L: number, lo: number, hi: number, mode: PadMode): I
   }
   return out;
 }
+
+/**
+ * The output length of a pooling window (ATen's pooling_output_shape): as a conv's, but with
+ * ceilMode rounding up, and never starting a window in the right padding.
+ */
+export function poolOutputSize(L: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
+  const span = L + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0);
+  let out = Math.floor(span / s) + 1;
+  if (ceilMode && (out - 1) * s >= L + p) out--;
+  return out;
+}

@@ -1,5 +1,5 @@
 // Tensor factories: zeros, ones, full, arange, range (torch.range, end-inclusive), rand, randn.
-import { allocate, checkDType, Tensor, type DType } from './tensor.js';
+import { allocate, checkAnyDType, checkDType, Tensor, type DType } from './tensor.js';
 import { checkShape, numelOf } from './shape.js';
 import { defaultGenerator, normalFill, type Generator } from './random.js';
 
@@ -12,11 +12,12 @@ export interface RandomOptions extends FactoryOptions {
   generator?: Generator;
 }
 
-function make(op: string, shape: readonly number[], options: FactoryOptions, fill: (data: Float32Array | Float64Array) => void): Tensor {
+function make(op: string, shape: readonly number[], options: FactoryOptions, fill: (data: Float32Array | Float64Array) => void, defaultDType: DType = 'float32'): Tensor {
   checkShape(shape, op);
-  const data = allocate(checkDType(options.dtype ?? 'float32', op), numelOf(shape));
+  const dtype = checkAnyDType(options.dtype ?? defaultDType, op);
+  const data = allocate(dtype, numelOf(shape));
   fill(data);
-  return new Tensor(data, shape, options.requiresGrad ?? false);
+  return new Tensor(data, shape, options.requiresGrad ?? false, dtype);
 }
 
 export function zeros(shape: readonly number[], options: FactoryOptions = {}): Tensor {
@@ -64,6 +65,7 @@ export function range(start: number, end: number, step = 1, options: FactoryOpti
 
 /** Uniform samples in [0, 1), like torch.rand. */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkDType(options.dtype ?? 'float32', 'rand');
   const gen = options.generator ?? defaultGenerator;
   return make('rand', shape, options, (d) => {
     for (let i = 0; i < d.length; i++) d[i] = d instanceof Float64Array ? gen.uniformFloat64(0, 1) : gen.uniformFloat32(0, 1);
@@ -72,6 +74,7 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 
 /** Standard normal samples, like torch.randn. */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkDType(options.dtype ?? 'float32', 'randn');
   return make('randn', shape, options, (d) => normalFill(d, 0, 1, options.generator ?? defaultGenerator));
 }
 
@@ -83,21 +86,21 @@ export function uniform_(t: Tensor, lo: number, hi: number, generator: Generator
   return t;
 }
 
-/** Integers uniform in [low, high), like torch.randint (stored in a float tensor: convgrad has no integer dtype). */
+/** Integers uniform in [low, high), like torch.randint: int64 unless another dtype is asked for. */
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new Error(`randint: low=${low} and high=${high} must be integers with low < high`);
   }
-  if (options.dtype !== 'float64' && (Math.abs(low) > 2 ** 24 || Math.abs(high) > 2 ** 24)) {
+  if (options.dtype === 'float32' && (Math.abs(low) > 2 ** 24 || Math.abs(high) > 2 ** 24)) {
     throw new Error(`randint: [${low}, ${high}) does not fit float32 exactly; expected |low|, |high| ≤ 2^24 or dtype 'float64'`);
   }
   const gen = options.generator ?? defaultGenerator;
   return make('randint', shape, options, (d) => {
     for (let i = 0; i < d.length; i++) d[i] = gen.randomInt(low, high);
-  });
+  }, 'int64');
 }
 
-/** A random permutation of 0..n−1, like torch.randperm (Fisher–Yates from the front, as PyTorch's CPU kernel). */
+/** A random permutation of 0..n−1 (int64), like torch.randperm (Fisher–Yates from the front, as PyTorch's CPU kernel). */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n=${n} must be a non-negative integer`);
   const gen = options.generator ?? defaultGenerator;
@@ -109,7 +112,7 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
       d[i] = d[z + i];
       d[z + i] = t;
     }
-  });
+  }, 'int64');
 }
 
 /** Fills t in place with N(mean, std²), like tensor.normal_. */

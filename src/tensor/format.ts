@@ -91,9 +91,19 @@ export class Formatter {
   intMode = true;
   sciMode = false;
   maxWidth = 1;
+  /** Integer and bool tensors print their values as Python's str does, right-aligned. */
+  readonly integer: 'int64' | 'bool' | null;
 
-  constructor(values: ArrayLike<number>) {
+  constructor(values: ArrayLike<number>, dtype: PrintInfo['dtype'] = 'float32') {
     const p = PRINT_OPTIONS.precision;
+    this.integer = dtype === 'int64' || dtype === 'bool' ? dtype : null;
+    if (this.integer !== null) {
+      for (let i = 0; i < values.length; i++) {
+        const s = this.integer === 'bool' ? (values[i] !== 0 ? 'True' : 'False') : String(values[i]);
+        this.maxWidth = Math.max(this.maxWidth, s.length);
+      }
+      return;
+    }
     const finite: number[] = [];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -125,6 +135,7 @@ export class Formatter {
 
   format(v: number): string {
     const p = PRINT_OPTIONS.precision;
+    if (this.integer !== null) return (this.integer === 'bool' ? (v !== 0 ? 'True' : 'False') : String(v)).padStart(this.maxWidth, ' ');
     let s: string;
     if (this.sciMode) s = formatScientific(v, p);
     else if (this.intMode) {
@@ -219,7 +230,7 @@ function addSuffixes(tensorStr: string, suffixes: readonly string[], indent: num
 export interface PrintInfo {
   data: ArrayLike<number>;
   shape: readonly number[];
-  dtype: 'float32' | 'float64';
+  dtype: 'float32' | 'float64' | 'int64' | 'bool';
   gradFnName: string | null;
   requiresGrad: boolean;
 }
@@ -236,7 +247,8 @@ export function formatTensor(t: PrintInfo): string {
     if (t.dtype !== 'float32') suffixes.push(`dtype=${t.dtype}`);
     body = '[]';
   } else {
-    if (t.dtype !== 'float32') suffixes.push(`dtype=${t.dtype}`);
+    // PyTorch omits the dtype for its defaults: float32, int64 and bool.
+    if (t.dtype === 'float64') suffixes.push(`dtype=${t.dtype}`);
     const strides: number[] = new Array<number>(t.shape.length);
     let s = 1;
     for (let i = t.shape.length - 1; i >= 0; i--) {
@@ -251,7 +263,7 @@ export function formatTensor(t: PrintInfo): string {
       summarizedValues(view, picked);
       values = picked;
     }
-    body = tensorStrWithFormatter(view, indent, summarize, new Formatter(values));
+    body = tensorStrWithFormatter(view, indent, summarize, new Formatter(values, t.dtype));
   }
   if (t.gradFnName !== null) suffixes.push(`grad_fn=<${t.gradFnName}>`);
   else if (t.requiresGrad) suffixes.push('requires_grad=True');

@@ -4,8 +4,17 @@
 import { formatTensor } from './format.js';
 import { checkShape, formatShape, numelOf, stridesOf } from './shape.js';
 
-export type DType = 'float32' | 'float64';
+/**
+ * The element types. Integer (`int64`) and `bool` tensors hold exact integers in a Float64Array, so
+ * every kernel sees one of two storage types; int64 values are exact up to ±2^53.
+ */
+export type DType = 'float32' | 'float64' | 'int64' | 'bool';
+export type FloatDType = 'float32' | 'float64';
 export type Storage = Float32Array | Float64Array;
+
+export function isFloating(dtype: DType): dtype is FloatDType {
+  return dtype === 'float32' || dtype === 'float64';
+}
 /** Nested number arrays, like Python lists given to torch.tensor. */
 export type NestedArray = number | readonly NestedArray[];
 
@@ -82,13 +91,19 @@ export class Tensor {
   /** Keeps .grad on a non-leaf tensor, like retain_grad(). */
   retainsGrad = false;
 
-  constructor(data: Storage, shape: readonly number[], requiresGrad = false) {
+  /** A tensor over `data`; `dtype` defaults to the storage's float type (int64 and bool need a Float64Array). */
+  constructor(data: Storage, shape: readonly number[], requiresGrad = false, dtype?: DType) {
     if (data.length !== numelOf(shape)) {
       throw new Error(`Tensor: data of length ${data.length} does not match shape ${formatShape(shape)} (${numelOf(shape)} elements)`);
     }
+    const own: DType = data instanceof Float64Array ? 'float64' : 'float32';
+    if (dtype !== undefined && dtype !== own && !(own === 'float64' && !isFloating(dtype))) {
+      throw new Error(`Tensor: dtype=${dtype} cannot be stored in a ${data.constructor === Float64Array ? 'Float64Array' : 'Float32Array'}`);
+    }
     this.data = data;
     this.shape = Object.freeze([...shape]);
-    this.dtype = data instanceof Float64Array ? 'float64' : 'float32';
+    this.dtype = dtype ?? own;
+    if (requiresGrad) checkCanRequireGrad(this.dtype);
     this.requiresGrad = requiresGrad;
   }
 
@@ -161,12 +176,28 @@ export class Tensor {
     return Array.from(this.data);
   }
 
+  /**
+   * Points this tensor at other's storage, shape and dtype, in place and without recording a graph:
+   * PyTorch's `t.data = other`. Modules use it so `model.double()` keeps every Parameter's identity.
+   */
+  setData_(other: Tensor): this {
+    if (!(other instanceof Tensor)) throw new Error(`setData_: other must be a Tensor, got ${typeof other}`);
+    if (this.requiresGrad) checkCanRequireGrad(other.dtype);
+    const self = this as { data: Storage; shape: readonly number[]; dtype: DType };
+    self.data = other.data;
+    self.shape = other.shape;
+    self.dtype = other.dtype;
+    return this;
+  }
+
   /** A new leaf sharing no graph with this tensor (the data is shared, as in PyTorch). */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, false);
+    return new Tensor(this.data, this.shape, false, this.dtype);
   }
 
   requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== 'boolean') throw new Error(`requiresGrad_: requiresGrad=${String(requiresGrad)} must be a boolean`);
+    if (requiresGrad) checkCanRequireGrad(this.dtype);
     if (!this.isLeaf && !requiresGrad) {
       throw new Error('requiresGrad_: requiresGrad=false is only allowed on leaf tensors; use detach() instead');
     }
@@ -293,11 +324,37 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-export function checkDType(dtype: unknown, op: string): DType {
+/** Any dtype: 'float32', 'float64', 'int64' or 'bool'. */
+export function checkAnyDType(dtype: unknown, op: string): DType {
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool') {
+    throw new Error(`${op}: dtype=${String(dtype)} is not supported; expected 'float32', 'float64', 'int64' or 'bool'`);
+  }
+  return dtype;
+}
+
+/** A floating dtype, for ops and modules that only compute in floating point. */
+export function checkDType(dtype: unknown, op: string): FloatDType {
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw new Error(`${op}: dtype=${String(dtype)} is not supported; expected 'float32' or 'float64'`);
   }
   return dtype;
+}
+
+function checkCanRequireGrad(dtype: DType): void {
+  if (!isFloating(dtype)) {
+    throw new Error(`requiresGrad: only tensors of floating point dtype can require gradients; this tensor has dtype ${dtype}`);
+  }
+}
+
+/**
+ * Methods that op files add to Tensor. Each op file declares their types next to them by augmenting
+ * the class (`declare module '../tensor/tensor.js' { interface Tensor { … } }`), so a method is
+ * written in one place: the op's own file.
+ */
+export function defineMethods(methods: Record<string, (this: Tensor, ...args: never[]) => unknown>): void {
+  for (const [name, fn] of Object.entries(methods)) {
+    Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
+  }
 }
 
 // Small storages are carved from shared 64 KiB slabs: a typed array of more than 64 bytes otherwise gets
@@ -310,15 +367,16 @@ let slabUsed = 0;
 
 /** A zeroed storage of n elements. */
 export function allocate(dtype: DType, n: number): Storage {
-  const bytes = n * (dtype === 'float64' ? 8 : 4);
-  if (bytes === 0 || bytes > SMALL_BYTES) return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const wide = dtype !== 'float32';
+  const bytes = n * (wide ? 8 : 4);
+  if (bytes === 0 || bytes > SMALL_BYTES) return wide ? new Float64Array(n) : new Float32Array(n);
   if (slabUsed + bytes > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     slabUsed = 0;
   }
   const at = slabUsed;
   slabUsed += (bytes + 7) & ~7; // keep every slice 8-byte aligned for Float64Array
-  return dtype === 'float64' ? new Float64Array(slab, at, n) : new Float32Array(slab, at, n);
+  return wide ? new Float64Array(slab, at, n) : new Float32Array(slab, at, n);
 }
 
 function inferShape(data: NestedArray, path: string): number[] {
@@ -353,7 +411,10 @@ function fillFromNested(data: NestedArray, shape: readonly number[], dim: number
  * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
  */
 export function tensor(data: NestedArray | readonly number[] | Storage, options: TensorOptions = {}): Tensor {
-  const dtype = checkDType(options.dtype ?? (data instanceof Float64Array && options.shape !== undefined ? 'float64' : 'float32'), 'tensor');
+  const dtype = checkAnyDType(options.dtype ?? (data instanceof Float64Array && options.shape !== undefined ? 'float64' : 'float32'), 'tensor');
+  if (options.requiresGrad !== undefined && typeof options.requiresGrad !== 'boolean') {
+    throw new Error(`tensor: requiresGrad=${String(options.requiresGrad)} must be a boolean`);
+  }
   let flat: ArrayLike<number>;
   let shape: readonly number[];
   if (options.shape !== undefined) {
@@ -383,7 +444,10 @@ export function tensor(data: NestedArray | readonly number[] | Storage, options:
   }
   const storage = allocate(dtype, flat.length);
   storage.set(flat);
-  return new Tensor(storage, shape, options.requiresGrad ?? false);
+  // As torch.tensor(..., dtype=torch.int64) truncates toward zero, and bool keeps "is non-zero".
+  if (dtype === 'int64') for (let i = 0; i < storage.length; i++) storage[i] = Math.trunc(storage[i]);
+  if (dtype === 'bool') for (let i = 0; i < storage.length; i++) storage[i] = storage[i] !== 0 ? 1 : 0;
+  return new Tensor(storage, shape, options.requiresGrad ?? false, dtype);
 }
 
 function flatten(data: readonly NestedArray[]): number[] {

@@ -1,0 +1,79 @@
+// Activation modules, as torch.nn: each is its functional op with the constructor's options.
+import type { Tensor } from '../tensor/tensor.js';
+import { gelu, leakyRelu, relu, sigmoid, softmax, tanh } from '../ops/index.js';
+import { Module, pyFloat } from './module.js';
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+  protected override typeName(): string {
+    return 'ReLU';
+  }
+}
+
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+    if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope)) throw new Error(`LeakyReLU: negativeSlope=${String(negativeSlope)} must be a number`);
+  }
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
+  }
+  protected override typeName(): string {
+    return 'LeakyReLU';
+  }
+  override extraRepr(): string {
+    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+  }
+}
+
+export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`GELU: approximate=${String(approximate)} is invalid; expected 'none' or 'tanh'`);
+  }
+  forward(x: Tensor): Tensor {
+    return gelu(x, { approximate: this.approximate });
+  }
+  protected override typeName(): string {
+    return 'GELU';
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+  protected override typeName(): string {
+    return 'Sigmoid';
+  }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+  protected override typeName(): string {
+    return 'Tanh';
+  }
+}
+
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    if (!Number.isInteger(dim)) throw new Error(`Softmax: dim=${String(dim)} must be an integer`);
+  }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+  protected override typeName(): string {
+    return 'Softmax';
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}

@@ -1,0 +1,53 @@
+// Loss modules, as torch.nn: CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss.
+import type { Tensor } from '../tensor/tensor.js';
+import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss } from '../ops/index.js';
+import type { BceWithLogitsOptions, CrossEntropyOptions, NllLossOptions, Reduction } from '../ops/index.js';
+import { Module } from './module.js';
+
+export class CrossEntropyLoss extends Module {
+  constructor(readonly options: CrossEntropyOptions = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return crossEntropy(input, target, this.options);
+  }
+  protected override typeName(): string {
+    return 'CrossEntropyLoss';
+  }
+}
+
+export class NLLLoss extends Module {
+  constructor(readonly options: NllLossOptions = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return nllLoss(input, target, this.options);
+  }
+  protected override typeName(): string {
+    return 'NLLLoss';
+  }
+}
+
+export class MSELoss extends Module {
+  constructor(readonly options: { reduction?: Reduction } = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, this.options);
+  }
+  protected override typeName(): string {
+    return 'MSELoss';
+  }
+}
+
+export class BCEWithLogitsLoss extends Module {
+  constructor(readonly options: BceWithLogitsOptions = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropyWithLogits(input, target, this.options);
+  }
+  protected override typeName(): string {
+    return 'BCEWithLogitsLoss';
+  }
+}

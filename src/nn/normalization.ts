@@ -1,0 +1,99 @@
+// BatchNorm1d/2d, as torch.nn: affine weight (ones) and bias (zeros), running statistics as buffers
+// (running_mean, running_var, num_batches_tracked), batch statistics in training, running ones in eval.
+import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { ones, zeros } from '../tensor/creation.js';
+import { checkOptionKeys } from '../tensor/conv_params.js';
+import { batchNorm } from '../ops/index.js';
+import { Module, Parameter, pyFloat } from './module.js';
+
+export interface BatchNormModuleOptions {
+  eps?: number;
+  /** The weight of each batch in the running statistics; null for a cumulative average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+  dtype?: DType;
+}
+
+abstract class BatchNormNd extends Module {
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  declare numBatchesTracked: Tensor | null;
+
+  constructor(readonly numFeatures: number, options: BatchNormModuleOptions = {}) {
+    super();
+    const op = this.typeName();
+    checkOptionKeys(options, ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'], op);
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new Error(`${op}: numFeatures=${String(numFeatures)} is invalid; expected a positive integer`);
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    this.affine = options.affine ?? true;
+    this.trackRunningStats = options.trackRunningStats ?? true;
+    if (typeof this.eps !== 'number' || !(this.eps >= 0)) throw new Error(`${op}: eps=${String(this.eps)} must be a non-negative number`);
+    const dtype = checkDType(options.dtype ?? 'float32', op);
+    this.weight = this.affine ? new Parameter(ones([numFeatures], { dtype })) : null;
+    this.bias = this.affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
+    // PyTorch's buffer names, so state dicts carry 'running_mean' etc.
+    this.registerBuffer('running_mean', this.trackRunningStats ? zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer('running_var', this.trackRunningStats ? ones([numFeatures], { dtype }) : null);
+    this.registerBuffer('num_batches_tracked', this.trackRunningStats ? zeros([], { dtype: 'int64' }) : null);
+    const self = this as unknown as Record<string, Tensor | null>;
+    Object.defineProperty(this, 'runningMean', { get: () => self.running_mean, enumerable: false });
+    Object.defineProperty(this, 'runningVar', { get: () => self.running_var, enumerable: false });
+    Object.defineProperty(this, 'numBatchesTracked', { get: () => self.num_batches_tracked, enumerable: false });
+  }
+
+  protected abstract checkInput(x: Tensor): void;
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    if (x.shape[1] !== this.numFeatures) {
+      throw new Error(`${this.typeName()}: input of shape ${formatShape(x.shape)} has ${x.shape[1]} channels; expected numFeatures=${this.numFeatures}`);
+    }
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats && this.numBatchesTracked !== null) {
+      this.numBatchesTracked.data[0] += 1;
+      if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0];
+    }
+    const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
+    const track = !this.training || this.trackRunningStats;
+    return batchNorm(x, track ? this.runningMean : null, track ? this.runningVar : null, {
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatchStats,
+      momentum: factor,
+      eps: this.eps,
+    });
+  }
+
+  override extraRepr(): string {
+    const m = this.momentum === null ? 'None' : pyFloat(this.momentum);
+    const b = (v: boolean): string => (v ? 'True' : 'False');
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${b(this.affine)}, track_running_stats=${b(this.trackRunningStats)}`;
+  }
+}
+
+export class BatchNorm1d extends BatchNormNd {
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input of shape ${formatShape(x.shape)})`);
+  }
+  protected override typeName(): string {
+    return 'BatchNorm1d';
+  }
+}
+
+export class BatchNorm2d extends BatchNormNd {
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 4) throw new Error(`BatchNorm2d: expected 4D input (got ${x.ndim}D input of shape ${formatShape(x.shape)})`);
+  }
+  protected override typeName(): string {
+    return 'BatchNorm2d';
+  }
+}

@@ -1,0 +1,144 @@
+// Pooling modules, as torch.nn: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, with PyTorch's reprs
+// (the options printed as they were given: an int stays an int, except AvgPool1d's tuples).
+import type { Tensor } from '../tensor/tensor.js';
+import type { IntOrTuple } from '../tensor/conv_params.js';
+import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/index.js';
+import { Module, pyIntOrTuple, pyTuple } from './module.js';
+
+export interface MaxPoolModuleOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  dilation?: IntOrTuple;
+  ceilMode?: boolean;
+}
+
+export interface AvgPoolModuleOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+const pyBool = (b: boolean): string => (b ? 'True' : 'False');
+
+abstract class MaxPoolNd extends Module {
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly dilation: IntOrTuple;
+  readonly ceilMode: boolean;
+
+  constructor(readonly kernelSize: IntOrTuple, options: MaxPoolModuleOptions = {}) {
+    super();
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.dilation = options.dilation ?? 1;
+    this.ceilMode = options.ceilMode ?? false;
+  }
+
+  protected get options(): MaxPoolModuleOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, ` +
+      `dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+export class MaxPool1d extends MaxPoolNd {
+  forward(x: Tensor): Tensor {
+    return maxPool1d(x, this.kernelSize, this.options);
+  }
+  protected override typeName(): string {
+    return 'MaxPool1d';
+  }
+}
+
+export class MaxPool2d extends MaxPoolNd {
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.options);
+  }
+  protected override typeName(): string {
+    return 'MaxPool2d';
+  }
+}
+
+abstract class AvgPoolNd extends Module {
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(readonly kernelSize: IntOrTuple, options: AvgPoolModuleOptions = {}) {
+    super();
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.ceilMode = options.ceilMode ?? false;
+    this.countIncludePad = options.countIncludePad ?? true;
+    this.divisorOverride = options.divisorOverride ?? null;
+  }
+}
+
+export class AvgPool1d extends AvgPoolNd {
+  forward(x: Tensor): Tensor {
+    return avgPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+  }
+  protected override typeName(): string {
+    return 'AvgPool1d';
+  }
+  override extraRepr(): string {
+    // PyTorch's AvgPool1d stores its options as 1-tuples.
+    const one = (v: IntOrTuple): string => pyTuple(typeof v === 'number' ? [v] : v);
+    return `kernel_size=${one(this.kernelSize)}, stride=${one(this.stride)}, padding=${one(this.padding)}`;
+  }
+}
+
+export class AvgPool2d extends AvgPoolNd {
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
+  }
+  protected override typeName(): string {
+    return 'AvgPool2d';
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}`;
+  }
+}
+
+export class AdaptiveAvgPool1d extends Module {
+  constructor(readonly outputSize: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool1d(x, this.outputSize);
+  }
+  protected override typeName(): string {
+    return 'AdaptiveAvgPool1d';
+  }
+  override extraRepr(): string {
+    return `output_size=${this.outputSize}`;
+  }
+}
+
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: IntOrTuple) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+  protected override typeName(): string {
+    return 'AdaptiveAvgPool2d';
+  }
+  override extraRepr(): string {
+    return `output_size=${pyIntOrTuple(this.outputSize)}`;
+  }
+}

@@ -1,0 +1,101 @@
+// matmul (with NumPy broadcasting of batch dimensions) and linear. The wasm kernel is the conv
+// GEMM: c = a·b is a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1), so the
+// register-blocked SIMD micro-kernel serves both without a copy of either operand.
+//   dA = dy · Bᵀ,  dB = Aᵀ · dy   (each a matmul, so second derivatives come free)
+import { defineMethods, Tensor, type Storage } from '../tensor/tensor.js';
+import { broadcastShapes, formatShape, numelOf } from '../tensor/shape.js';
+import { record } from '../autograd/node.js';
+import { defineKernel } from '../kernels/registry.js';
+import * as wasmConv from '../kernels/wasm/conv.js';
+import { matmul as referenceMatmul } from '../kernels/reference/matmul.js';
+import { checkFloating, checkTensor, empty } from './util.js';
+import { sum } from './reduce.js';
+import { expand, reshape, squeeze, transpose, unsqueeze } from './view.js';
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    matmul(other: Tensor): Tensor;
+  }
+}
+
+type MatmulKernel = (a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number) => void;
+
+function wasmMatmul(a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number): void {
+  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) {
+    referenceMatmul(a, aAt, b, bAt, c, cAt, M, K, N);
+    return;
+  }
+  const geometry = { batch: 1, groups: 1, xChannels: K, yChannels: M, xSize: [N], ySize: [N], kSize: [1], stride: [1], padding: [0], dilation: [1] };
+  wasmConv.convForward(b.subarray(bAt, bAt + K * N), a.subarray(aAt, aAt + M * K), c.subarray(cAt, cAt + M * N), geometry);
+}
+
+export const matmulKernel = defineKernel<MatmulKernel>('matmul', { reference: referenceMatmul, wasm: wasmMatmul });
+
+/** The product of two tensors of at least 2 dimensions, batch dimensions broadcast. */
+function batchedMatmul(a: Tensor, b: Tensor, name: string): Tensor {
+  const [M, K] = a.shape.slice(-2);
+  const [K2, N] = b.shape.slice(-2);
+  if (K !== K2) {
+    throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${M}x${K} and ${K2}x${N}); expected equal inner sizes`);
+  }
+  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
+  const count = numelOf(batch);
+  const ae = a.ndim - 2 === batch.length && a.shape.slice(0, -2).every((s, i) => s === batch[i]) ? a : expand(a.detach(), [...batch, M, K]);
+  const be = b.ndim - 2 === batch.length && b.shape.slice(0, -2).every((s, i) => s === batch[i]) ? b : expand(b.detach(), [...batch, K, N]);
+  const y = empty(a.dtype, [...batch, M, N]);
+  const kernel = matmulKernel.impl;
+  for (let i = 0; i < count; i++) kernel(ae.data, i * M * K, be.data, i * K * N, y.data, i * M * N, M, K, N);
+  return record(y, name, [a, b], (dy, needs) => [
+    needs[0] ? matmul(dy, transpose(b, -1, -2)) : null,
+    needs[1] ? matmul(transpose(a, -1, -2), dy) : null,
+  ]);
+}
+
+/** torch.matmul: 1-d operands are promoted to a row (left) or column (right) and the added dimension removed. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, 'input', 'matmul');
+  checkTensor(b, 'other', 'matmul');
+  checkFloating(a, 'input', 'matmul');
+  if (a.dtype !== b.dtype) throw new Error(`matmul: input has dtype ${a.dtype} but other has dtype ${b.dtype}; expected the same dtype`);
+  if (a.ndim === 0 || b.ndim === 0) throw new Error('matmul: both arguments need at least 1 dimension; got a 0-d tensor');
+  if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
+  if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
+  return batchedMatmul(a, b, a.ndim === 2 && b.ndim === 2 ? 'MmBackward0' : 'UnsafeViewBackward0');
+}
+
+/** y = x·wᵀ + b over the last dimension of x (…, inFeatures), w (outFeatures, inFeatures), b (outFeatures). */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  checkTensor(x, 'input', 'linear');
+  checkTensor(weight, 'weight', 'linear');
+  if (weight.ndim !== 2) throw new Error(`linear: weight of shape ${formatShape(weight.shape)} must be 2-d (outFeatures, inFeatures)`);
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
+    throw new Error(`linear: input of shape ${formatShape(x.shape)} must end in inFeatures=${weight.shape[1]} (weight ${formatShape(weight.shape)})`);
+  }
+  if (bias !== null) {
+    checkTensor(bias, 'bias', 'linear');
+    if (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
+      throw new Error(`linear: bias of shape ${formatShape(bias.shape)} must have shape [${weight.shape[0]}]`);
+    }
+  }
+  if (x.ndim !== 2) {
+    const rows = reshape(x, [-1, weight.shape[1]]);
+    return reshape(linear(rows, weight, bias), [...x.shape.slice(0, -1), weight.shape[0]], 'ViewBackward0');
+  }
+  const wt = transpose(weight.detach(), 0, 1);
+  const y = batchedMatmul(x.detach(), wt, 'MmBackward0').detach();
+  if (bias !== null) {
+    const out = y.shape[1];
+    for (let r = 0; r < y.shape[0]; r++) for (let o = 0; o < out; o++) y.data[r * out + o] += bias.data[o];
+  }
+  return record(y, bias === null ? 'MmBackward0' : 'AddmmBackward0', [x, weight, bias], (dy, needs) => [
+    needs[0] ? matmul(dy, weight) : null,
+    needs[1] ? matmul(transpose(dy, 0, 1), x) : null,
+    needs[2] ? sum(dy, 0) : null,
+  ]);
+}
+
+defineMethods({
+  matmul(this: Tensor, other: Tensor) {
+    return matmul(this, other);
+  },
+});

@@ -1,0 +1,300 @@
+// Pooling: max (with PyTorch's indices: the flat position in the input plane, the first maximum in
+// window order on ties), average and adaptive average, 1-3 d. Max pooling's gradient is a scatterAdd
+// at the indices; average pooling is a linear map whose gradient is its adjoint, and the adjoint's
+// gradient is the map again (as conv's three faces).
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape, numelOf } from '../tensor/shape.js';
+import { checkOptionKeys, expandIntArg, nonNegative, poolOutputSize, positive, type IntOrTuple } from '../tensor/conv_params.js';
+import { record } from '../autograd/node.js';
+import { checkFloating, checkTensor, empty } from './util.js';
+import { scatterAdd } from './indexing.js';
+import { mean } from './reduce.js';
+import { reshape, squeeze, unsqueeze } from './view.js';
+
+export interface MaxPoolOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  dilation?: IntOrTuple;
+  ceilMode?: boolean;
+}
+
+export interface AvgPoolOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  /** Divide every window by this instead of its size (avgPool2d/3d only, as PyTorch). */
+  divisorOverride?: number | null;
+}
+
+const sizes = (v: readonly number[]): string => v.join('x');
+
+interface PoolGeometry {
+  batched: boolean;
+  x: Tensor; // (N, C, …L)
+  L: number[];
+  k: number[];
+  s: number[];
+  p: number[];
+  d: number[];
+  out: number[];
+}
+
+function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOrTuple, o: MaxPoolOptions, ceilMode: boolean): PoolGeometry {
+  checkTensor(input, 'input', op);
+  checkFloating(input, 'input', op);
+  if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
+    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`);
+  }
+  if (typeof ceilMode !== 'boolean') throw new Error(`${op}: ceilMode=${String(ceilMode)} must be a boolean`);
+  const k = expandIntArg(kernelSize, dims, 'kernelSize', op, positive, 'positive integers');
+  const s = o.stride === undefined || o.stride === null ? k : expandIntArg(o.stride, dims, 'stride', op, positive, 'positive integers');
+  const p = expandIntArg(o.padding ?? 0, dims, 'padding', op, nonNegative, 'non-negative integers');
+  const d = expandIntArg(o.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
+  p.forEach((pi, i) => {
+    if (pi > Math.floor(k[i] / 2)) {
+      throw new Error(`${op}: padding=${pi} in dimension ${i} is larger than half the kernel size ${k[i]}; expected padding ≤ ${Math.floor(k[i] / 2)}`);
+    }
+  });
+  const batched = input.ndim === dims + 2;
+  const x = batched ? input : unsqueeze(input, 0);
+  const L = x.shape.slice(2);
+  const out = L.map((l, i) => poolOutputSize(l, k[i], s[i], p[i], d[i], ceilMode));
+  if (out.some((n) => n < 1)) {
+    throw new Error(
+      `${op}: the output size (${sizes(out)}) computed from input size (${sizes(L)}) is too small; ` +
+        `expected the (dilated) kernel ${sizes(k.map((ki, i) => d[i] * (ki - 1) + 1))} to fit in the padded input`,
+    );
+  }
+  return { batched, x, L, k, s, p, d, out };
+}
+
+/** Index of each window's maximum (flat in the input plane) for every (plane, output position). */
+function maxPoolIndices(g: PoolGeometry): Tensor {
+  const { x, L, k, s, p, d, out } = g;
+  const dims = L.length;
+  const planes = x.shape[0] * x.shape[1];
+  const planeIn = numelOf(L);
+  const planeOut = numelOf(out);
+  const idx = empty('int64', [x.shape[0], x.shape[1], ...out]);
+  const o = new Array<number>(dims).fill(0);
+  const t = new Array<number>(dims).fill(0);
+  for (let q = 0; q < planeOut; q++) {
+    // o: the output position; t: the tap within the window.
+    for (let c = 0; c < planes; c++) {
+      let best = -Infinity;
+      let at = -1;
+      t.fill(0);
+      for (;;) {
+        let flat = 0;
+        let inside = true;
+        for (let i = 0; i < dims; i++) {
+          const j = o[i] * s[i] - p[i] + t[i] * d[i];
+          if (j < 0 || j >= L[i]) inside = false;
+          flat = flat * L[i] + j;
+        }
+        if (inside) {
+          const v = x.data[c * planeIn + flat];
+          if (v > best || Number.isNaN(v) || at < 0) {
+            best = v;
+            at = flat;
+          }
+        }
+        let i = dims - 1;
+        while (i >= 0 && ++t[i] === k[i]) t[i--] = 0;
+        if (i < 0) break;
+      }
+      idx.data[c * planeOut + q] = at;
+    }
+    let i = dims - 1;
+    while (i >= 0 && ++o[i] === out[i]) o[i--] = 0;
+  }
+  return idx;
+}
+
+function maxPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions, returnIndices: boolean): Tensor | { values: Tensor; indices: Tensor } {
+  const op = `maxPool${dims}d`;
+  checkOptionKeys(options, ['stride', 'padding', 'dilation', 'ceilMode'], op);
+  const g = poolGeometry(dims, op, input, kernelSize, options, options.ceilMode ?? false);
+  const idx = maxPoolIndices(g);
+  const [N, C] = g.x.shape;
+  const planeIn = numelOf(g.L);
+  const planeOut = numelOf(g.out);
+  const y = empty(g.x.dtype, idx.shape);
+  for (let c = 0; c < N * C; c++) {
+    for (let q = 0; q < planeOut; q++) y.data[c * planeOut + q] = g.x.data[c * planeIn + idx.data[c * planeOut + q]];
+  }
+  const flatIdx = reshape(idx, [N, C, planeOut]);
+  const x = g.x;
+  const name = `MaxPool${dims}DWithIndicesBackward0`;
+  let values = record(y, name, [x], (dy) => [reshape(scatterAdd(empty(dy.dtype, [N, C, planeIn]), 2, flatIdx, reshape(dy, [N, C, planeOut])), x.shape)]);
+  let indices = idx;
+  if (!g.batched) {
+    values = squeeze(values, 0);
+    indices = squeeze(indices, 0);
+  }
+  return returnIndices ? { values, indices } : values;
+}
+
+/** Max over sliding windows of a (N, C, L) or (C, L) input. */
+export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor {
+  // As PyTorch: a 2-d pooling over a height of one, then that dimension squeezed out.
+  checkTensor(input, 'input', 'maxPool1d');
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new Error(`maxPool1d: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected 2 (unbatched) or 3 (batched)`);
+  }
+  checkOptionKeys(options, ['stride', 'padding', 'dilation', 'ceilMode'], 'maxPool1d');
+  const one = (v: IntOrTuple | null | undefined, fill: number, arg: string): number[] => [fill, ...expandIntArg(v ?? fill, 1, arg, 'maxPool1d', (n) => n >= 0, 'integers')];
+  const k = one(kernelSize, 1, 'kernelSize');
+  const y = maxPoolNd(2, unsqueeze(input, -2), k, {
+    stride: options.stride === undefined || options.stride === null ? k : one(options.stride, 1, 'stride'),
+    padding: one(options.padding, 0, 'padding'),
+    dilation: one(options.dilation, 1, 'dilation'),
+    ceilMode: options.ceilMode,
+  }, false) as Tensor;
+  return squeeze(y, -2);
+}
+
+export const maxPool2d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor => maxPoolNd(2, input, kernelSize, options, false) as Tensor;
+export const maxPool3d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor => maxPoolNd(3, input, kernelSize, options, false) as Tensor;
+
+/** maxPool2d that also returns PyTorch's indices (int64, flat in each input plane). */
+export function maxPool2dWithIndices(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } {
+  return maxPoolNd(2, input, kernelSize, options, true) as { values: Tensor; indices: Tensor };
+}
+
+/** One dimension of a separable window map: the window [start, end) of each output, and its count for the divisor. */
+interface Windows {
+  start: Int32Array;
+  end: Int32Array;
+  count: Float64Array;
+}
+
+/** y[c, o] = Σ_{j ∈ window(o)} x[c, j] / divisor(o), or with adjoint dx[c, j] += dy[c, o] / divisor(o). */
+function windowMap(src: Tensor, planes: number, L: readonly number[], windows: readonly Windows[], divisor: number | null, adjoint: boolean): Tensor {
+  const dims = L.length;
+  const out = windows.map((w) => w.start.length);
+  const planeIn = numelOf(L);
+  const planeOut = numelOf(out);
+  const lead = src.shape.slice(0, src.ndim - dims);
+  const dst = empty(src.dtype, [...lead, ...(adjoint ? L : out)]);
+  const o = new Array<number>(dims).fill(0);
+  const j = new Array<number>(dims).fill(0);
+  for (let q = 0; q < planeOut; q++) {
+    let div = 1;
+    let none = false;
+    for (let i = 0; i < dims; i++) {
+      div *= windows[i].count[o[i]];
+      j[i] = windows[i].start[o[i]];
+      if (windows[i].end[o[i]] <= j[i]) none = true;
+    }
+    const scale = 1 / (divisor ?? div);
+    if (!none) {
+      for (;;) {
+        let flat = 0;
+        for (let i = 0; i < dims; i++) flat = flat * L[i] + j[i];
+        for (let c = 0; c < planes; c++) {
+          if (adjoint) dst.data[c * planeIn + flat] += src.data[c * planeOut + q] * scale;
+          else dst.data[c * planeOut + q] += src.data[c * planeIn + flat] * scale;
+        }
+        let i = dims - 1;
+        for (; i >= 0; i--) {
+          if (++j[i] < windows[i].end[o[i]]) break;
+          j[i] = windows[i].start[o[i]];
+        }
+        if (i < 0) break;
+      }
+    }
+    let i = dims - 1;
+    while (i >= 0 && ++o[i] === out[i]) o[i--] = 0;
+  }
+  return dst;
+}
+
+/** The linear pooling map and its adjoint as one differentiable pair. */
+function pooled(x: Tensor, L: readonly number[], windows: readonly Windows[], divisor: number | null, name: string, adjoint: boolean): Tensor {
+  const planes = x.shape[0] * x.shape[1];
+  const y = windowMap(x, planes, L, windows, divisor, adjoint);
+  return record(y, adjoint ? `${name}BackwardBackward0` : `${name}Backward0`, [x], (dy) => [pooled(dy, L, windows, divisor, name, !adjoint)]);
+}
+
+function avgPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions): Tensor {
+  const op = `avgPool${dims}d`;
+  checkOptionKeys(options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'], op);
+  const countIncludePad = options.countIncludePad ?? true;
+  if (typeof countIncludePad !== 'boolean') throw new Error(`${op}: countIncludePad=${String(countIncludePad)} must be a boolean`);
+  const divisor = options.divisorOverride ?? null;
+  if (divisor !== null && (!Number.isInteger(divisor) || divisor === 0)) throw new Error(`${op}: divisorOverride=${divisor} must be a non-zero integer`);
+  const g = poolGeometry(dims, op, input, kernelSize, { stride: options.stride, padding: options.padding }, options.ceilMode ?? false);
+  // ATen's avg_pool: the window is cut at the padded border for the divisor, then at the input.
+  const windows = g.out.map((n, i): Windows => {
+    const w: Windows = { start: new Int32Array(n), end: new Int32Array(n), count: new Float64Array(n) };
+    for (let o = 0; o < n; o++) {
+      const lo = o * g.s[i] - g.p[i];
+      const hi = Math.min(lo + g.k[i], g.L[i] + g.p[i]);
+      w.start[o] = Math.max(lo, 0);
+      w.end[o] = Math.min(hi, g.L[i]);
+      w.count[o] = countIncludePad ? hi - lo : w.end[o] - w.start[o];
+    }
+    return w;
+  });
+  const y = pooled(g.x, g.L, windows, divisor, `AvgPool${dims}D`, false);
+  return g.batched ? y : squeeze(y, 0);
+}
+
+export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}): Tensor {
+  checkTensor(input, 'input', 'avgPool1d');
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new Error(`avgPool1d: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected 2 (unbatched) or 3 (batched)`);
+  }
+  checkOptionKeys(options, ['stride', 'padding', 'ceilMode', 'countIncludePad'], 'avgPool1d');
+  const one = (v: IntOrTuple | null | undefined, fill: number, arg: string): number[] => [fill, ...expandIntArg(v ?? fill, 1, arg, 'avgPool1d', (n) => n >= 0, 'integers')];
+  const k = one(kernelSize, 1, 'kernelSize');
+  const y = avgPoolNd(2, unsqueeze(input, -2), k, {
+    stride: options.stride === undefined || options.stride === null ? k : one(options.stride, 1, 'stride'),
+    padding: one(options.padding, 0, 'padding'),
+    ceilMode: options.ceilMode,
+    countIncludePad: options.countIncludePad,
+  });
+  return squeeze(y, -2);
+}
+
+export const avgPool2d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor => avgPoolNd(2, input, kernelSize, options);
+export const avgPool3d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor => avgPoolNd(3, input, kernelSize, options);
+
+function adaptiveAvgPoolNd(dims: number, input: Tensor, outputSize: IntOrTuple | readonly (number | null)[]): Tensor {
+  const op = `adaptiveAvgPool${dims}d`;
+  checkTensor(input, 'input', op);
+  checkFloating(input, 'input', op);
+  if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
+    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`);
+  }
+  const batched = input.ndim === dims + 2;
+  const x = batched ? input : unsqueeze(input, 0);
+  const L = x.shape.slice(2);
+  // null keeps the input's size in that dimension.
+  const raw = Array.isArray(outputSize) ? outputSize : [outputSize];
+  const filled = raw.map((v, i) => (v === null ? L[raw.length === 1 ? 0 : i] : v));
+  const out = expandIntArg(filled, dims, 'outputSize', op, nonNegative, 'non-negative integers (or null)');
+  if (L.some((l) => l === 0)) throw new Error(`${op}: input of shape ${formatShape(input.shape)} has an empty spatial dimension; expected non-empty`);
+  let y: Tensor;
+  if (out.every((n) => n === 1)) {
+    // As ATen: an output of one is the mean over the spatial dimensions.
+    y = mean(x, L.map((_, i) => i + 2), true);
+  } else {
+    const windows = out.map((n, i): Windows => {
+      const w: Windows = { start: new Int32Array(n), end: new Int32Array(n), count: new Float64Array(n) };
+      for (let o = 0; o < n; o++) {
+        w.start[o] = Math.floor((o * L[i]) / n);
+        w.end[o] = Math.ceil(((o + 1) * L[i]) / n);
+        w.count[o] = w.end[o] - w.start[o];
+      }
+      return w;
+    });
+    y = pooled(x, L, windows, null, `AdaptiveAvgPool${dims}D`, false);
+  }
+  return batched ? y : squeeze(y, 0);
+}
+
+export const adaptiveAvgPool1d = (input: Tensor, outputSize: IntOrTuple): Tensor => adaptiveAvgPoolNd(1, input, outputSize);
+export const adaptiveAvgPool2d = (input: Tensor, outputSize: IntOrTuple | readonly (number | null)[]): Tensor => adaptiveAvgPoolNd(2, input, outputSize);

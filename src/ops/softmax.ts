@@ -1,0 +1,72 @@
+// softmax and logSoftmax along a dimension, computed stably (shifted by the maximum) in double.
+// Their rules use the saved output, as PyTorch's _softmax_backward_data does:
+//   softmax:    dx = y · (dy − Σ_dim dy·y)
+//   logSoftmax: dx = dy − e^y · Σ_dim dy
+import { defineMethods, Tensor } from '../tensor/tensor.js';
+import { normalizeDim } from '../tensor/shape.js';
+import { record } from '../autograd/node.js';
+import { checkFloating, checkTensor, empty } from './util.js';
+import { exp, mul, sub } from './elementwise.js';
+import { splitAt } from './indexing.js';
+import { sum } from './reduce.js';
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    softmax(dim: number): Tensor;
+    logSoftmax(dim: number): Tensor;
+  }
+}
+
+function softmaxKernel(x: Tensor, d: number, log: boolean): Tensor {
+  const y = empty(x.dtype, x.shape);
+  const { outer, n, inner } = splitAt(x.shape, d);
+  const xd = x.data;
+  const yd = y.data;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let m = -Infinity;
+      for (let j = 0; j < n; j++) m = Math.max(m, xd[base + j * inner]);
+      if (m === -Infinity || Number.isNaN(m)) m = 0; // all −inf gives NaN as in PyTorch; NaN propagates
+      let s = 0;
+      for (let j = 0; j < n; j++) s += Math.exp(xd[base + j * inner] - m);
+      if (log) {
+        const ls = Math.log(s);
+        for (let j = 0; j < n; j++) yd[base + j * inner] = xd[base + j * inner] - m - ls;
+      } else {
+        for (let j = 0; j < n; j++) yd[base + j * inner] = Math.exp(xd[base + j * inner] - m) / s;
+      }
+    }
+  }
+  return y;
+}
+
+function check(x: Tensor, dim: number, op: string): number {
+  checkTensor(x, 'input', op);
+  checkFloating(x, 'input', op);
+  if (dim === undefined) throw new Error(`${op}: dim is required; expected the dimension to normalize over`);
+  return normalizeDim(dim, x.ndim, op);
+}
+
+/** e^x / Σ_dim e^x. */
+export function softmax(x: Tensor, dim: number): Tensor {
+  const d = check(x, dim, 'softmax');
+  const y = softmaxKernel(x, d, false);
+  return record(y, 'SoftmaxBackward0', [x], (dy) => [mul(y, sub(dy, sum(mul(dy, y), d, true)))]);
+}
+
+/** x − log Σ_dim e^x. */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const d = check(x, dim, 'logSoftmax');
+  const y = softmaxKernel(x, d, true);
+  return record(y, 'LogSoftmaxBackward0', [x], (dy) => [sub(dy, mul(exp(y), sum(dy, d, true)))]);
+}
+
+defineMethods({
+  softmax(this: Tensor, dim: number) {
+    return softmax(this, dim);
+  },
+  logSoftmax(this: Tensor, dim: number) {
+    return logSoftmax(this, dim);
+  },
+});

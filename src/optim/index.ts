@@ -1,0 +1,6 @@
+// The `optim` namespace, like torch.optim.
+export { Optimizer } from './optimizer.js';
+export type { ParamGroup, ParamGroupInput, ParamsInput, ParamState, OptimizerStateDict } from './optimizer.js';
+export { SGD, type SGDOptions } from './sgd.js';
+export { Adam, AdamW, type AdamOptions } from './adam.js';
+export * as lrScheduler from './lr_scheduler.js';

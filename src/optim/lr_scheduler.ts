@@ -1,0 +1,111 @@
+// Learning-rate schedulers, as torch.optim.lr_scheduler (1.13's recursive forms, so the lrs are
+// PyTorch's to the last bit): construction sets lastEpoch to 0 and the lrs to their initial values;
+// each step() moves one epoch.
+import type { Optimizer } from './optimizer.js';
+
+type AnyOptimizer = Optimizer<{ lr: number }>;
+
+export abstract class LRScheduler {
+  lastEpoch: number;
+  readonly baseLrs: number[];
+  private stepCount = 0;
+  private lastLr: number[] = [];
+
+  protected constructor(
+    readonly name: string,
+    readonly optimizer: AnyOptimizer,
+    lastEpoch: number,
+  ) {
+    if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups)) {
+      throw new Error(`${name}: optimizer must be an Optimizer`);
+    }
+    if (lastEpoch !== -1) throw new Error(`${name}: lastEpoch=${lastEpoch} is not supported; resume with loadStateDict instead (expected -1)`);
+    for (const g of optimizer.paramGroups) (g as { initialLr?: number }).initialLr ??= g.lr;
+    this.baseLrs = optimizer.paramGroups.map((g) => (g as { initialLr?: number }).initialLr ?? g.lr);
+    this.lastEpoch = lastEpoch;
+  }
+
+  /** Subclasses call this at the end of their constructor: PyTorch's initial step to epoch 0. */
+  protected initialStep(): void {
+    this.step();
+  }
+
+  protected abstract computeLr(stepCount: number): number[];
+
+  step(): void {
+    this.stepCount++;
+    this.lastEpoch++;
+    const lrs = this.computeLr(this.stepCount);
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]));
+    this.lastLr = lrs;
+  }
+
+  /** The learning rates set by the last step. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  stateDict(): { lastEpoch: number; stepCount: number; baseLrs: number[]; lastLr: number[] } {
+    return { lastEpoch: this.lastEpoch, stepCount: this.stepCount, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr] };
+  }
+
+  loadStateDict(sd: { lastEpoch: number; stepCount: number; lastLr: number[] }): void {
+    if (!Number.isInteger(sd?.lastEpoch) || !Number.isInteger(sd?.stepCount) || !Array.isArray(sd?.lastLr)) {
+      throw new Error(`${this.name}.loadStateDict: expected { lastEpoch, stepCount, lastLr }`);
+    }
+    this.lastEpoch = sd.lastEpoch;
+    this.stepCount = sd.stepCount;
+    this.lastLr = [...sd.lastLr];
+  }
+}
+
+/** Multiplies the lr by gamma every stepSize epochs. */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+
+  constructor(optimizer: AnyOptimizer, options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
+    super('StepLR', optimizer, options?.lastEpoch ?? -1);
+    if (!Number.isInteger(options.stepSize) || options.stepSize <= 0) throw new Error(`StepLR: stepSize=${String(options.stepSize)} must be a positive integer`);
+    this.stepSize = options.stepSize;
+    this.gamma = options.gamma ?? 0.1;
+    if (typeof this.gamma !== 'number' || Number.isNaN(this.gamma)) throw new Error(`StepLR: gamma=${String(this.gamma)} must be a number`);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const groups = this.optimizer.paramGroups;
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * this.gamma);
+  }
+}
+
+/** Cosine annealing from the initial lr to etaMin over tMax epochs (SGDR without restarts). */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+
+  constructor(optimizer: AnyOptimizer, options: { tMax: number; etaMin?: number; lastEpoch?: number }) {
+    super('CosineAnnealingLR', optimizer, options?.lastEpoch ?? -1);
+    if (!Number.isInteger(options.tMax) || options.tMax <= 0) throw new Error(`CosineAnnealingLR: tMax=${String(options.tMax)} must be a positive integer`);
+    this.tMax = options.tMax;
+    this.etaMin = options.etaMin ?? 0;
+    this.initialStep();
+  }
+
+  protected computeLr(stepCount: number): number[] {
+    const groups = this.optimizer.paramGroups;
+    const { tMax, etaMin, lastEpoch } = this;
+    if (lastEpoch === 0) return groups.map((g) => g.lr);
+    if (stepCount === 1 && lastEpoch > 0) {
+      return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((lastEpoch * Math.PI) / tMax))) / 2);
+    }
+    const period = 2 * tMax;
+    if ((((lastEpoch - 1 - tMax) % period) + period) % period === 0) {
+      return groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
+    }
+    return groups.map(
+      (g) => ((1 + Math.cos((Math.PI * lastEpoch) / tMax)) / (1 + Math.cos((Math.PI * (lastEpoch - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
+    );
+  }
+}
