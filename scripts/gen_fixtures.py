@@ -16,6 +16,8 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from training_fixtures import nn_cases, ops_cases, training_cases
+
 warnings.filterwarnings("ignore")
 
 
@@ -351,6 +353,9 @@ def main():
         "module_cases.json": {"torch": torch.__version__, "cases": module_cases()},
         "rng_cases.json": {"torch": torch.__version__, **rng_cases()},
         "explain_cases.json": {"torch": torch.__version__, "seed": args.seed, "cases": explain_cases(rng, 36)},
+        "ops_cases.json": {"torch": torch.__version__, "seed": args.seed, "cases": ops_cases(args.seed)},
+        "nn_cases.json": {"torch": torch.__version__, "cases": nn_cases()},
+        "training_cases.json": {"torch": torch.__version__, "cases": training_cases()},
     }
     for name, content in files.items():
         with open(os.path.join(args.out, name), "w") as f:

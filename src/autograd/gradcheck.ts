@@ -57,9 +57,10 @@ export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: G
         for (let c = 0; c < cols; c++) {
           const v = x.data[c];
           x.data[c] = v + eps;
-          const plus = asList(fn(...ins))[o].data;
+          // A copy: fn may return a tensor that shares the perturbed input's data (an identity gradient).
+          const plus = asList(fn(...ins))[o].data.slice();
           x.data[c] = v - eps;
-          const minus = asList(fn(...ins))[o].data;
+          const minus = asList(fn(...ins))[o].data.slice();
           x.data[c] = v;
           for (let r = 0; r < rows; r++) numerical[r * cols + c] = (plus[r] - minus[r]) / (2 * eps);
         }

@@ -125,14 +125,13 @@ function maxPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
     for (let q = 0; q < planeOut; q++) y.data[c * planeOut + q] = g.x.data[c * planeIn + idx.data[c * planeOut + q]];
   }
   const flatIdx = reshape(idx, [N, C, planeOut]);
-  const x = g.x;
+  // Unbatched input: the batch of one is dropped before recording, so the node is PyTorch's.
+  const outShape = g.batched ? idx.shape : idx.shape.slice(1);
   const name = `MaxPool${dims}DWithIndicesBackward0`;
-  let values = record(y, name, [x], (dy) => [reshape(scatterAdd(empty(dy.dtype, [N, C, planeIn]), 2, flatIdx, reshape(dy, [N, C, planeOut])), x.shape)]);
-  let indices = idx;
-  if (!g.batched) {
-    values = squeeze(values, 0);
-    indices = squeeze(indices, 0);
-  }
+  const values = record(new Tensor(y.data, outShape, false, y.dtype), name, [input], (dy) => [
+    reshape(scatterAdd(empty(dy.dtype, [N, C, planeIn]), 2, flatIdx, reshape(dy, [N, C, planeOut])), input.shape),
+  ]);
+  const indices = new Tensor(idx.data, outShape, false, 'int64');
   return returnIndices ? { values, indices } : values;
 }
 
@@ -213,7 +212,7 @@ function windowMap(src: Tensor, planes: number, L: readonly number[], windows: r
 
 /** The linear pooling map and its adjoint as one differentiable pair. */
 function pooled(x: Tensor, L: readonly number[], windows: readonly Windows[], divisor: number | null, name: string, adjoint: boolean): Tensor {
-  const planes = x.shape[0] * x.shape[1];
+  const planes = numelOf(x.shape.slice(0, x.ndim - L.length));
   const y = windowMap(x, planes, L, windows, divisor, adjoint);
   return record(y, adjoint ? `${name}BackwardBackward0` : `${name}Backward0`, [x], (dy) => [pooled(dy, L, windows, divisor, name, !adjoint)]);
 }
@@ -238,8 +237,8 @@ function avgPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
     }
     return w;
   });
-  const y = pooled(g.x, g.L, windows, divisor, `AvgPool${dims}D`, false);
-  return g.batched ? y : squeeze(y, 0);
+  // Unbatched input is pooled as it is (leading dimensions are planes), so the node is PyTorch's.
+  return pooled(input, g.L, windows, divisor, `AvgPool${dims}D`, false);
 }
 
 export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}): Tensor {
@@ -269,19 +268,17 @@ function adaptiveAvgPoolNd(dims: number, input: Tensor, outputSize: IntOrTuple |
   if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
     throw new Error(`${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`);
   }
-  const batched = input.ndim === dims + 2;
-  const x = batched ? input : unsqueeze(input, 0);
-  const L = x.shape.slice(2);
+  const L = input.shape.slice(input.ndim - dims);
   // null keeps the input's size in that dimension.
   const raw = Array.isArray(outputSize) ? outputSize : [outputSize];
   const filled = raw.map((v, i) => (v === null ? L[raw.length === 1 ? 0 : i] : v));
   const out = expandIntArg(filled, dims, 'outputSize', op, nonNegative, 'non-negative integers (or null)');
   if (L.some((l) => l === 0)) throw new Error(`${op}: input of shape ${formatShape(input.shape)} has an empty spatial dimension; expected non-empty`);
-  let y: Tensor;
   if (out.every((n) => n === 1)) {
     // As ATen: an output of one is the mean over the spatial dimensions.
-    y = mean(x, L.map((_, i) => i + 2), true);
-  } else {
+    return mean(input, L.map((_, i) => input.ndim - dims + i), true);
+  }
+  {
     const windows = out.map((n, i): Windows => {
       const w: Windows = { start: new Int32Array(n), end: new Int32Array(n), count: new Float64Array(n) };
       for (let o = 0; o < n; o++) {
@@ -291,9 +288,8 @@ function adaptiveAvgPoolNd(dims: number, input: Tensor, outputSize: IntOrTuple |
       }
       return w;
     });
-    y = pooled(x, L, windows, null, `AdaptiveAvgPool${dims}D`, false);
+    return pooled(input, L, windows, null, `AdaptiveAvgPool${dims}D`, false);
   }
-  return batched ? y : squeeze(y, 0);
 }
 
 export const adaptiveAvgPool1d = (input: Tensor, outputSize: IntOrTuple): Tensor => adaptiveAvgPoolNd(1, input, outputSize);

@@ -1,0 +1,346 @@
+"""PyTorch fixtures for the training stack: every op against PyTorch (forward, gradients, node names),
+module reprs and state-dict keys, and whole training runs step by step.
+
+Imported by gen_fixtures.py; tests never run Python. Architectures, optimizers and op samples are
+described as JSON specs here, and the tests build the same objects from the same specs.
+"""
+import gzip
+import math
+import os
+import re
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(__file__)
+
+
+def number(v):
+    v = float(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def tj(t):
+    """A tensor as JSON: shape, dtype and flat data."""
+    dtype = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}[t.dtype]
+    data = [number(v) for v in t.detach().reshape(-1).tolist()] if t.dtype.is_floating_point else [int(v) for v in t.reshape(-1).tolist()]
+    return {"shape": list(t.shape), "dtype": dtype, "data": data}
+
+
+def snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+# ---- ops ----------------------------------------------------------------------------------------
+
+def kw_to_torch(kw):
+    out = {}
+    for k, v in kw.items():
+        out[snake(k)] = tuple(v) if isinstance(v, list) else v
+    return out
+
+
+def call_op(name, args, kw):
+    """The PyTorch call behind each op name of test/ops.test.ts's table."""
+    k = kw_to_torch(kw)
+    a = args
+    table = {
+        "add": lambda: torch.add(a[0], a[1]),
+        "sub": lambda: torch.sub(a[0], a[1]),
+        "mul": lambda: torch.mul(a[0], a[1]),
+        "div": lambda: torch.div(a[0], a[1]),
+        "pow": lambda: torch.pow(a[0], k["exponent"]),
+        "neg": lambda: torch.neg(a[0]),
+        "exp": lambda: torch.exp(a[0]),
+        "log": lambda: torch.log(a[0]),
+        "where": lambda: torch.where(a[0], a[1], a[2]),
+        "sum": lambda: torch.sum(a[0], dim=k["dim"], keepdim=k.get("keepdim", False)) if "dim" in k else torch.sum(a[0]),
+        "mean": lambda: torch.mean(a[0], dim=k["dim"], keepdim=k.get("keepdim", False)) if "dim" in k else torch.mean(a[0]),
+        "relu": lambda: F.relu(a[0]),
+        "leakyRelu": lambda: F.leaky_relu(a[0], **k),
+        "gelu": lambda: F.gelu(a[0], **k),
+        "sigmoid": lambda: torch.sigmoid(a[0]),
+        "tanh": lambda: torch.tanh(a[0]),
+        "sqrt": lambda: torch.sqrt(a[0]),
+        "abs": lambda: torch.abs(a[0]),
+        "erf": lambda: torch.erf(a[0]),
+        "clamp": lambda: torch.clamp(a[0], **k),
+        "softmax": lambda: F.softmax(a[0], **k),
+        "logSoftmax": lambda: F.log_softmax(a[0], **k),
+        "max": lambda: torch.max(a[0], dim=k["dim"], keepdim=k.get("keepdim", False))[0] if "dim" in k else torch.max(a[0]),
+        "min": lambda: torch.min(a[0], dim=k["dim"], keepdim=k.get("keepdim", False))[0] if "dim" in k else torch.min(a[0]),
+        "argmax": lambda: torch.argmax(a[0], **k),
+        "gather": lambda: torch.gather(a[0], k["dim"], a[1]),
+        "scatterAdd": lambda: torch.scatter_add(a[0], k["dim"], a[1], a[2]),
+        "indexSelect": lambda: torch.index_select(a[0], k["dim"], a[1]),
+        "indexAdd": lambda: torch.index_add(a[0], k["dim"], a[1], a[2]),
+        "cat": lambda: torch.cat(a, **k),
+        "stack": lambda: torch.stack(a, **k),
+        "matmul": lambda: torch.matmul(a[0], a[1]),
+        "linear": lambda: F.linear(*a),
+        "maxPool1d": lambda: F.max_pool1d(a[0], **k),
+        "maxPool2d": lambda: F.max_pool2d(a[0], **k),
+        "avgPool1d": lambda: F.avg_pool1d(a[0], **k),
+        "avgPool2d": lambda: F.avg_pool2d(a[0], **k),
+        "adaptiveAvgPool2d": lambda: F.adaptive_avg_pool2d(a[0], **k),
+        "batchNorm": lambda: F.batch_norm(a[0], a[3] if len(a) > 3 else None, a[4] if len(a) > 4 else None, a[1], a[2], **k),
+        "crossEntropy": lambda: F.cross_entropy(a[0], a[1], weight=a[2] if len(a) > 2 else None, **k),
+        "nllLoss": lambda: F.nll_loss(a[0], a[1], weight=a[2] if len(a) > 2 else None, **k),
+        "mseLoss": lambda: F.mse_loss(a[0], a[1], **k),
+        "binaryCrossEntropyWithLogits": lambda: F.binary_cross_entropy_with_logits(a[0], a[1], weight=a[2] if len(a) > 2 and a[2] is not None else None, pos_weight=a[3] if len(a) > 3 else None, **k),
+        "conv2d": lambda: F.conv2d(*a, **k),
+    }
+    return table[name]()
+
+
+def R(*shape, positive=False, grad=True):
+    return ("randn", list(shape), positive, grad)
+
+
+def I(values, shape=None):
+    return ("int", values, shape)
+
+
+def B(values, shape):
+    return ("bool", values, shape)
+
+
+# Each sample: op name, argument specs, keyword options, which float arguments get gradients (None = all).
+OP_SAMPLES = [
+    ("add", [R(3, 4), R(4)], {}), ("sub", [R(2, 3), R(2, 1)], {}), ("mul", [R(3, 4), R(3, 4)], {}),
+    ("div", [R(3, 4), R(3, 4, positive=True)], {}), ("pow", [R(3, 4, positive=True)], {"exponent": 2.5}),
+    ("neg", [R(5)], {}), ("exp", [R(2, 3)], {}), ("log", [R(2, 3, positive=True)], {}),
+    ("where", [B([1, 0, 1, 0, 0, 1], [2, 3]), R(2, 3), R(2, 3)], {}),
+    ("sum", [R(2, 3, 4)], {"dim": [0, 2], "keepdim": True}), ("mean", [R(2, 3, 4)], {"dim": 1}),
+    ("relu", [R(3, 5)], {}), ("leakyRelu", [R(3, 5)], {"negativeSlope": 0.2}),
+    ("gelu", [R(3, 5)], {}), ("gelu", [R(3, 5)], {"approximate": "tanh"}),
+    ("sigmoid", [R(4, 3)], {}), ("tanh", [R(4, 3)], {}), ("sqrt", [R(4, 3, positive=True)], {}),
+    ("abs", [R(4, 3)], {}), ("erf", [R(4, 3)], {}),
+    ("clamp", [R(4, 5)], {"min": -0.5, "max": 0.7}), ("clamp", [R(4, 5)], {"min": 0.1}),
+    ("softmax", [R(3, 5)], {"dim": 1}), ("softmax", [R(2, 3, 4)], {"dim": 0}),
+    ("logSoftmax", [R(3, 5)], {"dim": -1}), ("logSoftmax", [R(2, 4, 3)], {"dim": 1}),
+    ("max", [R(3, 5)], {"dim": 1}), ("max", [R(3, 5)], {"dim": 0, "keepdim": True}), ("max", [R(2, 3)], {}),
+    ("min", [R(3, 5)], {"dim": 1}),
+    ("argmax", [R(3, 5)], {"dim": 1}), ("argmax", [R(3, 5)], {}),
+    ("gather", [R(3, 4), I([[0, 3], [1, 1], [2, 0]])], {"dim": 1}),
+    ("scatterAdd", [R(3, 4), I([[0, 3], [1, 1], [2, 0]]), R(3, 2)], {"dim": 1}),
+    ("indexSelect", [R(4, 3), I([3, 0, 3])], {"dim": 0}), ("indexSelect", [R(2, 5), I([4, 1])], {"dim": 1}),
+    ("indexAdd", [R(4, 3), I([3, 0, 3]), R(3, 3)], {"dim": 0}),
+    ("cat", [R(2, 3), R(1, 3), R(4, 3)], {"dim": 0}), ("cat", [R(2, 3), R(2, 1)], {"dim": 1}),
+    ("stack", [R(2, 3), R(2, 3)], {"dim": 1}),
+    ("matmul", [R(3, 4), R(4, 5)], {}), ("matmul", [R(2, 3, 4), R(4, 2)], {}), ("matmul", [R(2, 1, 3, 4), R(3, 4, 2)], {}),
+    ("matmul", [R(4), R(4, 3)], {}), ("matmul", [R(3, 4), R(4)], {}),
+    ("linear", [R(5, 4), R(3, 4), R(3)], {}), ("linear", [R(2, 5, 4), R(3, 4)], {}),
+    ("maxPool1d", [R(2, 3, 9)], {"kernelSize": 3, "stride": 2, "padding": 1}),
+    ("maxPool2d", [R(2, 2, 6, 7)], {"kernelSize": 2}),
+    ("maxPool2d", [R(1, 2, 7, 6)], {"kernelSize": [3, 2], "stride": [2, 1], "padding": [1, 1], "dilation": [1, 2], "ceilMode": True}),
+    ("maxPool2d", [R(2, 5, 5)], {"kernelSize": 3, "stride": 2, "ceilMode": True}),
+    ("avgPool1d", [R(2, 3, 9)], {"kernelSize": 3, "stride": 2, "padding": 1, "countIncludePad": False}),
+    ("avgPool2d", [R(2, 2, 6, 7)], {"kernelSize": 2}),
+    ("avgPool2d", [R(1, 2, 7, 6)], {"kernelSize": [3, 2], "stride": [2, 1], "padding": [1, 1], "ceilMode": True}),
+    ("avgPool2d", [R(1, 2, 7, 6)], {"kernelSize": 3, "stride": 2, "padding": 1, "ceilMode": True, "countIncludePad": False}),
+    ("avgPool2d", [R(1, 2, 6, 6)], {"kernelSize": 3, "padding": 1, "divisorOverride": 4}),
+    ("adaptiveAvgPool2d", [R(2, 3, 7, 5)], {"outputSize": [3, 2]}), ("adaptiveAvgPool2d", [R(2, 3, 4, 4)], {"outputSize": 1}),
+    ("adaptiveAvgPool2d", [R(3, 5, 6)], {"outputSize": 4}),
+    ("batchNorm", [R(4, 3, 2, 2), R(3), R(3)], {"training": True}),
+    ("batchNorm", [R(6, 3), R(3), R(3)], {"training": True, "eps": 0.01}),
+    ("batchNorm", [R(4, 3, 5), R(3), R(3), R(3, grad=False), R(3, positive=True, grad=False)], {"training": False}),
+    ("crossEntropy", [R(5, 4), I([0, 3, 1, 1, 2])], {}),
+    ("crossEntropy", [R(5, 4), I([0, 3, -100, 1, 2]), R(4, positive=True, grad=False)], {"reduction": "mean"}),
+    ("crossEntropy", [R(5, 4), I([0, 3, 2, 1, 2])], {"labelSmoothing": 0.2}),
+    ("crossEntropy", [R(5, 4), I([0, 3, 7, 1, 2]), R(4, positive=True, grad=False)], {"labelSmoothing": 0.1, "ignoreIndex": 7, "reduction": "sum"}),
+    ("crossEntropy", [R(2, 3, 4), I([[0, 2, 1, 1], [2, 2, 0, 1]])], {"reduction": "none"}),
+    ("crossEntropy", [R(4), I(2, [])], {}),
+    ("crossEntropy", [R(3, 4), ("softmax", [3, 4], False)], {"labelSmoothing": 0.1}),
+    ("nllLoss", [R(5, 4), I([0, 3, 1, 1, 2]), R(4, positive=True, grad=False)], {"reduction": "sum"}),
+    ("mseLoss", [R(3, 4), R(3, 4)], {}), ("mseLoss", [R(3, 4), R(3, 4)], {"reduction": "none"}),
+    ("binaryCrossEntropyWithLogits", [R(3, 4), ("uniform", [3, 4], False)], {}),
+    ("binaryCrossEntropyWithLogits", [R(3, 4), ("uniform", [3, 4], False), R(4, positive=True, grad=False), R(4, positive=True, grad=False)], {"reduction": "sum"}),
+    ("conv2d", [R(2, 2, 5, 5), R(3, 2, 3, 3), R(3)], {"stride": 2, "padding": 1}),
+]
+
+
+def make_arg(spec, dtype, gen):
+    kind = spec[0]
+    if kind == "int":
+        t = torch.tensor(spec[1], dtype=torch.int64)
+        return t if spec[2] is None else t.reshape(spec[2])
+    if kind == "bool":
+        return torch.tensor(spec[1], dtype=torch.bool).reshape(spec[2])
+    shape = spec[1]
+    if kind == "randn":
+        t = torch.randn(*shape, generator=gen, dtype=torch.float64)
+        if spec[2]:
+            t = t.abs() + 0.5
+    elif kind == "softmax":
+        t = torch.randn(*shape, generator=gen, dtype=torch.float64).softmax(-1)
+    else:
+        t = torch.rand(*shape, generator=gen, dtype=torch.float64)
+    return t.to(dtype)
+
+
+def ops_cases(seed):
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    for dtype in (torch.float64, torch.float32):
+        for name, specs, kw in OP_SAMPLES:
+            args = [make_arg(s, dtype, gen) for s in specs]
+            # Float arguments of randn kind take part in the gradient.
+            takes_grad = [s[0] == "randn" and s[3] for s in specs]
+            for a, g in zip(args, takes_grad):
+                if g:
+                    a.requires_grad_(True)
+            out = call_op(name, args, kw)
+            case = {"op": name, "kw": kw, "dtype": str(dtype).replace("torch.", ""), "args": [tj(a) for a in args],
+                    "grad": takes_grad, "out": tj(out),
+                    "gradFn": out.grad_fn.name() if out.grad_fn is not None else None}
+            if out.grad_fn is not None:
+                cot = torch.randn(out.shape, generator=gen, dtype=torch.float64).to(out.dtype)
+                wanted = [a for a, g in zip(args, takes_grad) if g]
+                grads = torch.autograd.grad(out, wanted, cot, allow_unused=True)
+                case["cotangent"] = tj(cot)
+                case["grads"] = [None if g is None else tj(g) for g in grads]
+            cases.append(case)
+    return cases
+
+
+# ---- modules ------------------------------------------------------------------------------------
+
+def build_layer(spec, dtype=None):
+    cls = getattr(torch.nn, spec["type"])
+    kwargs = kw_to_torch(spec.get("kwargs", {}))
+    # Lists travel as tuples: convgrad's arrays print as Python prints tuples.
+    args = [tuple(a) if isinstance(a, list) else a for a in spec.get("args", [])]
+    return cls(*args, **kwargs)
+
+
+def build_model(layers):
+    return torch.nn.Sequential(*[build_layer(s) for s in layers])
+
+
+def L(type_, *args, **kwargs):
+    return {"type": type_, "args": list(args), "kwargs": kwargs}
+
+
+MODULE_SPECS = [
+    [L("Linear", 4, 3), L("ReLU"), L("LeakyReLU", 0.2), L("GELU"), L("GELU", approximate="tanh"), L("Sigmoid"), L("Tanh"), L("Softmax", dim=1)],
+    [L("Conv2d", 1, 4, 3, padding=1), L("MaxPool2d", 2), L("MaxPool2d", [3, 2], stride=1, padding=1, ceilMode=True), L("AvgPool2d", 2),
+     L("AvgPool2d", 3, stride=2, padding=1), L("AdaptiveAvgPool2d", [2, 3]), L("AdaptiveAvgPool2d", 1), L("Flatten"), L("Dropout", 0.25)],
+    [L("Conv1d", 8, 4, 3), L("BatchNorm1d", 4), L("MaxPool1d", 2), L("AvgPool1d", 2), L("BatchNorm2d", 16, eps=0.001, momentum=None, affine=False),
+     L("BatchNorm2d", 3, trackRunningStats=False), L("Flatten", 0, 2), L("Linear", 3, 5, bias=False)],
+]
+
+
+def nn_cases():
+    out = []
+    for layers in MODULE_SPECS:
+        torch.manual_seed(0)
+        model = build_model(layers)
+        out.append({"layers": layers, "repr": str(model), "keys": list(model.state_dict().keys()),
+                    "params": [n for n, _ in model.named_parameters()],
+                    "state": {k: tj(v) for k, v in model.state_dict().items()}})
+    return out
+
+
+# ---- training runs -------------------------------------------------------------------------------
+
+def digits(n):
+    with gzip.open(os.path.join(HERE, "..", "data", "digits.csv.gz"), "rt") as f:
+        rows = [list(map(int, line.split(","))) for line in f.read().strip().split("\n")[:n]]
+    X = torch.tensor([r[:64] for r in rows], dtype=torch.float64).view(n, 1, 8, 8) / 16
+    Y = torch.tensor([r[64] for r in rows], dtype=torch.int64)
+    return X, Y
+
+
+LENET_ISSUE = [L("Conv2d", 1, 8, 3, padding=1), L("ReLU"), L("MaxPool2d", 2), L("Conv2d", 8, 16, 3, padding=1), L("BatchNorm2d", 16),
+               L("ReLU"), L("MaxPool2d", 2), L("Flatten"), L("Linear", 64, 32), L("ReLU"), L("Linear", 32, 10)]
+
+RUNS = [
+    {"name": "issue example: conv-relu-maxpool, batch norm, SGD momentum", "layers": LENET_ISSUE, "input": "image",
+     "optimizer": {"type": "SGD", "kwargs": {"lr": 0.05, "momentum": 0.9}}},
+    {"name": "avg pooling, leaky relu, SGD Nesterov + weight decay, StepLR", "input": "image",
+     "layers": [L("Conv2d", 1, 6, 3), L("LeakyReLU", 0.1), L("AvgPool2d", 2, stride=2, padding=1, ceilMode=True),
+                L("Conv2d", 6, 12, 2, stride=2), L("Tanh"), L("Flatten"), L("Linear", 48, 10)],
+     "optimizer": {"type": "SGD", "kwargs": {"lr": 0.1, "momentum": 0.8, "nesterov": True, "weightDecay": 0.001}},
+     "scheduler": {"type": "StepLR", "kwargs": {"stepSize": 1, "gamma": 0.5}}},
+    {"name": "GELU, adaptive average pooling, batch norm (momentum None), Adam", "input": "image",
+     "layers": [L("Conv2d", 1, 8, 3, padding=1, bias=False), L("BatchNorm2d", 8, momentum=None), L("GELU"),
+                L("Conv2d", 8, 8, 3, padding=1, groups=2, dilation=2, paddingMode="reflect"), L("GELU"),
+                L("AdaptiveAvgPool2d", [3, 2]), L("Flatten"), L("Linear", 48, 10)],
+     "optimizer": {"type": "Adam", "kwargs": {"lr": 0.01}}},
+    {"name": "MLP with sigmoid and tanh, AdamW, CosineAnnealingLR", "input": "flat",
+     "layers": [L("Linear", 64, 40), L("Sigmoid"), L("Linear", 40, 20), L("Tanh"), L("Linear", 20, 10)],
+     "optimizer": {"type": "AdamW", "kwargs": {"lr": 0.02, "weightDecay": 0.05}},
+     "scheduler": {"type": "CosineAnnealingLR", "kwargs": {"tMax": 3, "etaMin": 0.001}}},
+    {"name": "conv1d net: rows as channels, batch norm 1d, max and avg pooling 1d, Adam amsgrad", "input": "rows",
+     "layers": [L("Conv1d", 8, 12, 3, padding=1), L("BatchNorm1d", 12), L("ReLU"), L("MaxPool1d", 2),
+                L("Conv1d", 12, 16, 3, padding=1, paddingMode="circular"), L("ReLU"), L("AvgPool1d", 2), L("Flatten"),
+                L("BatchNorm1d", 32), L("Linear", 32, 10)],
+     "optimizer": {"type": "Adam", "kwargs": {"lr": 0.005, "amsgrad": True, "weightDecay": 0.0001, "betas": [0.8, 0.99]}}},
+    {"name": "strided conv, max pooling with padding, SGD dampening, label smoothing", "input": "image", "labelSmoothing": 0.1,
+     "layers": [L("Conv2d", 1, 10, 3, stride=2, padding=1), L("ReLU"), L("MaxPool2d", 3, stride=1, padding=1),
+                L("Conv2d", 10, 10, 3, groups=5), L("Softmax", dim=1), L("Flatten"), L("Linear", 40, 10)],
+     "optimizer": {"type": "SGD", "kwargs": {"lr": 0.2, "momentum": 0.5, "dampening": 0.3}}},
+]
+
+
+def make_optimizer(spec, params):
+    kw = kw_to_torch(spec["kwargs"])
+    return getattr(torch.optim, spec["type"])(params, **kw)
+
+
+def make_scheduler(spec, opt):
+    kw = {"step_size" if k == "stepSize" else "T_max" if k == "tMax" else snake(k): v for k, v in spec["kwargs"].items()}
+    return getattr(torch.optim.lr_scheduler, spec["type"])(opt, **kw)
+
+
+def shape_input(X, kind):
+    if kind == "flat":
+        return X.reshape(X.shape[0], 64)
+    if kind == "rows":
+        return X.reshape(X.shape[0], 8, 8)
+    return X
+
+
+def training_run(run, dtype, n, epochs, batch):
+    X, Y = digits(n)
+    X = shape_input(X, run["input"]).to(dtype)
+    torch.manual_seed(0)
+    model = build_model(run["layers"]).to(dtype)
+    opt = make_optimizer(run["optimizer"], model.parameters())
+    sched = make_scheduler(run["scheduler"], opt) if "scheduler" in run else None
+    losses, lrs = [], []
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        for i in range(0, n, batch):
+            idx = perm[i:min(i + batch, n)]
+            out = model(X.index_select(0, idx))
+            loss = F.cross_entropy(out, Y.index_select(0, idx), label_smoothing=run.get("labelSmoothing", 0.0))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        if sched is not None:
+            sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    model.eval()
+    with torch.no_grad():
+        evaluation = model(X[:16])
+    return {"losses": losses, "lrs": lrs, "eval": tj(evaluation), "repr": str(model),
+            "state": {k: tj(v) for k, v in model.state_dict().items()}}
+
+
+def training_cases():
+    out = []
+    for run in RUNS:
+        case = dict(run)
+        case.update({"n": 96, "epochs": 2, "batch": 32})
+        case["float64"] = training_run(run, torch.float64, 96, 2, 32)
+        case["float32"] = training_run(run, torch.float32, 96, 1, 32)
+        del case["float32"]["state"]
+        out.append(case)
+    return out

@@ -1,0 +1,207 @@
+// The op table (as PyTorch's OpInfo and tinygrad's test_ops): each op appears once, with how to call it
+// from a PyTorch sample (test/fixtures/ops_cases.json, made by scripts/training_fixtures.py) and the
+// inputs it must refuse. Every sample then gets the same checks: forward and gradients equal to
+// PyTorch's (float64 1e-10, float32 1e-4), PyTorch's gradFn name, gradcheck and gradgradcheck (float64),
+// and the wasm backend equal to the reference one. Adding an op = its file + one line here (+ its
+// PyTorch sample in the generator).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  F, abs, argmax, cat, clamp, div, erf, exp, gather, getBackend, grad, gradcheck, gradgradcheck, indexAdd, indexSelect, log, matmul, max,
+  mean, min, mul, neg, pow, scatterAdd, setBackend, sigmoid, sqrt, stack, sub, sum, tanh, tensor, add, where, backendInfo,
+  type DType, Tensor,
+} from '../src/index.js';
+import { assertClose, fixture } from './helpers.js';
+
+type Json = { shape: number[]; dtype: DType; data: (number | string)[] };
+interface Case {
+  op: string;
+  kw: Record<string, unknown>;
+  dtype: DType;
+  args: Json[];
+  grad: boolean[];
+  out: Json;
+  gradFn: string | null;
+  cotangent?: Json;
+  grads?: (Json | null)[];
+}
+
+type Kw = Record<string, never>;
+interface OpInfo {
+  /** Calls the op on the sample's tensors and PyTorch's keyword options (in camelCase). */
+  call: (a: Tensor[], kw: Kw) => Tensor;
+  /** Calls that must throw, and the words the message must contain. */
+  bad?: [() => unknown, RegExp][];
+  /** Where our node name differs from PyTorch's, and why (the numbers still match). */
+  nameNote?: string;
+}
+
+const x34 = (): Tensor => tensor([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+const idx = (v: number[]): Tensor => tensor(v, { dtype: 'int64' });
+
+const OPS: Record<string, OpInfo> = {
+  add: { call: (a) => add(a[0], a[1]), bad: [[() => add(x34(), tensor([1, 2])), /add: shapes \[3, 4\] and \[2\] are not broadcastable/]] },
+  sub: { call: (a) => sub(a[0], a[1]) },
+  mul: { call: (a) => mul(a[0], a[1]) },
+  div: { call: (a) => div(a[0], a[1]) },
+  pow: { call: (a, kw) => pow(a[0], kw.exponent) },
+  neg: { call: (a) => neg(a[0]) },
+  exp: { call: (a) => exp(a[0]) },
+  log: { call: (a) => log(a[0]) },
+  where: { call: (a) => where(a[0], a[1], a[2]) },
+  sum: { call: (a, kw) => sum(a[0], kw.dim, kw.keepdim), bad: [[() => sum(x34(), 2), /sum: dim=2 is out of range/]] },
+  mean: { call: (a, kw) => mean(a[0], kw.dim, kw.keepdim) },
+  relu: { call: (a) => F.relu(a[0]) },
+  leakyRelu: { call: (a, kw) => F.leakyRelu(a[0], kw.negativeSlope), bad: [[() => F.leakyRelu(idx([1])), /leakyRelu: input has dtype int64; expected a floating/]] },
+  gelu: { call: (a, kw) => F.gelu(a[0], kw), bad: [[() => F.gelu(x34(), { approximate: 'fast' as 'none' }), /gelu: approximate=fast is invalid/]] },
+  sigmoid: { call: (a) => sigmoid(a[0]) },
+  tanh: { call: (a) => tanh(a[0]) },
+  sqrt: { call: (a) => sqrt(a[0]) },
+  abs: { call: (a) => abs(a[0]) },
+  erf: { call: (a) => erf(a[0]) },
+  clamp: { call: (a, kw) => clamp(a[0], kw.min, kw.max), bad: [[() => clamp(x34()), /clamp: at least one of min and max/]] },
+  softmax: { call: (a, kw) => F.softmax(a[0], kw.dim), bad: [[() => F.softmax(x34(), 2), /softmax: dim=2 is out of range/]] },
+  logSoftmax: { call: (a, kw) => F.logSoftmax(a[0], kw.dim) },
+  max: {
+    call: (a, kw) => (kw.dim === undefined ? max(a[0]) : max(a[0], kw.dim, kw.keepdim).values),
+    bad: [[() => max(tensor([])), /max: the input is empty/], [() => max(x34(), 3), /max: dim=3 is out of range/]],
+  },
+  min: { call: (a, kw) => (kw.dim === undefined ? min(a[0]) : min(a[0], kw.dim, kw.keepdim).values) },
+  argmax: { call: (a, kw) => argmax(a[0], kw.dim, kw.keepdim) },
+  gather: {
+    call: (a, kw) => gather(a[0], kw.dim, a[1]),
+    bad: [
+      [() => gather(x34(), 1, idx([[0], [4], [1]].flat()).view(3, 1)), /gather: index 4 is out of bounds for dimension 1 with size 4/],
+      [() => gather(x34(), 1, tensor([[0]])), /gather: index has dtype float32; expected int64/],
+    ],
+  },
+  scatterAdd: { call: (a, kw) => scatterAdd(a[0], kw.dim, a[1], a[2]) },
+  indexSelect: {
+    call: (a, kw) => indexSelect(a[0], kw.dim, a[1]),
+    bad: [[() => indexSelect(x34(), 0, idx([3])), /indexSelect: index 3 is out of bounds for dimension 0 with size 3/]],
+  },
+  indexAdd: { call: (a, kw) => indexAdd(a[0], kw.dim, a[1], a[2]) },
+  cat: {
+    call: (a, kw) => cat(a, kw.dim),
+    bad: [[() => cat([x34(), tensor([[1, 2]])]), /cat: tensors\[1\] of shape \[1, 2\] does not match \[3, 4\] outside dimension 0/], [() => cat([]), /cat: tensors must be a non-empty array/]],
+  },
+  stack: { call: (a, kw) => stack(a, kw.dim), bad: [[() => stack([x34(), tensor([1])]), /stack: tensors\[1\] has shape \[1\]; expected every tensor to have shape \[3, 4\]/]] },
+  matmul: {
+    call: (a) => matmul(a[0], a[1]),
+    bad: [[() => matmul(x34(), x34()), /matmul: shapes \[3, 4\] and \[3, 4\] cannot be multiplied \(3x4 and 3x4\)/]],
+    nameNote: 'a 1-d operand is unsqueezed, multiplied and squeezed back: our last node is a squeeze (PyTorch: MvBackward0 / SqueezeBackward3)',
+  },
+  linear: {
+    call: (a) => F.linear(a[0], a[1], a[2] ?? null),
+    bad: [[() => F.linear(x34(), tensor([[1, 2]])), /linear: input of shape \[3, 4\] must end in inFeatures=2/]],
+    nameNote: 'inputs of more than 2 dimensions are flattened to rows and viewed back (ViewBackward0; PyTorch 1.13: UnsafeViewBackward0)',
+  },
+  maxPool1d: { call: (a, { kernelSize, ...kw }) => F.maxPool1d(a[0], kernelSize, kw) },
+  maxPool2d: {
+    call: (a, { kernelSize, ...kw }) => F.maxPool2d(a[0], kernelSize, kw),
+    bad: [
+      [() => F.maxPool2d(tensor([[[1, 2], [3, 4]]]), 3), /maxPool2d: the output size \(0x0\) computed from input size \(2x2\) is too small/],
+      [() => F.maxPool2d(x34().view(1, 3, 4), 2, { padding: 2 }), /maxPool2d: padding=2 in dimension 0 is larger than half the kernel size 2/],
+    ],
+  },
+  avgPool1d: { call: (a, { kernelSize, ...kw }) => F.avgPool1d(a[0], kernelSize, kw) },
+  avgPool2d: { call: (a, { kernelSize, ...kw }) => F.avgPool2d(a[0], kernelSize, kw), bad: [[() => F.avgPool2d(x34(), 2), /avgPool2d: input of shape \[3, 4\] has 2 dimensions; expected 3 \(unbatched\) or 4 \(batched\)/]] },
+  adaptiveAvgPool2d: { call: (a, kw) => F.adaptiveAvgPool2d(a[0], kw.outputSize) },
+  batchNorm: {
+    call: (a, kw) => F.batchNorm(a[0], a[3] ?? null, a[4] ?? null, { weight: a[1], bias: a[2], ...kw }),
+    bad: [
+      [() => F.batchNorm(tensor([[1, 2]]), null, null, { training: true }), /batchNorm: expected more than 1 value per channel when training/],
+      [() => F.batchNorm(x34(), null, null, { weight: tensor([1, 2]) }), /batchNorm: weight of shape \[2\] must have shape \[4\]/],
+    ],
+  },
+  crossEntropy: {
+    call: (a, kw) => F.crossEntropy(a[0], a[1], { weight: a[2] ?? null, ...kw }),
+    bad: [
+      [() => F.crossEntropy(x34(), idx([0, 4, 1])), /nllLoss: target 4 is out of bounds; expected class indices in \[0, 3\]/],
+      [() => F.crossEntropy(x34(), tensor([0, 1, 2])), /crossEntropy: a floating target holds class probabilities and must have input's shape \[3, 4\]/],
+      [() => F.crossEntropy(x34(), idx([0, 1])), /nllLoss: target of shape \[2\] does not match input of shape \[3, 4\]; expected \[3\]/],
+      [() => F.crossEntropy(x34(), idx([0, 1, 2]), { reduction: 'avg' as 'mean' }), /crossEntropy: reduction=avg is invalid/],
+    ],
+    nameNote: 'unbatched input and probability targets end in our own composite nodes (PyTorch: ViewBackward0 / DivBackward1)',
+  },
+  nllLoss: { call: (a, kw) => F.nllLoss(a[0], a[1], { weight: a[2] ?? null, ...kw }) },
+  mseLoss: { call: (a, kw) => F.mseLoss(a[0], a[1], kw), bad: [[() => F.mseLoss(x34(), tensor([1])), /mseLoss: target of shape \[1\] must have input's shape \[3, 4\]/]] },
+  binaryCrossEntropyWithLogits: { call: (a, kw) => F.binaryCrossEntropyWithLogits(a[0], a[1], { weight: a[2] ?? null, posWeight: a[3] ?? null, ...kw }) },
+  conv2d: { call: (a, kw) => F.conv2d(a[0], a[1], a[2] ?? null, kw) },
+};
+
+const fx = fixture<{ cases: Case[] }>('ops_cases.json');
+
+function load(j: Json, requiresGrad = false): Tensor {
+  return tensor(j.data as number[], { shape: j.shape, dtype: j.dtype, requiresGrad });
+}
+
+function label(c: Case): string {
+  return `${c.op}(${c.args.map((a) => `${a.dtype}[${a.shape.join(',')}]`).join(', ')}${Object.keys(c.kw).length > 0 ? `, ${JSON.stringify(c.kw)}` : ''})`;
+}
+
+test('every PyTorch sample names an op of the table, and every op of the table has samples', () => {
+  const ops = new Set(fx.cases.map((c) => c.op));
+  for (const op of ops) assert.ok(op in OPS, `${op} has samples but no table entry`);
+  for (const op of Object.keys(OPS)) assert.ok(ops.has(op), `${op} has no PyTorch sample`);
+});
+
+for (const c of fx.cases) {
+  test(`PyTorch ${c.dtype}: ${label(c)}`, () => {
+    const info = OPS[c.op];
+    const args = c.args.map((a, i) => load(a, c.grad[i]));
+    const y = info.call(args, c.kw as Kw);
+    const rtol = c.dtype === 'float64' ? 1e-10 : 1e-4;
+    assert.deepEqual(y.shape, c.out.shape, 'output shape');
+    assert.equal(y.dtype, c.out.dtype, 'output dtype');
+    if (c.out.dtype === 'int64') assert.deepEqual(Array.from(y.data), c.out.data);
+    else assertClose(y, c.out.data as number[], rtol, 'forward');
+    if (c.gradFn !== null && info.nameNote === undefined) assert.equal(y.gradFn?.name, c.gradFn, 'gradFn name');
+    if (c.grads !== undefined) {
+      const wanted = args.filter((_, i) => c.grad[i]);
+      const grads = grad(y, wanted, { gradOutputs: [load(c.cotangent!)], allowUnused: true });
+      c.grads.forEach((g, i) => {
+        if (g === null) assert.equal(grads[i], null);
+        else assertClose(grads[i]!, g.data as number[], rtol, `gradient of differentiable input ${i}`);
+      });
+    }
+    if (c.dtype === 'float64' && c.grads !== undefined) {
+      const fn = (...a: Tensor[]): Tensor => info.call(a, c.kw as Kw);
+      assert.ok(gradcheck(fn, args), 'gradcheck');
+      assert.ok(gradgradcheck(fn, args), 'gradgradcheck');
+    }
+  });
+}
+
+test('each op refuses bad input with an Error naming the op, the value and the expectation', () => {
+  let count = 0;
+  for (const [op, info] of Object.entries(OPS)) {
+    for (const [call, message] of info.bad ?? []) {
+      assert.throws(call, (e: unknown) => e instanceof Error && message.test(e.message), `${op}: expected ${String(message)}`);
+      count++;
+    }
+  }
+  assert.ok(count >= 25, `${count} bad-input cases`);
+});
+
+test('wasm ≡ reference: every float32 sample gives the same forward and gradients on both backends', { skip: !backendInfo().wasm.available }, () => {
+  const before = getBackend();
+  try {
+    for (const c of fx.cases.filter((k) => k.dtype === 'float32')) {
+      const info = OPS[c.op];
+      const results = (['reference', 'wasm'] as const).map((backend) => {
+        setBackend(backend);
+        const args = c.args.map((a, i) => load(a, c.grad[i]));
+        const y = info.call(args, c.kw as Kw);
+        const grads = c.grads === undefined ? [] : grad(y, args.filter((_, i) => c.grad[i]), { gradOutputs: [load(c.cotangent!)], allowUnused: true });
+        return [y, ...grads];
+      });
+      results[0].forEach((t, i) => {
+        if (t === null) return;
+        assertClose(results[1][i]!, t.data, 1e-5, `${label(c)} result ${i}`);
+      });
+    }
+  } finally {
+    setBackend(before);
+  }
+});
