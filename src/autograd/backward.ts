@@ -1,6 +1,6 @@
 // Reverse mode: topological sort of the graph, a reverse walk applying each node's rule, and
 // accumulation of gradients, summed back to each input's shape where an op broadcast it.
-import { Tensor } from '../tensor/tensor.js';
+import { defineMethods, Tensor, type BackwardOptions } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { withGradMode } from './mode.js';
 
@@ -165,3 +165,16 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
     return options.createGraph ? g : g.detach();
   });
 }
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    /** Accumulates the gradient of this tensor into `.grad` of the leaves it depends on. */
+    backward(gradient?: Tensor, options?: BackwardOptions): void;
+  }
+}
+
+defineMethods({
+  backward(this: Tensor, gradient?: Tensor, options: BackwardOptions = {}) {
+    backward(this, gradient, options);
+  },
+});

@@ -1,9 +1,23 @@
 // Broadcasting elementwise ops and their gradient rules (each rule built from these same ops).
-import { Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { defineMethods, Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { binaryKernel, expandKernel } from '../kernels/reference/elementwise.js';
 import { checkNumberOrTensor, checkTensor, empty, floatingOf, promote, scalarTensor } from './util.js';
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    add(other: TensorOrScalar): Tensor;
+    sub(other: TensorOrScalar): Tensor;
+    mul(other: TensorOrScalar): Tensor;
+    div(other: TensorOrScalar): Tensor;
+    pow(exponent: TensorOrScalar): Tensor;
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    relu(): Tensor;
+  }
+}
 
 function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: number) => number, floatResult = false): Tensor {
   checkTensor(a, 'input', op);
@@ -109,3 +123,33 @@ export function relu(a: Tensor): Tensor {
   const y = unary('relu', a, (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0));
   return record(y, 'ReluBackward0', [a], (dy) => [mul(dy, unary('relu', y, (x) => (x > 0 ? 1 : 0)))]);
 }
+
+defineMethods({
+  add(this: Tensor, other: TensorOrScalar) {
+    return add(this, other);
+  },
+  sub(this: Tensor, other: TensorOrScalar) {
+    return sub(this, other);
+  },
+  mul(this: Tensor, other: TensorOrScalar) {
+    return mul(this, other);
+  },
+  div(this: Tensor, other: TensorOrScalar) {
+    return div(this, other);
+  },
+  pow(this: Tensor, exponent: TensorOrScalar) {
+    return pow(this, exponent);
+  },
+  neg(this: Tensor) {
+    return neg(this);
+  },
+  exp(this: Tensor) {
+    return exp(this);
+  },
+  log(this: Tensor) {
+    return log(this);
+  },
+  relu(this: Tensor) {
+    return relu(this);
+  },
+});

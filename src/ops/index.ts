@@ -1,41 +1,9 @@
-// All ops, and the wiring of Tensor's methods to them.
-import { installTensorMethods } from '../tensor/tensor.js';
-import { backward } from '../autograd/backward.js';
+// Every op, listed once. Importing an op file also adds its Tensor methods (declared in that file),
+// so this list is where an op joins the library; backward() comes with the autograd.
+import '../autograd/backward.js';
 import { add, div, exp, log, mul, neg, pow, relu, sub, where } from './elementwise.js';
 import { mean, sum } from './reduce.js';
-import './pointwise.js';
-import './indexing.js';
-import './max.js';
-import './softmax.js';
-import './matmul.js';
 import { clone, expand, flatten, permute, reshape, select, slice, squeeze, to, transpose, unsqueeze, view } from './view.js';
-
-installTensorMethods({
-  add,
-  sub,
-  mul,
-  div,
-  pow,
-  neg,
-  exp,
-  log,
-  relu,
-  sum,
-  mean,
-  reshape: (a, shape) => reshape(a, shape),
-  view,
-  permute: (a, dims) => permute(a, dims),
-  transpose,
-  squeeze,
-  unsqueeze,
-  flatten,
-  expand,
-  slice,
-  select,
-  to,
-  clone,
-  backward,
-});
 
 export { add, sub, mul, div, pow, neg, exp, log, relu, where, sum, mean };
 export { reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, select, to, clone };

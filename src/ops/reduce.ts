@@ -1,11 +1,18 @@
 // sum and mean over all or given dimensions; their gradients broadcast dy back (expand).
-import { Tensor } from '../tensor/tensor.js';
+import { defineMethods, Tensor } from '../tensor/tensor.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { sumKernel } from '../kernels/reference/elementwise.js';
 import { checkTensor, empty } from './util.js';
 import { div } from './elementwise.js';
 import { expand, reshape } from './view.js';
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  }
+}
 
 function reduceDims(x: Tensor, dim: number | readonly number[] | undefined, op: string): number[] {
   if (dim === undefined) return x.shape.map((_, i) => i);
@@ -43,3 +50,12 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   const name = dim === undefined ? 'MeanBackward0' : 'MeanBackward1';
   return record(y, name, [x], (dy) => [div(expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape), count)]);
 }
+
+defineMethods({
+  sum(this: Tensor, dim?: number | readonly number[], keepdim = false) {
+    return sum(this, dim, keepdim);
+  },
+  mean(this: Tensor, dim?: number | readonly number[], keepdim = false) {
+    return mean(this, dim, keepdim);
+  },
+});

@@ -1,11 +1,35 @@
 // Shape ops. Tensors are always contiguous here, so each of these copies; the gradient of a shape
 // op is the inverse shape op (reshape back, inverse permutation, sum over broadcast dimensions,
 // scatter of a slice).
-import { checkAnyDType, isFloating, Tensor, type DType } from '../tensor/tensor.js';
+import { checkAnyDType, defineMethods, flattenShapeArgs, isFloating, Tensor, type DType } from '../tensor/tensor.js';
 import { formatShape, normalizeDim, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { expandKernel, permuteKernel, sliceKernel } from '../kernels/reference/elementwise.js';
 import { checkTensor, empty } from './util.js';
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    reshape(...shape: number[] | [readonly number[]]): Tensor;
+    view(...shape: number[] | [readonly number[]]): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor;
+    permute(...dims: number[] | [readonly number[]]): Tensor;
+    transpose(dim0: number, dim1: number): Tensor;
+    squeeze(dim?: number): Tensor;
+    unsqueeze(dim: number): Tensor;
+    expand(...shape: number[] | [readonly number[]]): Tensor;
+    /** Elements start, start+step, … before end along dim, like t[..., start:end:step]. */
+    slice(dim: number, start?: number, end?: number, step?: number): Tensor;
+    /** The sub-tensor at index along dim (that dimension removed), like t[..., index]. */
+    select(dim: number, index: number): Tensor;
+    /** t[i] for the first dimension. */
+    index(i: number): Tensor;
+    to(dtype: DType): Tensor;
+    double(): Tensor;
+    float(): Tensor;
+    long(): Tensor;
+    clone(): Tensor;
+  }
+}
 
 function inferShape(x: Tensor, shape: readonly number[], op: string): number[] {
   let infer = -1;
@@ -173,3 +197,54 @@ export function clone(x: Tensor): Tensor {
   y.data.set(x.data);
   return record(y, 'CloneBackward0', [x], (dy) => [dy]);
 }
+
+defineMethods({
+  reshape(this: Tensor, ...shape: number[] | [readonly number[]]) {
+    return reshape(this, flattenShapeArgs(shape));
+  },
+  view(this: Tensor, ...shape: number[] | [readonly number[]]) {
+    return view(this, flattenShapeArgs(shape));
+  },
+  flatten(this: Tensor, startDim = 0, endDim = -1) {
+    return flatten(this, startDim, endDim);
+  },
+  permute(this: Tensor, ...dims: number[] | [readonly number[]]) {
+    return permute(this, flattenShapeArgs(dims));
+  },
+  transpose(this: Tensor, dim0: number, dim1: number) {
+    return transpose(this, dim0, dim1);
+  },
+  squeeze(this: Tensor, dim?: number) {
+    return squeeze(this, dim);
+  },
+  unsqueeze(this: Tensor, dim: number) {
+    return unsqueeze(this, dim);
+  },
+  expand(this: Tensor, ...shape: number[] | [readonly number[]]) {
+    return expand(this, flattenShapeArgs(shape));
+  },
+  slice(this: Tensor, dim: number, start?: number, end?: number, step?: number) {
+    return slice(this, dim, start, end, step);
+  },
+  select(this: Tensor, dim: number, index: number) {
+    return select(this, dim, index);
+  },
+  index(this: Tensor, i: number) {
+    return select(this, 0, i);
+  },
+  to(this: Tensor, dtype: DType) {
+    return to(this, dtype);
+  },
+  double(this: Tensor) {
+    return to(this, 'float64');
+  },
+  float(this: Tensor) {
+    return to(this, 'float32');
+  },
+  long(this: Tensor) {
+    return to(this, 'int64');
+  },
+  clone(this: Tensor) {
+    return clone(this);
+  },
+});

@@ -1,6 +1,6 @@
 // The Tensor: a contiguous Float32Array or Float64Array with a shape, and the autograd fields.
-// Differentiable methods delegate to the ops (installed by ops/index.ts) so that imports flow one
-// way: tensor ← autograd ← ops.
+// Differentiable methods are added by the op files that define them (defineMethods below, with the
+// types declared beside them), so imports flow one way: tensor ← autograd ← ops.
 import { formatTensor } from './format.js';
 import { checkShape, formatShape, numelOf, stridesOf } from './shape.js';
 
@@ -38,46 +38,6 @@ export interface BackwardOptions {
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | Scalar;
-
-/** The operations Tensor's methods call; see ops/index.ts. */
-export interface TensorMethods {
-  add(a: Tensor, b: TensorOrScalar): Tensor;
-  sub(a: Tensor, b: TensorOrScalar): Tensor;
-  mul(a: Tensor, b: TensorOrScalar): Tensor;
-  div(a: Tensor, b: TensorOrScalar): Tensor;
-  pow(a: Tensor, b: TensorOrScalar): Tensor;
-  neg(a: Tensor): Tensor;
-  exp(a: Tensor): Tensor;
-  log(a: Tensor): Tensor;
-  relu(a: Tensor): Tensor;
-  sum(a: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
-  mean(a: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
-  reshape(a: Tensor, shape: readonly number[]): Tensor;
-  view(a: Tensor, shape: readonly number[]): Tensor;
-  permute(a: Tensor, dims: readonly number[]): Tensor;
-  transpose(a: Tensor, dim0: number, dim1: number): Tensor;
-  squeeze(a: Tensor, dim?: number): Tensor;
-  unsqueeze(a: Tensor, dim: number): Tensor;
-  flatten(a: Tensor, startDim?: number, endDim?: number): Tensor;
-  expand(a: Tensor, shape: readonly number[]): Tensor;
-  slice(a: Tensor, dim: number, start?: number, end?: number, step?: number): Tensor;
-  select(a: Tensor, dim: number, index: number): Tensor;
-  to(a: Tensor, dtype: DType): Tensor;
-  clone(a: Tensor): Tensor;
-  backward(t: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void;
-}
-
-let methods: TensorMethods | null = null;
-
-/** Called once by ops/index.ts. */
-export function installTensorMethods(m: TensorMethods): void {
-  methods = m;
-}
-
-function ops(): TensorMethods {
-  if (methods === null) throw new Error('convgrad: tensor operations are not loaded; import from "convgrad"');
-  return methods;
-}
 
 export class Tensor {
   readonly data: Storage;
@@ -210,92 +170,6 @@ export class Tensor {
     return this;
   }
 
-  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
-    ops().backward(this, gradient, options);
-  }
-
-  add(other: TensorOrScalar): Tensor {
-    return ops().add(this, other);
-  }
-  sub(other: TensorOrScalar): Tensor {
-    return ops().sub(this, other);
-  }
-  mul(other: TensorOrScalar): Tensor {
-    return ops().mul(this, other);
-  }
-  div(other: TensorOrScalar): Tensor {
-    return ops().div(this, other);
-  }
-  pow(exponent: TensorOrScalar): Tensor {
-    return ops().pow(this, exponent);
-  }
-  neg(): Tensor {
-    return ops().neg(this);
-  }
-  exp(): Tensor {
-    return ops().exp(this);
-  }
-  log(): Tensor {
-    return ops().log(this);
-  }
-  relu(): Tensor {
-    return ops().relu(this);
-  }
-  sum(dim?: number | readonly number[], keepdim = false): Tensor {
-    return ops().sum(this, dim, keepdim);
-  }
-  mean(dim?: number | readonly number[], keepdim = false): Tensor {
-    return ops().mean(this, dim, keepdim);
-  }
-  reshape(...shape: number[] | [readonly number[]]): Tensor {
-    return ops().reshape(this, flattenShapeArgs(shape));
-  }
-  view(...shape: number[] | [readonly number[]]): Tensor {
-    return ops().view(this, flattenShapeArgs(shape));
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return ops().flatten(this, startDim, endDim);
-  }
-  permute(...dims: number[] | [readonly number[]]): Tensor {
-    return ops().permute(this, flattenShapeArgs(dims));
-  }
-  transpose(dim0: number, dim1: number): Tensor {
-    return ops().transpose(this, dim0, dim1);
-  }
-  squeeze(dim?: number): Tensor {
-    return ops().squeeze(this, dim);
-  }
-  unsqueeze(dim: number): Tensor {
-    return ops().unsqueeze(this, dim);
-  }
-  expand(...shape: number[] | [readonly number[]]): Tensor {
-    return ops().expand(this, flattenShapeArgs(shape));
-  }
-  /** Elements start, start+step, … before end along dim, like t[..., start:end:step]. */
-  slice(dim: number, start?: number, end?: number, step?: number): Tensor {
-    return ops().slice(this, dim, start, end, step);
-  }
-  /** The sub-tensor at index along dim (that dimension removed), like t[..., index]. */
-  select(dim: number, index: number): Tensor {
-    return ops().select(this, dim, index);
-  }
-  /** t[i] for the first dimension. */
-  index(i: number): Tensor {
-    return ops().select(this, 0, i);
-  }
-  to(dtype: DType): Tensor {
-    return ops().to(this, dtype);
-  }
-  double(): Tensor {
-    return ops().to(this, 'float64');
-  }
-  float(): Tensor {
-    return ops().to(this, 'float32');
-  }
-  clone(): Tensor {
-    return ops().clone(this);
-  }
-
   /** Exactly PyTorch's str(t), except `dtype=float64` for `dtype=torch.float64`. */
   toString(): string {
     return formatTensor({
@@ -313,7 +187,8 @@ export class Tensor {
   }
 }
 
-function flattenShapeArgs(args: number[] | [readonly number[]]): number[] {
+/** Shape arguments given either spread (`view(2, 3)`) or as one array (`view([2, 3])`). */
+export function flattenShapeArgs(args: number[] | [readonly number[]]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
   return args as number[];
 }
