@@ -93,6 +93,22 @@ def call_op(name, args, kw):
         "mseLoss": lambda: F.mse_loss(a[0], a[1], **k),
         "binaryCrossEntropyWithLogits": lambda: F.binary_cross_entropy_with_logits(a[0], a[1], weight=a[2] if len(a) > 2 and a[2] is not None else None, pos_weight=a[3] if len(a) > 3 else None, **k),
         "conv2d": lambda: F.conv2d(*a, **k),
+        "conv1d": lambda: F.conv1d(*a, **k),
+        "conv3d": lambda: F.conv3d(*a, **k),
+        "convTranspose2d": lambda: F.conv_transpose2d(*a, **k),
+        "pad": lambda: F.pad(a[0], k["pad"], mode=k.get("mode", "constant"), value=k.get("value", 0.0)) if k.get("mode", "constant") == "constant" else F.pad(a[0], k["pad"], mode=k["mode"]),
+        "reshape": lambda: a[0].reshape(k["shape"]),
+        "view": lambda: a[0].view(k["shape"]),
+        "flatten": lambda: a[0].flatten(k.get("start_dim", 0), k.get("end_dim", -1)),
+        "permute": lambda: a[0].permute(k["dims"]),
+        "transpose": lambda: a[0].transpose(k["dim0"], k["dim1"]),
+        "squeeze": lambda: a[0].squeeze(k["dim"]) if "dim" in k else a[0].squeeze(),
+        "unsqueeze": lambda: a[0].unsqueeze(k["dim"]),
+        "expand": lambda: a[0].expand(k["shape"]),
+        "slice": lambda: a[0][(slice(None),) * k["dim"] + (slice(k["start"], k["end"], k["step"]),)],
+        "select": lambda: a[0].select(k["dim"], k["index"]),
+        "to": lambda: a[0].to({"float32": torch.float32, "float64": torch.float64}[k["dtype"]]),
+        "clone": lambda: a[0].clone(),
     }
     return table[name]()
 
@@ -161,6 +177,17 @@ OP_SAMPLES = [
     ("binaryCrossEntropyWithLogits", [R(3, 4), ("uniform", [3, 4], False)], {}),
     ("binaryCrossEntropyWithLogits", [R(3, 4), ("uniform", [3, 4], False), R(4, positive=True, grad=False), R(4, positive=True, grad=False)], {"reduction": "sum"}),
     ("conv2d", [R(2, 2, 5, 5), R(3, 2, 3, 3), R(3)], {"stride": 2, "padding": 1}),
+    ("conv1d", [R(2, 4, 9), R(6, 2, 3)], {"dilation": 2, "groups": 2, "padding": "same"}),
+    ("conv3d", [R(1, 2, 4, 4, 3), R(2, 1, 2, 2, 2), R(2)], {"groups": 2, "stride": [1, 2, 1]}),
+    ("convTranspose2d", [R(2, 2, 3, 4), R(2, 3, 3, 2), R(3)], {"stride": 2, "padding": 1, "outputPadding": 1}),
+    ("pad", [R(2, 3, 4)], {"pad": [1, 2], "mode": "reflect"}), ("pad", [R(2, 3, 4)], {"pad": [1, 0, 2, 1], "value": 0.5}),
+    ("pad", [R(1, 2, 3, 4)], {"pad": [2, 1, 1, 2], "mode": "circular"}),
+    ("reshape", [R(2, 3, 4)], {"shape": [4, -1]}), ("view", [R(2, 6)], {"shape": [3, 2, 2]}),
+    ("flatten", [R(2, 3, 4, 5)], {"startDim": 1, "endDim": 2}), ("permute", [R(2, 3, 4)], {"dims": [2, 0, 1]}),
+    ("transpose", [R(2, 3, 4)], {"dim0": 0, "dim1": 2}), ("squeeze", [R(2, 1, 3)], {"dim": 1}), ("squeeze", [R(1, 3, 1)], {}),
+    ("unsqueeze", [R(2, 3)], {"dim": -1}), ("expand", [R(3, 1)], {"shape": [2, 3, 4]}),
+    ("slice", [R(4, 7)], {"dim": 1, "start": 1, "end": 6, "step": 2}), ("select", [R(4, 3, 2)], {"dim": 1, "index": -1}),
+    ("to", [R(3, 4)], {"dtype": "float32"}), ("clone", [R(3, 4)], {}),
 ]
 
 
