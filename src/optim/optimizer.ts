@@ -72,8 +72,13 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** One update of every parameter that has a gradient. Checks everything first, so a throw changes nothing. */
   step(): void {
     for (const g of this.paramGroups) {
+      // Options may have been edited since construction (a scheduler, or by hand): check them again.
+      this.checkOptions(g);
       for (const p of g.params) {
         if (p.grad === null) continue;
+        if (p.grad.dtype !== p.dtype) {
+          throw new Error(`${this.name}.step: a gradient of dtype ${p.grad.dtype} does not match its parameter's dtype ${p.dtype}`);
+        }
         if (p.grad.shape.length !== p.shape.length || p.grad.shape.some((s, i) => s !== p.shape[i])) {
           throw new Error(`${this.name}.step: a gradient of shape ${formatShape(p.grad.shape)} does not match its parameter's shape ${formatShape(p.shape)}`);
         }
