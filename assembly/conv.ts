@@ -14,18 +14,11 @@
 // direct.ts, and this entry point with the GEMM-path tasks and the exports.
 
 import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, h } from './job';
+import { OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT } from './protocol.generated';
 import { gemm, tile4x8 } from './gemm';
 import { gatherWindow, im2col, scatterAddRun } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
 
-const OP_FORWARD = 1;
-const OP_GRAD_INPUT = 2;
-const OP_GRAD_WEIGHT = 3;
-const OP_DEPTHWISE_FORWARD = 4;
-const OP_DEPTHWISE_GRAD_WEIGHT = 5;
-const OP_GRAD_INPUT_SCATTER = 6;
-const OP_DIRECT = 7;
-const OP_DIRECT_GRAD_WEIGHT = 8;
 
 /** Forward task (n, g, chunk): y[n, g·CyG + o, p0 .. p0 + cols) = Σ_k W[o, k] · Col[k, ·]. */
 function forwardTask(job: usize, task: i32, thread: i32): void {

@@ -6,20 +6,7 @@ import type { ConvGeometry } from '../../tensor/conv_params.js';
 import * as reference from '../reference/conv.js';
 import { ARENA_START, ensureMemory, getNumThreads, runJob, threadsFor, wasmRuntime, type WasmRuntime } from './runtime.js';
 
-const HEADER_INTS = 64;
-const F = {
-  OP: 0, N: 1, G: 2, CX: 3, CY: 4, XD: 5, XH: 6, XW: 7, YD: 8, YH: 9, YW: 10, KD: 11, KH: 12, KW: 13, SD: 14, SH: 15, SW: 16,
-  DD: 17, DH: 18, DW: 19, PD: 20, PH: 21, PW: 22, X_PTR: 23, W_PTR: 24, OUT_PTR: 25, SCRATCH: 26, SCRATCH_BYTES: 27, CHUNK: 28,
-  CHUNKS: 29, TAPS: 30, PRIV_BYTES: 31, M4: 32, KPAD: 33, RES: 34, W_GROUP: 35, A: 36, B: 37,
-} as const;
-const OP_FORWARD = 1;
-const OP_GRAD_INPUT = 2;
-const OP_GRAD_WEIGHT = 3;
-const OP_DEPTHWISE = 4;
-const OP_DEPTHWISE_GRAD_WEIGHT = 5;
-const OP_GRAD_INPUT_SCATTER = 6;
-const OP_DIRECT = 7;
-const OP_DIRECT_GRAD_WEIGHT = 8;
+import { FIELD, HEADER_INTS, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT } from './protocol.generated.js';
 
 /** Below this many multiply-adds, the reference loop is cheaper than a job. */
 export const WASM_MIN_MACS = 4096;
@@ -78,21 +65,21 @@ class Layout {
   }
 }
 
-function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: Partial<Record<keyof typeof F, number>>): void {
+function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: Partial<Record<keyof typeof FIELD, number>>): void {
   const h = new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS);
   h.fill(0);
-  h[F.OP] = op;
-  h[F.N] = g.N;
-  h[F.G] = g.G;
-  h[F.CX] = g.Cx;
-  h[F.CY] = g.Cy;
-  [h[F.XD], h[F.XH], h[F.XW]] = g.x;
-  [h[F.YD], h[F.YH], h[F.YW]] = g.y;
-  [h[F.KD], h[F.KH], h[F.KW]] = g.k;
-  [h[F.SD], h[F.SH], h[F.SW]] = g.s;
-  [h[F.DD], h[F.DH], h[F.DW]] = g.d;
-  [h[F.PD], h[F.PH], h[F.PW]] = g.p;
-  for (const [k, v] of Object.entries(fields)) h[F[k as keyof typeof F]] = v;
+  h[FIELD.OP] = op;
+  h[FIELD.N] = g.N;
+  h[FIELD.G] = g.G;
+  h[FIELD.CX] = g.Cx;
+  h[FIELD.CY] = g.Cy;
+  [h[FIELD.XD], h[FIELD.XH], h[FIELD.XW]] = g.x;
+  [h[FIELD.YD], h[FIELD.YH], h[FIELD.YW]] = g.y;
+  [h[FIELD.KD], h[FIELD.KH], h[FIELD.KW]] = g.k;
+  [h[FIELD.SD], h[FIELD.SH], h[FIELD.SW]] = g.s;
+  [h[FIELD.DD], h[FIELD.DH], h[FIELD.DW]] = g.d;
+  [h[FIELD.PD], h[FIELD.PH], h[FIELD.PW]] = g.p;
+  for (const [k, v] of Object.entries(fields)) h[FIELD[k as keyof typeof FIELD]] = v;
 }
 
 const view = (rt: WasmRuntime, at: number, floats: number): Float32Array => new Float32Array(rt.memory.buffer, at, floats);
@@ -111,7 +98,7 @@ type Feed = (a: Float32Array, b: Float32Array, publish: (upTo: number) => void) 
  * by task range, while the other threads already compute: the copy overlaps the work instead of
  * preceding it.
  */
-function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Float32Array, out: Float32Array, tasks: number, scratchFloats: number, macCount: number, fields: Partial<Record<keyof typeof F, number>> = {}, feed?: Feed): void {
+function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Float32Array, out: Float32Array, tasks: number, scratchFloats: number, macCount: number, fields: Partial<Record<keyof typeof FIELD, number>> = {}, feed?: Feed): void {
   const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
   const L = new Layout();
   const aAt = L.alloc(a.length);
@@ -179,7 +166,7 @@ function depthwise(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Flo
   // Task t reads source plane t: stream the source in while the other threads compute.
   const tasks = g.N * g.Cx;
   const plane = prod(srcSize);
-  planeJob(rt, OP_DEPTHWISE, g2, src, v, out, tasks, paddedPlane(g2, outSize, stride, 0), macCount, {}, (a, b, publish) => {
+  planeJob(rt, OP_DEPTHWISE_FORWARD, g2, src, v, out, tasks, paddedPlane(g2, outSize, stride, 0), macCount, {}, (a, b, publish) => {
     b.set(v);
     streamPlanes([[src, a, plane]], tasks, 1, publish);
   });
