@@ -22,6 +22,8 @@ export type { BackendInfo } from './kernels/index.js';
 export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as datasets from './data/index.js';
+export { DataLoader, TensorDataset, type DataLoaderOptions } from './data/index.js';
 export { explain } from './explain/explain.js';
 export type { ExplainConfig, Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm, ResolvedConfig, LossInfo, ExplainLoss, ExplainInput } from './explain/explain.js';
 export { setNumThreads, getNumThreads, threadsReady } from './kernels/wasm/runtime.js';

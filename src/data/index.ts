@@ -1,0 +1,3 @@
+// The `datasets` namespace: built-in and loadable data sets.
+export { digits } from './digits.js';
+export { TensorDataset, DataLoader, type DataLoaderOptions } from './dataset.js';
