@@ -24,7 +24,8 @@ import {
 } from '../tensor/conv_params.js';
 import { stridesOf, numelOf, formatShape } from '../tensor/shape.js';
 import { grad } from '../autograd/backward.js';
-import { convNd, convTransposeNd, pad } from '../ops/index.js';
+import { convNd, convTransposeNd } from '../ops/conv.js';
+import { pad } from '../ops/pad.js';
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from '../nn/conv.js';
 
 export type ExplainLoss = 'mean' | 'sum';

@@ -14,7 +14,7 @@ import {
 } from '../tensor/conv_params.js';
 import { zeros } from '../tensor/creation.js';
 import type { Generator } from '../tensor/random.js';
-import { convNd, convTransposeNd, outputPaddingFor } from '../ops/index.js';
+import { convNd, convTransposeNd, outputPaddingFor } from '../ops/conv.js';
 import { defaultLayerInit } from './init.js';
 import { Module, Parameter, pyTuple } from './module.js';
 

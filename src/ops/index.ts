@@ -1,5 +1,6 @@
-// Every op, listed once. Importing an op file also adds its Tensor methods (declared in that file),
-// so this list is where an op joins the library; backward() comes with the autograd.
+// Every public op, listed once: the package exports this list at the top level and as `F`. Importing an
+// op file also adds its Tensor methods (declared in that file), so this list is where an op joins the
+// library; backward() comes with the autograd.
 import '../autograd/backward.js';
 import { add, div, exp, log, mul, neg, pow, relu, sub, where } from './elementwise.js';
 import { mean, sum } from './reduce.js';
@@ -8,9 +9,8 @@ import { clone, expand, flatten, permute, reshape, select, slice, squeeze, to, t
 export { add, sub, mul, div, pow, neg, exp, log, relu, where, sum, mean };
 export { reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, select, to, clone };
 export { pad, type PadMode } from './pad.js';
-export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, convNd, convTransposeNd, outputPaddingFor } from './conv.js';
+export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d } from './conv.js';
 export type { ConvOptions, ConvTransposeOptions } from './conv.js';
-export { convForward, convGradInput, convGradWeight } from './convolution.js';
 export { eq, ne, lt, le, gt, ge, sqrt, abs, sign, tanh, sigmoid, erf, clamp, leakyRelu, gelu } from './pointwise.js';
 export { gather, scatterAdd, indexSelect, indexAdd } from './indexing.js';
 export { max, min, argmax, argmin } from './max.js';
