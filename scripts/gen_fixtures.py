@@ -16,23 +16,10 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from fixture_json import flat, number
 from training_fixtures import nn_cases, ops_cases, training_cases
 
 warnings.filterwarnings("ignore")
-
-
-def number(v):
-    """JSON has no nan/inf: they travel as the strings 'nan', 'inf', '-inf'."""
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
-
-
-def flat(t):
-    return [number(v) for v in t.detach().reshape(-1).tolist()]
 
 
 def tensor_json(t):

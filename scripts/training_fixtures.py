@@ -5,23 +5,15 @@ Imported by gen_fixtures.py; tests never run Python. Architectures, optimizers a
 described as JSON specs here, and the tests build the same objects from the same specs.
 """
 import gzip
-import math
 import os
 import re
 
 import torch
 import torch.nn.functional as F
 
+from fixture_json import number
+
 HERE = os.path.dirname(__file__)
-
-
-def number(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
 
 
 def tj(t):

@@ -135,23 +135,33 @@ function maxPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
   return returnIndices ? { values, indices } : values;
 }
 
+/**
+ * A 1-d pooling as PyTorch runs it: a 2-d pooling over a height of one (each option given a leading
+ * 1, or 0 for padding), then that dimension squeezed out.
+ */
+function pool1dAs2d<O extends { stride?: IntOrTuple | null; padding?: IntOrTuple; dilation?: IntOrTuple }>(
+  op: string,
+  input: Tensor,
+  kernelSize: IntOrTuple,
+  options: O,
+  allowed: readonly string[],
+  pool2d: (x: Tensor, k: number[], o: O) => Tensor,
+): Tensor {
+  checkTensor(input, 'input', op);
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected 2 (unbatched) or 3 (batched)`);
+  }
+  checkOptionKeys(options, allowed, op);
+  const lift = (v: IntOrTuple, fill: number, arg: string): number[] => [fill, ...expandIntArg(v, 1, arg, op, (n) => n >= 0, 'integers')];
+  const k = lift(kernelSize, 1, 'kernelSize');
+  const o = { ...options, stride: options.stride === undefined || options.stride === null ? k : lift(options.stride, 1, 'stride'), padding: lift(options.padding ?? 0, 0, 'padding') };
+  if (options.dilation !== undefined) o.dilation = lift(options.dilation, 1, 'dilation');
+  return squeeze(pool2d(unsqueeze(input, -2), k, o), -2);
+}
+
 /** Max over sliding windows of a (N, C, L) or (C, L) input. */
 export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor {
-  // As PyTorch: a 2-d pooling over a height of one, then that dimension squeezed out.
-  checkTensor(input, 'input', 'maxPool1d');
-  if (input.ndim !== 2 && input.ndim !== 3) {
-    throw new Error(`maxPool1d: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected 2 (unbatched) or 3 (batched)`);
-  }
-  checkOptionKeys(options, ['stride', 'padding', 'dilation', 'ceilMode'], 'maxPool1d');
-  const one = (v: IntOrTuple | null | undefined, fill: number, arg: string): number[] => [fill, ...expandIntArg(v ?? fill, 1, arg, 'maxPool1d', (n) => n >= 0, 'integers')];
-  const k = one(kernelSize, 1, 'kernelSize');
-  const y = maxPoolNd(2, unsqueeze(input, -2), k, {
-    stride: options.stride === undefined || options.stride === null ? k : one(options.stride, 1, 'stride'),
-    padding: one(options.padding, 0, 'padding'),
-    dilation: one(options.dilation, 1, 'dilation'),
-    ceilMode: options.ceilMode,
-  }, false) as Tensor;
-  return squeeze(y, -2);
+  return pool1dAs2d('maxPool1d', input, kernelSize, options, ['stride', 'padding', 'dilation', 'ceilMode'], (x, k, o) => maxPoolNd(2, x, k, o, false) as Tensor);
 }
 
 export const maxPool2d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor => maxPoolNd(2, input, kernelSize, options, false) as Tensor;
@@ -242,20 +252,7 @@ function avgPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
 }
 
 export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}): Tensor {
-  checkTensor(input, 'input', 'avgPool1d');
-  if (input.ndim !== 2 && input.ndim !== 3) {
-    throw new Error(`avgPool1d: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected 2 (unbatched) or 3 (batched)`);
-  }
-  checkOptionKeys(options, ['stride', 'padding', 'ceilMode', 'countIncludePad'], 'avgPool1d');
-  const one = (v: IntOrTuple | null | undefined, fill: number, arg: string): number[] => [fill, ...expandIntArg(v ?? fill, 1, arg, 'avgPool1d', (n) => n >= 0, 'integers')];
-  const k = one(kernelSize, 1, 'kernelSize');
-  const y = avgPoolNd(2, unsqueeze(input, -2), k, {
-    stride: options.stride === undefined || options.stride === null ? k : one(options.stride, 1, 'stride'),
-    padding: one(options.padding, 0, 'padding'),
-    ceilMode: options.ceilMode,
-    countIncludePad: options.countIncludePad,
-  });
-  return squeeze(y, -2);
+  return pool1dAs2d('avgPool1d', input, kernelSize, options, ['stride', 'padding', 'ceilMode', 'countIncludePad'], (x, k, o) => avgPoolNd(2, x, k, o));
 }
 
 export const avgPool2d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor => avgPoolNd(2, input, kernelSize, options);
@@ -278,18 +275,16 @@ function adaptiveAvgPoolNd(dims: number, input: Tensor, outputSize: IntOrTuple |
     // As ATen: an output of one is the mean over the spatial dimensions.
     return mean(input, L.map((_, i) => input.ndim - dims + i), true);
   }
-  {
-    const windows = out.map((n, i): Windows => {
-      const w: Windows = { start: new Int32Array(n), end: new Int32Array(n), count: new Float64Array(n) };
-      for (let o = 0; o < n; o++) {
-        w.start[o] = Math.floor((o * L[i]) / n);
-        w.end[o] = Math.ceil(((o + 1) * L[i]) / n);
-        w.count[o] = w.end[o] - w.start[o];
-      }
-      return w;
-    });
-    return pooled(input, L, windows, null, `AdaptiveAvgPool${dims}D`, false);
-  }
+  const windows = out.map((n, i): Windows => {
+    const w: Windows = { start: new Int32Array(n), end: new Int32Array(n), count: new Float64Array(n) };
+    for (let o = 0; o < n; o++) {
+      w.start[o] = Math.floor((o * L[i]) / n);
+      w.end[o] = Math.ceil(((o + 1) * L[i]) / n);
+      w.count[o] = w.end[o] - w.start[o];
+    }
+    return w;
+  });
+  return pooled(input, L, windows, null, `AdaptiveAvgPool${dims}D`, false);
 }
 
 export const adaptiveAvgPool1d = (input: Tensor, outputSize: IntOrTuple): Tensor => adaptiveAvgPoolNd(1, input, outputSize);
