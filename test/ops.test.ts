@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import {
   F, abs, argmax, cat, clamp, div, erf, exp, gather, getBackend, grad, gradcheck, gradgradcheck, indexAdd, indexSelect, log, matmul, max,
   mean, min, mul, neg, pow, scatterAdd, setBackend, sigmoid, sqrt, stack, sub, sum, tanh, tensor, add, where, backendInfo,
-  type DType, Tensor,
+  reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, select, to, clone, type DType, Tensor,
 } from '../src/index.js';
 import { assertClose, fixture } from './helpers.js';
 
@@ -132,18 +132,18 @@ const OPS: Record<string, OpInfo> = {
   conv3d: { call: (a, kw) => F.conv3d(a[0], a[1], a[2] ?? null, kw) },
   convTranspose2d: { call: (a, kw) => F.convTranspose2d(a[0], a[1], a[2] ?? null, kw) },
   pad: { call: (a, kw) => F.pad(a[0], kw.pad, kw.mode ?? 'constant', kw.value), bad: [[() => F.pad(x34(), [1]), /pad/]] },
-  reshape: { call: (a, kw) => a[0].reshape(kw.shape), bad: [[() => x34().reshape(5, -1), /reshape: shape \[5, -1\] is invalid for input of size 12/]] },
-  view: { call: (a, kw) => a[0].view(kw.shape) },
-  flatten: { call: (a, kw) => a[0].flatten(kw.startDim, kw.endDim), bad: [[() => x34().flatten(1, 0), /flatten: startDim=1 must not come after endDim=0/]] },
-  permute: { call: (a, kw) => a[0].permute(kw.dims), bad: [[() => x34().permute(0, 0), /permute: dims=\[0, 0\] repeats a dimension/]] },
-  transpose: { call: (a, kw) => a[0].transpose(kw.dim0, kw.dim1) },
-  squeeze: { call: (a, kw) => a[0].squeeze(kw.dim) },
-  unsqueeze: { call: (a, kw) => a[0].unsqueeze(kw.dim) },
-  expand: { call: (a, kw) => a[0].expand(kw.shape), bad: [[() => x34().expand(3, 5), /expand: size 4 of dimension 1 must match the requested size 5/]] },
-  slice: { call: (a, kw) => a[0].slice(kw.dim, kw.start, kw.end, kw.step), bad: [[() => x34().slice(0, 0, 2, 0), /slice: step=0 must be a positive integer/]] },
-  select: { call: (a, kw) => a[0].select(kw.dim, kw.index), bad: [[() => x34().select(0, 3), /select: index 3 is out of range for dimension 0 with size 3/]] },
-  to: { call: (a, kw) => a[0].to(kw.dtype), bad: [[() => x34().to('int8' as 'int64'), /to: dtype=int8 is not supported/]] },
-  clone: { call: (a) => a[0].clone() },
+  reshape: { call: (a, kw) => reshape(a[0], kw.shape), bad: [[() => x34().reshape(5, -1), /reshape: shape \[5, -1\] is invalid for input of size 12/]] },
+  view: { call: (a, kw) => view(a[0], kw.shape) },
+  flatten: { call: (a, kw) => flatten(a[0], kw.startDim, kw.endDim), bad: [[() => x34().flatten(1, 0), /flatten: startDim=1 must not come after endDim=0/]] },
+  permute: { call: (a, kw) => permute(a[0], kw.dims), bad: [[() => x34().permute(0, 0), /permute: dims=\[0, 0\] repeats a dimension/]] },
+  transpose: { call: (a, kw) => transpose(a[0], kw.dim0, kw.dim1) },
+  squeeze: { call: (a, kw) => squeeze(a[0], kw.dim) },
+  unsqueeze: { call: (a, kw) => unsqueeze(a[0], kw.dim) },
+  expand: { call: (a, kw) => expand(a[0], kw.shape), bad: [[() => x34().expand(3, 5), /expand: size 4 of dimension 1 must match the requested size 5/]] },
+  slice: { call: (a, kw) => slice(a[0], kw.dim, kw.start, kw.end, kw.step), bad: [[() => x34().slice(0, 0, 2, 0), /slice: step=0 must be a positive integer/]] },
+  select: { call: (a, kw) => select(a[0], kw.dim, kw.index), bad: [[() => x34().select(0, 3), /select: index 3 is out of range for dimension 0 with size 3/]] },
+  to: { call: (a, kw) => to(a[0], kw.dtype), bad: [[() => x34().to('int8' as 'int64'), /to: dtype=int8 is not supported/]] },
+  clone: { call: (a) => clone(a[0]) },
 };
 
 const fx = fixture<{ cases: Case[] }>('ops_cases.json');
@@ -200,6 +200,29 @@ test('each op refuses bad input with an Error naming the op, the value and the e
     }
   }
   assert.ok(count >= 25, `${count} bad-input cases`);
+});
+
+test('every op refuses a non-tensor first argument with an Error that names the op', () => {
+  // The op names its messages as the table does, except where the table key is a variant of a shared op.
+  const alias: Record<string, string> = {};
+  for (const [op, info] of Object.entries(OPS)) {
+    const c = fx.cases.find((k) => k.op === op)!;
+    const args = c.args.map((a) => load(a));
+    args[0] = 'not a tensor' as unknown as Tensor;
+    assert.throws(
+      () => info.call(args, c.kw as Kw),
+      (e: unknown) => e instanceof Error && e.message.startsWith(`${alias[op] ?? op}: `) && /must be a Tensor|is not a Tensor/.test(e.message),
+      op,
+    );
+  }
+});
+
+test('int64 and bool tensors print as PyTorch prints them', () => {
+  assert.equal(String(tensor([3, 1, 2], { dtype: 'int64' })), 'tensor([3, 1, 2])');
+  assert.equal(String(tensor([[1, -10], [3, 4]], { dtype: 'int64' })), 'tensor([[  1, -10],\n        [  3,   4]])');
+  assert.equal(String(tensor([1, 0], { dtype: 'bool' })), 'tensor([ True, False])');
+  assert.equal(String(tensor([], { dtype: 'int64' })), 'tensor([], dtype=int64)');
+  assert.equal(String(argmax(tensor([[1, 5, 2], [7, 0, 7]]), 1)), 'tensor([1, 0])');
 });
 
 test('wasm ≡ reference: every float32 sample gives the same forward and gradients on both backends', { skip: !backendInfo().wasm.available }, () => {

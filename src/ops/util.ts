@@ -37,7 +37,9 @@ export function checkTensor(t: unknown, arg: string, op: string): asserts t is T
   }
 }
 
-export function checkFloating(t: Tensor, arg: string, op: string): void {
+/** A floating point tensor (checked to be a Tensor first). */
+export function checkFloating(t: unknown, arg: string, op: string): asserts t is Tensor {
+  checkTensor(t, arg, op);
   if (!isFloating(t.dtype)) {
     throw new Error(`${op}: ${arg} has dtype ${t.dtype}; expected a floating point tensor (float32 or float64)`);
   }
