@@ -54,8 +54,10 @@ function inferShape(x: Tensor, shape: readonly number[], op: string): number[] {
 }
 
 export function reshape(x: Tensor, shape: readonly number[], name = 'ReshapeAliasBackward0'): Tensor {
-  checkTensor(x, 'input', 'reshape');
-  const out = inferShape(x, shape, name === 'ViewBackward0' ? 'view' : 'reshape');
+  const op = name === 'ViewBackward0' ? 'view' : 'reshape';
+  checkTensor(x, 'input', op);
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape=${String(shape)} must be an array of integers`);
+  const out = inferShape(x, shape, op);
   const y = empty(x.dtype, out);
   y.data.set(x.data);
   return record(y, name, [x], (dy) => [reshape(dy, x.shape)]);
