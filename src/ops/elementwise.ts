@@ -2,7 +2,7 @@
 import { defineMethods, Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
-import { binaryKernel, expandKernel } from '../kernels/reference/elementwise.js';
+import { binaryKernel, expandKernel, type BinaryCode } from '../kernels/reference/elementwise.js';
 import { checkNumberOrTensor, checkTensor, empty, floatingOf, promote, scalarTensor } from './util.js';
 
 declare module '../tensor/tensor.js' {
@@ -19,38 +19,58 @@ declare module '../tensor/tensor.js' {
   }
 }
 
-function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: number) => number, floatResult = false): Tensor {
+function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: number) => number, floatResult = false, code: BinaryCode = 'fn'): Tensor {
   checkTensor(a, 'input', op);
   checkNumberOrTensor(b, 'other', op);
   const dtype = floatResult ? floatingOf(promote(a, b)) : promote(a, b);
   const bt = typeof b === 'number' ? scalarTensor(b, dtype) : b;
   const shape = broadcastShapes(a.shape, bt.shape, op);
   const y = empty(dtype, shape);
-  binaryKernel(a.data, a.shape, bt.data, bt.shape, y.data, shape, f);
+  binaryKernel(a.data, a.shape, bt.data, bt.shape, y.data, shape, f, code);
   return y;
 }
 
-function unary(op: string, a: Tensor, f: (x: number) => number, floatResult = false): Tensor {
+type UnaryCode = 'neg' | 'exp' | 'log' | 'relu';
+
+/** y = f(a) elementwise, one loop per op (monomorphic and tight). */
+function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
   checkTensor(a, 'input', op);
   const y = empty(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape);
-  for (let i = 0; i < y.data.length; i++) y.data[i] = f(a.data[i]);
+  const x = a.data;
+  const out = y.data;
+  const n = out.length;
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      break;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      break;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      break;
+    case 'relu':
+      // NaN stays NaN, as PyTorch's relu.
+      for (let i = 0; i < n; i++) out[i] = x[i] > 0 || x[i] !== x[i] ? x[i] : 0;
+      break;
+  }
   return y;
 }
 
 const other = (b: TensorOrScalar): Tensor | null => (typeof b === 'number' ? null : b);
 
 export function add(a: Tensor, b: TensorOrScalar): Tensor {
-  const y = binary('add', a, b, (x, z) => x + z);
+  const y = binary('add', a, b, (x, z) => x + z, false, 'add');
   return record(y, 'AddBackward0', [a, other(b)], (dy) => [dy, dy]);
 }
 
 export function sub(a: Tensor, b: TensorOrScalar): Tensor {
-  const y = binary('sub', a, b, (x, z) => x - z);
+  const y = binary('sub', a, b, (x, z) => x - z, false, 'sub');
   return record(y, 'SubBackward0', [a, other(b)], (dy, needs) => [dy, needs[1] ? neg(dy) : null]);
 }
 
 export function mul(a: Tensor, b: TensorOrScalar): Tensor {
-  const y = binary('mul', a, b, (x, z) => x * z);
+  const y = binary('mul', a, b, (x, z) => x * z, false, 'mul');
   return record(y, 'MulBackward0', [a, other(b)], (dy, needs) => [
     needs[0] ? mul(dy, b) : null,
     needs[1] ? mul(dy, a) : null,
@@ -58,7 +78,7 @@ export function mul(a: Tensor, b: TensorOrScalar): Tensor {
 }
 
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
-  const y = binary('div', a, b, (x, z) => x / z, true);
+  const y = binary('div', a, b, (x, z) => x / z, true, 'div');
   return record(y, 'DivBackward0', [a, other(b)], (dy, needs) => [
     needs[0] ? div(dy, b) : null,
     // d(a/b)/db = −a/b²
@@ -67,17 +87,17 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
 }
 
 export function neg(a: Tensor): Tensor {
-  const y = unary('neg', a, (x) => -x);
+  const y = unary('neg', a);
   return record(y, 'NegBackward0', [a], (dy) => [neg(dy)]);
 }
 
 export function exp(a: Tensor): Tensor {
-  const y = unary('exp', a, Math.exp, true);
+  const y = unary('exp', a, true);
   return record(y, 'ExpBackward0', [a], (dy) => [mul(dy, y)]);
 }
 
 export function log(a: Tensor): Tensor {
-  const y = unary('log', a, Math.log, true);
+  const y = unary('log', a, true);
   return record(y, 'LogBackward0', [a], (dy) => [div(dy, a)]);
 }
 
@@ -120,8 +140,18 @@ export function pow(a: Tensor, p: TensorOrScalar): Tensor {
 }
 
 export function relu(a: Tensor): Tensor {
-  const y = unary('relu', a, (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0));
-  return record(y, 'ReluBackward0', [a], (dy) => [mul(dy, unary('relu', y, (x) => (x > 0 ? 1 : 0)))]);
+  const y = unary('relu', a);
+  return record(y, 'ReluBackward0', [a], (dy) => [reluGrad(dy, y)]);
+}
+
+/** dx = dy where y > 0, else 0 (PyTorch's threshold_backward); linear in dy, so its own gradient. */
+function reluGrad(dy: Tensor, y: Tensor): Tensor {
+  const dx = empty(dy.dtype, dy.shape);
+  const g = dy.data;
+  const out = dx.data;
+  const mask = y.data;
+  for (let i = 0; i < out.length; i++) out[i] = mask[i] > 0 ? g[i] : 0;
+  return record(dx, 'ThresholdBackward0', [dy], (u) => [reluGrad(u, y)]);
 }
 
 defineMethods({

@@ -7,9 +7,8 @@ import { formatShape, numelOf } from '../tensor/shape.js';
 import { checkOptionKeys, expandIntArg, nonNegative, poolOutputSize, positive, type IntOrTuple } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
 import { checkFloating, checkTensor, empty } from './util.js';
-import { scatterAdd } from './indexing.js';
 import { mean } from './reduce.js';
-import { reshape, squeeze, unsqueeze } from './view.js';
+import { squeeze, unsqueeze } from './view.js';
 
 export interface MaxPoolOptions {
   stride?: IntOrTuple | null;
@@ -69,8 +68,69 @@ function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOr
   return { batched, x, L, k, s, p, d, out };
 }
 
+/** maxPoolIndices for 2-d planes, as ATen's cpu_max_pool loops: the window clipped to the input first. */
+function maxPoolIndices2d(g: PoolGeometry): Tensor {
+  const { x, L, k, s, p, d, out } = g;
+  const [H, W] = L;
+  const [OH, OW] = out;
+  const planes = x.shape[0] * x.shape[1];
+  const idx = empty('int64', [x.shape[0], x.shape[1], OH, OW]);
+  const xd = x.data;
+  const id = idx.data;
+  let at = 0;
+  for (let c = 0; c < planes; c++) {
+    const base = c * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      let h0 = oh * s[0] - p[0];
+      const h1 = Math.min(h0 + (k[0] - 1) * d[0] + 1, H);
+      while (h0 < 0) h0 += d[0];
+      for (let ow = 0; ow < OW; ow++) {
+        let w0 = ow * s[1] - p[1];
+        const w1 = Math.min(w0 + (k[1] - 1) * d[1] + 1, W);
+        while (w0 < 0) w0 += d[1];
+        let best = -Infinity;
+        let bestAt = h0 * W + w0;
+        for (let h = h0; h < h1; h += d[0]) {
+          for (let w = w0; w < w1; w += d[1]) {
+            const v = xd[base + h * W + w];
+            if (v > best || v !== v) {
+              best = v;
+              bestAt = h * W + w;
+            }
+          }
+        }
+        id[at++] = bestAt;
+      }
+    }
+  }
+  return idx;
+}
+
+/** y[c, q] = x[c, idx[c, q]] per plane c: the pooled values. Its gradient scatters dy back to the indices. */
+function takeAt(x: Tensor, idx: Tensor, outShape: readonly number[], planeIn: number, name: string): Tensor {
+  const planeOut = idx.numel / Math.max(idx.shape[0] * idx.shape[1], 1);
+  const planes = idx.numel / Math.max(planeOut, 1);
+  const y = empty(x.dtype, outShape);
+  for (let c = 0; c < planes; c++) {
+    for (let q = 0; q < planeOut; q++) y.data[c * planeOut + q] = x.data[c * planeIn + idx.data[c * planeOut + q]];
+  }
+  return record(y, name, [x], (dy) => [putAt(dy, idx, x.shape, planeIn, name)]);
+}
+
+/** dx[c, idx[c, q]] += dy[c, q]: the adjoint of takeAt; its gradient takes again. */
+function putAt(dy: Tensor, idx: Tensor, xShape: readonly number[], planeIn: number, name: string): Tensor {
+  const planeOut = idx.numel / Math.max(idx.shape[0] * idx.shape[1], 1);
+  const planes = idx.numel / Math.max(planeOut, 1);
+  const dx = empty(dy.dtype, xShape);
+  for (let c = 0; c < planes; c++) {
+    for (let q = 0; q < planeOut; q++) dx.data[c * planeIn + idx.data[c * planeOut + q]] += dy.data[c * planeOut + q];
+  }
+  return record(dx, name.replace('Backward0', 'BackwardBackward0'), [dy], (g) => [takeAt(g, idx, dy.shape, planeIn, name)]);
+}
+
 /** Index of each window's maximum (flat in the input plane) for every (plane, output position). */
 function maxPoolIndices(g: PoolGeometry): Tensor {
+  if (g.L.length === 2) return maxPoolIndices2d(g);
   const { x, L, k, s, p, d, out } = g;
   const dims = L.length;
   const planes = x.shape[0] * x.shape[1];
@@ -117,20 +177,9 @@ function maxPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
   checkOptionKeys(options, ['stride', 'padding', 'dilation', 'ceilMode'], op);
   const g = poolGeometry(dims, op, input, kernelSize, options, options.ceilMode ?? false);
   const idx = maxPoolIndices(g);
-  const [N, C] = g.x.shape;
-  const planeIn = numelOf(g.L);
-  const planeOut = numelOf(g.out);
-  const y = empty(g.x.dtype, idx.shape);
-  for (let c = 0; c < N * C; c++) {
-    for (let q = 0; q < planeOut; q++) y.data[c * planeOut + q] = g.x.data[c * planeIn + idx.data[c * planeOut + q]];
-  }
-  const flatIdx = reshape(idx, [N, C, planeOut]);
   // Unbatched input: the batch of one is dropped before recording, so the node is PyTorch's.
   const outShape = g.batched ? idx.shape : idx.shape.slice(1);
-  const name = `MaxPool${dims}DWithIndicesBackward0`;
-  const values = record(new Tensor(y.data, outShape, false, y.dtype), name, [input], (dy) => [
-    reshape(scatterAdd(empty(dy.dtype, [N, C, planeIn]), 2, flatIdx, reshape(dy, [N, C, planeOut])), input.shape),
-  ]);
+  const values = takeAt(input, idx, outShape, numelOf(g.L), `MaxPool${dims}DWithIndicesBackward0`);
   const indices = new Tensor(idx.data, outShape, false, 'int64');
   return returnIndices ? { values, indices } : values;
 }

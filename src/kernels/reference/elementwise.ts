@@ -11,7 +11,57 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return outShape.map((n, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]));
 }
 
-/** y[i] = f(a[ia], b[ib]) over the broadcast shape. */
+/** The arithmetic ops that have loops of their own; any other op passes its function. */
+export type BinaryCode = 'add' | 'sub' | 'mul' | 'div' | 'fn';
+
+/**
+ * A loop nest over the broadcast shape with dimensions merged wherever both operands move through them
+ * together (the same contiguity, or both broadcast), so the innermost loop is as long as possible:
+ * [N, C, H, W] + [C, 1, 1] runs N·C loops of H·W, a same-shape op one loop over everything.
+ */
+function loopPlan(aShape: readonly number[], bShape: readonly number[], yShape: readonly number[]): { sizes: number[]; sa: number[]; sb: number[] } {
+  const fullA = broadcastStrides(aShape, yShape);
+  const fullB = broadcastStrides(bShape, yShape);
+  const sizes: number[] = [];
+  const sa: number[] = [];
+  const sb: number[] = [];
+  for (let d = yShape.length - 1; d >= 0; d--) {
+    const n = yShape[d];
+    if (n === 1) continue;
+    const k = sizes.length - 1;
+    if (k >= 0 && fullA[d] === sa[k] * sizes[k] && fullB[d] === sb[k] * sizes[k]) {
+      sizes[k] *= n;
+    } else {
+      sizes.push(n);
+      sa.push(fullA[d]);
+      sb.push(fullB[d]);
+    }
+  }
+  if (sizes.length === 0) return { sizes: [1], sa: [0], sb: [0] };
+  return { sizes: sizes.reverse(), sa: sa.reverse(), sb: sb.reverse() };
+}
+
+/** y[iy + j] = a[ia + j·sA] ∘ b[ib + j·sB] for j < n: one innermost loop per op, so each stays monomorphic. */
+function innerLoop(code: BinaryCode, f: (x: number, y: number) => number, a: Storage, ia: number, sA: number, b: Storage, ib: number, sB: number, y: Storage, iy: number, n: number): void {
+  switch (code) {
+    case 'add':
+      for (let j = 0; j < n; j++) y[iy + j] = a[ia + j * sA] + b[ib + j * sB];
+      return;
+    case 'sub':
+      for (let j = 0; j < n; j++) y[iy + j] = a[ia + j * sA] - b[ib + j * sB];
+      return;
+    case 'mul':
+      for (let j = 0; j < n; j++) y[iy + j] = a[ia + j * sA] * b[ib + j * sB];
+      return;
+    case 'div':
+      for (let j = 0; j < n; j++) y[iy + j] = a[ia + j * sA] / b[ib + j * sB];
+      return;
+    default:
+      for (let j = 0; j < n; j++) y[iy + j] = f(a[ia + j * sA], b[ib + j * sB]);
+  }
+}
+
+/** y = a ∘ b over the broadcast shape (∘ the op of `code`, or f). */
 export function binaryKernel(
   a: Storage,
   aShape: readonly number[],
@@ -20,48 +70,69 @@ export function binaryKernel(
   y: Storage,
   yShape: readonly number[],
   f: (a: number, b: number) => number,
+  code: BinaryCode = 'fn',
 ): void {
-  const sa = broadcastStrides(aShape, yShape);
-  const sb = broadcastStrides(bShape, yShape);
-  const nd = yShape.length;
-  const index = new Array<number>(nd).fill(0);
+  if (y.length === 0) return;
+  const { sizes, sa, sb } = loopPlan(aShape, bShape, yShape);
+  const last = sizes.length - 1;
+  const n = sizes[last];
+  const rows = y.length / n;
+  // An odometer over the outer dimensions, one innermost loop per row.
+  const index = new Array<number>(last).fill(0);
   let ia = 0;
   let ib = 0;
-  for (let i = 0; i < y.length; i++) {
-    y[i] = f(a[ia], b[ib]);
-    // Advance the multi-index like an odometer, updating both input offsets.
-    for (let d = nd - 1; d >= 0; d--) {
+  for (let r = 0; r < rows; r++) {
+    innerLoop(code, f, a, ia, sa[last], b, ib, sb[last], y, r * n, n);
+    for (let d = last - 1; d >= 0; d--) {
       index[d]++;
       ia += sa[d];
       ib += sb[d];
-      if (index[d] < yShape[d]) break;
-      ia -= sa[d] * yShape[d];
-      ib -= sb[d] * yShape[d];
+      if (index[d] < sizes[d]) break;
+      ia -= sa[d] * sizes[d];
+      ib -= sb[d] * sizes[d];
       index[d] = 0;
     }
   }
 }
 
+const first = (v: number): number => v;
+
 /** Copies x (broadcast) into y of shape yShape. */
 export function expandKernel(x: Storage, xShape: readonly number[], y: Storage, yShape: readonly number[]): void {
-  binaryKernel(x, xShape, x, xShape, y, yShape, (v) => v);
+  binaryKernel(x, xShape, x, xShape, y, yShape, first);
 }
 
 /** y = Σ of x over `dims` (y keeps those dims with size 1), accumulated in double. */
 export function sumKernel(x: Storage, xShape: readonly number[], dims: readonly number[], y: Storage): void {
   const yShape = xShape.map((n, i) => (dims.includes(i) ? 1 : n));
-  const sy = broadcastStrides(yShape, xShape);
+  if (x.length === 0) {
+    y.fill(0);
+    return;
+  }
+  // The same loop plan as a broadcast from y's shape to x's, walked in x's order.
+  const { sizes, sb: sy } = loopPlan(xShape, yShape, xShape);
   const acc = scratchFloat64(y.length);
-  const nd = xShape.length;
-  const index = new Array<number>(nd).fill(0);
+  const last = sizes.length - 1;
+  const n = sizes[last];
+  const step = sy[last];
+  const rows = x.length / n;
+  const index = new Array<number>(last).fill(0);
+  let ix = 0;
   let iy = 0;
-  for (let i = 0; i < x.length; i++) {
-    acc[iy] += x[i];
-    for (let d = nd - 1; d >= 0; d--) {
+  for (let r = 0; r < rows; r++) {
+    if (step === 0) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += x[ix + j];
+      acc[iy] += s;
+    } else {
+      for (let j = 0; j < n; j++) acc[iy + j] += x[ix + j];
+    }
+    ix += n;
+    for (let d = last - 1; d >= 0; d--) {
       index[d]++;
       iy += sy[d];
-      if (index[d] < xShape[d]) break;
-      iy -= sy[d] * xShape[d];
+      if (index[d] < sizes[d]) break;
+      iy -= sy[d] * sizes[d];
       index[d] = 0;
     }
   }
