@@ -258,3 +258,5 @@ export function sumBuffers(dst: usize, src: usize, strideFloats: i32, threads: i
 export function peak(a: usize, b: usize, c: usize, iterations: i32): void {
   for (let i = 0; i < iterations; i++) tile4x8(a, b, 32, c, 32, 256, true);
 }
+
+export { relu, reluGrad, addBias, biasGrad, maxPool2d, maxPoolScatter, adam } from './pointwise';

@@ -59,3 +59,10 @@ export function defineKernel<F>(name: string, impls: { reference: F } & Partial<
 export function kernelInventory(): { name: string; backends: BackendName[] }[] {
   return [...registry.values()].map((k) => ({ name: k.name, backends: k.backends() }));
 }
+
+/** A registered kernel by name (for tests that compare its backends); throws for an unknown name. */
+export function getKernel<F>(name: string): Kernel<F> {
+  const k = registry.get(name);
+  if (k === undefined) throw new Error(`getKernel: no kernel named ${name}; registered: ${[...registry.keys()].join(', ')}`);
+  return k as Kernel<F>;
+}

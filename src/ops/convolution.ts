@@ -5,10 +5,11 @@
 // Each map's gradient is one of the others, so the conv gradients are convolutions and double
 // backward comes free:
 //   ⟨dy, A(w)x⟩ = ⟨A(w)ᵀdy, x⟩ = ⟨gradWeight(x, dy), w⟩.
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
-import { convKernels } from '../kernels/index.js';
+import { convKernels, defineKernel } from '../kernels/index.js';
+import * as wasm from '../kernels/wasm/pointwise.js';
 import { empty } from './util.js';
 import { sum } from './reduce.js';
 
@@ -17,16 +18,26 @@ export const CONV_BACKWARD_NODE = 'ConvolutionBackwardBackward0';
 
 const spatialDims = (g: ConvGeometry): number[] => g.kSize.map((_, i) => i + 2);
 
+/** y[p, c, i] += b[c] for p < outer, c < C, i < inner. */
+function referenceAddBias(y: Storage, b: Storage, outer: number, C: number, inner: number): void {
+  for (let p = 0; p < outer; p++) {
+    for (let c = 0; c < C; c++) {
+      const base = (p * C + c) * inner;
+      const v = b[c];
+      for (let i = 0; i < inner; i++) y[base + i] += v;
+    }
+  }
+}
+
+export const addBiasKernel = defineKernel<(y: Storage, b: Storage, outer: number, C: number, inner: number) => void>('addBias', {
+  reference: referenceAddBias,
+  wasm: (y, b, outer, C, inner) => wasm.addBias(y, b, outer, C, inner) || referenceAddBias(y, b, outer, C, inner),
+});
+
 /** y[n, o, …] += b[o] */
 function addBias(y: Tensor, b: Tensor): void {
   const channels = y.shape[1];
-  const inner = y.numel / (y.shape[0] * channels);
-  for (let n = 0; n < y.shape[0]; n++) {
-    for (let o = 0; o < channels; o++) {
-      const base = (n * channels + o) * inner;
-      for (let i = 0; i < inner; i++) y.data[base + i] += b.data[o];
-    }
-  }
+  addBiasKernel.impl(y.data, b.data, y.shape[0], channels, y.numel / Math.max(y.shape[0] * channels, 1));
 }
 
 /** db[o] = Σ_{n, i} dy[n, o, i] */

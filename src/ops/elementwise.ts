@@ -3,6 +3,9 @@ import { defineMethods, Tensor, type TensorOrScalar } from '../tensor/tensor.js'
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { binaryKernel, expandKernel, type BinaryCode } from '../kernels/reference/elementwise.js';
+import { defineKernel } from '../kernels/registry.js';
+import * as wasm from '../kernels/wasm/pointwise.js';
+import type { Storage } from '../tensor/tensor.js';
 import { checkNumberOrTensor, checkTensor, empty, floatingOf, promote, scalarTensor } from './util.js';
 
 declare module '../tensor/tensor.js' {
@@ -32,6 +35,25 @@ function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: numb
 
 type UnaryCode = 'neg' | 'exp' | 'log' | 'relu';
 
+/** y = max(x, 0); NaN stays NaN, as PyTorch's relu. */
+function referenceRelu(x: Storage, y: Storage): void {
+  for (let i = 0; i < y.length; i++) y[i] = x[i] > 0 || x[i] !== x[i] ? x[i] : 0;
+}
+
+/** dx = dy where y > 0, else 0. */
+function referenceReluGrad(dy: Storage, y: Storage, dx: Storage): void {
+  for (let i = 0; i < dx.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+}
+
+const reluKernel = defineKernel<(x: Storage, y: Storage) => void>('relu', {
+  reference: referenceRelu,
+  wasm: (x, y) => wasm.relu(x, y) || referenceRelu(x, y),
+});
+const reluGradKernel = defineKernel<(dy: Storage, y: Storage, dx: Storage) => void>('reluGrad', {
+  reference: referenceReluGrad,
+  wasm: (dy, y, dx) => wasm.reluGrad(dy, y, dx) || referenceReluGrad(dy, y, dx),
+});
+
 /** y = f(a) elementwise, one loop per op (monomorphic and tight). */
 function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
   checkTensor(a, 'input', op);
@@ -50,8 +72,7 @@ function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
       for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
       break;
     case 'relu':
-      // NaN stays NaN, as PyTorch's relu.
-      for (let i = 0; i < n; i++) out[i] = x[i] > 0 || x[i] !== x[i] ? x[i] : 0;
+      reluKernel.impl(x, out);
       break;
   }
   return y;
@@ -147,10 +168,7 @@ export function relu(a: Tensor): Tensor {
 /** dx = dy where y > 0, else 0 (PyTorch's threshold_backward); linear in dy, so its own gradient. */
 function reluGrad(dy: Tensor, y: Tensor): Tensor {
   const dx = empty(dy.dtype, dy.shape);
-  const g = dy.data;
-  const out = dx.data;
-  const mask = y.data;
-  for (let i = 0; i < out.length; i++) out[i] = mask[i] > 0 ? g[i] : 0;
+  reluGradKernel.impl(dy.data, y.data, dx.data);
   return record(dx, 'ThresholdBackward0', [dy], (u) => [reluGrad(u, y)]);
 }
 

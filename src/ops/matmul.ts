@@ -9,6 +9,7 @@ import { defineKernel } from '../kernels/registry.js';
 import * as wasmConv from '../kernels/wasm/conv.js';
 import { matmul as referenceMatmul } from '../kernels/reference/matmul.js';
 import { checkFloating, checkTensor, empty } from './util.js';
+import { addBiasKernel } from './convolution.js';
 import { sum } from './reduce.js';
 import { expand, reshape, squeeze, transpose, unsqueeze } from './view.js';
 
@@ -84,8 +85,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const wt = transpose(weight.detach(), 0, 1);
   const y = batchedMatmul(x.detach(), wt, 'MmBackward0').detach();
   if (bias !== null) {
-    const out = y.shape[1];
-    for (let r = 0; r < y.shape[0]; r++) for (let o = 0; o < out; o++) y.data[r * out + o] += bias.data[o];
+    addBiasKernel.impl(y.data, bias.data, y.shape[0], y.shape[1], 1);
   }
   return record(y, bias === null ? 'MmBackward0' : 'AddmmBackward0', [x, weight, bias], (dy, needs) => [
     needs[0] ? matmul(dy, weight) : null,

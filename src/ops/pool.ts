@@ -2,7 +2,9 @@
 // window order on ties), average and adaptive average, 1-3 d. Max pooling's gradient is a scatterAdd
 // at the indices; average pooling is a linear map whose gradient is its adjoint, and the adjoint's
 // gradient is the map again (as conv's three faces).
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type Storage } from '../tensor/tensor.js';
+import { defineKernel } from '../kernels/registry.js';
+import * as wasm from '../kernels/wasm/pointwise.js';
 import { formatShape, numelOf } from '../tensor/shape.js';
 import { checkOptionKeys, expandIntArg, nonNegative, poolOutputSize, positive, type IntOrTuple } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
@@ -68,17 +70,14 @@ function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOr
   return { batched, x, L, k, s, p, d, out };
 }
 
-/** maxPoolIndices for 2-d planes, as ATen's cpu_max_pool loops: the window clipped to the input first. */
-function maxPoolIndices2d(g: PoolGeometry): Tensor {
-  const { x, L, k, s, p, d, out } = g;
-  const [H, W] = L;
-  const [OH, OW] = out;
-  const planes = x.shape[0] * x.shape[1];
-  const idx = empty('int64', [x.shape[0], x.shape[1], OH, OW]);
-  const xd = x.data;
-  const id = idx.data;
+/**
+ * 2-d max pooling as ATen's cpu_max_pool loops: per plane and output cell, the window clipped to the
+ * input, the first maximum in window order (NaN wins); writes the values and the flat indices.
+ */
+function referenceMaxPool2d(x: Storage, y: Storage, idx: Float64Array, g: wasm.Pool2d): void {
+  const { H, W, OH, OW, k, s, p, d } = g;
   let at = 0;
-  for (let c = 0; c < planes; c++) {
+  for (let c = 0; c < g.planes; c++) {
     const base = c * H * W;
     for (let oh = 0; oh < OH; oh++) {
       let h0 = oh * s[0] - p[0];
@@ -92,19 +91,40 @@ function maxPoolIndices2d(g: PoolGeometry): Tensor {
         let bestAt = h0 * W + w0;
         for (let h = h0; h < h1; h += d[0]) {
           for (let w = w0; w < w1; w += d[1]) {
-            const v = xd[base + h * W + w];
+            const v = x[base + h * W + w];
             if (v > best || v !== v) {
               best = v;
               bestAt = h * W + w;
             }
           }
         }
-        id[at++] = bestAt;
+        y[at] = best;
+        idx[at++] = bestAt;
       }
     }
   }
-  return idx;
 }
+
+const maxPool2dKernel = defineKernel<(x: Storage, y: Storage, idx: Float64Array, g: wasm.Pool2d) => void>('maxPool2d', {
+  reference: referenceMaxPool2d,
+  wasm: (x, y, idx, g) => wasm.maxPool2d(x, y, idx, g) || referenceMaxPool2d(x, y, idx, g),
+});
+
+/** dx[c, idx[c, q]] += dy[c, q] over zeroed dx: the gradient of max pooling. */
+function referenceMaxPoolScatter(dy: Storage, idx: Float64Array, dx: Storage, planes: number, planeIn: number, planeOut: number): void {
+  for (let c = 0; c < planes; c++) {
+    for (let q = 0; q < planeOut; q++) dx[c * planeIn + idx[c * planeOut + q]] += dy[c * planeOut + q];
+  }
+}
+
+const maxPoolScatterKernel = defineKernel<(dy: Storage, idx: Float64Array, dx: Storage, planes: number, planeIn: number, planeOut: number) => void>(
+  'maxPoolScatter',
+  {
+    reference: referenceMaxPoolScatter,
+    wasm: (dy, idx, dx, planes, planeIn, planeOut) =>
+      wasm.maxPoolScatter(dy, idx, dx, planes, planeIn, planeOut) || referenceMaxPoolScatter(dy, idx, dx, planes, planeIn, planeOut),
+  },
+);
 
 /** y[c, q] = x[c, idx[c, q]] per plane c: the pooled values. Its gradient scatters dy back to the indices. */
 function takeAt(x: Tensor, idx: Tensor, outShape: readonly number[], planeIn: number, name: string): Tensor {
@@ -122,15 +142,12 @@ function putAt(dy: Tensor, idx: Tensor, xShape: readonly number[], planeIn: numb
   const planeOut = idx.numel / Math.max(idx.shape[0] * idx.shape[1], 1);
   const planes = idx.numel / Math.max(planeOut, 1);
   const dx = empty(dy.dtype, xShape);
-  for (let c = 0; c < planes; c++) {
-    for (let q = 0; q < planeOut; q++) dx.data[c * planeIn + idx.data[c * planeOut + q]] += dy.data[c * planeOut + q];
-  }
+  maxPoolScatterKernel.impl(dy.data, idx.data as Float64Array, dx.data, planes, planeIn, planeOut);
   return record(dx, name.replace('Backward0', 'BackwardBackward0'), [dy], (g) => [takeAt(g, idx, dy.shape, planeIn, name)]);
 }
 
 /** Index of each window's maximum (flat in the input plane) for every (plane, output position). */
 function maxPoolIndices(g: PoolGeometry): Tensor {
-  if (g.L.length === 2) return maxPoolIndices2d(g);
   const { x, L, k, s, p, d, out } = g;
   const dims = L.length;
   const planes = x.shape[0] * x.shape[1];
@@ -176,10 +193,24 @@ function maxPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
   const op = `maxPool${dims}d`;
   checkOptionKeys(options, ['stride', 'padding', 'dilation', 'ceilMode'], op);
   const g = poolGeometry(dims, op, input, kernelSize, options, options.ceilMode ?? false);
-  const idx = maxPoolIndices(g);
-  // Unbatched input: the batch of one is dropped before recording, so the node is PyTorch's.
+  const name = `MaxPool${dims}DWithIndicesBackward0`;
+  let idx: Tensor;
+  let values: Tensor;
+  if (dims === 2) {
+    const [N, C] = g.x.shape;
+    idx = empty('int64', [N, C, ...g.out]);
+    const y = empty(g.x.dtype, [N, C, ...g.out]);
+    const geometry = { planes: N * C, H: g.L[0], W: g.L[1], OH: g.out[0], OW: g.out[1], k: g.k, s: g.s, p: g.p, d: g.d };
+    maxPool2dKernel.impl(g.x.data, y.data, idx.data as Float64Array, geometry);
+    // Unbatched input: the batch of one is dropped before recording, so the node is PyTorch's.
+    const outShape = g.batched ? idx.shape : idx.shape.slice(1);
+    const planeIn = numelOf(g.L);
+    values = record(new Tensor(y.data, outShape, false, y.dtype), name, [input], (dy) => [putAt(dy, idx, input.shape, planeIn, name)]);
+  } else {
+    idx = maxPoolIndices(g);
+    values = takeAt(input, idx, g.batched ? idx.shape : idx.shape.slice(1), numelOf(g.L), name);
+  }
   const outShape = g.batched ? idx.shape : idx.shape.slice(1);
-  const values = takeAt(input, idx, outShape, numelOf(g.L), `MaxPool${dims}DWithIndicesBackward0`);
   const indices = new Tensor(idx.data, outShape, false, 'int64');
   return returnIndices ? { values, indices } : values;
 }

@@ -3,6 +3,10 @@
 //   t ← t + 1;  g ← ±∇ (+ λ·p for Adam);  p ← p·(1 − lr·λ) (AdamW)
 //   m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  v̂ ← max(v̂, v) with amsgrad
 //   p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+import type { Storage } from '../tensor/tensor.js';
+import { defineKernel } from '../kernels/registry.js';
+import * as wasm from '../kernels/wasm/pointwise.js';
+import type { AdamStep } from '../kernels/wasm/pointwise.js';
 import { checkNonNegative, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions {
@@ -13,6 +17,27 @@ export interface AdamOptions {
   amsgrad: boolean;
   maximize: boolean;
 }
+
+/** One float32 Adam step in place (x, m, v, vMax), each operation rounded to float32 (Math.fround). */
+function referenceAdamFloat32(x: Storage, grad: Storage, m: Storage, v: Storage, vMax: Storage | null, s: AdamStep): void {
+  const fr = Math.fround;
+  for (let i = 0; i < x.length; i++) {
+    let g = s.maximize ? -grad[i] : grad[i];
+    if (s.decoupled) x[i] = fr(x[i] * s.decay);
+    else if (s.wd !== 0) g = fr(g + s.wd * x[i]);
+    m[i] = fr(fr(m[i] * s.b1) + s.oneMinusB1 * g);
+    v[i] = fr(fr(v[i] * s.b2) + fr(fr(s.oneMinusB2 * g) * g));
+    let second = v[i];
+    if (vMax !== null) second = vMax[i] = Math.max(vMax[i], v[i]);
+    const denom = fr(fr(fr(Math.sqrt(second)) / s.bc2Sqrt) + s.eps);
+    x[i] = fr(x[i] + s.stepSize * fr(m[i] / denom));
+  }
+}
+
+const adamKernel = defineKernel<(x: Storage, g: Storage, m: Storage, v: Storage, vMax: Storage | null, s: AdamStep) => void>('adamFloat32', {
+  reference: referenceAdamFloat32,
+  wasm: (x, g, m, v, vMax, s) => wasm.adam(x, g, m, v, vMax, s) || referenceAdamFloat32(x, g, m, v, vMax, s),
+});
 
 abstract class AdamBase extends Optimizer<AdamOptions> {
   protected abstract readonly decoupled: boolean;
@@ -56,19 +81,22 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       const biasCorrection2Sqrt = r(Math.sqrt(1 - beta2 ** step));
       const stepSize = r(-(lr / biasCorrection1));
       const epsilon = r(eps);
-      for (let i = 0; i < n; i++) {
-        let g = maximize ? -grad[i] : grad[i];
-        if (this.decoupled) x[i] = r(x[i] * decay);
-        else if (weightDecay !== 0) g = r(g + wd * x[i]);
-        m[i] = r(r(m[i] * b1) + oneMinusB1 * g);
-        v[i] = r(r(v[i] * b2) + r(r(oneMinusB2 * g) * g));
-        let second = v[i];
-        if (vMax !== null) {
-          vMax[i] = Math.max(vMax[i], v[i]);
-          second = vMax[i];
+      // float32 rounds after every tensor op as PyTorch's float32 kernels do; float64 needs no rounding.
+      if (f32) {
+        const scalars = { b1, b2, oneMinusB1, oneMinusB2, wd, decay, bc2Sqrt: biasCorrection2Sqrt, stepSize, eps: epsilon, maximize, decoupled: this.decoupled };
+        adamKernel.impl(x, grad, m, v, vMax, scalars);
+      } else {
+        for (let i = 0; i < n; i++) {
+          let g = maximize ? -grad[i] : grad[i];
+          if (this.decoupled) x[i] = x[i] * decay;
+          else if (weightDecay !== 0) g = g + wd * x[i];
+          m[i] = m[i] * b1 + oneMinusB1 * g;
+          v[i] = v[i] * b2 + oneMinusB2 * g * g;
+          let second = v[i];
+          if (vMax !== null) second = vMax[i] = Math.max(vMax[i], v[i]);
+          const denom = Math.sqrt(second) / biasCorrection2Sqrt + epsilon;
+          x[i] = x[i] + stepSize * (m[i] / denom);
         }
-        const denom = r(r(r(Math.sqrt(second)) / biasCorrection2Sqrt) + epsilon);
-        x[i] = r(x[i] + stepSize * r(m[i] / denom));
       }
     }
   }

@@ -1,0 +1,140 @@
+// Pointwise and pooling kernels of the training stack (float32, SIMD128), called directly on the calling
+// thread: JavaScript copies the operands in, calls one function, copies the result out. Each is the
+// plain loop of the reference kernel it replaces (src/ops/*.ts), vectorized; the op table tests both.
+
+/** y[i] = max(x[i], 0) (NaN stays NaN, as wasm's f32x4.max and PyTorch's relu). */
+export function relu(x: usize, y: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), f32x4.max(v128.load(x + (<usize>i << 2)), zero));
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<f32>(y + (<usize>i << 2), v > 0 || v != v ? v : 0);
+  }
+}
+
+/** dx[i] = y[i] > 0 ? dy[i] : 0 (threshold_backward). */
+export function reluGrad(dy: usize, y: usize, dx: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    store<v128>(dx + at, v128.and(v128.load(dy + at), f32x4.gt(v128.load(y + at), zero)));
+  }
+  for (; i < n; i++) store<f32>(dx + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) > 0 ? load<f32>(dy + (<usize>i << 2)) : 0);
+}
+
+/** y[p, c, i] += b[c] for p < outer, c < C, i < inner. */
+export function addBias(y: usize, b: usize, outer: i32, C: i32, inner: i32): void {
+  for (let p = 0; p < outer; p++) {
+    for (let c = 0; c < C; c++) {
+      const bias = load<f32>(b + (<usize>c << 2));
+      const v = f32x4.splat(bias);
+      const row = y + ((<usize>(p * C + c) * <usize>inner) << 2);
+      let i = 0;
+      for (; i + 4 <= inner; i += 4) v128.store(row + (<usize>i << 2), f32x4.add(v128.load(row + (<usize>i << 2)), v));
+      for (; i < inner; i++) store<f32>(row + (<usize>i << 2), load<f32>(row + (<usize>i << 2)) + bias);
+    }
+  }
+}
+
+/** db[c] = Σ_{p, i} dy[p, c, i], accumulated per row in four float32 lanes and across rows in double. */
+export function biasGrad(dy: usize, db: usize, outer: i32, C: i32, inner: i32): void {
+  for (let c = 0; c < C; c++) {
+    let total: f64 = 0;
+    for (let p = 0; p < outer; p++) {
+      const row = dy + ((<usize>(p * C + c) * <usize>inner) << 2);
+      let acc = f32x4.splat(0);
+      let i = 0;
+      for (; i + 4 <= inner; i += 4) acc = f32x4.add(acc, v128.load(row + (<usize>i << 2)));
+      let s: f64 = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+      for (; i < inner; i++) s += <f64>load<f32>(row + (<usize>i << 2));
+      total += s;
+    }
+    store<f32>(db + (<usize>c << 2), <f32>total);
+  }
+}
+
+/**
+ * 2-d max pooling as ATen's cpu_max_pool: per plane and output cell, the window clipped to the input,
+ * the first maximum in window order (NaN wins). Writes the values y and the flat indices (as f64, the
+ * storage of int64 tensors).
+ */
+export function maxPool2d(
+  x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32,
+): void {
+  let at: usize = 0;
+  for (let c = 0; c < planes; c++) {
+    const base = x + ((<usize>c * <usize>(H * W)) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      let h0 = oh * sH - pH;
+      const h1 = min(h0 + (kH - 1) * dH + 1, H);
+      while (h0 < 0) h0 += dH;
+      for (let ow = 0; ow < OW; ow++) {
+        let w0 = ow * sW - pW;
+        const w1 = min(w0 + (kW - 1) * dW + 1, W);
+        while (w0 < 0) w0 += dW;
+        let best: f32 = -Infinity;
+        let bestAt = h0 * W + w0;
+        for (let h = h0; h < h1; h += dH) {
+          for (let w = w0; w < w1; w += dW) {
+            const v = load<f32>(base + (<usize>(h * W + w) << 2));
+            const take = v > best || v != v;
+            best = select<f32>(v, best, take);
+            bestAt = select<i32>(h * W + w, bestAt, take);
+          }
+        }
+        store<f32>(y + (at << 2), best);
+        store<f64>(idx + (at << 3), <f64>bestAt);
+        at++;
+      }
+    }
+  }
+}
+
+/** dx[c, idx[c, q]] += dy[c, q] (dx zeroed first): max pooling's gradient. */
+export function maxPoolScatter(dy: usize, idx: usize, dx: usize, planes: i32, planeIn: i32, planeOut: i32): void {
+  memory.fill(dx, 0, (<usize>planes * <usize>planeIn) << 2);
+  for (let c = 0; c < planes; c++) {
+    const out = dx + ((<usize>c * <usize>planeIn) << 2);
+    for (let q = 0; q < planeOut; q++) {
+      const k = <usize>c * <usize>planeOut + <usize>q;
+      const at = out + (<usize>(<i32>load<f64>(idx + (k << 3))) << 2);
+      store<f32>(at, load<f32>(at) + load<f32>(dy + (k << 2)));
+    }
+  }
+}
+
+/**
+ * One Adam/AdamW step over n float32 parameters, each operation rounded to float32 as PyTorch's
+ * _single_tensor_adam(w) runs them (no fused multiply-add). flags: 1 maximize, 2 decoupled (AdamW),
+ * 4 amsgrad (vMax used).
+ */
+export function adam(
+  x: usize, g: usize, m: usize, v: usize, vMax: usize, n: i32,
+  b1: f32, b2: f32, oneMinusB1: f32, oneMinusB2: f32, wd: f32, decay: f32, bc2Sqrt: f32, stepSize: f32, eps: f32, flags: i32,
+): void {
+  const maximize = (flags & 1) != 0;
+  const decoupled = (flags & 2) != 0;
+  const amsgrad = (flags & 4) != 0;
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << 2;
+    let gi = load<f32>(g + at);
+    if (maximize) gi = -gi;
+    let xi = load<f32>(x + at);
+    if (decoupled) xi = xi * decay;
+    else if (wd != 0) gi = gi + wd * xi;
+    const mi = load<f32>(m + at) * b1 + oneMinusB1 * gi;
+    const vi = load<f32>(v + at) * b2 + oneMinusB2 * gi * gi;
+    store<f32>(m + at, mi);
+    store<f32>(v + at, vi);
+    let second = vi;
+    if (amsgrad) {
+      second = max(load<f32>(vMax + at), vi);
+      store<f32>(vMax + at, second);
+    }
+    const denom = sqrt<f32>(second) / bc2Sqrt + eps;
+    store<f32>(x + at, xi + stepSize * (mi / denom));
+  }
+}

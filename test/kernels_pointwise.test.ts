@@ -1,0 +1,100 @@
+// Every kernel with a wasm version equals its reference kernel on inputs large enough to use the SIMD
+// loops and their tails (the op table checks the same on PyTorch's small samples).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backendInfo, Generator, kernelInventory, randn } from '../src/index.js';
+import { getKernel } from '../src/kernels/registry.js';
+import type { Storage } from '../src/tensor/tensor.js';
+
+const gen = new Generator().manualSeed(21);
+const data = (n: number): Float32Array => randn([n], { generator: gen }).data as Float32Array;
+const skip = !backendInfo().wasm.available;
+
+function both<F extends (...a: never[]) => unknown>(name: string, run: (impl: F) => Storage[]): void {
+  const k = getKernel<F>(name);
+  const wasm = k.on('wasm');
+  assert.ok(wasm !== null, `${name} has a wasm kernel`);
+  const a = run(k.on('reference')!);
+  const b = run(wasm);
+  a.forEach((x, i) => {
+    for (let j = 0; j < x.length; j++) {
+      const same = Math.abs(x[j] - b[i][j]) <= 1e-6 * (1 + Math.abs(x[j])) || (Number.isNaN(x[j]) && Number.isNaN(b[i][j]));
+      assert.ok(same, `${name} output ${i} element ${j}: ${x[j]} vs ${b[i][j]}`);
+    }
+  });
+}
+
+test('the inventory lists the kernels that have a wasm version', () => {
+  const inv = new Map(kernelInventory().map((k) => [k.name, k.backends]));
+  for (const name of ['conv', 'matmul', 'relu', 'reluGrad', 'addBias', 'channelSum', 'maxPool2d', 'maxPoolScatter', 'adamFloat32']) {
+    assert.deepEqual(inv.get(name), ['reference', 'wasm'], name);
+  }
+});
+
+test('relu, its gradient, bias add and channel sums: wasm ≡ reference (with tails and NaN)', { skip }, () => {
+  const n = 1037;
+  const x = data(n);
+  x[5] = NaN;
+  x[6] = -0;
+  both<(x: Storage, y: Storage) => void>('relu', (f) => {
+    const y = new Float32Array(n);
+    f(x, y);
+    return [y];
+  });
+  const dy = data(n);
+  both<(dy: Storage, y: Storage, dx: Storage) => void>('reluGrad', (f) => {
+    const dx = new Float32Array(n);
+    f(dy, x, dx);
+    return [dx];
+  });
+  const b = data(7);
+  const y0 = data(3 * 7 * 13);
+  both<(y: Storage, b: Storage, outer: number, C: number, inner: number) => void>('addBias', (f) => {
+    const copy = y0.slice();
+    f(copy, b, 3, 7, 13);
+    return [copy];
+  });
+  const g = data(3 * 7 * 13);
+  both<(x: Storage, y: Storage, shape: readonly number[]) => void>('channelSum', (f) => {
+    const y = new Float32Array(7);
+    f(g, y, [3, 7, 13, 1]);
+    return [y];
+  });
+});
+
+test('2-d max pooling and its scatter: wasm ≡ reference over strides, padding, dilation and ties', { skip }, () => {
+  for (const [H, W, k, s, p, d] of [[9, 11, 3, 2, 1, 1], [8, 8, 2, 2, 0, 1], [10, 7, 3, 1, 1, 2]] as const) {
+    const OH = Math.floor((H + 2 * p - d * (k - 1) - 1) / s) + 1;
+    const OW = Math.floor((W + 2 * p - d * (k - 1) - 1) / s) + 1;
+    const planes = 5;
+    const x = data(planes * H * W).map((v) => Math.round(v * 2) / 2); // ties
+    const g = { planes, H, W, OH, OW, k: [k, k], s: [s, s], p: [p, p], d: [d, d] };
+    let idx = new Float64Array(0);
+    both<(x: Storage, y: Storage, idx: Float64Array, geometry: typeof g) => void>('maxPool2d', (f) => {
+      const y = new Float32Array(planes * OH * OW);
+      idx = new Float64Array(planes * OH * OW);
+      f(x, y, idx, g);
+      return [y, idx];
+    });
+    const dy = data(planes * OH * OW);
+    both<(dy: Storage, idx: Float64Array, dx: Storage, planes: number, planeIn: number, planeOut: number) => void>('maxPoolScatter', (f) => {
+      const dx = new Float32Array(planes * H * W);
+      f(dy, idx, dx, planes, H * W, OH * OW);
+      return [dx];
+    });
+  }
+});
+
+test('float32 Adam/AdamW step: wasm ≡ reference (both round every operation to float32)', { skip }, () => {
+  const n = 517;
+  for (const flags of [{ maximize: false, decoupled: false, ams: false }, { maximize: true, decoupled: true, ams: true }]) {
+    const s = { b1: Math.fround(0.9), b2: Math.fround(0.999), oneMinusB1: Math.fround(0.1), oneMinusB2: Math.fround(0.001), wd: Math.fround(0.01), decay: Math.fround(0.9999), bc2Sqrt: Math.fround(0.0316), stepSize: Math.fround(-0.01), eps: Math.fround(1e-8), maximize: flags.maximize, decoupled: flags.decoupled };
+    const [x, g, m, v] = [data(n), data(n), data(n), data(n).map(Math.abs)];
+    const vMax = data(n).map(Math.abs);
+    both<(x: Storage, g: Storage, m: Storage, v: Storage, vMax: Storage | null, st: typeof s) => void>('adamFloat32', (f) => {
+      const [xc, mc, vc, maxc] = [x.slice(), m.slice(), v.slice(), vMax.slice()];
+      f(xc, g, mc, vc, flags.ams ? maxc : null, s);
+      return [xc, mc, vc, maxc];
+    });
+  }
+});
