@@ -64,6 +64,10 @@ export function maxPool2d(
   x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32,
 ): void {
+  if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1) {
+    maxPool2x2(x, y, idx, planes, H, W, OH, OW);
+    return;
+  }
   let at: usize = 0;
   for (let c = 0; c < planes; c++) {
     const base = x + ((<usize>c * <usize>(H * W)) << 2);
@@ -78,11 +82,79 @@ export function maxPool2d(
         let best: f32 = -Infinity;
         let bestAt = h0 * W + w0;
         for (let h = h0; h < h1; h += dH) {
+          const row = h * W;
           for (let w = w0; w < w1; w += dW) {
-            const v = load<f32>(base + (<usize>(h * W + w) << 2));
-            const take = v > best || v != v;
+            const v = load<f32>(base + (<usize>(row + w) << 2));
+            // Branch-free: bitwise |, not ||, so the comparison compiles to a select.
+            const take = <i32>(v > best) | <i32>(v != v);
             best = select<f32>(v, best, take);
-            bestAt = select<i32>(h * W + w, bestAt, take);
+            bestAt = select<i32>(row + w, bestAt, take);
+          }
+        }
+        store<f32>(y + (at << 2), best);
+        store<f64>(idx + (at << 3), <f64>bestAt);
+        at++;
+      }
+    }
+  }
+}
+
+/** v replaces the best where it is larger or NaN (PyTorch's test), lane by lane, without branches. */
+@inline function better(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+}
+
+/**
+ * The common 2×2, stride 2 window, four output columns at a time: even and odd input columns are
+ * split by a shuffle, and the taps are compared in window order (h, w) = (0,0), (0,1), (1,0), (1,1).
+ */
+function maxPool2x2(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32): void {
+  let at: usize = 0;
+  const step = i32x4(0, 2, 4, 6);
+  for (let c = 0; c < planes; c++) {
+    const base = x + ((<usize>c * <usize>(H * W)) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const r0 = base + ((<usize>(2 * oh * W)) << 2);
+      const r1 = r0 + (<usize>W << 2);
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        const off = <usize>(2 * ow) << 2;
+        const a0 = v128.load(r0 + off);
+        const a1 = v128.load(r0 + off + 16);
+        const b0 = v128.load(r1 + off);
+        const b1 = v128.load(r1 + off + 16);
+        let best = i8x16.shuffle(a0, a1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+        const first = i32x4.add(i32x4.splat(2 * oh * W + 2 * ow), step);
+        let where = first;
+        const o0 = i8x16.shuffle(a0, a1, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+        let m = better(o0, best);
+        best = v128.bitselect(o0, best, m);
+        where = v128.bitselect(i32x4.add(first, i32x4.splat(1)), where, m);
+        const e1 = i8x16.shuffle(b0, b1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+        m = better(e1, best);
+        best = v128.bitselect(e1, best, m);
+        where = v128.bitselect(i32x4.add(first, i32x4.splat(W)), where, m);
+        const o1 = i8x16.shuffle(b0, b1, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+        m = better(o1, best);
+        best = v128.bitselect(o1, best, m);
+        where = v128.bitselect(i32x4.add(first, i32x4.splat(W + 1)), where, m);
+        v128.store(y + (at << 2), best);
+        v128.store(idx + (at << 3), f64x2.convert_low_i32x4_s(where));
+        v128.store(idx + (at << 3) + 16, f64x2.convert_low_i32x4_s(i8x16.shuffle(where, where, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+        at += 4;
+      }
+      for (; ow < OW; ow++) {
+        const h0 = 2 * oh;
+        const w0 = 2 * ow;
+        let best: f32 = -Infinity;
+        let bestAt = h0 * W + w0;
+        for (let h = h0; h < h0 + 2; h++) {
+          for (let w = w0; w < w0 + 2; w++) {
+            const v = load<f32>(base + (<usize>(h * W + w) << 2));
+            if (v > best || v != v) {
+              best = v;
+              bestAt = h * W + w;
+            }
           }
         }
         store<f32>(y + (at << 2), best);

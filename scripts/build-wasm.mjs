@@ -29,7 +29,7 @@ writeFileSync(
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const out = mkdtempSync(join(tmpdir(), 'convgrad-wasm-'));
 const common = ['-O3', '--runtime', 'stub', '--enable', 'simd', '--importMemory', '--initialMemory', '17', '--maximumMemory', '65536',
-  '--noAssert', '--use', 'abort='];
+  '--noAssert', '--use', 'abort=', ...(process.env.WASM_DEBUG ? ['--debug'] : [])];
 const shared = ['--enable', 'threads', '--sharedMemory'];
 const relaxed = ['--enable', 'relaxed-simd'];
 const builds = {
