@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from fixture_json import flat, number
-from training_fixtures import nn_cases, ops_cases, training_cases
+from training_fixtures import loader_cases, nn_cases, ops_cases, training_cases
 
 warnings.filterwarnings("ignore")
 
@@ -343,6 +343,7 @@ def main():
         "ops_cases.json": {"torch": torch.__version__, "seed": args.seed, "cases": ops_cases(args.seed)},
         "nn_cases.json": {"torch": torch.__version__, "cases": nn_cases()},
         "training_cases.json": {"torch": torch.__version__, "cases": training_cases()},
+        "loader_cases.json": {"torch": torch.__version__, "cases": loader_cases()},
     }
     for name, content in files.items():
         with open(os.path.join(args.out, name), "w") as f:

@@ -363,3 +363,20 @@ def training_cases():
         del case["float32"]["state"]
         out.append(case)
     return out
+
+
+# ---- DataLoader order ------------------------------------------------------------------------------
+
+def loader_cases():
+    """torch.utils.data.DataLoader's batches (labels) for shuffled loaders, with and without a generator."""
+    from torch.utils.data import DataLoader, TensorDataset
+    out = []
+    for n, batch, drop_last, with_generator in [(10, 4, False, True), (10, 4, True, False), (1437, 64, False, True), (7, 3, False, False)]:
+        ds = TensorDataset(torch.arange(n, dtype=torch.float64).view(n, 1), torch.arange(n))
+        torch.manual_seed(5)
+        g = torch.Generator().manual_seed(3) if with_generator else None
+        loader = DataLoader(ds, batch_size=batch, shuffle=True, generator=g, drop_last=drop_last)
+        epochs = [[int(v) for _, y in loader for v in y] for _ in range(2)]
+        out.append({"n": n, "batch": batch, "dropLast": drop_last, "generator": with_generator, "epochs": epochs,
+                    "nextGlobal": torch.rand(1, dtype=torch.float64).item()})
+    return out

@@ -1,7 +1,7 @@
 // Data sets as tensors: images (N, …) and int64 labels (N), like a torch.utils.data.TensorDataset of
 // two tensors; and the DataLoader that batches them.
 import { Tensor } from '../tensor/tensor.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { defaultGenerator, Generator } from '../tensor/random.js';
 import { arange, randperm } from '../tensor/creation.js';
 import { indexSelect } from '../ops/index.js';
 
@@ -29,8 +29,9 @@ export class TensorDataset {
 
 export interface DataLoaderOptions {
   batchSize?: number;
-  /** A new order every epoch: randperm(n, { generator }). */
+  /** A new order every epoch, drawn as PyTorch's RandomSampler draws it. */
   shuffle?: boolean;
+  /** The random stream of the shuffles (default: the global one, through a seed per epoch). */
   generator?: Generator;
   /** Drop the last batch when it is smaller than batchSize. */
   dropLast?: boolean;
@@ -41,7 +42,7 @@ export class DataLoader {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
-  private readonly generator: Generator;
+  private readonly generator: Generator | null;
 
   constructor(
     readonly dataset: TensorDataset,
@@ -52,7 +53,7 @@ export class DataLoader {
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) throw new Error(`DataLoader: batchSize=${String(options.batchSize)} must be a positive integer`);
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
-    this.generator = options.generator ?? defaultGenerator;
+    this.generator = options.generator ?? null;
   }
 
   /** The number of batches per epoch. */
@@ -61,12 +62,26 @@ export class DataLoader {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  /**
+   * One epoch of batches, drawn as PyTorch 1.13's DataLoader draws them: each new iterator first takes
+   * a base seed (an int64 random_) from `generator` or the global generator; with shuffle, the order is
+   * then randperm(n) from `generator`, or, without one, from a fresh Generator seeded by another int64
+   * drawn from the global generator (RandomSampler).
+   */
   *[Symbol.iterator](): IterableIterator<{ x: Tensor; y: Tensor }> {
     const n = this.dataset.length;
-    const order = this.shuffle ? randperm(n, { generator: this.generator }) : arange(n, undefined, 1, { dtype: 'int64' });
+    const source = this.generator ?? defaultGenerator;
+    source.randomInt64(); // _BaseDataLoaderIter's base seed (used by workers, which convgrad has none of)
+    let order: Tensor;
+    if (!this.shuffle) order = arange(n, undefined, 1, { dtype: 'int64' });
+    else if (this.generator !== null) order = randperm(n, { generator: this.generator });
+    else order = randperm(n, { generator: new Generator().manualSeed(defaultGenerator.randomInt64()) });
     for (let b = 0; b < this.length; b++) {
       const idx = order.slice(0, b * this.batchSize, Math.min((b + 1) * this.batchSize, n));
       yield { x: indexSelect(this.dataset.images, 0, idx), y: indexSelect(this.dataset.labels, 0, idx) };
     }
+    // RandomSampler ends an epoch with randperm(n)[:0] (num_samples % n of a second permutation): it
+    // draws a permutation nobody sees, which moves the generator on.
+    if (this.shuffle && this.generator !== null) randperm(n, { generator: this.generator });
   }
 }

@@ -53,7 +53,13 @@ export class Generator {
   /** The second value of the last double Box–Muller pair (PyTorch's next_double_normal_sample). */
   private nextNormal: number | null = null;
 
-  manualSeed(seed: number): this {
+  manualSeed(seed: number | bigint): this {
+    if (typeof seed === 'bigint') {
+      this.initialSeed = Number(seed);
+      this.engine = new MT19937(Number(BigInt.asUintN(32, seed)));
+      this.nextNormal = null;
+      return this;
+    }
     if (!Number.isInteger(seed)) throw new Error(`manualSeed: seed=${seed} must be an integer`);
     this.initialSeed = seed;
     // PyTorch keeps the low 64 bits of the seed; MT19937's init_genrand reads the low 32.
@@ -90,6 +96,17 @@ export class Generator {
     return this.initialSeed;
   }
 
+  /** A 64-bit word from two 32-bit ones, high first (PyTorch's CPUGeneratorImpl::random64). */
+  random64(): bigint {
+    const hi = this.nextUint32();
+    return (BigInt(hi) << 32n) | BigInt(this.nextUint32());
+  }
+
+  /** torch.empty((), dtype=torch.int64).random_(generator=this).item(): random64 modulo 2^63. */
+  randomInt64(): bigint {
+    return this.random64() % (1n << 63n);
+  }
+
   nextUint32(): number {
     return this.engine.nextUint32();
   }
@@ -117,7 +134,7 @@ export class Generator {
 export const defaultGenerator: Generator = new Generator();
 
 /** Seeds the default generator, like torch.manual_seed. */
-export function manualSeed(seed: number): Generator {
+export function manualSeed(seed: number | bigint): Generator {
   return defaultGenerator.manualSeed(seed);
 }
 
