@@ -380,3 +380,64 @@ def loader_cases():
         out.append({"n": n, "batch": batch, "dropLast": drop_last, "generator": with_generator, "epochs": epochs,
                     "nextGlobal": torch.rand(1, dtype=torch.float64).item()})
     return out
+
+
+# ---- safetensors round trip --------------------------------------------------------------------------
+
+LENET5 = [L("Conv2d", 1, 6, 5, padding=2), L("ReLU"), L("MaxPool2d", 2), L("Conv2d", 6, 16, 5), L("ReLU"), L("MaxPool2d", 2),
+          L("Flatten"), L("Linear", 400, 120), L("ReLU"), L("Linear", 120, 84), L("ReLU"), L("Linear", 84, 10)]
+
+ST_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}
+ST_TORCH = {v: k for k, v in ST_DTYPES.items()}
+
+
+def write_safetensors(path, tensors, metadata):
+    """The safetensors layout by hand: u64 header length, JSON header padded to 8 bytes, raw data."""
+    import json as _json
+    import struct
+    header, blobs, offset = {"__metadata__": metadata}, [], 0
+    for name, t in tensors.items():
+        data = t.detach().contiguous().numpy().tobytes()
+        header[name] = {"dtype": ST_DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = _json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def read_safetensors(path):
+    import json as _json
+    import struct
+    import numpy as np
+    raw = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = _json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    out = {}
+    for name, e in header.items():
+        b, end = e["data_offsets"]
+        dtype = ST_TORCH[e["dtype"]]
+        np_dtype = {torch.float32: np.float32, torch.float64: np.float64, torch.int64: np.int64}[dtype]
+        out[name] = torch.from_numpy(np.frombuffer(raw[8 + n + b:8 + n + end], dtype=np_dtype).copy()).reshape(e["shape"])
+    return out, meta
+
+
+def safetensors_cases(fixtures_dir):
+    """PyTorch writes a LeNet-5 (torch.manual_seed(0)) for convgrad to load, and loads the one convgrad
+    wrote (test/fixtures/lenet5_convgrad.safetensors, from scripts/write-safetensors-fixture.mjs)."""
+    gen = torch.Generator().manual_seed(11)
+    x = torch.rand(4, 1, 28, 28, generator=gen)
+    torch.manual_seed(0)
+    model = build_model(LENET5)
+    write_safetensors(os.path.join(fixtures_dir, "lenet5_torch.safetensors"), model.state_dict(), {"written_by": "torch " + torch.__version__})
+    case = {"layers": LENET5, "x": tj(x), "torchLogits": tj(model(x))}
+    theirs = os.path.join(fixtures_dir, "lenet5_convgrad.safetensors")
+    if os.path.exists(theirs):
+        sd, meta = read_safetensors(theirs)
+        other = build_model(LENET5)
+        other.load_state_dict(sd, strict=True)
+        case["convgradMetadata"] = meta
+        case["convgradLogitsInTorch"] = tj(other(x))
+    return case

@@ -22,6 +22,8 @@ export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as datasets from './data/index.js';
+export * as safetensors from './io/index.js';
+export { save, load } from './io/index.js';
 export { DataLoader, TensorDataset, type DataLoaderOptions } from './data/index.js';
 export { explain } from './explain/explain.js';
 export type { ExplainConfig, Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm, ResolvedConfig, LossInfo, ExplainLoss, ExplainInput } from './explain/explain.js';
