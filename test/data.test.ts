@@ -3,6 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataLoader, Generator, TensorDataset, arange, datasets, manualSeed, rand, randperm, tensor } from '../src/index.js';
 import { fixture } from './helpers.js';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 test('datasets.digits(): 1437 train + 360 test images of 1×8×8 in [0, 1], int64 labels 0-9, split by randperm(1797) of seed 0', () => {
   const { train, test: held } = datasets.digits();
@@ -50,3 +54,46 @@ for (const c of fixture<{ cases: LoaderCase[] }>('loader_cases.json').cases) {
     assert.equal(rand([1], { dtype: 'float64' }).item(), c.nextGlobal, 'the global generator is left where PyTorch leaves it');
   });
 }
+
+/** An IDX file of unsigned bytes with the given shape. */
+function idxBytes(shape: number[], values: number[], magic = 0x800 + shape.length): Uint8Array {
+  const out = new Uint8Array(4 + 4 * shape.length + values.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, magic, false);
+  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s, false));
+  out.set(values, 4 + 4 * shape.length);
+  return out;
+}
+
+test('datasets.idx reads plain and gzip IDX files (images / 255, int64 labels) and refuses bad ones, naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'convgrad-idx-'));
+  const write = (name: string, bytes: Uint8Array, gz = false): void => writeFileSync(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
+  write('train-images-idx3-ubyte', idxBytes([2, 2, 3], [0, 255, 51, 102, 0, 0, 1, 2, 3, 4, 5, 6]), true);
+  write('train-labels-idx1-ubyte', idxBytes([2], [7, 3]));
+  write('t10k-images-idx3-ubyte', idxBytes([1, 2, 3], [9, 9, 9, 9, 9, 9]));
+  write('t10k-labels-idx1-ubyte', idxBytes([1], [1]), true);
+  const { train, test: held } = datasets.idx(dir);
+  assert.deepEqual(train.images.shape, [2, 1, 2, 3]);
+  assert.deepEqual(Array.from(train.images.data.subarray(0, 4)), [0, 1, 0.2, 0.4].map(Math.fround));
+  assert.deepEqual(Array.from(train.labels.data), [7, 3]);
+  assert.equal(train.labels.dtype, 'int64');
+  assert.equal(held.length, 1);
+  write('t10k-labels-idx1-ubyte', idxBytes([2], [1, 2]), true);
+  assert.throws(() => datasets.idx(dir), /datasets.idx: .*t10k-images-idx3-ubyte has 1 images but t10k-labels-idx1-ubyte has 2 labels/);
+  write('t10k-labels-idx1-ubyte', idxBytes([1], [1], 0x803), true);
+  assert.throws(() => datasets.idx(dir), /idx: .*t10k-labels-idx1-ubyte.gz: wrong magic number 0x00000803; expected 0x00000801/);
+  write('t10k-labels-idx1-ubyte', idxBytes([5], [1, 2]), true);
+  assert.throws(() => datasets.idx(dir), /t10k-labels-idx1-ubyte.gz: the header promises 5 values of shape \[5\] but the file holds 2 \(truncated\)/);
+  writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), gzipSync(idxBytes([1], [1])).subarray(0, 12));
+  assert.throws(() => datasets.idx(dir), /idx: .*t10k-labels-idx1-ubyte: the gzip data is damaged or truncated/);
+  assert.throws(() => datasets.idx(join(dir, 'nowhere')), /datasets.idx: .*nowhere\/train-images-idx3-ubyte\(\.gz\) is missing/);
+});
+
+const fashion = '/usr/share/datasets/fashion-mnist';
+test('datasets.fashionMnist() reads Debian\'s Fashion-MNIST: 60000 + 10000 images of 28×28', { skip: !existsSync(fashion) && 'dataset-fashion-mnist is not installed (.ci/run installs it)' }, () => {
+  const { train, test: held } = datasets.fashionMnist();
+  assert.deepEqual(train.images.shape, [60000, 1, 28, 28]);
+  assert.deepEqual(held.images.shape, [10000, 1, 28, 28]);
+  // The first training labels of Fashion-MNIST: ankle boot, T-shirt, T-shirt, dress, …
+  assert.deepEqual(Array.from(train.labels.data.subarray(0, 10)), [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]);
+});
