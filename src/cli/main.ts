@@ -2,22 +2,41 @@
 // The convgrad command line: argument parsing only; the work is in the library.
 import { seedReport } from './seed.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
+import { runPredict, runTrain, TRAIN_USAGE, type CliIO } from './train.js';
 
 const USAGE = `usage: convgrad <command> [options]
 
 commands:
   explain  explain where every element of dw, db and dx comes from (the default command)
+  train    train a CNN on the digits or Fashion-MNIST (progress, accuracy, safetensors weights)
+  predict  evaluate saved weights on a test set
   seed     run the seed's five experiments (conv weight gradients with out.mean()) and print
            the padded inputs, outputs and weight gradients as PyTorch prints them;
            --torch-seed N starts each with torch.manual_seed(N), so the outputs are PyTorch's too
   help     show this message
 
-${EXPLAIN_USAGE}`;
+${EXPLAIN_USAGE}
 
-function main(argv: readonly string[]): number {
+${TRAIN_USAGE}`;
+
+/** Terminal IO for train/predict; the first Ctrl-C asks the loop to stop (and save), a second one exits. */
+function terminalIO(): CliIO {
+  let stop = false;
+  process.on('SIGINT', () => {
+    if (stop) process.exit(130);
+    stop = true;
+  });
+  return { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, stopRequested: () => stop, now: () => performance.now() };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
   const [command = 'explain', ...rest] = argv;
   try {
     switch (command) {
+      case 'train':
+        return await runTrain(rest, terminalIO());
+      case 'predict':
+        return runPredict(rest, terminalIO());
       case 'explain':
         return runExplain(rest, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
       case 'seed': {
@@ -39,7 +58,7 @@ function main(argv: readonly string[]): number {
         return 0;
       default:
         if (command.startsWith('--')) return runExplain(argv, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
-        throw new Error(`convgrad: unknown command ${JSON.stringify(command)}; expected explain, seed or help`);
+        throw new Error(`convgrad: unknown command ${JSON.stringify(command)}; expected explain, train, predict, seed or help`);
     }
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
@@ -47,4 +66,4 @@ function main(argv: readonly string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
