@@ -8,6 +8,7 @@ import { Generator, randn, setBackend, setNumThreads, type Tensor } from '../src
 import { convKernels } from '../src/kernels/index.js';
 import { convOutputSize, type ConvGeometry } from '../src/tensor/conv_params.js';
 import { measurePeak, threadsReady, wasmRuntime } from '../src/kernels/wasm/runtime.js';
+import { trainBench } from './train.js';
 
 interface Shape {
   name: string;
@@ -143,7 +144,8 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
   const noPeers = process.argv.includes('--no-peers');
-  for (const s of SHAPES.filter((sh) => only === undefined || sh.name.includes(only))) {
+  const trainOnly = process.argv.includes('--train-only');
+  for (const s of SHAPES.filter((sh) => !trainOnly && (only === undefined || sh.name.includes(only)))) {
     const g = geometry(s);
     const gen = new Generator().manualSeed(1);
     const r = (shape: number[]): Tensor => randn(shape, { generator: gen });
@@ -227,7 +229,19 @@ async function main(): Promise<void> {
     const f = (v: number | null, d = 2): string => (v === null ? 'n/a' : v.toFixed(d));
     console.log(`${s.shape} | ${s.pass} | ${f(s.gflopsOneThread, 1)} | ${f(s.gflopsAllThreads, 1)} | ${f(s.fractionOfPeakPerThread)} | ${f(s.speedupVsTfjsWasmOneThread)} | ${f(s.speedupVsTfjsWasmAllThreads)} | ${f(s.speedupVsTfjsCpuAllThreads)}`);
   }
-  writeFileSync(new URL('../../bench/results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, headline, rows, summary }, null, 2) + '\n');
+  // Training: LeNet-5 on Fashion-MNIST, convgrad with 1 and all threads against PyTorch's same steps.
+  const training = process.argv.includes('--no-train') ? null : await trainBench();
+  if (training !== null) {
+    console.log('\ntraining LeNet-5 on Fashion-MNIST (Adam, batch 64; 200 steps after 20 warm-up) | images/s | step ms | conv passes ms | rest ms | × PyTorch');
+    if (training.note) console.log(training.note);
+    for (const r of training.ours) {
+      const torch = training.torch?.[String(r.threads)]?.trainImagesPerSecond;
+      const ratio = torch ? (r.trainImagesPerSecond / torch).toFixed(2) : 'n/a';
+      console.log(`convgrad ${r.threads} thread(s) | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${r.convMs.toFixed(1)} | ${(r.stepMs - r.convMs).toFixed(1)} | ${ratio}`);
+    }
+    for (const [threads, t] of Object.entries(training.torch ?? {})) console.log(`PyTorch ${threads} thread(s) | ${t.trainImagesPerSecond.toFixed(0)} | ${(64000 / t.trainImagesPerSecond).toFixed(1)}`);
+  }
+  writeFileSync(new URL('../../bench/results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, headline, rows, summary, training }, null, 2) + '\n');
 }
 
 main().catch((e: unknown) => {
