@@ -35,6 +35,14 @@ test('convgrad train --json: a short run on the digits, then convgrad predict on
   assert.match(text.stdout, /confusion matrix \(rows: true class, columns: predicted\)/);
 });
 
+test('convgrad train with its defaults reaches ≥ 97 % test accuracy on the digits', () => {
+  const r = cli('train', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { testAccuracy: number; epochs: number };
+  assert.equal(summary.epochs, 20);
+  assert.ok(summary.testAccuracy >= 0.97, `test accuracy ${summary.testAccuracy}`);
+});
+
 test('without a terminal: one plain line per epoch and the confusion matrix; on a terminal: a live progress bar', async () => {
   const plain = cli('train', '--epochs', '2', '--model', 'mlp');
   assert.equal(plain.status, 0, plain.stderr);
