@@ -8,7 +8,7 @@ import { Generator, randn, setBackend, setNumThreads, type Tensor } from '../src
 import { convKernels } from '../src/kernels/index.js';
 import { convOutputSize, type ConvGeometry } from '../src/tensor/conv_params.js';
 import { measurePeak, threadsReady, wasmRuntime } from '../src/kernels/wasm/runtime.js';
-import { trainBench } from './train.js';
+import { cliAccuracy, trainBench } from './train.js';
 
 interface Shape {
   name: string;
@@ -241,7 +241,12 @@ async function main(): Promise<void> {
     }
     for (const [threads, t] of Object.entries(training.torch ?? {})) console.log(`PyTorch ${threads} thread(s) | ${t.trainImagesPerSecond.toFixed(0)} | ${(64000 / t.trainImagesPerSecond).toFixed(1)}`);
   }
-  writeFileSync(new URL('../../bench/results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, headline, rows, summary, training }, null, 2) + '\n');
+  // End to end: `convgrad train` on the digits (defaults) and Fashion-MNIST (5 epochs), with the wall time.
+  const accuracy = process.argv.includes('--no-accuracy') ? [] : [cliAccuracy([]), cliAccuracy(['--dataset', 'fashion-mnist', '--model', 'lenet', '--epochs', '5'])];
+  for (const a of accuracy) {
+    console.log('error' in a ? `convgrad train ${a.args}: ${a.error}` : `convgrad train ${a.args || '(defaults)'}: test accuracy ${(100 * a.testAccuracy).toFixed(2)}% in ${a.seconds.toFixed(1)} s (${a.imagesPerSecond.toFixed(0)} training images/s)`);
+  }
+  writeFileSync(new URL('../../bench/results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, headline, rows, summary, training, accuracy }, null, 2) + '\n');
 }
 
 main().catch((e: unknown) => {

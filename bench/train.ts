@@ -89,3 +89,16 @@ export async function trainBench(steps = 200, warmup = 20): Promise<{ ours: Trai
   }
   return { ours, torch, note };
 }
+
+/** `convgrad train --json` end to end (start-up, training, evaluation): accuracy, seconds, images/s. */
+export function cliAccuracy(args: string[]): { args: string; testAccuracy: number; seconds: number; imagesPerSecond: number } | { args: string; error: string } {
+  const main = new URL('../src/cli/main.js', import.meta.url).pathname;
+  const t = performance.now();
+  try {
+    const out = execFileSync(process.execPath, [main, 'train', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const summary = JSON.parse(out.trim().split('\n').pop()!) as { testAccuracy: number; imagesPerSecond: number };
+    return { args: args.join(' '), testAccuracy: summary.testAccuracy, seconds: (performance.now() - t) / 1000, imagesPerSecond: summary.imagesPerSecond };
+  } catch (e) {
+    return { args: args.join(' '), error: (e as Error).message.split('\n')[0] };
+  }
+}
