@@ -1,7 +1,7 @@
 // npm run bench: convgrad (wasm with 1 and all threads, reference) against TensorFlow.js 4.22 (wasm and
 // cpu backends) in one process, on the same random inputs. Prints a table and writes bench/results.json.
 // A benchmark, not a test: the numbers depend on the machine and its load.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { Generator, randn, setBackend, setNumThreads, type Tensor } from '../src/index.js';
@@ -246,7 +246,12 @@ async function main(): Promise<void> {
   for (const a of accuracy) {
     console.log('error' in a ? `convgrad train ${a.args}: ${a.error}` : `convgrad train ${a.args || '(defaults)'}: test accuracy ${(100 * a.testAccuracy).toFixed(2)}% in ${a.seconds.toFixed(1)} s (${a.imagesPerSecond.toFixed(0)} training images/s)`);
   }
-  writeFileSync(new URL('../../bench/results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, headline, rows, summary, training, accuracy }, null, 2) + '\n');
+  const file = new URL('../../bench/results.json', import.meta.url);
+  // --train-only keeps the conv results of the last full run and replaces the training part.
+  const previous = trainOnly && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const conv = trainOnly ? previous : { date: new Date().toISOString(), machine, headline, rows, summary };
+  const train = { trainingDate: new Date().toISOString(), trainingMachine: machine, training, accuracy };
+  writeFileSync(file, JSON.stringify({ ...conv, ...train }, null, 2) + '\n');
 }
 
 main().catch((e: unknown) => {
