@@ -139,7 +139,20 @@ function run(outputs: readonly Tensor[], seeds: readonly (Tensor | null)[], targ
 }
 
 /** Accumulates gradients into `.grad` of the leaves, like tensor.backward(). */
+/** A Tensor or a list of Tensors, as the argument `arg` of `op`; anything else is refused, naming it. */
+function tensorList(v: unknown, arg: string, op: string): Tensor[] {
+  const list = v instanceof Tensor ? [v] : Array.isArray(v) ? v : null;
+  if (list === null) throw new Error(`${op}: ${arg} must be a Tensor or an array of Tensors, got ${v === null ? 'null' : typeof v}`);
+  list.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new Error(`${op}: ${arg}[${i}] must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+  });
+  return list as Tensor[];
+}
+
 export function backward(output: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+  if (gradient !== undefined && !(gradient instanceof Tensor)) {
+    throw new Error(`backward: gradient must be a Tensor of the output's shape ${formatShape(output.shape)}, got ${Array.isArray(gradient) ? 'an array' : typeof gradient}`);
+  }
   const seeds = initialGrads([output], gradient === undefined ? undefined : [gradient], 'backward');
   run([output], seeds, null, options, true);
 }
@@ -149,8 +162,8 @@ export function backward(output: Tensor, gradient: Tensor | undefined, options: 
  * results are themselves differentiable.
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
-  const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
-  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  const outs = tensorList(outputs, 'outputs', 'grad');
+  const ins = tensorList(inputs, 'inputs', 'grad');
   ins.forEach((x, i) => {
     if (!x.requiresGrad) throw new Error(`grad: input ${i} does not require grad; expected tensors with requiresGrad=true`);
   });

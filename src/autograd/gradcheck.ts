@@ -23,7 +23,14 @@ export class GradcheckError extends Error {
 
 type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
-const asList = (out: Tensor | readonly Tensor[]): Tensor[] => (out instanceof Tensor ? [out] : [...out]);
+/** fn's outputs as a list; anything but a Tensor or an array of Tensors is refused. */
+function asList(out: unknown): Tensor[] {
+  const list = out instanceof Tensor ? [out] : Array.isArray(out) ? out : null;
+  if (list === null || list.some((t) => !(t instanceof Tensor))) {
+    throw new Error(`gradcheck: fn must return a Tensor or an array of Tensors, got ${out === null ? 'null' : Array.isArray(out) ? 'an array with a non-Tensor' : typeof out}`);
+  }
+  return list as Tensor[];
+}
 
 function describe(m: Float64Array, rows: number, cols: number): string {
   const lines: string[] = [];

@@ -50,7 +50,9 @@ function intOrSizes(flag: string, value: string): number | number[] {
 }
 
 function integer(flag: string, value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new Error(`convgrad explain: ${flag} ${JSON.stringify(value)} is invalid; expected an integer`);
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new Error(`convgrad explain: ${flag} ${JSON.stringify(value)} is invalid; expected an integer of at most 2^53 in size`);
+  }
   return Number(value);
 }
 
@@ -159,6 +161,9 @@ export function parseExplainArgs(argv: readonly string[]): ExplainCommand {
       default:
         throw new Error(`convgrad explain: unknown option ${JSON.stringify(argv[i])}; see convgrad explain --help`);
     }
+  }
+  if (config.outputPadding !== undefined && config.transposed !== true) {
+    throw new Error('convgrad explain: --output-padding applies to transposed convolutions only; add --transposed (or drop --output-padding)');
   }
   return cmd;
 }

@@ -13,6 +13,7 @@ import {
   type PaddingMode,
 } from '../tensor/conv_params.js';
 import { zeros } from '../tensor/creation.js';
+import { checkSize } from '../tensor/shape.js';
 import type { Generator } from '../tensor/random.js';
 import { convNd, convTransposeNd, outputPaddingFor } from '../ops/conv.js';
 import { defaultLayerInit } from './init.js';
@@ -88,6 +89,7 @@ abstract class ConvBase extends Module {
     const weightShape = transposed
       ? [this.inChannels, this.outChannels / this.groups, ...this.kernelSize]
       : [this.outChannels, this.inChannels / this.groups, ...this.kernelSize];
+    checkSize(weightShape, op);
     this.weight = new Parameter(zeros(weightShape, { dtype }));
     this.bias = o.bias ?? true ? new Parameter(zeros([this.outChannels], { dtype })) : null;
     this.resetParameters(o.generator);

@@ -1,6 +1,7 @@
 // Linear, as torch.nn.Linear: y = x·wᵀ + b over the last dimension, with PyTorch's default init.
 import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
+import { checkSize } from '../tensor/shape.js';
 import type { Generator } from '../tensor/random.js';
 import { checkOptionKeys } from '../tensor/conv_params.js';
 import { linear } from '../ops/index.js';
@@ -28,6 +29,7 @@ export class Linear extends Module {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Linear: ${arg}=${String(v)} is invalid; expected a positive integer`);
     }
     const dtype = checkDType(options.dtype ?? 'float32', 'Linear');
+    checkSize([outFeatures, inFeatures], 'Linear');
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
     this.bias = options.bias ?? true ? new Parameter(zeros([outFeatures], { dtype })) : null;
     defaultLayerInit(this.weight, this.bias, options.generator);

@@ -67,6 +67,17 @@ function checkInputs(dims: number, op: string, input: unknown, weight: unknown, 
   if (bias instanceof Tensor && bias.dtype !== input.dtype) {
     throw new Error(`${op}: bias has dtype ${bias.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
   }
+  const kernel = weight.shape.slice(2);
+  if (kernel.some((k) => k === 0)) {
+    throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} has a kernel size of zero; expected kernel sizes greater than zero`);
+  }
+  if (weight.numel === 0) {
+    throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} is empty; expected at least one channel in each of its first two dimensions`);
+  }
+  const spatial = input.shape.slice(input.ndim - dims);
+  if (spatial.some((n) => n === 0)) {
+    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has an empty spatial dimension; only a zero batch or zero channels may be empty`);
+  }
   const batched = input.ndim === dims + 2;
   return { x: batched ? input : unsqueeze(input, 0), batched };
 }

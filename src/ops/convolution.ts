@@ -47,7 +47,7 @@ function biasGrad(dy: Tensor, g: ConvGeometry): Tensor {
 
 /** y = conv(x, w) + b, x of shape (N, Cx, …xSize), w (Cy, Cx/G, …k), y (N, Cy, …ySize). */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
-  const y = empty(x.dtype, [g.batch, g.yChannels, ...g.ySize]);
+  const y = empty(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'conv');
   convKernels().convForward(x.data, w.data, y.data, g);
   if (b !== null) addBias(y, b);
   return record(y, name, [x, w, b], (dy, needs) => [
@@ -59,7 +59,7 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
 
 /** dx = A(w)ᵀ·dy (+ b over x's channels): dy (N, Cy, …ySize) → (N, Cx, …xSize). */
 export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
-  const dx = empty(dy.dtype, [g.batch, g.xChannels, ...g.xSize]);
+  const dx = empty(dy.dtype, [g.batch, g.xChannels, ...g.xSize], 'convTranspose');
   convKernels().convGradInput(dy.data, w.data, dx.data, g);
   if (b !== null) addBias(dx, b);
   return record(dx, name, [dy, w, b], (u, needs) => [

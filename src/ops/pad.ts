@@ -22,7 +22,7 @@ function nodeName(mode: PadMode, spatial: number): string {
 }
 
 function gather(x: Tensor, source: Int32Array, outShape: readonly number[], value: number, name: string): Tensor {
-  const y = empty(x.dtype, outShape);
+  const y = empty(x.dtype, outShape, 'pad');
   padGather(x.data, source, value, y.data);
   return record(y, name, [x], (dy) => [scatter(dy, source, x.shape, name)]);
 }

@@ -1,8 +1,12 @@
 // Small helpers shared by the ops: output allocation, scalars as tensors, dtype promotion, argument checks.
 import { allocate, isFloating, Tensor, type DType, type FloatDType, type TensorOrScalar } from '../tensor/tensor.js';
+import { checkSize, MAX_ELEMENTS } from '../tensor/shape.js';
 
-export function empty(dtype: DType, shape: readonly number[]): Tensor {
-  return new Tensor(allocate(dtype, shape.reduce((a, b) => a * b, 1)), shape, false, dtype);
+/** A zeroed tensor; `op` names the caller when the shape is too large to allocate. */
+export function empty(dtype: DType, shape: readonly number[], op = 'convgrad'): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (!(n <= MAX_ELEMENTS)) checkSize(shape, op);
+  return new Tensor(allocate(dtype, n, op), shape, false, dtype);
 }
 
 export function scalarTensor(value: number, dtype: DType): Tensor {

@@ -159,6 +159,11 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
   if (x.ndim === 0) throw new Error('slice: cannot slice a 0-d tensor; expected at least 1 dimension');
   const d = normalizeDim(dim, x.ndim, 'slice');
   if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step=${step} must be a positive integer`);
+  for (const [arg, v] of [['start', start], ['end', end]] as const) {
+    if (typeof v !== 'number' || !(Number.isInteger(v) || v === Infinity || v === -Infinity)) {
+      throw new Error(`slice: ${arg}=${String(v)} is invalid; expected an integer`);
+    }
+  }
   const n = x.shape[d];
   const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
   const s = clamp(start);

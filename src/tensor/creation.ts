@@ -1,6 +1,6 @@
 // Tensor factories: zeros, ones, full, arange, range (torch.range, end-inclusive), rand, randn.
 import { allocate, checkAnyDType, checkDType, Tensor, type DType } from './tensor.js';
-import { checkShape, numelOf } from './shape.js';
+import { checkShape, checkSize, numelOf } from './shape.js';
 import { defaultGenerator, normalFill, type Generator } from './random.js';
 
 export interface FactoryOptions {
@@ -14,8 +14,9 @@ export interface RandomOptions extends FactoryOptions {
 
 function make(op: string, shape: readonly number[], options: FactoryOptions, fill: (data: Float32Array | Float64Array) => void, defaultDType: DType = 'float32'): Tensor {
   checkShape(shape, op);
+  checkSize(shape, op);
   const dtype = checkAnyDType(options.dtype ?? defaultDType, op);
-  const data = allocate(dtype, numelOf(shape));
+  const data = allocate(dtype, numelOf(shape), op);
   fill(data);
   return new Tensor(data, shape, options.requiresGrad ?? false, dtype);
 }
@@ -80,6 +81,9 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 
 /** Fills t in place with U(lo, hi), like tensor.uniform_ (PyTorch's CPU recipe). */
 export function uniform_(t: Tensor, lo: number, hi: number, generator: Generator = defaultGenerator): Tensor {
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) {
+    throw new Error(`uniform_: expects from ≤ to with finite bounds, but got from=${String(lo)} and to=${String(hi)}`);
+  }
   for (let i = 0; i < t.data.length; i++) {
     t.data[i] = t.dtype === 'float64' ? generator.uniformFloat64(lo, hi) : generator.uniformFloat32(lo, hi);
   }

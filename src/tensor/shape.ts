@@ -63,3 +63,14 @@ export function checkShape(shape: readonly number[], op: string): void {
     }
   }
 }
+
+/** The most elements one typed array holds in V8 (2^32); larger tensors are refused before allocating. */
+export const MAX_ELEMENTS = 2 ** 32;
+
+/** Checks that a tensor of `shape` fits in a typed array, naming the op, the shape and the limit. */
+export function checkSize(shape: readonly number[], op: string): void {
+  const n = numelOf(shape);
+  if (!(n <= MAX_ELEMENTS)) {
+    throw new Error(`${op}: shape ${formatShape(shape)} has ${n} elements, more than the ${MAX_ELEMENTS} (2^32) a typed array can hold`);
+  }
+}

@@ -2,7 +2,7 @@
 // Differentiable methods are added by the op files that define them (defineMethods below, with the
 // types declared beside them), so imports flow one way: tensor ← autograd ← ops.
 import { formatTensor } from './format.js';
-import { checkShape, formatShape, numelOf, stridesOf } from './shape.js';
+import { checkShape, formatShape, MAX_ELEMENTS, numelOf, stridesOf } from './shape.js';
 
 /**
  * The element types. Integer (`int64`) and `bool` tensors hold exact integers in a Float64Array, so
@@ -240,11 +240,18 @@ const SMALL_BYTES = 2048;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsed = 0;
 
-/** A zeroed storage of n elements. */
-export function allocate(dtype: DType, n: number): Storage {
+/** A zeroed storage of n elements; `op` names the caller in the error when the engine cannot allocate it. */
+export function allocate(dtype: DType, n: number, op = 'allocate'): Storage {
   const wide = dtype !== 'float32';
   const bytes = n * (wide ? 8 : 4);
-  if (bytes === 0 || bytes > SMALL_BYTES) return wide ? new Float64Array(n) : new Float32Array(n);
+  if (bytes === 0 || bytes > SMALL_BYTES) {
+    if (!(n <= MAX_ELEMENTS)) throw new Error(`${op}: ${n} elements are more than the ${MAX_ELEMENTS} (2^32) a typed array can hold`);
+    try {
+      return wide ? new Float64Array(n) : new Float32Array(n);
+    } catch (e) {
+      throw new Error(`${op}: cannot allocate ${bytes} bytes (${n} elements of ${dtype}): ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   if (slabUsed + bytes > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     slabUsed = 0;
@@ -254,10 +261,21 @@ export function allocate(dtype: DType, n: number): Storage {
   return wide ? new Float64Array(slab, at, n) : new Float32Array(slab, at, n);
 }
 
+/** A value for an error message: JSON where JSON can say it, BigInts with their n. */
+function describe(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 function inferShape(data: NestedArray, path: string): number[] {
   if (typeof data === 'number') return [];
+  if (typeof data === 'bigint') throw new Error(`tensor: data${path}=${String(data)}n is a BigInt; expected numbers (convert with Number())`);
   if (!Array.isArray(data)) {
-    throw new Error(`tensor: data${path}=${JSON.stringify(data)} is not a number or an array of numbers`);
+    throw new Error(`tensor: data${path}=${describe(data)} is not a number or an array of numbers`);
   }
   if (data.length === 0) return [0];
   const inner = inferShape(data[0], `${path}[0]`);
@@ -267,12 +285,12 @@ function inferShape(data: NestedArray, path: string): number[] {
 function fillFromNested(data: NestedArray, shape: readonly number[], dim: number, out: number[], path: string): void {
   if (dim === shape.length) {
     if (Array.isArray(data)) throw new Error(`tensor: data${path} is ragged: found an array where a number was expected`);
-    if (typeof data !== 'number') throw new Error(`tensor: data${path}=${JSON.stringify(data)} is not a number; expected numbers`);
+    if (typeof data !== 'number') throw new Error(`tensor: data${path}=${describe(data)} is not a number; expected numbers`);
     out.push(data);
     return;
   }
   if (!Array.isArray(data)) {
-    const seen = typeof data === 'number' ? `the number ${data}` : JSON.stringify(data);
+    const seen = typeof data === 'number' ? `the number ${data}` : describe(data);
     throw new Error(`tensor: data${path} is ragged or non-numeric: found ${seen} where an array of length ${shape[dim]} was expected`);
   }
   if (data.length !== shape[dim]) {
@@ -315,7 +333,7 @@ export function tensor(data: NestedArray | readonly number[] | Storage, options:
     }
   }
   for (let i = 0; i < flat.length; i++) {
-    if (typeof flat[i] !== 'number') throw new Error(`tensor: data element ${i} is ${JSON.stringify(flat[i])}; expected a number`);
+    if (typeof flat[i] !== 'number') throw new Error(`tensor: data element ${i} is ${describe(flat[i])}; expected a number`);
   }
   const storage = allocate(dtype, flat.length);
   storage.set(flat);
@@ -330,7 +348,7 @@ function flatten(data: readonly NestedArray[]): number[] {
   const walk = (d: NestedArray, path: string): void => {
     if (typeof d === 'number') out.push(d);
     else if (Array.isArray(d)) d.forEach((v, i) => walk(v, `${path}[${i}]`));
-    else throw new Error(`tensor: data${path}=${JSON.stringify(d)} is not a number`);
+    else throw new Error(`tensor: data${path}=${describe(d)} is not a number`);
   };
   data.forEach((v, i) => walk(v, `[${i}]`));
   return out;

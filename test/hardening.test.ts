@@ -1,0 +1,57 @@
+// Inputs that used to give garbage or a bare JavaScript error (issue 12's list): each now throws an
+// Error naming the op, the value and the expectation, before any work.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { F, arange, grad, gradcheck, nn, ones, randn, tensor, uniform_, zeros, type Tensor } from '../src/index.js';
+
+const throwsWith = (fn: () => unknown, message: RegExp): void => assert.throws(fn, (e: unknown) => e instanceof Error && message.test(e.message), String(message));
+
+test('slice refuses non-integer start and end instead of returning NaN', () => {
+  throwsWith(() => arange(0, 6).slice(0, 0.5, 3), /slice: start=0.5 is invalid; expected an integer/);
+  throwsWith(() => arange(0, 6).slice(0, NaN), /slice: start=NaN is invalid; expected an integer/);
+  throwsWith(() => arange(0, 6).slice(0, 1, 2.5), /slice: end=2.5 is invalid; expected an integer/);
+  assert.deepEqual(Array.from(arange(0, 6).slice(0, -2).data), [4, 5]);
+});
+
+test('convolutions refuse a zero-size kernel, zero output channels and an empty spatial input, as PyTorch does', () => {
+  throwsWith(() => F.conv2d(ones([1, 1, 4, 4]), ones([1, 1, 0, 3])), /conv2d: weight of shape \[1, 1, 0, 3\] has a kernel size of zero; expected kernel sizes greater than zero/);
+  throwsWith(() => F.conv2d(ones([1, 1, 4, 4]), ones([0, 1, 3, 3])), /conv2d: weight of shape \[0, 1, 3, 3\] is empty/);
+  throwsWith(() => F.conv2d(ones([1, 1, 0, 4]), ones([1, 1, 1, 1])), /conv2d: input of shape \[1, 1, 0, 4\] has an empty spatial dimension/);
+  throwsWith(() => F.convTranspose2d(ones([1, 1, 4, 4]), ones([1, 0, 3, 3])), /convTranspose2d: weight of shape \[1, 0, 3, 3\] is empty/);
+  // A zero batch is allowed, as in PyTorch.
+  assert.deepEqual(F.conv2d(ones([0, 1, 4, 4]), ones([1, 1, 3, 3])).shape, [0, 1, 2, 2]);
+});
+
+test('requiresGrad must be a boolean; uniform_ needs from ≤ to', () => {
+  throwsWith(() => tensor([1, 2], { requiresGrad: 'yes' as unknown as boolean }), /tensor: requiresGrad=yes must be a boolean/);
+  throwsWith(() => uniform_(zeros([3]), 5, 1), /uniform_: expects from ≤ to with finite bounds, but got from=5 and to=1/);
+  throwsWith(() => tensor([1n as unknown as number]), /tensor: data\[0\]=1n is a BigInt; expected numbers/);
+});
+
+test('backward, grad and gradcheck name their bad arguments', () => {
+  const a = randn([3], { requiresGrad: true });
+  throwsWith(() => a.mul(2).backward([1, 1, 1] as unknown as Tensor), /backward: gradient must be a Tensor of the output's shape \[3\], got an array/);
+  throwsWith(() => grad(3 as unknown as Tensor, [a]), /grad: outputs must be a Tensor or an array of Tensors, got number/);
+  throwsWith(() => grad(a.sum(), [a, 'b' as unknown as Tensor]), /grad: inputs\[1\] must be a Tensor, got string/);
+  throwsWith(() => gradcheck(() => 3 as unknown as Tensor, [randn([2], { dtype: 'float64', requiresGrad: true })]), /gradcheck: fn must return a Tensor or an array of Tensors, got number/);
+});
+
+test('sizes beyond a typed array are refused before allocating, naming the op, the shape and the limit', () => {
+  throwsWith(() => zeros([100000, 100000]), /zeros: shape \[100000, 100000\] has 10000000000 elements, more than the 4294967296 \(2\^32\) a typed array can hold/);
+  throwsWith(() => arange(0, 1e12), /arange: shape \[1000000000000\] has 1000000000000 elements, more than the 4294967296/);
+  throwsWith(() => new nn.Conv2d(100000, 100000, 3), /Conv2d: shape \[100000, 100000, 3, 3\] has 90000000000 elements/);
+  throwsWith(() => new nn.Linear(100000, 100000), /Linear: shape \[100000, 100000\] has 10000000000 elements/);
+});
+
+test('convgrad explain refuses --output-padding without --transposed, and seeds beyond 2^53', () => {
+  const main = new URL('../src/cli/main.js', import.meta.url).pathname;
+  const run = (...args: string[]) => spawnSync(process.execPath, [main, 'explain', ...args], { encoding: 'utf8' });
+  let r = run('--output-padding', '1');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /convgrad explain: --output-padding applies to transposed convolutions only/);
+  r = run('--seed', '99999999999999999999');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /convgrad explain: --seed "99999999999999999999" is invalid; expected an integer of at most 2\^53/);
+  assert.equal(run('--transposed', '--stride', '2', '--output-padding', '1', '--json').status, 0);
+});
