@@ -232,19 +232,38 @@ export function defineMethods(methods: Record<string, (this: Tensor, ...args: ne
   }
 }
 
-// Small storages are carved from shared 64 KiB slabs: a typed array of more than 64 bytes otherwise gets
-// a backing store of its own, which costs V8 about 2 µs — more than most small ops compute. A slab lives
-// while any storage carved from it does; slices are never reused, so they start zeroed.
-const SLAB_BYTES = 65536;
+// Small storages are carved from shared slabs: a typed array of more than 64 bytes otherwise gets a
+// backing store of its own, which costs V8 about 2 µs — more than most small ops compute. A slab lives
+// while any storage carved from it does, so to bound what a long-lived small tensor keeps alive:
+// storages of 64 bytes or less (scalars, a loss history) are plain on-heap arrays, cheap in V8 and
+// pinning nothing; up to 256 bytes come from 8 KiB slabs, up to 2 KiB from 64 KiB slabs. Slices are
+// never reused, so they start zeroed.
+const TINY_BYTES = 64;
 const SMALL_BYTES = 2048;
-let slab = new ArrayBuffer(SLAB_BYTES);
-let slabUsed = 0;
+class Slabs {
+  private slab: ArrayBuffer;
+  private used = 0;
+  constructor(private readonly size: number) {
+    this.slab = new ArrayBuffer(size);
+  }
+  take(bytes: number): [ArrayBuffer, number] {
+    if (this.used + bytes > this.size) {
+      this.slab = new ArrayBuffer(this.size);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.used += (bytes + 7) & ~7; // keep every slice 8-byte aligned for Float64Array
+    return [this.slab, at];
+  }
+}
+const smallSlabs = new Slabs(8192);
+const mediumSlabs = new Slabs(65536);
 
 /** A zeroed storage of n elements; `op` names the caller in the error when the engine cannot allocate it. */
 export function allocate(dtype: DType, n: number, op = 'allocate'): Storage {
   const wide = dtype !== 'float32';
   const bytes = n * (wide ? 8 : 4);
-  if (bytes === 0 || bytes > SMALL_BYTES) {
+  if (bytes <= TINY_BYTES || bytes > SMALL_BYTES) {
     if (!(n <= MAX_ELEMENTS)) throw new Error(`${op}: ${n} elements are more than the ${MAX_ELEMENTS} (2^32) a typed array can hold`);
     try {
       return wide ? new Float64Array(n) : new Float32Array(n);
@@ -252,12 +271,7 @@ export function allocate(dtype: DType, n: number, op = 'allocate'): Storage {
       throw new Error(`${op}: cannot allocate ${bytes} bytes (${n} elements of ${dtype}): ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  if (slabUsed + bytes > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const at = slabUsed;
-  slabUsed += (bytes + 7) & ~7; // keep every slice 8-byte aligned for Float64Array
+  const [slab, at] = (bytes <= 256 ? smallSlabs : mediumSlabs).take(bytes);
   return wide ? new Float64Array(slab, at, n) : new Float32Array(slab, at, n);
 }
 
