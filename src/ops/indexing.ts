@@ -120,6 +120,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkTensor(x, 'input', 'indexSelect');
   checkVectorIndex(index, 'indexSelect');
   const d = normalizeDim(dim, x.ndim, 'indexSelect');
+  if (x.ndim === 0) {
+    // As PyTorch: a scalar stays a scalar; every index must address its one element.
+    for (let k = 0; k < index.numel; k++) checkInRange(index.data[k], 1, 'indexSelect', 0);
+    const y = empty(x.dtype, []);
+    y.data[0] = x.data[0];
+    return record(y, 'IndexSelectBackward0', [x], (dy) => [dy]);
+  }
   const { outer, n, inner } = splitAt(x.shape, d);
   const m = index.numel;
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? m : s));
