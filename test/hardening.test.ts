@@ -55,3 +55,27 @@ test('convgrad explain refuses --output-padding without --transposed, and seeds 
   assert.match(r.stderr, /convgrad explain: --seed "99999999999999999999" is invalid; expected an integer of at most 2\^53/);
   assert.equal(run('--transposed', '--stride', '2', '--output-padding', '1', '--json').status, 0);
 });
+
+test('explain at size: one element of a 600×600 input in seconds (its 360,000 terms), 3000×3000 refused with the size, text summarized', async () => {
+  const { explain } = await import('../src/index.js');
+  const e = explain({ inputSize: [600, 600], elements: [{ kind: 'w', index: [0, 0, 0, 0] }] });
+  assert.equal(e.weight.length, 1);
+  assert.equal(e.input.length, 0);
+  assert.equal(e.weight[0].terms.length, 360000);
+  assert.ok(Math.abs(e.weight[0].value - e.weight[0].autograd) <= 1e-5 * Math.abs(e.weight[0].autograd));
+  throwsWith(() => explain({ inputSize: [600, 600] }), /explain: this explanation would list 12960000 terms \(about \d+ MB\); the limit is 1000000\. Explain single elements instead: --element/);
+  throwsWith(() => explain({ inputSize: [3000, 3000], elements: [{ kind: 'w', index: [0, 0, 0, 0] }] }), /explain: this explanation would list 9000000 terms/);
+  const main = new URL('../src/cli/main.js', import.meta.url).pathname;
+  const json = spawnSync(process.execPath, [main, 'explain', '--input-size', '600x600', '--element', 'w:0,0,0,0', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.equal(json.status, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout) as { weight: { terms: unknown[] }[]; input: unknown[] };
+  assert.equal(parsed.weight[0].terms.length, 360000);
+  const text = spawnSync(process.execPath, [main, 'explain', '--input-size', '600x600', '--element', 'w:0,0,0,0'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.equal(text.status, 0, text.stderr);
+  assert.ok(text.stdout.split('\n').length < 120, `${text.stdout.split('\n').length} lines`);
+  assert.match(text.stdout, /\(359984 marked cells in the rows and columns not shown\)/);
+  assert.match(text.stdout, /… 359960 more …/);
+  const big = spawnSync(process.execPath, [main, 'explain', '--input-size', '3000x3000'], { encoding: 'utf8' });
+  assert.equal(big.status, 2);
+  assert.match(big.stderr, /explain: this explanation would list 9000018 terms/);
+});

@@ -193,7 +193,10 @@ export function runExplain(argv: readonly string[], io: Io): number {
     return 0;
   }
   const cmd = parseExplainArgs(argv);
-  const e = explain(cmd.config);
+  // Only what will be shown is explained: the one element, or the worked elements of the text; the
+  // JSON of every element is the only full explanation (and refused past the size budget).
+  const elements = cmd.element !== null ? [cmd.element] : cmd.json ? undefined : 'worked';
+  const e = explain({ ...cmd.config, elements });
   if (cmd.element !== null) findElement(e, cmd.element); // a clear error for a bad index, before any output
   if (cmd.svg !== null) writeFileSync(cmd.svg, renderSvg(e, cmd.element));
   if (cmd.json) io.out(JSON.stringify(explanationJson(e, cmd.element), null, 2) + '\n');

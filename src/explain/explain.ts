@@ -58,7 +58,25 @@ export interface ExplainConfig {
   /** Seed of the generator for the weights (and a randn input), as torch.manual_seed (default 0). */
   seed?: number;
   dtype?: DType;
+  /**
+   * Explain only these elements ({ kind: 'w' | 'b' | 'x', index }): the lists then hold just them, and
+   * no other products are collected, so large convolutions stay cheap (dw, db, dx are still complete).
+   */
+  elements?: readonly ExplainElement[] | 'worked';
 }
+
+/** One element of a gradient: w (dw), b (db) or x (dx), at a full index. */
+export interface ExplainElement {
+  kind: 'w' | 'b' | 'x';
+  index: readonly number[];
+}
+
+/**
+ * The most terms one explanation collects (a term is an object of about 200 bytes: this is ~200 MB). A
+ * full explanation lists every product twice (a weight term and an input term); one element of dw lists
+ * one product per output position. Past the budget, explain refuses up front, saying how many.
+ */
+export const MAX_EXPLAINED_TERMS = 1_000_000;
 
 /** The configuration with every default filled in and every option expanded per dimension. */
 export interface ResolvedConfig {
@@ -149,7 +167,7 @@ export interface Explanation {
 
 const CONFIG_KEYS = [
   'inputSize', 'batch', 'inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'paddingMode',
-  'bias', 'transposed', 'outputPadding', 'loss', 'dy', 'input', 'weight', 'biasValues', 'seed', 'dtype',
+  'bias', 'transposed', 'outputPadding', 'loss', 'dy', 'input', 'weight', 'biasValues', 'seed', 'dtype', 'elements',
 ];
 
 function positiveInt(value: unknown, arg: string): number {
@@ -272,6 +290,30 @@ function buildTensors(r: ResolvedConfig, c: ExplainConfig): { x: Tensor; w: Tens
   return { x: x.requiresGrad_(), w: w.requiresGrad_(), b: b === null ? null : b.requiresGrad_() };
 }
 
+/** The elements the text explanation works through: dw's first, db's first, and dx's middle element. */
+export function workedElements(wShape: readonly number[], bShape: readonly number[] | null, xShape: readonly number[]): ExplainElement[] {
+  const list: ExplainElement[] = [{ kind: 'w', index: wShape.map(() => 0) }];
+  if (bShape !== null) list.push({ kind: 'b', index: [0] });
+  list.push({ kind: 'x', index: xShape.map((n) => Math.floor((n - 1) / 2)) });
+  return list;
+}
+
+/** Checks each requested element against its gradient's shape, naming the first that does not fit. */
+function checkElements(elements: readonly ExplainElement[], wShape: readonly number[], bShape: readonly number[] | null, xShape: readonly number[]): ExplainElement[] {
+  if (!Array.isArray(elements)) throw new Error('explain: elements must be an array of { kind, index }');
+  return elements.map((e, i) => {
+    const kind = e?.kind;
+    if (kind !== 'w' && kind !== 'b' && kind !== 'x') throw new Error(`explain: elements[${i}].kind=${String(kind)} is invalid; expected 'w', 'b' or 'x'`);
+    if (kind === 'b' && bShape === null) throw new Error('explain: element b:… asks for a bias gradient, but the convolution has no bias (pass --bias)');
+    const shape = kind === 'w' ? wShape : kind === 'b' ? bShape! : xShape;
+    const index = e.index;
+    if (!Array.isArray(index) || index.length !== shape.length || index.some((v, d) => !Number.isInteger(v) || v < 0 || v >= shape[d])) {
+      throw new Error(`explain: element ${kind}:${Array.isArray(index) ? index.join(',') : String(index)} is not in ${kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`);
+    }
+    return { kind, index: [...index] };
+  });
+}
+
 /**
  * Explains every element of dw, db and dx for one convolution and loss.
  * @example explain({}).weight[0].terms.length // 16: the seed's w[0,0,0,0] met 16 padded cells
@@ -307,36 +349,69 @@ export function explain(config: ExplainConfig = {}): Explanation {
     ? x.detach()
     : pad(x.detach(), r.paddingLo.flatMap((_, i) => [r.paddingLo[r.dims - 1 - i], r.paddingHi[r.dims - 1 - i]]), r.paddingMode === 'zeros' ? 'constant' : r.paddingMode);
 
-  const weight = [...indices(w.shape)].map((index, k) => ({ index, value: 0, autograd: dw.data[k], terms: [] as WeightTerm[] }));
-  const input = [...indices(x.shape)].map((index, k) => ({ index, value: 0, autograd: dx.data[k], terms: [] as InputTerm[] }));
-  const bias = b === null ? [] : [...indices(b.shape)].map((index, k) => ({ index, value: 0, autograd: db!.data[k], terms: [] as BiasTerm[] }));
   const xs = stridesOf(x.shape);
   const ws = stridesOf(w.shape);
   const ys = stridesOf(y.shape);
+  // Which elements to explain: all of them, or the ones asked for (checked against the shapes first).
+  const bShape = b === null ? null : b.shape;
+  const wanted =
+    config.elements === undefined ? null : checkElements(config.elements === 'worked' ? workedElements(w.shape, bShape, x.shape) : config.elements, w.shape, bShape, x.shape);
+  // The terms this explanation would collect, checked against the budget before any is made.
+  const outPositions = numelOf(r.transposed ? r.inputSize : r.outputSize) * r.batch;
+  const products = (r.transposed ? x.numel * (r.outChannels / r.groups) : y.numel * (r.inChannels / r.groups)) * numelOf(r.kernelSize);
+  const termsOf = (kind: ExplainElement['kind']): number =>
+    kind === 'w' ? outPositions : kind === 'b' ? numelOf(r.outputSize) * r.batch : r.outChannels * numelOf(r.kernelSize);
+  const terms = wanted === null ? 2 * products + (b === null ? 0 : y.numel) : wanted.reduce((n, e) => n + termsOf(e.kind), 0);
+  if (terms > MAX_EXPLAINED_TERMS) {
+    throw new Error(
+      `explain: this explanation would list ${terms} terms (about ${Math.ceil((terms * 200) / 2 ** 20)} MB); the limit is ${MAX_EXPLAINED_TERMS}. ` +
+        (wanted === null
+          ? 'Explain single elements instead: --element w:…|b:…|x:… (explain({ elements: [{ kind, index }] }))'
+          : 'An element of dw or db has one term per output position: use a smaller input (or batch) to explain it'),
+    );
+  }
+  const entries = <T>(kind: ExplainElement['kind'], shape: readonly number[], grads: Tensor): ElementExplanation<T>[] => {
+    const strides = stridesOf(shape);
+    const list = wanted === null ? [...indices(shape)] : wanted.filter((e) => e.kind === kind).map((e) => [...e.index]);
+    return list.map((index) => ({ index, value: 0, autograd: grads.data[ravel(index, strides)], terms: [] as T[] }));
+  };
+  const weight = entries<WeightTerm>('w', w.shape, dw);
+  const input = entries<InputTerm>('x', x.shape, dx);
+  const bias = b === null ? [] : entries<BiasTerm>('b', b.shape, db!);
+  // Flat offset → the entry explaining it (only the explained elements have one).
+  const byOffset = <T>(list: ElementExplanation<T>[], strides: number[]): Map<number, ElementExplanation<T>> => new Map(list.map((e) => [ravel(e.index, strides), e]));
+  const weightAt = byOffset(weight, ws);
+  const inputAt = byOffset(input, xs);
+  const biasAt = new Map(bias.map((e) => [e.index[0], e]));
   const K = r.kernelSize;
   const cinG = r.inChannels / r.groups;
   const coutG = r.outChannels / r.groups;
 
   if (!r.transposed) {
+    const kappas = [...indices(K)];
+    const weightsOnly = wanted !== null && !wanted.some((e) => e.kind === 'x');
     // Per dimension: which input index each padded position copies (−1: a zero-padding cell).
     const source = r.inputSize.map((L, d) => padIndexMap(L, r.paddingLo[d], r.paddingHi[d], r.paddingMode === 'zeros' ? 'constant' : r.paddingMode));
     for (const out of indices(y.shape)) {
       const [n, o, ...i] = out;
       const dyv = dy.data[ravel(out, ys)];
-      if (bias.length > 0) bias[o].terms.push({ output: out, dy: dyv });
+      biasAt.get(o)?.terms.push({ output: out, dy: dyv });
       const g = Math.floor(o / coutG);
       for (let c = 0; c < cinG; c++) {
         const cg = g * cinG + c;
-        for (const kappa of indices(K)) {
+        for (let kFlat = 0; kFlat < kappas.length; kFlat++) {
+          const kappa = kappas[kFlat];
+          const wAt = (o * cinG + c) * kappas.length + kFlat;
+          // Explaining only weights (or biases): skip the products of other weights before building anything.
+          if (weightsOnly && !weightAt.has(wAt)) continue;
           const P = i.map((iv, d) => iv * r.stride[d] + kappa[d] * r.dilation[d]); // position in the padded input
           const src = P.map((p, d) => source[d][p]);
           const real = src.every((s) => s >= 0);
           const xIndex = real ? [n, cg, ...src] : null;
           const wIndex = [o, c, ...kappa];
-          const wAt = ravel(wIndex, ws);
           const xv = xIndex === null ? 0 : x.data[ravel(xIndex, xs)];
-          weight[wAt].terms.push({ output: out, padded: [n, cg, ...P], input: xIndex, x: xv, dy: dyv });
-          if (xIndex !== null) input[ravel(xIndex, xs)].terms.push({ weight: wIndex, output: out, padded: [n, cg, ...P], w: w.data[wAt], dy: dyv });
+          weightAt.get(wAt)?.terms.push({ output: out, padded: [n, cg, ...P], input: xIndex, x: xv, dy: dyv });
+          if (xIndex !== null) inputAt.get(ravel(xIndex, xs))?.terms.push({ weight: wIndex, output: out, padded: [n, cg, ...P], w: w.data[wAt], dy: dyv });
         }
       }
     }
@@ -355,12 +430,12 @@ export function explain(config: ExplainConfig = {}): Explanation {
           const dyv = out === null ? 0 : dy.data[ravel(out, ys)];
           const wIndex = [ci, c, ...kappa];
           const wAt = ravel(wIndex, ws);
-          weight[wAt].terms.push({ output: out, padded: null, input: inIndex, x: xv, dy: dyv });
-          input[ravel(inIndex, xs)].terms.push({ weight: wIndex, output: out, padded: null, w: w.data[wAt], dy: dyv });
+          weightAt.get(wAt)?.terms.push({ output: out, padded: null, input: inIndex, x: xv, dy: dyv });
+          inputAt.get(ravel(inIndex, xs))?.terms.push({ weight: wIndex, output: out, padded: null, w: w.data[wAt], dy: dyv });
         }
       }
     }
-    if (bias.length > 0) for (const out of indices(y.shape)) bias[out[1]].terms.push({ output: out, dy: dy.data[ravel(out, ys)] });
+    if (bias.length > 0) for (const out of indices(y.shape)) biasAt.get(out[1])?.terms.push({ output: out, dy: dy.data[ravel(out, ys)] });
   }
   for (const e of weight) e.value = e.terms.reduce((s, t) => s + t.x * t.dy, 0);
   for (const e of bias) e.value = e.terms.reduce((s, t) => s + t.dy, 0);

@@ -8,12 +8,17 @@ export interface Plane {
   lead: number[];
   rows: number;
   cols: number;
-  /** Flat offsets into the tensor, row-major over the plane. */
-  offsets: number[];
+  /** Flat offsets into the tensor, row-major over the plane (computed when first read). */
+  readonly offsets: number[];
+  /** The flat offset of the cell at (row, col). */
+  offset(row: number, col: number): number;
 }
 
-/** Planes of the last `spatial` dims of t: 1-d → one row, 2-d → one plane, 3-d → one plane per depth. */
-export function planesOf(t: Tensor, spatial: number): Plane[] {
+/**
+ * Planes of the last `spatial` dims of t: 1-d → one row, 2-d → one plane, 3-d → one plane per depth;
+ * with `leadPrefix`, only the planes whose leading index starts with it (e.g. one [n, c]).
+ */
+export function planesOf(t: Tensor, spatial: number, leadPrefix: readonly number[] = []): Plane[] {
   const shape = t.shape;
   const lead = shape.slice(0, shape.length - spatial);
   const sp = shape.slice(shape.length - spatial);
@@ -23,13 +28,20 @@ export function planesOf(t: Tensor, spatial: number): Plane[] {
   const planeSize = rows * cols;
   const out: Plane[] = [];
   for (let l = 0; l < numelOf(lead); l++) {
+    const leadIndex = unravel(l, lead);
+    if (leadPrefix.some((v, i) => leadIndex[i] !== v)) continue;
     for (let d = 0; d < depth; d++) {
       const base = (l * depth + d) * planeSize;
+      let offsets: number[] | null = null;
       out.push({
-        lead: spatial === 3 ? [...unravel(l, lead), d] : unravel(l, lead),
+        lead: spatial === 3 ? [...leadIndex, d] : leadIndex,
         rows,
         cols,
-        offsets: Array.from({ length: planeSize }, (_, k) => base + k),
+        get offsets(): number[] {
+          offsets ??= Array.from({ length: planeSize }, (_, k) => base + k);
+          return offsets;
+        },
+        offset: (row, col) => base + row * cols + col,
       });
     }
   }

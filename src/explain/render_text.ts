@@ -1,7 +1,7 @@
 // The explanation as text for people: the padded input with one element's cells marked, the
 // products written out, their sum, the normalization, and the check against autograd.
 import { Formatter } from '../tensor/format.js';
-import type { Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm } from './explain.js';
+import { workedElements, type Explanation, type ElementExplanation, type WeightTerm, type BiasTerm, type InputTerm } from './explain.js';
 import { locate, planesOf, sameIndex } from './planes.js';
 
 export type ElementKind = 'w' | 'b' | 'x';
@@ -40,29 +40,74 @@ function check(e: Explanation, el: ElementExplanation<unknown>): string {
   return agrees(e, el) ? `✓ autograd ${num(el.autograd)}` : `✗ autograd ${num(el.autograd)} (the terms sum to ${num(el.value)})`;
 }
 
-/** The (padded) input planes of batch n, channel c, with the given padded cells marked. */
+/** Planes wider or taller than this print their first and last EDGE rows and columns only, as PyTorch summarizes. */
+const SUMMARIZE_ABOVE = 24;
+const EDGE = 3;
+
+/** The rows or columns to print of n: all, or the first and last EDGE with a gap (−1) between. */
+function shown(n: number): number[] {
+  if (n <= SUMMARIZE_ABOVE) return Array.from({ length: n }, (_, i) => i);
+  return [...Array.from({ length: EDGE }, (_, i) => i), -1, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)];
+}
+
+/** The (padded) input planes of batch n, channel c, with the given padded cells marked; linear in the cells shown. */
 function grid(e: Explanation, n: number, c: number, marked: readonly number[][], options: TextOptions): string {
   const t = e.xPadded;
   const spatial = e.config.dims;
-  const fmt = new Formatter(t.data);
+  const key = (lead: readonly number[], row: number, col: number): string => `${lead.join(',')}|${row}|${col}`;
+  const hits = new Set<string>();
+  for (const m of marked) {
+    const at = locate(t.shape, spatial, m);
+    hits.add(key(at.lead, at.row, at.col));
+  }
   const lines: string[] = [];
-  for (const plane of planesOf(t, spatial)) {
-    if (plane.lead[0] !== n || plane.lead[1] !== c) continue;
+  let hidden = 0;
+  for (const plane of planesOf(t, spatial, [n, c])) {
     if (spatial === 3) lines.push(`  depth ${plane.lead[2]}:`);
-    for (let r = 0; r < plane.rows; r++) {
+    const rows = shown(plane.rows);
+    const cols = shown(plane.cols);
+    const values: number[] = [];
+    for (const r of rows) for (const col of cols) if (r >= 0 && col >= 0) values.push(t.data[plane.offset(r, col)]);
+    const fmt = new Formatter(values);
+    for (const r of rows) {
+      if (r < 0) {
+        lines.push('  ...');
+        continue;
+      }
       const cells: string[] = [];
-      for (let col = 0; col < plane.cols; col++) {
-        const s = fmt.format(t.data[plane.offsets[r * plane.cols + col]]);
-        const hit = marked.some((m) => {
-          const at = locate(t.shape, spatial, m);
-          return sameIndex(at.lead, plane.lead) && at.row === r && at.col === col;
-        });
+      for (const col of cols) {
+        if (col < 0) {
+          cells.push(' ... ');
+          continue;
+        }
+        const s = fmt.format(t.data[plane.offset(r, col)]);
+        const hit = hits.has(key(plane.lead, r, col));
         cells.push(hit ? (options.color ? ` ${MARK_ON}${s}${MARK_OFF} ` : `[${s}]`) : ` ${s} `);
       }
       lines.push('  ' + cells.join(''));
     }
+    if (rows.length < plane.rows || cols.length < plane.cols) {
+      const visible = new Set(rows.filter((r) => r >= 0).flatMap((r) => cols.filter((col) => col >= 0).map((col) => key(plane.lead, r, col))));
+      for (const h of hits) if (h.startsWith(`${plane.lead.join(',')}|`) && !visible.has(h)) hidden++;
+    }
   }
+  if (hidden > 0) lines.push(`  (${plane2(hidden)} in the rows and columns not shown)`);
   return lines.join('\n');
+}
+
+const plane2 = (n: number): string => `${n} marked cell${n === 1 ? '' : 's'}`;
+
+/** Lines for a long list: all of them up to 2·LIST_EDGE, else the first and last LIST_EDGE and a count between. */
+const LIST_EDGE = 20;
+function listed<T>(items: readonly T[], line: (item: T) => string): string[] {
+  if (items.length <= 2 * LIST_EDGE) return items.map(line);
+  return [...items.slice(0, LIST_EDGE).map(line), `  … ${items.length - 2 * LIST_EDGE} more …`, ...items.slice(-LIST_EDGE).map(line)];
+}
+
+/** a + b + c …, or its first and last terms with the count between when it is long. */
+function sumOf(values: readonly number[]): string {
+  if (values.length <= 2 * LIST_EDGE) return values.map(num).join(' + ');
+  return `${values.slice(0, LIST_EDGE).map(num).join(' + ')} + … (${values.length - 2 * LIST_EDGE} more) … + ${values.slice(-LIST_EDGE).map(num).join(' + ')}`;
 }
 
 function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, options: TextOptions): string {
@@ -84,10 +129,12 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
     out.push(grid(e, n, ch, marked, options));
   }
   out.push(`\nThe ${el.terms.length} products x̃ · dy, one per ${t ? 'input' : 'output'} position:`);
-  for (const k of el.terms) {
-    const where = t ? `x${idx(k.input)} → y${idx(k.output)}` : `y${idx(k.output)} ← x̃${idx(k.padded)}${k.input === null ? ' (zero padding)' : k.padded !== null && !sameIndex(k.padded, k.input) ? ` = x${idx(k.input)}` : ''}`;
-    out.push(`  ${where}: ${num(k.x)} · ${num(k.dy)}`);
-  }
+  out.push(
+    ...listed(el.terms, (k) => {
+      const where = t ? `x${idx(k.input)} → y${idx(k.output)}` : `y${idx(k.output)} ← x̃${idx(k.padded)}${k.input === null ? ' (zero padding)' : k.padded !== null && !sameIndex(k.padded, k.input) ? ` = x${idx(k.input)}` : ''}`;
+      return `  ${where}: ${num(k.x)} · ${num(k.dy)}`;
+    }),
+  );
   out.push(`Sum of the products: ${num(el.value)}`);
   if (e.loss.kind === 'mean' && e.loss.count !== null) {
     // Products that land in a transposed conv's cropped padding reach no output (dy = 0).
@@ -95,11 +142,11 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
     const S = used.reduce((s, k) => s + k.x, 0);
     out.push(
       `Normalization: the loss is the mean of M = ${e.loss.count} output elements, so dy = 1/${e.loss.count} at every output; ` +
-        `dw = (${used.map((k) => num(k.x)).join(' + ')}) / ${e.loss.count} = ${num(S)} / ${e.loss.count} = ${num(el.value)}`,
+        `dw = (${sumOf(used.map((k) => k.x))}) / ${e.loss.count} = ${num(S)} / ${e.loss.count} = ${num(el.value)}`,
     );
   } else if (e.loss.kind === 'sum') {
     const used = el.terms.filter((k) => k.output !== null);
-    out.push(`Normalization: none: the loss is the sum, so dy = 1 at every output; dw = ${used.map((k) => num(k.x)).join(' + ')} = ${num(el.value)}`);
+    out.push(`Normalization: none: the loss is the sum, so dy = 1 at every output; dw = ${sumOf(used.map((k) => k.x))} = ${num(el.value)}`);
   }
   out.push(check(e, el));
   return out.join('\n');
@@ -108,7 +155,7 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
 function explainBias(e: Explanation, el: ElementExplanation<BiasTerm>): string {
   const out = [`db${idx(el.index)}: the gradient of bias b${idx(el.index)}`, e.closedForm.bias];
   out.push(`\nThe ${el.terms.length} terms dy, one per output position of channel ${el.index[0]}:`);
-  for (const k of el.terms) out.push(`  y${idx(k.output)}: ${num(k.dy)}`);
+  out.push(...listed(el.terms, (k) => `  y${idx(k.output)}: ${num(k.dy)}`));
   out.push(`Sum: ${num(el.value)}`);
   if (e.loss.kind === 'mean' && e.loss.count !== null) out.push(`Normalization: ${el.terms.length} / ${e.loss.count} = ${num(el.value)}`);
   out.push(check(e, el));
@@ -120,17 +167,24 @@ function explainInput(e: Explanation, el: ElementExplanation<InputTerm>, options
   const [n, c] = el.index;
   if (!e.config.transposed) {
     const copies: number[][] = [];
-    for (const k of el.terms) if (k.padded !== null && !copies.some((p) => sameIndex(p, k.padded!))) copies.push(k.padded);
+    const seen = new Set<string>();
+    for (const k of el.terms) {
+      if (k.padded === null || seen.has(k.padded.join(','))) continue;
+      seen.add(k.padded.join(','));
+      copies.push(k.padded);
+    }
     out.push(`\nThe padded input x̃ (batch ${n}, channel ${c}); ${options.color ? 'highlighted' : '[ ] marks'}: the ${copies.length} padded cell(s) holding this element:`);
     out.push(grid(e, n, c, copies, options));
   }
   out.push(`\nThe ${el.terms.length} products w · dy, one per (weight, output position) pair that read this element:`);
   // The element's own cell in the padded input; other cells holding it are padding copies.
   const home = [n, c, ...el.index.slice(2).map((j, d) => j + e.config.paddingLo[d])];
-  for (const k of el.terms) {
-    const via = k.padded !== null && !sameIndex(k.padded, home) ? ` via the padding copy x̃${idx(k.padded)}` : '';
-    out.push(`  w${idx(k.weight)} · dy${idx(k.output)}${via}: ${num(k.w)} · ${num(k.dy)}`);
-  }
+  out.push(
+    ...listed(el.terms, (k) => {
+      const via = k.padded !== null && !sameIndex(k.padded, home) ? ` via the padding copy x̃${idx(k.padded)}` : '';
+      return `  w${idx(k.weight)} · dy${idx(k.output)}${via}: ${num(k.w)} · ${num(k.dy)}`;
+    }),
+  );
   out.push(`Sum of the products: ${num(el.value)}`);
   if (e.loss.kind === 'mean' && e.loss.count !== null) {
     const W = el.terms.filter((k) => k.output !== null).reduce((s, k) => s + k.w, 0);
@@ -146,10 +200,10 @@ export function findElement(e: Explanation, ref: ElementRef): ElementExplanation
   const shape = ref.kind === 'w' ? e.w.shape : ref.kind === 'b' ? (e.b?.shape ?? []) : e.x.shape;
   if (ref.kind === 'b' && e.b === null) throw new Error('explain: element b:… asks for a bias gradient, but the convolution has no bias (pass --bias)');
   const found = list.find((el) => sameIndex(el.index, ref.index));
-  if (found === undefined) {
-    throw new Error(`explain: element ${ref.kind}:${ref.index.join(',')} is not in ${ref.kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`);
-  }
-  return found;
+  if (found !== undefined) return found;
+  const inside = ref.index.length === shape.length && ref.index.every((v, d) => Number.isInteger(v) && v >= 0 && v < shape[d]);
+  if (inside) throw new Error(`explain: element ${ref.kind}:${ref.index.join(',')} was not explained; pass it in explain({ elements })`);
+  throw new Error(`explain: element ${ref.kind}:${ref.index.join(',')} is not in ${ref.kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`);
 }
 
 export function renderElement(e: Explanation, ref: ElementRef, options: TextOptions = {}): string {
@@ -179,10 +233,9 @@ export function renderText(e: Explanation, element: ElementRef | null = null, op
   const parts = [head, '', 'dw (conv.weight.grad):', String(e.dw)];
   if (e.db !== null) parts.push('', 'db (conv.bias.grad):', String(e.db));
   parts.push('', 'dx (input.grad):', String(e.dx), '');
-  const zero = (shape: readonly number[]): number[] => shape.map(() => 0);
-  parts.push('— worked element of dw —', renderElement(e, { kind: 'w', index: zero(e.w.shape) }, options), '');
-  if (e.b !== null) parts.push('— worked element of db —', renderElement(e, { kind: 'b', index: [0] }, options), '');
-  const xIndex = e.x.shape.map((s) => Math.floor((s - 1) / 2));
-  parts.push('— worked element of dx —', renderElement(e, { kind: 'x', index: xIndex }, options), '');
+  for (const w of workedElements(e.w.shape, e.b === null ? null : e.b.shape, e.x.shape)) {
+    const name = w.kind === 'w' ? 'dw' : w.kind === 'b' ? 'db' : 'dx';
+    parts.push(`— worked element of ${name} —`, renderElement(e, { kind: w.kind, index: [...w.index] }, options), '');
+  }
   return parts.join('\n');
 }
