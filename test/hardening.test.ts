@@ -79,3 +79,43 @@ test('explain at size: one element of a 600×600 input in seconds (its 360,000 t
   assert.equal(big.status, 2);
   assert.match(big.stderr, /explain: this explanation would list 9000018 terms/);
 });
+
+test('the version counter: backward through a tensor changed in place since it was saved throws PyTorch\'s error', async () => {
+  const { noGrad, optim, nn: modules } = await import('../src/index.js');
+  // The issue's case: w is saved by mul, then changed in place before backward.
+  const x = tensor([1, 2, 3], { requiresGrad: true });
+  const w = tensor([3, 3, 3]);
+  const y = x.mul(w).sum();
+  w.mul_(2);
+  assert.equal(w.version, 1);
+  throwsWith(() => y.backward(), /backward: one of the variables needed for gradient computation has been modified by an inplace operation: \[float32 \[3\]\], saved by MulBackward0, is at version 1; expected version 0 instead/);
+  // An optimizer's step between the forward pass and backward is such a change too.
+  const p = new modules.Parameter(tensor([1, 2]));
+  const opt = new optim.SGD([p], { lr: 0.1 });
+  const loss = p.mul(p).sum();
+  p.grad = tensor([1, 1]);
+  opt.step();
+  throwsWith(() => loss.backward(), /modified by an inplace operation: \[float32 \[2\]\], saved by MulBackward0, is at version 1; expected version 0/);
+  // Ops that save nothing do not care (add's gradient needs no values), as in PyTorch.
+  const a = tensor([1, 2], { requiresGrad: true });
+  const c = tensor([5, 5]);
+  const s = a.add(c).sum();
+  c.add_(1);
+  s.backward();
+  assert.deepEqual(Array.from(a.grad!.data), [1, 1]);
+  // Writing to .data directly bypasses the counter, as in PyTorch (documented).
+  const v = tensor([2, 2]);
+  const z = x.slice(0, 0, 2).mul(v).sum();
+  v.data[0] = 5;
+  z.backward();
+  assert.deepEqual(Array.from(x.grad!.data.slice(0, 2)), [5, 2]); // the new value of v, not the 2 it had
+  // In-place ops on leaves that require grad need noGrad; under it they work and bump the version.
+  const leaf = tensor([1, 1], { requiresGrad: true });
+  throwsWith(() => leaf.add_(1), /add_: a leaf tensor that requires grad is being used in an in-place operation; run it under noGrad/);
+  throwsWith(() => leaf.mul(2).zero_(), /zero_: in-place operations on a tensor computed by the graph \(gradFn MulBackward0\) are not supported/);
+  noGrad(() => leaf.sub_(tensor([0.5, 0.25])));
+  assert.deepEqual(Array.from(leaf.data), [0.5, 0.75]);
+  assert.equal(leaf.version, 1);
+  assert.deepEqual(Array.from(tensor([[1, 2], [3, 4]]).copy_(tensor([7, 8])).data), [7, 8, 7, 8]);
+  assert.deepEqual(Array.from(zeros([3]).fill_(2).data), [2, 2, 2]);
+});

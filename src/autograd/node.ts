@@ -10,16 +10,28 @@ export type GradRule = (dy: Tensor, needs: readonly boolean[]) => (Tensor | null
 class Node implements GradFn {
   released = false;
   private rule: GradRule | null;
+  /** The tensors the rule reads, with their versions when the op ran. */
+  private readonly saved: [Tensor, number][];
 
   constructor(
     readonly name: string,
     readonly inputs: readonly (Tensor | null)[],
     rule: GradRule,
+    saved: readonly (Tensor | null)[],
   ) {
     this.rule = rule;
+    this.saved = saved.filter((t): t is Tensor => t !== null).map((t) => [t, t.version]);
   }
 
   apply(dy: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+    for (const [t, version] of this.saved) {
+      if (t.version !== version) {
+        throw new Error(
+          `backward: one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+            `[${t.dtype} [${t.shape.join(', ')}]], saved by ${this.name}, is at version ${t.version}; expected version ${version} instead`,
+        );
+      }
+    }
     if (this.rule === null) {
       throw new Error(
         `backward: trying to backward through ${this.name} a second time, after its saved tensors were freed; ` +
@@ -47,10 +59,12 @@ export function needsGrad(t: Tensor | null): boolean {
 /**
  * Attaches a node to `out` when recording is on and some input requires grad. `rule` may capture
  * saved tensors; it is dropped (freeing them) after a backward pass that does not retain the graph.
+ * `saved` lists the tensors whose values the rule reads: backward refuses to run it if an in-place
+ * op changed one of them since (PyTorch's version counter).
  */
-export function record(out: Tensor, name: string, inputs: readonly (Tensor | null)[], rule: GradRule): Tensor {
+export function record(out: Tensor, name: string, inputs: readonly (Tensor | null)[], rule: GradRule, saved: readonly (Tensor | null)[] = []): Tensor {
   if (!isGradEnabled() || !inputs.some(needsGrad)) return out;
   out.requiresGrad = true;
-  out.gradFn = new Node(name, inputs, rule);
+  out.gradFn = new Node(name, inputs, rule, saved);
   return out;
 }

@@ -110,7 +110,10 @@ export abstract class Module {
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {
       if (setToNone || p.grad === null) p.grad = null;
-      else p.grad.data.fill(0);
+      else {
+        p.grad.data.fill(0);
+        p.grad.bumpVersion_();
+      }
     }
   }
 
@@ -189,6 +192,7 @@ export abstract class Module {
       const target = targets.get(key);
       if (target === undefined) continue;
       target.data.set(t.dtype === target.dtype ? t.data : to(t.detach(), target.dtype).data);
+      target.bumpVersion_();
     }
     return { missingKeys, unexpectedKeys };
   }

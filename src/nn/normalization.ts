@@ -60,6 +60,7 @@ abstract class BatchNormNd extends Module {
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.numBatchesTracked !== null) {
       this.numBatchesTracked.data[0] += 1;
+      this.numBatchesTracked.bumpVersion_();
       if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0];
     }
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);

@@ -96,6 +96,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
         rm.data[c] = momentum * stats.mean[c] + (1 - momentum) * rm.data[c];
         rv.data[c] = momentum * stats.variance[c] * unbiased + (1 - momentum) * rv.data[c];
       }
+      rm.bumpVersion_();
+      rv.bumpVersion_();
     }
   } else {
     mu = Float64Array.from(rm!.data);
@@ -131,5 +133,5 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
       dx = frozen !== null ? mul(g, inv) : mul(inv, sub(sub(g, mean(g, dims, true)), mul(xhat, mean(mul(g, xhat), dims, true))));
     }
     return [dx, needs[1] ? sum(mul(dy, xhat), dims) : null, needs[2] ? sum(dy, dims) : null];
-  });
+  }, [x, w]);
 }

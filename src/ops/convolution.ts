@@ -54,7 +54,7 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
     needs[0] ? convGradInput(dy, w, null, g, CONV_BACKWARD_NODE) : null,
     needs[1] ? convGradWeight(x, dy, g, CONV_BACKWARD_NODE) : null,
     needs[2] ? biasGrad(dy, g) : null,
-  ]);
+  ], [x, w]);
 }
 
 /** dx = A(w)ᵀ·dy (+ b over x's channels): dy (N, Cy, …ySize) → (N, Cx, …xSize). */
@@ -66,7 +66,7 @@ export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGe
     needs[0] ? convForward(u, w, null, g, CONV_BACKWARD_NODE) : null,
     needs[1] ? convGradWeight(u, dy, g, CONV_BACKWARD_NODE) : null,
     needs[2] ? sum(u, [0, ...spatialDims(g)]) : null,
-  ]);
+  ], [dy, w]);
 }
 
 /** dw[o, c, κ] = Σ_n Σ_i dy[n, o, i] · x[n, g·Cx/G + c, tap(i, κ)], of shape (Cy, Cx/G, …k). */
@@ -76,5 +76,5 @@ export function convGradWeight(x: Tensor, dy: Tensor, g: ConvGeometry, name: str
   return record(dw, name, [x, dy], (v, needs) => [
     needs[0] ? convGradInput(dy, v, null, g, CONV_BACKWARD_NODE) : null,
     needs[1] ? convForward(x, v, null, g, CONV_BACKWARD_NODE) : null,
-  ]);
+  ], [x, dy]);
 }

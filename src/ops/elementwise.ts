@@ -92,10 +92,13 @@ export function sub(a: Tensor, b: TensorOrScalar): Tensor {
 
 export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   const y = binary('mul', a, b, (x, z) => x * z, false, 'mul');
-  return record(y, 'MulBackward0', [a, other(b)], (dy, needs) => [
-    needs[0] ? mul(dy, b) : null,
-    needs[1] ? mul(dy, a) : null,
-  ]);
+  return record(
+    y,
+    'MulBackward0',
+    [a, other(b)],
+    (dy, needs) => [needs[0] ? mul(dy, b) : null, needs[1] ? mul(dy, a) : null],
+    [a, other(b)],
+  );
 }
 
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
@@ -104,7 +107,7 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
     needs[0] ? div(dy, b) : null,
     // d(a/b)/db = −a/b²
     needs[1] ? neg(div(div(mul(dy, a), b), b)) : null,
-  ]);
+  ], [a, other(b)]);
 }
 
 export function neg(a: Tensor): Tensor {
@@ -114,12 +117,12 @@ export function neg(a: Tensor): Tensor {
 
 export function exp(a: Tensor): Tensor {
   const y = unary('exp', a, true);
-  return record(y, 'ExpBackward0', [a], (dy) => [mul(dy, y)]);
+  return record(y, 'ExpBackward0', [a], (dy) => [mul(dy, y)], [y]);
 }
 
 export function log(a: Tensor): Tensor {
   const y = unary('log', a, true);
-  return record(y, 'LogBackward0', [a], (dy) => [div(dy, a)]);
+  return record(y, 'LogBackward0', [a], (dy) => [div(dy, a)], [a]);
 }
 
 /** cond ? a : b elementwise, cond a tensor of 0/1 (broadcast); no gradient flows to cond. */
@@ -147,7 +150,7 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
 export function pow(a: Tensor, p: TensorOrScalar): Tensor {
   const y = binary('pow', a, p, Math.pow);
   if (typeof p === 'number') {
-    return record(y, 'PowBackward0', [a], (dy) => [p === 0 ? mul(dy, 0) : mul(mul(dy, p), pow(a, p - 1))]);
+    return record(y, 'PowBackward0', [a], (dy) => [p === 0 ? mul(dy, 0) : mul(mul(dy, p), pow(a, p - 1))], [a]);
   }
   return record(y, 'PowBackward1', [a, p], (dy, needs) => {
     let dp: Tensor | null = null;
@@ -157,19 +160,19 @@ export function pow(a: Tensor, p: TensorOrScalar): Tensor {
       dp = where(zeroBase, scalarTensor(0, y.dtype), mul(dy, mul(y, log(safeA))));
     }
     return [needs[0] ? mul(mul(dy, p), pow(a, sub(p, 1))) : null, dp];
-  });
+  }, [a, p, y]);
 }
 
 export function relu(a: Tensor): Tensor {
   const y = unary('relu', a);
-  return record(y, 'ReluBackward0', [a], (dy) => [reluGrad(dy, y)]);
+  return record(y, 'ReluBackward0', [a], (dy) => [reluGrad(dy, y)], [y]);
 }
 
 /** dx = dy where y > 0, else 0 (PyTorch's threshold_backward); linear in dy, so its own gradient. */
 function reluGrad(dy: Tensor, y: Tensor): Tensor {
   const dx = empty(dy.dtype, dy.shape);
   reluGradKernel.impl(dy.data, y.data, dx.data);
-  return record(dx, 'ThresholdBackward0', [dy], (u) => [reluGrad(u, y)]);
+  return record(dx, 'ThresholdBackward0', [dy], (u) => [reluGrad(u, y)], [y]);
 }
 
 defineMethods({

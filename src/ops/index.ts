@@ -2,6 +2,7 @@
 // op file also adds its Tensor methods (declared in that file), so this list is where an op joins the
 // library; backward() comes with the autograd.
 import '../autograd/backward.js';
+import './inplace.js';
 import { add, div, exp, log, mul, neg, pow, relu, sub, where } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { clone, expand, flatten, permute, reshape, select, slice, squeeze, to, transpose, unsqueeze, view } from './view.js';

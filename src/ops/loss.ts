@@ -186,7 +186,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
   return record(y, 'MseLossBackward0', [input, target], (dy, needs) => {
     const g = mul(mul(sub(input, target), 2), spread(dy, input.shape, reduction));
     return [needs[0] ? g : null, needs[1] ? neg(g) : null];
-  });
+  }, [input, target]);
 }
 
 export interface BceWithLogitsOptions {
@@ -238,5 +238,5 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
       dt = mul(w(d), g);
     }
     return [dx, dt];
-  });
+  }, [input, target]);
 }

@@ -49,7 +49,7 @@ function batchedMatmul(a: Tensor, b: Tensor, name: string): Tensor {
   return record(y, name, [a, b], (dy, needs) => [
     needs[0] ? matmul(dy, transpose(b, -1, -2)) : null,
     needs[1] ? matmul(transpose(a, -1, -2), dy) : null,
-  ]);
+  ], [a, b]);
 }
 
 /** torch.matmul: 1-d operands are promoted to a row (left) or column (right) and the added dimension removed. */
@@ -91,7 +91,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     needs[0] ? matmul(dy, weight) : null,
     needs[1] ? matmul(transpose(dy, 0, 1), x) : null,
     needs[2] ? sum(dy, 0) : null,
-  ]);
+  ], [x, weight]);
 }
 
 defineMethods({

@@ -76,7 +76,7 @@ function reduceAll(x: Tensor, largest: boolean): Tensor {
   return record(y, largest ? 'MaxBackward1' : 'MinBackward1', [x], (dy) => {
     const hit = eq(x, y).to(x.dtype);
     return [mul(div(hit, sum(hit)), expand(dy, x.shape))];
-  });
+  }, [x]);
 }
 
 export function max(x: Tensor): Tensor;

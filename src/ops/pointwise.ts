@@ -60,7 +60,7 @@ function map(op: string, x: Tensor, f: (v: number) => number): Tensor {
 export function sqrt(x: Tensor): Tensor {
   const y = map('sqrt', x, Math.sqrt);
   // d√x = dy / (2√x)
-  return record(y, 'SqrtBackward0', [x], (dy) => [div(dy, mul(y, 2))]);
+  return record(y, 'SqrtBackward0', [x], (dy) => [div(dy, mul(y, 2))], [y]);
 }
 
 /** −1, 0 or 1 (0 for ±0; NaN stays NaN); no gradient (PyTorch's is zero). */
@@ -78,25 +78,25 @@ export function abs(x: Tensor): Tensor {
   checkTensor(x, 'input', 'abs');
   const y = empty(x.dtype, x.shape);
   for (let i = 0; i < y.data.length; i++) y.data[i] = Math.abs(x.data[i]);
-  return record(y, 'AbsBackward0', [x], (dy) => [mul(dy, sign(x))]);
+  return record(y, 'AbsBackward0', [x], (dy) => [mul(dy, sign(x))], [x]);
 }
 
 export function tanh(x: Tensor): Tensor {
   const y = map('tanh', x, Math.tanh);
   // 1 − tanh²
-  return record(y, 'TanhBackward0', [x], (dy) => [mul(dy, oneMinus(mul(y, y)))]);
+  return record(y, 'TanhBackward0', [x], (dy) => [mul(dy, oneMinus(mul(y, y)))], [y]);
 }
 
 /** 1 / (1 + e^−x), computed without overflow for large |x|. */
 export function sigmoid(x: Tensor): Tensor {
   const y = map('sigmoid', x, (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))));
-  return record(y, 'SigmoidBackward0', [x], (dy) => [mul(dy, mul(y, oneMinus(y)))]);
+  return record(y, 'SigmoidBackward0', [x], (dy) => [mul(dy, mul(y, oneMinus(y)))], [y]);
 }
 
 export function erf(x: Tensor): Tensor {
   const y = map('erf', x, erfScalar);
   // d erf = 2/√π · e^(−x²)
-  return record(y, 'ErfBackward0', [x], (dy) => [mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)))]);
+  return record(y, 'ErfBackward0', [x], (dy) => [mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)))], [x]);
 }
 
 /** min(max(x, min), max); the gradient flows where min ≤ x ≤ max (PyTorch's ClampBackward1). */
@@ -115,7 +115,7 @@ export function clamp(x: Tensor, min: number | null = null, max: number | null =
     const inside = empty(x.dtype, x.shape);
     for (let i = 0; i < inside.data.length; i++) inside.data[i] = x.data[i] >= lo && x.data[i] <= hi ? 1 : 0;
     return [mul(dy, inside)];
-  });
+  }, [x]);
 }
 
 /** max(0, x) + negativeSlope · min(0, x). */
@@ -126,7 +126,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   return record(y, 'LeakyReluBackward0', [x], (dy) => {
     const factor = map('leakyRelu', x, (v) => (v > 0 ? 1 : slope));
     return [mul(dy, factor)];
-  });
+  }, [x]);
 }
 
 /** x·Φ(x) (approximate 'none') or PyTorch's tanh approximation. */
@@ -146,7 +146,7 @@ export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {})
       const dInner = mul(add(mul(mul(x, x), 3 * 0.044715), 1), k);
       const d = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), oneMinus(mul(t, t))), dInner));
       return [mul(dy, d)];
-    });
+    }, [x]);
   }
   const y = map('gelu', x, (v) => 0.5 * v * (1 + erfScalar(v * Math.SQRT1_2)));
   return record(y, 'GeluBackward0', [x], (dy) => {
@@ -154,7 +154,7 @@ export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {})
     const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
     const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
     return [mul(dy, add(cdf, mul(x, pdf)))];
-  });
+  }, [x]);
 }
 
 defineMethods({

@@ -52,14 +52,14 @@ function check(x: Tensor, dim: number, op: string): number {
 export function softmax(x: Tensor, dim: number): Tensor {
   const d = check(x, dim, 'softmax');
   const y = softmaxKernel(x, d, false);
-  return record(y, 'SoftmaxBackward0', [x], (dy) => [mul(y, sub(dy, sum(mul(dy, y), d, true)))]);
+  return record(y, 'SoftmaxBackward0', [x], (dy) => [mul(y, sub(dy, sum(mul(dy, y), d, true)))], [y]);
 }
 
 /** x − log Σ_dim e^x. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const d = check(x, dim, 'logSoftmax');
   const y = softmaxKernel(x, d, true);
-  return record(y, 'LogSoftmaxBackward0', [x], (dy) => [sub(dy, mul(exp(y), sum(dy, d, true)))]);
+  return record(y, 'LogSoftmaxBackward0', [x], (dy) => [sub(dy, mul(exp(y), sum(dy, d, true)))], [y]);
 }
 
 defineMethods({

@@ -98,6 +98,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
           x[i] = x[i] + stepSize * (m[i] / denom);
         }
       }
+      p.bumpVersion_();
     }
   }
 }

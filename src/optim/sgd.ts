@@ -57,6 +57,7 @@ export class SGD extends Optimizer<SGDOptions> {
         else d.set(buf);
       }
       for (let i = 0; i < n; i++) x[i] = r(x[i] + step * d[i]);
+      p.bumpVersion_();
     }
   }
 }

@@ -50,6 +50,8 @@ export class Tensor {
   gradFn: GradFn | null = null;
   /** Keeps .grad on a non-leaf tensor, like retain_grad(). */
   retainsGrad = false;
+  /** PyTorch's _version: how many in-place changes the data has had (see bumpVersion). */
+  private versionCount = 0;
 
   /** A tensor over `data`; `dtype` defaults to the storage's float type (int64 and bool need a Float64Array). */
   constructor(data: Storage, shape: readonly number[], requiresGrad = false, dtype?: DType) {
@@ -65,6 +67,17 @@ export class Tensor {
     this.dtype = dtype ?? own;
     if (requiresGrad) checkCanRequireGrad(this.dtype);
     this.requiresGrad = requiresGrad;
+  }
+
+  /** The version counter of the data: every in-place op bumps it; backward checks the tensors it saved. */
+  get version(): number {
+    return this.versionCount;
+  }
+
+  /** Internal: records an in-place change of the data (writing to .data directly does not: as in PyTorch). */
+  bumpVersion_(): this {
+    this.versionCount++;
+    return this;
   }
 
   get ndim(): number {
@@ -147,7 +160,7 @@ export class Tensor {
     self.data = other.data;
     self.shape = other.shape;
     self.dtype = other.dtype;
-    return this;
+    return this.bumpVersion_();
   }
 
   /** A new leaf sharing no graph with this tensor (the data is shared, as in PyTorch). */
