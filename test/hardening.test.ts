@@ -119,3 +119,14 @@ test('the version counter: backward through a tensor changed in place since it w
   assert.deepEqual(Array.from(tensor([[1, 2], [3, 4]]).copy_(tensor([7, 8])).data), [7, 8, 7, 8]);
   assert.deepEqual(Array.from(zeros([3]).fill_(2).data), [2, 2, 2]);
 });
+
+test('constant padding costs only its output: a 10,000,000-cell pad of a 4-element row, forward and gradient', () => {
+  const x = tensor([1, 2, 3, 4], { requiresGrad: true }).view(1, 1, 4);
+  const y = F.pad(x, [10_000_000, -1], 'constant', 0.5);
+  assert.deepEqual(y.shape, [1, 1, 10_000_003]);
+  assert.deepEqual([y.data[0], y.data[9_999_999], y.data[10_000_000], y.data[10_000_002]], [0.5, 0.5, 1, 3]);
+  y.sum().backward();
+  assert.equal(x.isLeaf, false);
+  const leafGrad = (x.gradFn!.inputs[0] as Tensor).grad!;
+  assert.deepEqual(Array.from(leafGrad.data), [1, 1, 1, 0]);
+});

@@ -3,8 +3,9 @@
 // is the gather again: gradients of padded cells flow back to the cells they copy.
 import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/node.js';
-import { padGather, padScatter, padSourceMap, type PadMode } from '../kernels/reference/pad.js';
+import { padGather, padPlan, padScatter, type PadMode, type PadPlan } from '../kernels/reference/pad.js';
 import { checkTensor, empty } from './util.js';
+import { checkSize } from '../tensor/shape.js';
 
 export type { PadMode };
 
@@ -21,18 +22,18 @@ function nodeName(mode: PadMode, spatial: number): string {
   }
 }
 
-function gather(x: Tensor, source: Int32Array, outShape: readonly number[], value: number, name: string): Tensor {
-  const y = empty(x.dtype, outShape, 'pad');
-  padGather(x.data, source, value, y.data);
-  return record(y, name, [x], (dy) => [scatter(dy, source, x.shape, name)]);
+function gather(x: Tensor, plan: PadPlan, value: number, name: string): Tensor {
+  const y = empty(x.dtype, plan.outShape, 'pad');
+  padGather(x.data, plan, value, y.data);
+  return record(y, name, [x], (dy) => [scatter(dy, plan, name)]);
 }
 
-function scatter(dy: Tensor, source: Int32Array, xShape: readonly number[], name: string): Tensor {
-  const dx = empty(dy.dtype, xShape);
-  padScatter(dy.data, source, dx.data);
+function scatter(dy: Tensor, plan: PadPlan, name: string): Tensor {
+  const dx = empty(dy.dtype, plan.shape);
+  padScatter(dy.data, plan, dx.data);
   // PyTorch's constant-pad gradient is a constant pad (a crop); the others have a *BackwardBackward0 node.
   const back = name === 'ConstantPadNdBackward0' ? name : name.replace(/(Backward0)?$/, 'BackwardBackward0');
-  return record(dx, back, [dy], (u) => [gather(u, source, dy.shape, 0, name)]);
+  return record(dx, back, [dy], (u) => [gather(u, plan, 0, name)]);
 }
 
 /**
@@ -81,7 +82,6 @@ export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constan
       throw new Error(`pad: padding (${lo[d]}, ${hi[d]}) of dimension ${d} with size ${L} leaves a negative or empty size`);
     }
   }
-  const outShape = x.shape.map((L, d) => L + lo[d] + hi[d]);
-  const source = padSourceMap(x.shape, lo, hi, mode);
-  return gather(x, source, outShape, value ?? 0, nodeName(mode, padded));
+  checkSize(x.shape.map((L, d) => L + lo[d] + hi[d]), 'pad');
+  return gather(x, padPlan(x.shape, lo, hi, mode), value ?? 0, nodeName(mode, padded));
 }
