@@ -44,7 +44,7 @@ for (const [name, extra] of Object.entries(builds)) {
   const file = join(out, `${name}.wasm`);
   execFileSync(process.execPath, [asc, join(root, 'assembly', 'conv.ts'), ...common, ...extra, '-o', file], { stdio: 'inherit' });
   const bytes = readFileSync(file);
-  lines.push(`export const ${name} = '${bytes.toString('base64')}';`);
+  lines.push(`export const ${name}: string = '${bytes.toString('base64')}';`);
   sizes.push(`${name} ${bytes.length} bytes`);
 }
 writeFileSync(join(root, 'src', 'kernels', 'wasm', 'binary.generated.ts'), lines.join('\n') + '\n');
