@@ -5,7 +5,7 @@ import type { Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import * as reference from './reference/conv.js';
 import * as wasm from './wasm/conv.js';
-import { getNumThreads, wasmRuntime, wasmThreadsUnavailableReason, wasmUnavailableReason } from './wasm/runtime.js';
+import { getNumThreads, wasmRuntime, wasmThreadsUnavailableReason, wasmUnavailableReason, workerCount } from './wasm/runtime.js';
 import { defineKernel, getBackend, type BackendName } from './registry.js';
 
 export { getBackend, setBackend, defineKernel, kernelInventory, type BackendName, type Kernel } from './registry.js';
@@ -25,7 +25,7 @@ export function convKernels(): ConvKernels {
 export interface BackendInfo {
   backend: BackendName;
   /** Whether the wasm kernels can run here, and if not, why. */
-  wasm: { available: boolean; reason: string; features: 'relaxed-simd' | 'simd' | null; threads: number; threadsReason: string };
+  wasm: { available: boolean; reason: string; features: 'relaxed-simd' | 'simd' | null; threads: number; workers: number; threadsReason: string };
 }
 
 /** What runs the convolutions here: the backend, the wasm features and threads, and why any is missing. */
@@ -38,6 +38,8 @@ export function backendInfo(): BackendInfo {
       reason: wasmUnavailableReason(),
       features: rt?.features ?? null,
       threads: rt === null ? 0 : getNumThreads(),
+      /** Pool workers running now: started on demand, ended when setNumThreads lowers the count. */
+      workers: workerCount(),
       threadsReason: wasmThreadsUnavailableReason(),
     },
   };

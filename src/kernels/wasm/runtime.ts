@@ -134,11 +134,26 @@ export function getNumThreads(): number {
   return rt !== null && !rt.shared ? 1 : threads;
 }
 
-/** Sets how many threads the wasm kernels use (the calling thread included). */
+/**
+ * Sets how many threads the wasm kernels use (the calling thread included). Workers start when a job
+ * first needs them; lowering the count ends the workers no longer wanted, so no memory is kept for
+ * threads nobody uses (more threads than cores are allowed, as in PyTorch).
+ */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`setNumThreads: n=${String(n)} is invalid; expected an integer from 1 to 256`);
-  // Extra workers stay (idle): a job tells them how many threads take part (CTL.THREADS).
   threads = n;
+  // Jobs run synchronously on the calling thread, so no job is in flight here: surplus workers are idle.
+  const surplus = workers.splice(Math.max(0, n - 1));
+  if (surplus.length > 0) {
+    for (const w of surplus) void w.terminate();
+    const rt = wasmRuntime();
+    if (rt !== null && rt.shared) Atomics.sub(control(rt), CTL.ONLINE, Math.min(surplus.length, Atomics.load(control(rt), CTL.ONLINE)));
+  }
+}
+
+/** How many pool workers are running now (the calling thread not counted). */
+export function workerCount(): number {
+  return workers.length;
 }
 
 /** Starts the pool's workers now and resolves once they are running (benchmarks wait for this). */
