@@ -13,7 +13,7 @@
 // Files: job.ts (the header), gemm.ts (the micro-kernel), gather.ts (im2col, col2im, padded planes),
 // direct.ts, and this entry point with the GEMM-path tasks and the exports.
 
-import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, h } from './job';
+import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, N_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SLOTS, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, h } from './job';
 import { OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT } from './protocol.generated';
 import { gemm, tile4x8 } from './gemm';
 import { gatherWindow, im2col, scatterAddRun } from './gather';
@@ -190,7 +190,20 @@ function gradInputScatterTask(job: usize, task: i32, thread: i32): void {
  * Weight-gradient task (n, chunk): for each group, dW[o, k] += Σ_{p in chunk} dy[n, o, p] · ColT[p, k],
  * into this thread's private dW (JavaScript zeroes them before and adds them up after).
  */
+/**
+ * Weight-gradient task = one slot: the (image, chunk) items of a fixed contiguous run, accumulated in
+ * order into the slot's own partial sum. The slots and their runs depend only on the geometry, never on
+ * which thread took which task, so dw is bit-identical for any thread count and any run.
+ */
 function gradWeightTask(job: usize, task: i32, thread: i32): void {
+  const items = h(job, N_) * h(job, CHUNKS);
+  const slots = h(job, SLOTS);
+  const per = (items + slots - 1) / slots;
+  const end = min(items, (task + 1) * per);
+  for (let item = task * per; item < end; item++) gradWeightItem(job, item, task, thread);
+}
+
+function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
   const G = h(job, G_), chunks = h(job, CHUNKS), chunk = h(job, CHUNK);
   const cxg = h(job, CX) / G, cyg = h(job, CY) / G;
   const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
@@ -207,7 +220,7 @@ function gradWeightTask(job: usize, task: i32, thread: i32): void {
   const col = scratch; // Col[K][chunk], then transposed into colT[chunk][Kpad]
   const colT = scratch + ((<usize>K * <usize>chunk) << 2);
   const apack = colT + ((<usize>chunk * <usize>Kpad) << 2);
-  const priv = <usize>h(job, OUT_PTR) + <usize>thread * <usize>h(job, PRIV_BYTES);
+  const priv = <usize>h(job, OUT_PTR) + <usize>slot * <usize>h(job, PRIV_BYTES);
   for (let g = 0; g < G; g++) {
     const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
     im2col(job, x, col, chunk, p0, cols, cxg);

@@ -13,6 +13,8 @@ export const WASM_MIN_MACS = 4096;
 /** Below this many multiply-adds, one thread is cheaper than waking the others. */
 export const THREADS_MIN_MACS = 200_000;
 const CHUNK = 64;
+/** Partial sums of the GEMM weight gradient: enough for load balance on every thread count up to 16. */
+const WEIGHT_GRAD_SLOTS = 16;
 
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
@@ -370,26 +372,28 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   const P = prod(g.y);
   const chunk = Math.min(CHUNK, roundUp(P, 8));
   const chunks = Math.ceil(P / chunk);
-  const tasks = g.N * chunks;
-  const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
+  // A fixed number of partial sums (slots), each over a fixed run of the (image, chunk) items, added
+  // in slot order: the same bits for any thread count (issue 11).
+  const slots = Math.min(g.N * chunks, WEIGHT_GRAD_SLOTS);
+  const T = threadsFor(slots, macs(geometry) >= THREADS_MIN_MACS);
   const privFloats = g.G * M4 * Kpad;
   const scratchFloats = K * chunk + chunk * Kpad + M4 * chunk;
   const L = new Layout();
   const xAt = L.alloc(x.length);
   const dyAt = L.alloc(dy.length);
-  const privAt = L.alloc(T * privFloats);
+  const privAt = L.alloc(slots * privFloats);
   const sumAt = L.alloc(privFloats);
   const scratchAt = L.alloc(T * scratchFloats);
   ensureMemory(rt, L.end);
   view(rt, xAt, x.length).set(x);
   view(rt, dyAt, dy.length).set(dy);
-  view(rt, privAt, T * privFloats).fill(0);
+  view(rt, privAt, slots * privFloats).fill(0);
   writeHeader(rt, OP_GRAD_WEIGHT, g, {
     X_PTR: xAt, W_PTR: dyAt, OUT_PTR: privAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks,
-    PRIV_BYTES: privFloats * 4, M4, KPAD: Kpad,
+    PRIV_BYTES: privFloats * 4, M4, KPAD: Kpad, SLOTS: slots,
   });
-  runJob(rt, ARENA_START, tasks, T);
-  rt.exports.sumBuffers(sumAt, privAt, privFloats, T, privFloats);
+  runJob(rt, ARENA_START, slots, T);
+  rt.exports.sumBuffers(sumAt, privAt, privFloats, slots, privFloats);
   const sum = view(rt, sumAt, privFloats);
   for (let gi = 0; gi < g.G; gi++) {
     for (let o = 0; o < cyg; o++) dw.set(sum.subarray((gi * M4 + o) * Kpad, (gi * M4 + o) * Kpad + K), (gi * cyg + o) * K);
