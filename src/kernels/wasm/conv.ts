@@ -13,8 +13,8 @@ export const WASM_MIN_MACS = 4096;
 /** Below this many multiply-adds, one thread is cheaper than waking the others. */
 export const THREADS_MIN_MACS = 200_000;
 const CHUNK = 64;
-/** Partial sums of the GEMM weight gradient: enough for load balance on every thread count up to 16. */
-const WEIGHT_GRAD_SLOTS = 16;
+/** Partial sums of the GEMM weight gradient: few, so each stays hot in cache over a long run of items (more would cost memory traffic and a longer final sum); up to 4 threads share the work. */
+const WEIGHT_GRAD_SLOTS = 4;
 
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
