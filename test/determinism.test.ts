@@ -5,37 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backendInfo, Generator, getBackend, getNumThreads, randn, setBackend, setNumThreads, threadsReady } from '../src/index.js';
 import { convKernels } from '../src/kernels/index.js';
-import { convOutputSize, type ConvGeometry } from '../src/tensor/conv_params.js';
-import { lcg, randInt } from './helpers.js';
-
-function geometries(): ConvGeometry[] {
-  const next = lcg(11);
-  const out: ConvGeometry[] = [];
-  const kinds = ['gemm', 'depthwise', 'direct', 'scatter'] as const;
-  for (let i = 0; i < 36; i++) {
-    const dims = 1 + (i % 3);
-    const kind = kinds[Math.floor(i / 3) % kinds.length];
-    const groups = kind === 'depthwise' ? randInt(next, 4, 8) : randInt(next, 1, 2);
-    const cin = kind === 'depthwise' ? groups : kind === 'direct' ? groups * randInt(next, 1, 2) : groups * randInt(next, 4, 8);
-    const cout = kind === 'depthwise' ? groups : kind === 'scatter' ? groups * randInt(next, 9, 16) : groups * randInt(next, 4, 12);
-    const k = Array.from({ length: dims }, () => randInt(next, 1, 3));
-    const stride = Array.from({ length: dims }, () => randInt(next, 1, 2));
-    const dilation = Array.from({ length: dims }, () => randInt(next, 1, 2));
-    const padding = Array.from({ length: dims }, () => randInt(next, 0, 1));
-    const size = Array.from({ length: dims }, () => (dims === 3 ? randInt(next, 5, 8) : dims === 2 ? randInt(next, 10, 18) : randInt(next, 40, 90)));
-    const ySize = size.map((L, d) => convOutputSize(L, k[d], stride[d], padding[d], padding[d], dilation[d]));
-    if (ySize.some((n) => n < 1)) continue;
-    out.push({ batch: randInt(next, 4, 8), groups, xChannels: cin, yChannels: cout, xSize: size, ySize, kSize: k, stride, padding, dilation });
-  }
-  return out;
-}
+import { kernelPathGeometries } from './helpers.js';
 
 test('forward, input and weight gradients: bit-identical on 1, 2, 3 and 4 threads, run after run', { skip: !backendInfo().wasm.available }, async () => {
   const before = getBackend();
   const threadsBefore = getNumThreads();
   setBackend('wasm');
   const gen = new Generator().manualSeed(5);
-  const list = geometries();
+  const list = kernelPathGeometries(11, 0);
   assert.ok(list.length >= 30, `${list.length} geometries`);
   try {
     for (const g of list) {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
 import { Tensor, tensor, type DType } from '../src/index.js';
+import { convOutputSize, type ConvGeometry } from '../src/tensor/conv_params.js';
 
 /**
  * Reads test/fixtures/NAME (tests run from build/test, sources live in test/), or NAME in the folder
@@ -51,4 +52,30 @@ export function lcg(seed: number): () => number {
 
 export function randInt(next: () => number, lo: number, hi: number): number {
   return lo + Math.floor(next() * (hi - lo + 1));
+}
+
+/**
+ * 36 seeded conv geometries over the wasm kernels' paths (GEMM, depthwise, direct, scatter; 1-3 d;
+ * strides, dilations), padding at least `minPadding`.
+ */
+export function kernelPathGeometries(seed: number, minPadding: number): ConvGeometry[] {
+  const next = lcg(seed);
+  const out: ConvGeometry[] = [];
+  const kinds = ['gemm', 'depthwise', 'direct', 'scatter'] as const;
+  for (let i = 0; i < 36; i++) {
+    const dims = 1 + (i % 3);
+    const kind = kinds[Math.floor(i / 3) % kinds.length];
+    const groups = kind === 'depthwise' ? randInt(next, 4, 8) : randInt(next, 1, 2);
+    const cin = kind === 'depthwise' ? groups : kind === 'direct' ? groups * randInt(next, 1, 2) : groups * randInt(next, 4, 8);
+    const cout = kind === 'depthwise' ? groups : kind === 'scatter' ? groups * randInt(next, 9, 16) : groups * randInt(next, 4, 12);
+    const k = Array.from({ length: dims }, () => randInt(next, 1, 3));
+    const stride = Array.from({ length: dims }, () => randInt(next, 1, 2));
+    const dilation = Array.from({ length: dims }, () => randInt(next, 1, 2));
+    const padding = Array.from({ length: dims }, () => randInt(next, minPadding, Math.max(1, minPadding)));
+    const size = Array.from({ length: dims }, () => (dims === 3 ? randInt(next, 5, 8) : dims === 2 ? randInt(next, 10, 18) : randInt(next, 40, 90)));
+    const ySize = size.map((L, d) => convOutputSize(L, k[d], stride[d], padding[d], padding[d], dilation[d]));
+    if (ySize.some((n) => n < 1)) continue;
+    out.push({ batch: randInt(next, 4, 8), groups, xChannels: cin, yChannels: cout, xSize: size, ySize, kSize: k, stride, padding, dilation });
+  }
+  return out;
 }

@@ -61,7 +61,8 @@ export function convTaps(g: ConvGeometry): Int32Array {
 /**
  * Visits every product the convolution computes, w[o, c, κ] · x[n, g·Cx/G + c, tap(i, κ)] summed
  * into y[n, o, i], as the flat offsets (xAt, wAt, yAt) of its three factors. Taps that fall in the
- * zero padding multiply zero and are skipped. All three passes are this one loop:
+ * zero padding multiply zero and are skipped (forEachPaddedProduct has them, for Inf and NaN). All
+ * three passes are this one loop:
  *   forward        y[yAt]  += w[wAt] · x[xAt]
  *   input grad     dx[xAt] += w[wAt] · dy[yAt]
  *   weight grad    dw[wAt] += dy[yAt] · x[xAt]
@@ -91,10 +92,38 @@ export function forEachProduct(g: ConvGeometry, visit: (xAt: number, wAt: number
   }
 }
 
+/**
+ * Visits the products whose x factor falls in the zero padding, as (wAt, yAt). They add w · 0 = 0 for
+ * any finite w, so the passes skip them, except where the other factor holds an Inf or NaN: the zero
+ * padding is then an explicit zero (Inf · 0 = NaN), as in PyTorch, whose im2col copies the zeros in.
+ * The input gradient reads no padding.
+ */
+function forEachPaddedProduct(g: ConvGeometry, visit: (wAt: number, yAt: number) => void): void {
+  const Y = product(g.ySize);
+  const K = product(g.kSize);
+  const cxPerGroup = g.xChannels / g.groups;
+  const taps = convTaps(g);
+  for (let n = 0; n < g.batch; n++) {
+    for (let o = 0; o < g.yChannels; o++) {
+      for (let i = 0; i < Y; i++) {
+        for (let c = 0; c < cxPerGroup; c++) {
+          for (let k = 0; k < K; k++) if (taps[i * K + k] < 0) visit((o * cxPerGroup + c) * K + k, (n * g.yChannels + o) * Y + i);
+        }
+      }
+    }
+  }
+}
+
+const allFinite = (a: Storage): boolean => {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+};
+
 /** Forward: y[n, o, i] = Σ_c Σ_κ w[o, c, κ] · x[n, g·Cx/G + c, tap(i, κ)]. */
 export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void {
   const acc = scratchFloat64(y.length);
   forEachProduct(g, (xAt, wAt, yAt) => (acc[yAt] += w[wAt] * x[xAt]));
+  if (!allFinite(w)) forEachPaddedProduct(g, (wAt, yAt) => (acc[yAt] += w[wAt] * 0));
   y.set(acc);
 }
 
@@ -109,5 +138,6 @@ export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeome
 export function convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
   const acc = scratchFloat64(dw.length);
   forEachProduct(g, (xAt, wAt, yAt) => (acc[wAt] += dy[yAt] * x[xAt]));
+  if (!allFinite(dy)) forEachPaddedProduct(g, (wAt, yAt) => (acc[wAt] += dy[yAt] * 0));
   dw.set(acc);
 }

@@ -4,7 +4,7 @@
 import type { Storage } from '../../tensor/tensor.js';
 import type { ConvGeometry } from '../../tensor/conv_params.js';
 import * as reference from '../reference/conv.js';
-import { ARENA_START, ensureMemory, getNumThreads, runJob, threadsFor, wasmRuntime, type WasmRuntime } from './runtime.js';
+import { ARENA_START, ensureMemory, getNumThreads, runJob, threadsFor, WasmMemoryError, wasmRuntime, type WasmRuntime } from './runtime.js';
 
 import { FIELD, HEADER_INTS, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT } from './protocol.generated.js';
 
@@ -85,6 +85,11 @@ function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: Partial<Recor
 }
 
 const view = (rt: WasmRuntime, at: number, floats: number): Float32Array => new Float32Array(rt.memory.buffer, at, floats);
+
+const allFinite = (a: Float32Array): boolean => {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+};
 
 const isDepthwise = (g: Geo3): boolean => g.Cx === g.G && g.Cy === g.G;
 
@@ -258,6 +263,9 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
 /** dx = Aᵀ·dy in the gather form: one stride-1 correlation per residue class of the input positions mod s. */
 function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: ConvGeometry): void {
   const g = to3d(geometry);
+  // The correlation forms read dy padded with zeros, so an Inf or NaN weight would make NaN (Inf · 0)
+  // where PyTorch's input gradient has none: the scatter form reads no padding.
+  if (!allFinite(w)) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
   if (isDepthwise(g) && g.s.every((s) => s === 1)) {
     // At stride 1, dx is dy correlated with the flipped kernel, padded by d·(k − 1) − p.
     const K3 = prod(g.k);
@@ -405,20 +413,53 @@ function useWasm(a: Storage, g: ConvGeometry): WasmRuntime | null {
   return wasmRuntime();
 }
 
+/**
+ * Runs `pass` on the whole batch or, where its layout does not fit in WebAssembly's 4 GiB, on runs of
+ * images (halving the run until it fits): images are independent in every pass, and the weight
+ * gradient adds the runs' partial sums in order. `inputs` hold one block per image; `out` too where
+ * `outPerImage`, else it is the sum over the batch. Returns false where not even one image fits (then
+ * nothing was computed).
+ */
+function inBatchRuns(inputs: Float32Array[], out: Float32Array, g: ConvGeometry, outPerImage: boolean, pass: (inputs: Float32Array[], out: Float32Array, g: ConvGeometry) => void): boolean {
+  const N = g.batch;
+  const slice = (a: Float32Array, n0: number, n1: number): Float32Array => a.subarray((n0 * a.length) / N, (n1 * a.length) / N);
+  for (let run = N; ; run = Math.ceil(run / 2)) {
+    try {
+      if (run === N) pass(inputs, out, g);
+      else {
+        const part = outPerImage ? null : new Float32Array(out.length);
+        if (part !== null) out.fill(0);
+        for (let n0 = 0; n0 < N; n0 += run) {
+          const n1 = Math.min(N, n0 + run);
+          pass(inputs.map((a) => slice(a, n0, n1)), part ?? slice(out, n0, n1), { ...g, batch: n1 - n0 });
+          if (part !== null) for (let i = 0; i < out.length; i++) out[i] += part[i];
+        }
+      }
+      return true;
+    } catch (e) {
+      if (!(e instanceof WasmMemoryError)) throw e;
+      if (run === 1) return false;
+    }
+  }
+}
+
 export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void {
   const rt = useWasm(x, g);
-  if (rt === null) reference.convForward(x, w, y, g);
-  else forward(rt, x as Float32Array, w as Float32Array, y as Float32Array, g);
+  if (rt === null || !inBatchRuns([x as Float32Array], y as Float32Array, g, true, ([xs], ys, gs) => forward(rt, xs, w as Float32Array, ys, gs))) {
+    reference.convForward(x, w, y, g);
+  }
 }
 
 export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): void {
   const rt = useWasm(dy, g);
-  if (rt === null) reference.convGradInput(dy, w, dx, g);
-  else gradInput(rt, dy as Float32Array, w as Float32Array, dx as Float32Array, g);
+  if (rt === null || !inBatchRuns([dy as Float32Array], dx as Float32Array, g, true, ([dys], dxs, gs) => gradInput(rt, dys, w as Float32Array, dxs, gs))) {
+    reference.convGradInput(dy, w, dx, g);
+  }
 }
 
 export function convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
   const rt = useWasm(x, g);
-  if (rt === null) reference.convGradWeight(x, dy, dw, g);
-  else gradWeight(rt, x as Float32Array, dy as Float32Array, dw as Float32Array, g);
+  if (rt === null || !inBatchRuns([x as Float32Array, dy as Float32Array], dw as Float32Array, g, false, ([xs, dys], dws, gs) => gradWeight(rt, xs, dys, dws, gs))) {
+    reference.convGradWeight(x, dy, dw, g);
+  }
 }

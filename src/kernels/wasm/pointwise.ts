@@ -2,7 +2,7 @@
 // copied into the arena, one exported function runs on the calling thread, the results are copied
 // out. Each returns false for operands it does not take (float64), and the op runs its reference kernel.
 import type { Storage } from '../../tensor/tensor.js';
-import { ARENA_START, ensureMemory, wasmRuntime, type WasmRuntime } from './runtime.js';
+import { ARENA_START, ensureMemory, WasmMemoryError, wasmRuntime, type WasmRuntime } from './runtime.js';
 
 interface PointwiseExports {
   relu(x: number, y: number, n: number): void;
@@ -20,15 +20,23 @@ interface PointwiseExports {
   ): void;
 }
 
-/** Byte addresses for buffers of the given sizes (16-byte aligned), with the memory grown to hold them. */
-function layout(rt: WasmRuntime, bytes: readonly number[]): number[] {
+/**
+ * Byte addresses for buffers of the given sizes (16-byte aligned), with the memory grown to hold them;
+ * null where they do not fit in WebAssembly's 4 GiB (the op then runs its reference kernel).
+ */
+function layout(rt: WasmRuntime, bytes: readonly number[]): number[] | null {
   let next = ARENA_START;
   const at = bytes.map((b) => {
     const a = next;
     next = Math.ceil((a + b) / 16) * 16;
     return a;
   });
-  ensureMemory(rt, next);
+  try {
+    ensureMemory(rt, next);
+  } catch (e) {
+    if (e instanceof WasmMemoryError) return null;
+    throw e;
+  }
   return at;
 }
 
@@ -46,7 +54,9 @@ export function relu(x: Storage, y: Storage): boolean {
   const w = ready();
   if (w === null || !isF32(x, y)) return false;
   const n = x.length;
-  const [xAt, yAt] = layout(w.rt, [n * 4, n * 4]);
+  const at = layout(w.rt, [n * 4, n * 4]);
+  if (at === null) return false;
+  const [xAt, yAt] = at;
   f32(w.rt, xAt, n).set(x);
   w.k.relu(xAt, yAt, n);
   y.set(f32(w.rt, yAt, n));
@@ -57,7 +67,9 @@ export function reluGrad(dy: Storage, y: Storage, dx: Storage): boolean {
   const w = ready();
   if (w === null || !isF32(dy, y, dx)) return false;
   const n = dy.length;
-  const [dyAt, yAt, dxAt] = layout(w.rt, [n * 4, n * 4, n * 4]);
+  const at = layout(w.rt, [n * 4, n * 4, n * 4]);
+  if (at === null) return false;
+  const [dyAt, yAt, dxAt] = at;
   f32(w.rt, dyAt, n).set(dy);
   f32(w.rt, yAt, n).set(y);
   w.k.reluGrad(dyAt, yAt, dxAt, n);
@@ -68,7 +80,9 @@ export function reluGrad(dy: Storage, y: Storage, dx: Storage): boolean {
 export function addBias(y: Storage, b: Storage, outer: number, C: number, inner: number): boolean {
   const w = ready();
   if (w === null || !isF32(y, b)) return false;
-  const [yAt, bAt] = layout(w.rt, [y.length * 4, C * 4]);
+  const at = layout(w.rt, [y.length * 4, C * 4]);
+  if (at === null) return false;
+  const [yAt, bAt] = at;
   f32(w.rt, yAt, y.length).set(y);
   f32(w.rt, bAt, C).set(b);
   w.k.addBias(yAt, bAt, outer, C, inner);
@@ -79,7 +93,9 @@ export function addBias(y: Storage, b: Storage, outer: number, C: number, inner:
 export function biasGrad(dy: Storage, db: Storage, outer: number, C: number, inner: number): boolean {
   const w = ready();
   if (w === null || !isF32(dy, db)) return false;
-  const [dyAt, dbAt] = layout(w.rt, [dy.length * 4, C * 4]);
+  const at = layout(w.rt, [dy.length * 4, C * 4]);
+  if (at === null) return false;
+  const [dyAt, dbAt] = at;
   f32(w.rt, dyAt, dy.length).set(dy);
   w.k.biasGrad(dyAt, dbAt, outer, C, inner);
   db.set(f32(w.rt, dbAt, C));
@@ -101,7 +117,9 @@ export interface Pool2d {
 export function maxPool2d(x: Storage, y: Storage, idx: Float64Array, g: Pool2d): boolean {
   const w = ready();
   if (w === null || !isF32(x, y)) return false;
-  const [xAt, yAt, iAt] = layout(w.rt, [x.length * 4, y.length * 4, idx.length * 8]);
+  const at = layout(w.rt, [x.length * 4, y.length * 4, idx.length * 8]);
+  if (at === null) return false;
+  const [xAt, yAt, iAt] = at;
   f32(w.rt, xAt, x.length).set(x);
   w.k.maxPool2d(xAt, yAt, iAt, g.planes, g.H, g.W, g.OH, g.OW, g.k[0], g.k[1], g.s[0], g.s[1], g.p[0], g.p[1], g.d[0], g.d[1]);
   y.set(f32(w.rt, yAt, y.length));
@@ -112,7 +130,9 @@ export function maxPool2d(x: Storage, y: Storage, idx: Float64Array, g: Pool2d):
 export function maxPoolScatter(dy: Storage, idx: Float64Array, dx: Storage, planes: number, planeIn: number, planeOut: number): boolean {
   const w = ready();
   if (w === null || !isF32(dy, dx)) return false;
-  const [dyAt, iAt, dxAt] = layout(w.rt, [dy.length * 4, idx.length * 8, dx.length * 4]);
+  const at = layout(w.rt, [dy.length * 4, idx.length * 8, dx.length * 4]);
+  if (at === null) return false;
+  const [dyAt, iAt, dxAt] = at;
   f32(w.rt, dyAt, dy.length).set(dy);
   f64(w.rt, iAt, idx.length).set(idx);
   w.k.maxPoolScatter(dyAt, iAt, dxAt, planes, planeIn, planeOut);
@@ -139,7 +159,9 @@ export function adam(x: Storage, g: Storage, m: Storage, v: Storage, vMax: Stora
   const w = ready();
   if (w === null || !isF32(x, g, m, v) || (vMax !== null && !isF32(vMax))) return false;
   const n = x.length;
-  const [xAt, gAt, mAt, vAt, maxAt] = layout(w.rt, [n * 4, n * 4, n * 4, n * 4, vMax === null ? 0 : n * 4]);
+  const at = layout(w.rt, [n * 4, n * 4, n * 4, n * 4, vMax === null ? 0 : n * 4]);
+  if (at === null) return false;
+  const [xAt, gAt, mAt, vAt, maxAt] = at;
   f32(w.rt, xAt, n).set(x);
   f32(w.rt, gAt, n).set(g);
   f32(w.rt, mAt, n).set(m);

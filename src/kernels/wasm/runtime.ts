@@ -23,10 +23,14 @@ export interface WasmRuntime {
 /** Control block (i32 slots) at this byte offset; the arena starts at ARENA_START. */
 export const CONTROL = 1024;
 export const ARENA_START = 65536;
-export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7, BATCH: 8, FAILED: 9, AVAILABLE: 10 } as const;
+export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7, BATCH: 8, FAILED: 9, AVAILABLE: 10, BASE: 11 } as const;
 const GEN_SHIFT = 20;
 const TASK_MASK = (1 << GEN_SHIFT) - 1;
-export const MAX_TASKS = TASK_MASK;
+/** Tasks one round of a job may have (the task counter shares an i32 with the generation); larger jobs run in rounds. */
+export const ROUND_TASKS = TASK_MASK;
+
+/** A job's layout does not fit in WebAssembly's 4 GiB: thrown before anything is copied in, so the caller can split the job or use the reference kernel. */
+export class WasmMemoryError extends Error {}
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const g = globalThis as { Buffer?: { from(s: string, e: string): Uint8Array }; atob?: (s: string) => string };
@@ -90,15 +94,24 @@ export function wasmRuntime(): WasmRuntime | null {
   return runtime;
 }
 
-/** Grows the memory so that `bytes` from address 0 are usable. */
+const FOUR_GIB = 2 ** 32;
+let memoryLimit = FOUR_GIB;
+
+/** Lowers the bytes a job may lay out (tests use it to reach the 4 GiB paths with small layers); null restores 4 GiB. */
+export function setMemoryLimitForTesting(bytes: number | null): void {
+  memoryLimit = bytes === null ? FOUR_GIB : Math.min(bytes, FOUR_GIB);
+}
+
+/** Grows the memory so that `bytes` from address 0 are usable; throws WasmMemoryError past 4 GiB. */
 export function ensureMemory(rt: WasmRuntime, bytes: number): void {
+  if (bytes > memoryLimit) throw new WasmMemoryError(`wasm backend: a job needs ${bytes} bytes, over WebAssembly's limit of ${memoryLimit}`);
   const have = rt.memory.buffer.byteLength;
   if (bytes <= have) return;
   const pages = Math.ceil((bytes - have) / 65536);
   try {
     rt.memory.grow(pages);
   } catch {
-    throw new Error(`wasm backend: cannot grow memory to ${bytes} bytes; the convolution is too large for WebAssembly's 4 GiB`);
+    throw new WasmMemoryError(`wasm backend: cannot grow memory to ${bytes} bytes`);
   }
 }
 
@@ -198,7 +211,7 @@ function startWorkers(rt: WasmRuntime): void {
  * hot path when tasks are small. Tasks at or past CTL.AVAILABLE wait for their input: the calling thread
  * may still be copying it in (runJob's `feed`).
  */
-export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: number, total: number, thread: number, batch: number): void {
+export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: number, total: number, thread: number, batch: number, base: number): void {
   for (;;) {
     const cur = Atomics.load(ctl, CTL.NEXT);
     const first = cur & TASK_MASK;
@@ -211,7 +224,7 @@ export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: 
     const count = Math.min(batch, available - first);
     if (Atomics.compareExchange(ctl, CTL.NEXT, cur, cur + count) !== cur) continue;
     try {
-      for (let t = first; t < first + count; t++) exports.runTask(job, t, thread);
+      for (let t = first; t < first + count; t++) exports.runTask(job, base + t, thread);
     } catch {
       // A trapped task must not leave the job waiting forever: count it done, flag the job failed.
       Atomics.store(ctl, CTL.FAILED, 1);
@@ -228,19 +241,28 @@ export function threadsFor(tasks: number, parallelWorthIt: boolean): number {
 /**
  * Runs tasks 0..total−1 of the job at `job`, on `count` threads (the caller's included), and returns when
  * all are done. `feed(publish)`, if given, copies the job's input in while the other threads already
- * work: it calls publish(k) once the input of tasks below k is in place.
+ * work: it calls publish(k) once the input of tasks below k is in place. A job of more than ROUND_TASKS
+ * tasks runs in rounds of consecutive tasks (its input copied in first): each task computes the same
+ * thing whichever round or thread runs it, so the result does not change.
  */
 export function runJob(rt: WasmRuntime, job: number, total: number, count: number, feed?: (publish: (upTo: number) => void) => void): void {
-  if (total > MAX_TASKS) throw new Error(`wasm backend: ${total} tasks exceed the limit of ${MAX_TASKS}`);
   if (count <= 1 || !rt.shared) {
     feed?.(() => undefined);
     for (let t = 0; t < total; t++) rt.exports.runTask(job, t, 0);
     return;
   }
+  if (total <= ROUND_TASKS) return runRound(rt, job, 0, total, count, feed);
+  feed?.(() => undefined);
+  for (let base = 0; base < total; base += ROUND_TASKS) runRound(rt, job, base, Math.min(ROUND_TASKS, total - base), count);
+}
+
+/** Runs tasks base..base+total−1 (total ≤ ROUND_TASKS) on `count` threads. */
+function runRound(rt: WasmRuntime, job: number, base: number, total: number, count: number, feed?: (publish: (upTo: number) => void) => void): void {
   startWorkers(rt);
   const ctl = control(rt);
   const gen = (Atomics.load(ctl, CTL.GEN) + 1) & 0xfff;
   Atomics.store(ctl, CTL.JOB, job);
+  Atomics.store(ctl, CTL.BASE, base);
   Atomics.store(ctl, CTL.TOTAL, total);
   Atomics.store(ctl, CTL.DONE, 0);
   Atomics.store(ctl, CTL.FAILED, 0);
@@ -260,7 +282,7 @@ export function runJob(rt: WasmRuntime, job: number, total: number, count: numbe
     Atomics.store(ctl, CTL.AVAILABLE, total);
     Atomics.notify(ctl, CTL.AVAILABLE);
   }
-  work(ctl, rt.exports, gen, job, total, 0, batch);
+  work(ctl, rt.exports, gen, job, total, 0, batch, base);
   const block = canBlock();
   for (let done = Atomics.load(ctl, CTL.DONE); done < total; done = Atomics.load(ctl, CTL.DONE)) {
     if (block) Atomics.wait(ctl, CTL.DONE, done, 20);

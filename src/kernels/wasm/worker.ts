@@ -20,7 +20,7 @@ function serve(start: Start): void {
     if (Atomics.load(ctl, CTL.QUIT) !== 0) return;
     // A job laid out scratch for CTL.THREADS threads: workers beyond that sit this one out.
     if (start.index >= Atomics.load(ctl, CTL.THREADS)) continue;
-    work(ctl, exports, gen, Atomics.load(ctl, CTL.JOB), Atomics.load(ctl, CTL.TOTAL), start.index, Atomics.load(ctl, CTL.BATCH));
+    work(ctl, exports, gen, Atomics.load(ctl, CTL.JOB), Atomics.load(ctl, CTL.TOTAL), start.index, Atomics.load(ctl, CTL.BATCH), Atomics.load(ctl, CTL.BASE));
   }
 }
 
