@@ -13,10 +13,10 @@
 // Files: job.ts (the header), gemm.ts (the micro-kernel), gather.ts (im2col, col2im, padded planes),
 // direct.ts, and this entry point with the GEMM-path tasks and the exports.
 
-import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, N_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SLOTS, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, h } from './job';
+import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, N_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SLOTS, STRIP_ROWS, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, h } from './job';
 import { OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT } from './protocol.generated';
 import { gemm, tile4x8 } from './gemm';
-import { gatherWindow, im2col, scatterAddRun } from './gather';
+import { gatherWindow, im2col, im2colStrip, scatterAddRun } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
 
 
@@ -37,7 +37,9 @@ function forwardTask(job: usize, task: i32, thread: i32): void {
   const col = scratch;
   const cbuf = scratch + ((<usize>K * <usize>chunk) << 2);
   const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
-  im2col(job, x, col, chunk, p0, cols, cxg);
+  const stripRows = h(job, STRIP_ROWS);
+  if (stripRows > 0) im2colStrip(job, x, col, chunk, p0, cols, cxg, cbuf + ((<usize>M4 * <usize>chunk) << 2), stripRows);
+  else im2col(job, x, col, chunk, p0, cols, cxg);
   const w = <usize>h(job, W_PTR) + ((<usize>g * <usize>M4 * <usize>K) << 2);
   gemm(w, col, chunk, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
   const y = <usize>h(job, OUT_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P + <usize>p0) << 2);

@@ -124,3 +124,67 @@ export function padPlane(src: usize, sD: i32, sH: i32, sW: i32, buf: usize, bD: 
     }
   }
 }
+
+/**
+ * im2col for one chunk of a 2-D (or 1-D) convolution through a padded strip: the input rows the
+ * chunk's windows read are first copied, zero-bordered, into `strip` (per channel, `rows` rows of the
+ * windows' full width), so that every column run is then a plain copy with no bounds to check. Narrow
+ * outputs (a small CNN's 8- to 28-wide rows) make many short runs, where gatherWindow's per-run bounds
+ * arithmetic would cost as much as the GEMM.
+ *   strip[c][r][u] = x[c, r0 + r, u − pW] or 0,   r0 = qh0·sH − pH
+ *   col[(c, kh, kw)][j] = strip[c][(qh − qh0)·sH + kh·dH][qw·sW + kw·dW]   for position p0 + j = (qh, qw)
+ */
+export function im2colStrip(job: usize, x: usize, col: usize, width: i32, p0: i32, cols: i32, channels: i32, strip: usize, rows: i32): void {
+  const xH = h(job, XH), xW = h(job, XW);
+  const yW = h(job, YW);
+  const kH = h(job, KH), kW = h(job, KW);
+  const sH = h(job, SH), sW = h(job, SW);
+  const dH = h(job, DH), dW = h(job, DW);
+  const pH = h(job, PH), pW = h(job, PW);
+  const Wp = (yW - 1) * sW + (kW - 1) * dW + 1;
+  const qh0 = p0 / yW;
+  const qh1 = (p0 + cols - 1) / yW;
+  const used = (qh1 - qh0) * sH + (kH - 1) * dH + 1;
+  const r0 = qh0 * sH - pH;
+  const plane = <usize>(xH * xW);
+  const stripPlane = <usize>(rows * Wp);
+  for (let c = 0; c < channels; c++) {
+    const xc = x + ((<usize>c * plane) << 2);
+    const sc = strip + ((<usize>c * stripPlane) << 2);
+    for (let r = 0; r < used; r++) {
+      const ih = r0 + r;
+      const dst = sc + ((<usize>(r * Wp)) << 2);
+      if (ih < 0 || ih >= xH) memory.fill(dst, 0, <usize>Wp << 2);
+      else gatherRun(dst, xc + ((<usize>(ih * xW)) << 2), -pW, 1, Wp, xW);
+    }
+  }
+  let row = col;
+  for (let c = 0; c < channels; c++) {
+    const sc = strip + ((<usize>c * stripPlane) << 2);
+    for (let kh = 0; kh < kH; kh++) {
+      for (let kw = 0; kw < kW; kw++) {
+        const base = sc + ((<usize>(kh * dH * Wp + kw * dW)) << 2);
+        let qw = p0 % yW;
+        let qh = 0;
+        let j = 0;
+        while (j < cols) {
+          const run = min(yW - qw, cols - j);
+          const src = base + ((<usize>(qh * sH * Wp + qw * sW)) << 2);
+          const dst = row + (<usize>j << 2);
+          if (sW == 1) {
+            // Whole vectors, up to 3 floats past the run: they land where the next run, the next row,
+            // the zero fill past `cols` or (last) the GEMM's output will write (the strip has slack to read).
+            for (let q = 0; q < run; q += 4) v128.store(dst + (<usize>q << 2), v128.load(src + (<usize>q << 2)));
+          } else {
+            for (let q = 0; q < run; q++) store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>(q * sW) << 2)));
+          }
+          j += run;
+          qw = 0;
+          qh++;
+        }
+        if (cols < width) memory.fill(row + (<usize>cols << 2), 0, <usize>(width - cols) << 2);
+        row += <usize>width << 2;
+      }
+    }
+  }
+}

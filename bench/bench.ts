@@ -23,12 +23,16 @@ interface Shape {
   padding: number;
   dilation: number;
   groups: number;
+  /** One of the layers small CNNs train with (issue 11's small-conv table). */
+  smallConv?: boolean;
 }
 
 const SHAPES: Shape[] = [
   { name: 'seed 1x1x4x4→2 k3 p1', kind: 'small', n: 1, cin: 1, h: 4, w: 4, cout: 2, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1 },
-  { name: 'LeNet 64x1x28x28→6 k5 p2', kind: 'dense', n: 64, cin: 1, h: 28, w: 28, cout: 6, k: 5, stride: 1, padding: 2, dilation: 1, groups: 1 },
-  { name: 'LeNet 64x6x14x14→16 k5', kind: 'dense', n: 64, cin: 6, h: 14, w: 14, cout: 16, k: 5, stride: 1, padding: 0, dilation: 1, groups: 1 },
+  { name: 'LeNet 64x1x28x28→6 k5 p2', kind: 'dense', n: 64, cin: 1, h: 28, w: 28, cout: 6, k: 5, stride: 1, padding: 2, dilation: 1, groups: 1, smallConv: true },
+  { name: 'LeNet 64x6x14x14→16 k5', kind: 'dense', n: 64, cin: 6, h: 14, w: 14, cout: 16, k: 5, stride: 1, padding: 0, dilation: 1, groups: 1, smallConv: true },
+  { name: 'digits 64x16x8x8→32 k3 p1', kind: 'small', n: 64, cin: 16, h: 8, w: 8, cout: 32, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1, smallConv: true },
+  { name: 'small 32x32x16x16→64 k3 p1', kind: 'small', n: 32, cin: 32, h: 16, w: 16, cout: 64, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1, smallConv: true },
   { name: 'ResNet 8x64x56x56→64 k3 p1', kind: 'dense', n: 8, cin: 64, h: 56, w: 56, cout: 64, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1 },
   { name: 'ResNet 8x128x28x28→256 k3 s2 p1', kind: 'dense', n: 8, cin: 128, h: 28, w: 28, cout: 256, k: 3, stride: 2, padding: 1, dilation: 1, groups: 1 },
   { name: 'pointwise 8x256x14x14→256 k1', kind: 'dense', n: 8, cin: 256, h: 14, w: 14, cout: 256, k: 1, stride: 1, padding: 0, dilation: 1, groups: 1 },
@@ -145,7 +149,9 @@ async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
   const noPeers = process.argv.includes('--no-peers');
   const trainOnly = process.argv.includes('--train-only');
-  for (const s of SHAPES.filter((sh) => !trainOnly && (only === undefined || sh.name.includes(only)))) {
+  const smallOnly = process.argv.includes('--small');
+  const identical: { shape: string; threads: number[]; identical: boolean }[] = [];
+  for (const s of SHAPES.filter((sh) => !trainOnly && (only === undefined || sh.name.includes(only)) && (!smallOnly || sh.smallConv === true))) {
     const g = geometry(s);
     const gen = new Generator().manualSeed(1);
     const r = (shape: number[]): Tensor => randn(shape, { generator: gen });
@@ -170,6 +176,21 @@ async function main(): Promise<void> {
         gradWeight: skip ? null : time(() => k.convGradWeight(x, dy, dw, g)),
       };
     }
+    // Determinism: every pass gives the same bits on 1..N threads (N = max(4, cores)).
+    const runs: Buffer[] = [];
+    const threadCounts = Array.from({ length: Math.max(4, threads) }, (_, i) => i + 1);
+    setBackend('wasm');
+    for (const t of threadCounts) {
+      setNumThreads(t);
+      await threadsReady();
+      const k = convKernels();
+      const out = [new Float32Array(dy.length), new Float32Array(x.length), new Float32Array(w.length)];
+      k.convForward(x, w, out[0], g);
+      k.convGradInput(dy, w, out[1], g);
+      k.convGradWeight(x, dy, out[2], g);
+      runs.push(Buffer.concat(out.map((o) => Buffer.from(o.buffer))));
+    }
+    identical.push({ shape: s.name, threads: threadCounts, identical: runs.every((r) => r.equals(runs[0])) });
     const peers: Record<string, Record<Pass, number | string>> = noPeers ? {} : {
       'tfjs wasm': await tfjsTimes('wasm', s, g, { x, w, dy }),
       'tfjs cpu': quick && gflop > 0.05 ? { forward: 'skipped', gradInput: 'skipped', gradWeight: 'skipped' } : await tfjsTimes('cpu', s, g, { x, w, dy }),
@@ -221,9 +242,31 @@ async function main(): Promise<void> {
     forwardVsTfjsWasmGeomeanAllThreads: geo(dense.filter((s) => s.pass === 'forward').map((s) => s.speedupVsTfjsWasmAllThreads)),
     gradInputVsTfjsWasmGeomeanAllThreads: geo(dense.filter((s) => s.pass === 'gradInput').map((s) => s.speedupVsTfjsWasmAllThreads)),
   };
+  // Small convs (issue 11): forward on one thread against XNNPACK on one thread; the gradients against our own forward.
+  const smallShapes = SHAPES.filter((sh) => sh.smallConv === true && rows.some((r) => r.shape === sh.name));
+  const smallConv = smallShapes.map((sh) => {
+    const get = (pass: Pass): Row => rows.find((r) => r.shape === sh.name && r.pass === pass)!;
+    const f = get('forward');
+    const gfs = (r: Row, label: string): number | null => (r.ms[label] ? r.gflop / (r.ms[label]! / 1000) : null);
+    return {
+      shape: sh.name,
+      forwardGflopsOneThread: gfs(f, one),
+      tfjsWasmForwardGflops: gfs(f, 'tfjs wasm'),
+      forwardVsTfjsWasmOneThread: ratio(f.ms[one], f.ms['tfjs wasm']),
+      gradInputVsOwnForward: ratio(get('gradInput').ms[one], f.ms[one]),
+      gradWeightVsOwnForward: ratio(get('gradWeight').ms[one], f.ms[one]),
+    };
+  });
+  const smallGeomean = geo(smallConv.map((r) => r.forwardVsTfjsWasmOneThread));
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: threads, node: process.version, wasmFeatures: rt.features, peakGflopsPerThread: peak };
   console.log('\nmachine', JSON.stringify(machine));
-  console.log('headline', JSON.stringify(headline));
+  console.log('headline', JSON.stringify({ ...headline, smallConvForwardVsTfjsWasmGeomeanOneThread: smallGeomean }));
+  console.log('\nsmall convs, one thread each | convgrad forward GF/s | tfjs-wasm (XNNPACK) GF/s | × tfjs-wasm | input grad ÷ own forward | weight grad ÷ own forward');
+  for (const r of smallConv) {
+    const f = (v: number | null, d = 2): string => (v === null ? 'n/a' : v.toFixed(d));
+    console.log(`${r.shape} | ${f(r.forwardGflopsOneThread, 1)} | ${f(r.tfjsWasmForwardGflops, 1)} | ${f(r.forwardVsTfjsWasmOneThread)} | ${f(r.gradInputVsOwnForward)} | ${f(r.gradWeightVsOwnForward)}`);
+  }
+  console.log(`\ndeterminism (every pass, the same bits on 1..N threads): ${identical.every((d) => d.identical) ? 'yes' : 'NO'} — ${identical.map((d) => `${d.shape}: ${d.identical ? 'identical' : 'DIFFERS'}`).join('; ')}`);
   console.log('\nshape | pass | GF/s 1 thread | GF/s all | of peak | × tfjs-wasm (1 thr) | × tfjs-wasm (all) | × tfjs-cpu');
   for (const s of summary) {
     const f = (v: number | null, d = 2): string => (v === null ? 'n/a' : v.toFixed(d));
@@ -249,7 +292,7 @@ async function main(): Promise<void> {
   const file = new URL('../../bench/results.json', import.meta.url);
   // --train-only keeps the conv results of the last full run and replaces the training part.
   const previous = trainOnly && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const conv = trainOnly ? previous : { date: new Date().toISOString(), machine, headline, rows, summary };
+  const conv = trainOnly ? previous : { date: new Date().toISOString(), machine, headline: { ...headline, smallConvForwardVsTfjsWasmGeomeanOneThread: smallGeomean }, smallConv, determinism: identical, rows, summary };
   const train = { trainingDate: new Date().toISOString(), trainingMachine: machine, training, accuracy };
   writeFileSync(file, JSON.stringify({ ...conv, ...train }, null, 2) + '\n');
 }

@@ -13,6 +13,8 @@ export const WASM_MIN_MACS = 4096;
 /** Below this many multiply-adds, one thread is cheaper than waking the others. */
 export const THREADS_MIN_MACS = 200_000;
 const CHUNK = 64;
+/** Output rows this narrow or narrower make im2col's runs short: the forward pass gathers through a padded strip. */
+const NARROW = 32;
 /** Partial sums of the GEMM weight gradient: few, so each stays hot in cache over a long run of items (more would cost memory traffic and a longer final sum); up to 4 threads share the work. */
 const WEIGHT_GRAD_SLOTS = 4;
 
@@ -202,7 +204,10 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   const chunks = Math.ceil(P / chunk);
   const tasks = g.N * g.G * chunks;
   const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
-  const scratchFloats = K * chunk + M4 * chunk;
+  // Narrow outputs (2-D, 1-D: no depth to read): im2col through a padded strip of the rows a chunk reads (see im2colStrip).
+  const stripRows = g.x[0] === 1 && g.y[0] === 1 && g.k[0] === 1 && g.p[0] === 0 && g.y[2] <= NARROW ? (Math.min(g.y[1], Math.ceil(chunk / g.y[2]) + 1) - 1) * g.s[1] + (g.k[1] - 1) * g.d[1] + 1 : 0;
+  const stripFloats = stripRows * cxg * ((g.y[2] - 1) * g.s[2] + (g.k[2] - 1) * g.d[2] + 1);
+  const scratchFloats = K * chunk + M4 * chunk + (stripRows > 0 ? stripFloats + 4 : 0); // 4: im2colStrip reads whole vectors
   const L = new Layout();
   const xAt = L.alloc(x.length);
   const wAt = L.alloc(g.G * M4 * K);
@@ -221,7 +226,7 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
     }
   }
   writeHeader(rt, OP_FORWARD, g, {
-    X_PTR: xAt, W_PTR: wAt, OUT_PTR: yAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks, M4,
+    X_PTR: xAt, W_PTR: wAt, OUT_PTR: yAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks, M4, STRIP_ROWS: stripRows,
   });
   runJob(rt, ARENA_START, tasks, T);
   y.set(view(rt, yAt, y.length));
