@@ -206,6 +206,33 @@ export function findElement(e: Explanation, ref: ElementRef): ElementExplanation
   throw new Error(`explain: element ${ref.kind}:${ref.index.join(',')} is not in ${ref.kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`);
 }
 
+/**
+ * One element's gradient as a single equation with its numbers, as a learner would write it:
+ * `∂E/∂w[0,0,0,0] = (0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + …) / 32 = 54 / 32 = 1.6875` (a mean loss: every
+ * dy is 1/M), `∂E/∂b[0] = 16 / 32 = 0.5`, `∂E/∂x[…] = (w + w + …) / M = …`; under a sum loss without
+ * the division, and with each product x̃·dy written out when dy was given.
+ */
+export function elementEquation(e: Explanation, ref: ElementRef): string {
+  const el = findElement(e, ref);
+  const name = `∂E/∂${ref.kind}[${ref.index.join(',')}]`;
+  const M = e.loss.count;
+  if (ref.kind === 'b') {
+    const terms = (el as ElementExplanation<BiasTerm>).terms;
+    if (e.loss.kind === 'mean' && M !== null) return `${name} = ${terms.length} / ${M} = ${num(el.value)}`;
+    if (e.loss.kind === 'sum') return `${name} = ${terms.length} = ${num(el.value)}`;
+    return `${name} = ${sumOf(terms.map((k) => k.dy))} = ${num(el.value)}`;
+  }
+  // The factor besides dy: x̃ for a weight, w for an input element; products outside the output reach no dy.
+  const pairs =
+    ref.kind === 'w'
+      ? (el as ElementExplanation<WeightTerm>).terms.filter((k) => k.output !== null).map((k) => [k.x, k.dy])
+      : (el as ElementExplanation<InputTerm>).terms.filter((k) => k.output !== null).map((k) => [k.w, k.dy]);
+  const S = pairs.reduce((s, [v]) => s + v, 0);
+  if (e.loss.kind === 'mean' && M !== null) return `${name} = (${sumOf(pairs.map(([v]) => v)) || '0'}) / ${M} = ${num(S)} / ${M} = ${num(el.value)}`;
+  if (e.loss.kind === 'sum') return `${name} = ${sumOf(pairs.map(([v]) => v)) || '0'} = ${num(el.value)}`;
+  return `${name} = ${pairs.length === 0 ? '0' : pairs.map(([v, dy]) => `${num(v)}·${num(dy)}`).join(' + ')} = ${num(el.value)}`;
+}
+
 export function renderElement(e: Explanation, ref: ElementRef, options: TextOptions = {}): string {
   const el = findElement(e, ref);
   if (ref.kind === 'w') return explainWeight(e, el as ElementExplanation<WeightTerm>, options);

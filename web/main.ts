@@ -1,0 +1,510 @@
+// The interactive page: where every conv gradient comes from. It runs the library itself (loaded from
+// ./lib/, the compiled package) through the public explain() API and autograd, draws the (padded)
+// input, the kernels, the output and dw, db, dx as heat grids, and explains any gradient cell that is
+// clicked (or focused and Enter pressed): its terms light up, and a panel writes the sum.
+import type * as Lib from '../src/index.js';
+import { PRESETS, explainConfig, fromHash, presetState, toHash, type PageState } from './state.js';
+
+const cg = (await import(/* @vite-ignore */ new URL('lib/index.js', document.baseURI).href)) as typeof Lib;
+type Explanation = Lib.Explanation;
+type Tensor = Lib.Tensor;
+type Kind = 'w' | 'b' | 'x';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+let state: PageState = fromHash(location.hash);
+let current: Explanation | null = null;
+let selected: { kind: Kind; index: number[] } | null = null;
+
+// ---- controls ----
+
+interface Control {
+  key: keyof PageState;
+  label: string;
+  kind: 'select' | 'text' | 'number' | 'checkbox';
+  options?: [string, string][];
+  min?: number;
+  max?: number;
+  hint?: string;
+}
+
+const CONTROLS: Control[] = [
+  { key: 'dims', label: 'Dimensions', kind: 'select', options: [['1', '1-D'], ['2', '2-D'], ['3', '3-D']] },
+  { key: 'size', label: 'Input size', kind: 'text', hint: 'e.g. 4x4' },
+  { key: 'batch', label: 'Batch', kind: 'number', min: 1, max: 2 },
+  { key: 'inChannels', label: 'In channels', kind: 'number', min: 1, max: 8 },
+  { key: 'outChannels', label: 'Out channels', kind: 'number', min: 1, max: 8 },
+  { key: 'kernel', label: 'Kernel size', kind: 'text', hint: 'e.g. 3 or 3x2' },
+  { key: 'stride', label: 'Stride', kind: 'text' },
+  { key: 'padding', label: 'Padding', kind: 'text', hint: "a number, 'same' or 'valid'" },
+  { key: 'paddingMode', label: 'Padding mode', kind: 'select', options: [['zeros', 'zeros'], ['reflect', 'reflect'], ['replicate', 'replicate'], ['circular', 'circular']] },
+  { key: 'dilation', label: 'Dilation', kind: 'text' },
+  { key: 'groups', label: 'Groups', kind: 'number', min: 1, max: 8 },
+  { key: 'bias', label: 'Bias', kind: 'checkbox' },
+  { key: 'transposed', label: 'Transposed', kind: 'checkbox' },
+  { key: 'outputPadding', label: 'Output padding', kind: 'text' },
+  { key: 'loss', label: 'Loss', kind: 'select', options: [['mean', 'mean (E = y.mean())'], ['sum', 'sum (E = y.sum())']] },
+  { key: 'input', label: 'Input', kind: 'select', options: [['range', 'range(1, N) (the seed’s)'], ['randn', 'random (randn)'], ['ones', 'ones'], ['custom', 'editable cells']] },
+  { key: 'seed', label: 'Seed', kind: 'number', min: 0 },
+];
+
+/** data-testid of a control: its option name in kebab case ('input-size', 'kernel-size', 'padding-mode', …). */
+const testId = (key: string): string => ({ size: 'input-size', kernel: 'kernel-size' })[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function buildControls(): void {
+  const form = $('controls');
+  const preset = document.createElement('select');
+  preset.id = 'preset';
+  preset.dataset.testid = 'preset';
+  preset.append(new Option('— choose a preset —', ''));
+  for (const [name, p] of Object.entries(PRESETS)) preset.append(new Option(p.label, name));
+  preset.addEventListener('change', () => {
+    if (preset.value === '') return;
+    state = presetState(preset.value);
+    commit();
+  });
+  form.append(field('Preset', preset, 'preset'));
+  for (const c of CONTROLS) {
+    let el: HTMLInputElement | HTMLSelectElement;
+    if (c.kind === 'select') {
+      el = document.createElement('select');
+      for (const [v, label] of c.options!) el.append(new Option(label, v));
+    } else {
+      el = document.createElement('input');
+      el.type = c.kind;
+      if (c.min !== undefined) el.min = String(c.min);
+      if (c.max !== undefined) el.max = String(c.max);
+      if (c.kind === 'text') {
+        el.size = 7;
+        el.spellcheck = false;
+        el.autocomplete = 'off';
+      }
+      if (c.hint) el.title = c.hint;
+    }
+    el.id = `control-${c.key}`;
+    el.dataset.testid = testId(c.key);
+    el.addEventListener('change', () => {
+      const s = { ...state } as Record<string, unknown>;
+      const v = el instanceof HTMLInputElement && el.type === 'checkbox' ? el.checked : el.value;
+      s[c.key] = c.kind === 'number' || c.key === 'dims' ? Number(v) : v;
+      state = s as unknown as PageState;
+      ($('preset') as HTMLSelectElement).value = '';
+      commit();
+    });
+    form.append(field(c.label, el, c.key));
+  }
+  const slice = document.createElement('input');
+  slice.type = 'number';
+  slice.min = '0';
+  slice.id = 'control-slice';
+  slice.dataset.testid = 'depth-slice';
+  slice.addEventListener('change', () => {
+    state = { ...state, slice: Math.max(0, Number(slice.value) || 0) };
+    commit();
+  });
+  form.append(field('Depth slice (3-D)', slice, 'slice'));
+}
+
+function field(label: string, el: HTMLElement, key: string): HTMLElement {
+  const wrap = document.createElement('div');
+  wrap.className = 'field';
+  wrap.dataset.field = key;
+  const l = document.createElement('label');
+  l.htmlFor = el.id;
+  l.textContent = label;
+  wrap.append(l, el);
+  return wrap;
+}
+
+function syncControls(): void {
+  for (const c of CONTROLS) {
+    const el = $<HTMLInputElement>(`control-${c.key}`);
+    const v = state[c.key];
+    if (c.kind === 'checkbox') el.checked = v as boolean;
+    else el.value = String(v);
+  }
+  $<HTMLInputElement>('control-slice').value = String(state.slice);
+  // Options that do not apply are hidden: output padding without transposed, padding mode with it, the slice outside 3-D.
+  const show = (key: string, on: boolean): void => {
+    ($('controls').querySelector(`[data-field="${key}"]`) as HTMLElement).hidden = !on;
+  };
+  show('outputPadding', state.transposed);
+  show('paddingMode', !state.transposed);
+  show('slice', state.dims === 3);
+}
+
+/** A state change: into the URL (shareable), then recompute. */
+function commit(): void {
+  const hash = toHash(state);
+  history.replaceState(null, '', hash === '' ? location.pathname + location.search : hash);
+  syncControls();
+  compute();
+}
+
+// ---- numbers and colours ----
+
+/** Five significant digits (the seed's 1.6875 exactly), integers plainly. */
+function fmt(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return String(Number(v.toPrecision(5)));
+}
+
+/**
+ * A diverging scale readable with colour-blind vision: blue for negative, orange for positive, white
+ * at zero, light enough that dark text keeps a contrast above 4.5:1 (the numbers are always shown).
+ */
+function heat(v: number, max: number): string {
+  const t = max > 0 ? Math.min(1, Math.abs(v) / max) : 0;
+  const [r, g, b] = v < 0 ? [103, 169, 207] : [239, 138, 98];
+  const mix = (c: number): number => Math.round(255 + (c - 255) * t * 0.9);
+  return `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`;
+}
+
+// ---- grids ----
+
+interface PlaneRef {
+  lead: number[]; // the indices before the spatial ones (e.g. [n, c])
+  rows: number;
+  cols: number;
+  depth: number | null;
+  at: (r: number, c: number) => number[]; // the full index of a cell
+}
+
+/** The planes of a tensor [A, B, …spatial] to draw: every (a, b), at the chosen depth for 3-D. */
+function planes(shape: readonly number[], dims: number): PlaneRef[] {
+  const [A, B] = shape;
+  const spatial = shape.slice(2);
+  const depth = dims === 3 ? Math.min(state.slice, spatial[0] - 1) : null;
+  const rows = dims === 1 ? 1 : spatial[dims - 2];
+  const cols = spatial[dims - 1];
+  const out: PlaneRef[] = [];
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) {
+      const lead = [a, b];
+      out.push({
+        lead, rows, cols, depth,
+        at: (r, c) => (dims === 1 ? [a, b, c] : dims === 2 ? [a, b, r, c] : [a, b, depth!, r, c]),
+      });
+    }
+  }
+  return out;
+}
+
+const flat = (shape: readonly number[], index: readonly number[]): number => index.reduce((o, v, d) => o * shape[d] + v, 0);
+
+interface GridOptions {
+  name: string; // the key prefix: xp, x, w, y, dw, db, dx
+  title: string;
+  caption: (lead: number[]) => string;
+  grad?: 'dw' | 'db' | 'dx';
+  padded?: (index: number[]) => boolean; // cells of the padding
+  editable?: boolean;
+}
+
+function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
+  const section = document.createElement('section');
+  section.className = 'view';
+  section.dataset.view = o.name;
+  const h = document.createElement('h3');
+  h.textContent = o.title;
+  section.append(h);
+  let max = 0;
+  for (const v of t.data) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
+  const shape = t.shape.length === 1 ? [1, t.shape[0], 1] : t.shape; // db: one row
+  const list = t.shape.length === 1 ? [{ lead: [0], rows: 1, cols: t.shape[0], depth: null, at: (_r: number, c: number) => [c] } as PlaneRef] : planes(shape, dims);
+  const wrap = document.createElement('div');
+  wrap.className = 'planes';
+  for (const p of list) {
+    const fig = document.createElement('figure');
+    const cap = document.createElement('figcaption');
+    cap.textContent = o.caption(p.lead) + (p.depth !== null ? `, depth ${p.depth}` : '');
+    const g = document.createElement('div');
+    g.className = 'grid';
+    g.style.gridTemplateColumns = `repeat(${p.cols}, auto)`;
+    g.setAttribute('role', 'group');
+    g.setAttribute('aria-label', `${o.title}: ${cap.textContent}`);
+    for (let r = 0; r < p.rows; r++) {
+      for (let c = 0; c < p.cols; c++) {
+        const index = p.at(r, c);
+        const v = t.data[flat(t.shape, index)];
+        let cell: HTMLElement;
+        if (o.grad !== undefined) {
+          const b = document.createElement('button');
+          b.type = 'button';
+          b.dataset.testid = 'grad-cell';
+          b.dataset.tensor = o.grad;
+          b.setAttribute('aria-label', `${o.grad}[${index.join(',')}] = ${fmt(v)}: explain`);
+          b.addEventListener('click', () => select(o.grad === 'dw' ? 'w' : o.grad === 'db' ? 'b' : 'x', index));
+          cell = b;
+        } else if (o.editable) {
+          const input = document.createElement('input');
+          input.type = 'number';
+          input.step = 'any';
+          input.value = String(v);
+          input.setAttribute('aria-label', `x[${index.join(',')}]`);
+          input.addEventListener('change', () => {
+            const cells = Array.from(t.data, Number);
+            cells[flat(t.shape, index)] = Number(input.value) || 0;
+            state = { ...state, input: 'custom', cells };
+            commit();
+          });
+          cell = input;
+        } else {
+          cell = document.createElement('span');
+          cell.setAttribute('role', 'img');
+          cell.setAttribute('aria-label', `${o.name}[${index.join(',')}] = ${fmt(v)}`);
+        }
+        cell.classList.add('cell');
+        if (o.padded?.(index)) cell.classList.add('pad');
+        cell.dataset.key = `${o.name}:${index.join(',')}`;
+        cell.dataset.index = index.join(',');
+        cell.dataset.value = String(v);
+        cell.style.background = heat(v, max);
+        if (!(cell instanceof HTMLInputElement)) cell.textContent = fmt(v);
+        g.append(cell);
+      }
+    }
+    fig.append(cap, g);
+    wrap.append(fig);
+  }
+  section.append(wrap);
+  return section;
+}
+
+// ---- compute and draw ----
+
+function makeInput(values: number[], shape: number[]): Tensor {
+  return cg.tensor(values, { shape });
+}
+
+function compute(): void {
+  stop();
+  const error = $('error');
+  const views = $('views');
+  try {
+    const e = cg.explain({ ...explainConfig(state, makeInput), elements: [] });
+    current = e;
+    error.hidden = true;
+    error.textContent = '';
+    draw(e);
+    const keep = selected !== null && inside(e, selected) ? selected : { kind: 'w' as Kind, index: e.w.shape.map(() => 0) };
+    select(keep.kind, keep.index);
+  } catch (err) {
+    current = null;
+    views.replaceChildren();
+    $('explanation').textContent = '';
+    error.hidden = false;
+    error.textContent = err instanceof Error ? err.message : String(err);
+  }
+}
+
+function inside(e: Explanation, s: { kind: Kind; index: number[] }): boolean {
+  const shape = s.kind === 'w' ? e.w.shape : s.kind === 'b' ? e.b?.shape : e.x.shape;
+  return shape !== undefined && shape.length === s.index.length && s.index.every((v, d) => v < shape[d]);
+}
+
+function draw(e: Explanation): void {
+  const r = e.config;
+  const views = $('views');
+  views.replaceChildren();
+  const fwd = document.createElement('div');
+  fwd.className = 'row';
+  const lo = r.paddingLo;
+  const isPad = (index: number[]): boolean =>
+    index.slice(2).some((p, d) => p < lo[d] || p >= lo[d] + r.inputSize[d]);
+  if (r.transposed) fwd.append(grid(e.x, r.dims, { name: 'x', title: 'Input x', caption: ([n, c]) => `n=${n}, c=${c}`, editable: state.input === 'custom' }));
+  else {
+    if (state.input === 'custom') fwd.append(grid(e.x, r.dims, { name: 'x', title: 'Input x (edit the cells)', caption: ([n, c]) => `n=${n}, c=${c}`, editable: true }));
+    fwd.append(grid(e.xPadded, r.dims, { name: 'xp', title: r.paddingLo.some((p) => p > 0) || r.paddingHi.some((p) => p > 0) ? `Padded input x̃ (${r.paddingMode} padding, shaded)` : 'Input x̃ (no padding)', caption: ([n, c]) => `n=${n}, c=${c}`, padded: isPad }));
+  }
+  fwd.append(grid(e.w, r.dims, { name: 'w', title: r.transposed ? 'Kernels w [in, out/groups, …]' : 'Kernels w [out, in/groups, …]', caption: ([a, b]) => (r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`) }));
+  fwd.append(grid(e.y, r.dims, { name: 'y', title: r.transposed ? 'Output y (the scattered contributions summed)' : 'Output y', caption: ([n, o]) => `n=${n}, o=${o}` }));
+  const back = document.createElement('div');
+  back.className = 'row';
+  back.append(grid(e.dw, r.dims, { name: 'dw', title: 'dw = ∂E/∂w (click a cell)', caption: ([a, b]) => (r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`), grad: 'dw' }));
+  if (e.db !== null) back.append(grid(e.db, r.dims, { name: 'db', title: 'db = ∂E/∂b', caption: () => 'per output channel', grad: 'db' }));
+  back.append(grid(e.dx, r.dims, { name: 'dx', title: 'dx = ∂E/∂x', caption: ([n, c]) => `n=${n}, c=${c}`, grad: 'dx' }));
+  const h1 = document.createElement('h2');
+  h1.textContent = 'Forward pass';
+  const h2 = document.createElement('h2');
+  h2.textContent = `Gradients of E = y.${e.loss.kind}()`;
+  views.append(h1, fwd, h2, back);
+  const summary = `${r.transposed ? 'ConvTranspose' : 'Conv'}${r.dims}d: x [${e.x.shape.join(', ')}] → y [${e.y.shape.join(', ')}], w [${e.w.shape.join(', ')}]` +
+    (e.loss.kind === 'mean' ? `; E is the mean of M = ${e.loss.count} outputs, so every dy = 1/${e.loss.count}` : '; E is the sum of the outputs, so every dy = 1');
+  $('summary').textContent = summary;
+}
+
+function mark(keys: Iterable<string>, cls: string): void {
+  for (const el of document.querySelectorAll(`.${cls}`)) el.classList.remove(cls);
+  for (const k of keys) for (const el of document.querySelectorAll(`[data-key="${k}"]`)) el.classList.add(cls);
+}
+
+/** Explains one gradient element: lights its terms up and writes the sum in the panel. */
+function select(kind: Kind, index: number[]): void {
+  if (current === null) return;
+  selected = { kind, index };
+  const panel = $('explanation');
+  try {
+    const e = cg.explain({ ...explainConfig(state, makeInput), elements: [{ kind, index }] });
+    const keys = new Set<string>();
+    const name = kind === 'w' ? 'dw' : kind === 'b' ? 'db' : 'dx';
+    keys.add(`${name}:${index.join(',')}`);
+    const xName = e.config.transposed ? 'x' : 'xp';
+    if (kind === 'w') {
+      keys.add(`w:${index.join(',')}`);
+      for (const t of e.weight[0].terms) {
+        if (t.output) keys.add(`y:${t.output.join(',')}`);
+        const at = e.config.transposed ? t.input : t.padded;
+        if (at) keys.add(`${xName}:${at.join(',')}`);
+      }
+    } else if (kind === 'b') {
+      for (const t of e.bias[0].terms) keys.add(`y:${t.output.join(',')}`);
+    } else {
+      keys.add(`x:${index.join(',')}`);
+      for (const t of e.input[0].terms) {
+        keys.add(`w:${t.weight.join(',')}`);
+        if (t.output) keys.add(`y:${t.output.join(',')}`);
+        if (t.padded) keys.add(`xp:${t.padded.join(',')}`);
+      }
+    }
+    mark(keys, 'term');
+    for (const el of document.querySelectorAll('[aria-pressed]')) el.removeAttribute('aria-pressed');
+    document.querySelector(`[data-key="${name}:${index.join(',')}"]`)?.setAttribute('aria-pressed', 'true');
+    const el = kind === 'w' ? e.weight[0] : kind === 'b' ? e.bias[0] : e.input[0];
+    const ok = Math.abs(el.value - el.autograd) <= (e.config.dtype === 'float64' ? 1e-12 : 1e-5) * Math.max(1, Math.abs(el.autograd));
+    const closed = kind === 'w' ? e.closedForm.weight : kind === 'b' ? e.closedForm.bias : e.closedForm.input;
+    panel.replaceChildren();
+    const h = document.createElement('h2');
+    h.textContent = `Where ${name}[${index.join(',')}] comes from`;
+    const eq = document.createElement('p');
+    eq.className = 'equation';
+    eq.dataset.testid = 'equation';
+    eq.textContent = cg.elementEquation(e, { kind, index });
+    const check = document.createElement('p');
+    check.dataset.testid = 'autograd';
+    check.textContent = `${ok ? '✓' : '✗'} autograd (backward()) computes ${el.autograd}; the ${el.terms.length} terms sum to ${el.value}.`;
+    const cf = document.createElement('p');
+    cf.className = 'closed-form';
+    cf.textContent = closed;
+    const details = document.createElement('details');
+    const sum = document.createElement('summary');
+    sum.textContent = 'Every product, with the padded input marked';
+    const pre = document.createElement('pre');
+    pre.textContent = cg.renderElement(e, { kind, index });
+    details.append(sum, pre);
+    panel.append(h, eq, check, cf, details);
+  } catch (err) {
+    panel.textContent = err instanceof Error ? err.message : String(err);
+  }
+}
+
+// ---- the sliding window (forward pass) ----
+
+let timer: ReturnType<typeof setInterval> | null = null;
+let step = -1;
+
+function stop(): void {
+  if (timer !== null) clearInterval(timer);
+  timer = null;
+  step = -1;
+  $('play').textContent = 'Play';
+  $('play').setAttribute('aria-pressed', 'false');
+  mark([], 'window');
+}
+
+/** Lights up one step of the forward pass: an output cell and the window it reads (transposed: one input cell and where it scatters). */
+function showStep(): void {
+  const e = current;
+  if (e === null) return;
+  const r = e.config;
+  const source = r.transposed ? e.x : e.y;
+  step = (step + 1) % source.numel;
+  const index: number[] = [];
+  let rest = step;
+  for (let d = source.shape.length - 1; d >= 0; d--) {
+    index[d] = rest % source.shape[d];
+    rest = Math.floor(rest / source.shape[d]);
+  }
+  const [n, a, ...i] = index;
+  const keys: string[] = [];
+  const cinG = r.inChannels / r.groups;
+  const coutG = r.outChannels / r.groups;
+  const kernel = (f: (k: number[]) => void): void => {
+    const K = r.kernelSize;
+    const total = K.reduce((p, v) => p * v, 1);
+    for (let t = 0; t < total; t++) {
+      const k: number[] = [];
+      let q = t;
+      for (let d = K.length - 1; d >= 0; d--) {
+        k[d] = q % K[d];
+        q = Math.floor(q / K[d]);
+      }
+      f(k);
+    }
+  };
+  if (!r.transposed) {
+    const g = Math.floor(a / coutG);
+    keys.push(`y:${index.join(',')}`);
+    for (let c = 0; c < cinG; c++) {
+      kernel((k) => {
+        keys.push(`w:${[a, c, ...k].join(',')}`);
+        keys.push(`xp:${[n, g * cinG + c, ...i.map((v, d) => v * r.stride[d] + k[d] * r.dilation[d])].join(',')}`);
+      });
+    }
+    $('step-info').textContent = `y[${index.join(',')}] = Σ w · x̃ over its window = ${fmt(e.y.data[step])}`;
+  } else {
+    const g = Math.floor(a / cinG);
+    keys.push(`x:${index.join(',')}`);
+    for (let c = 0; c < coutG; c++) {
+      kernel((k) => {
+        keys.push(`w:${[a, c, ...k].join(',')}`);
+        const j = i.map((v, d) => v * r.stride[d] + k[d] * r.dilation[d] - r.paddingLo[d]);
+        if (j.every((v, d) => v >= 0 && v < r.outputSize[d])) keys.push(`y:${[n, g * coutG + c, ...j].join(',')}`);
+      });
+    }
+    $('step-info').textContent = `x[${index.join(',')}] = ${fmt(e.x.data[step])} scatters x · w into the lit output cells`;
+  }
+  mark(keys, 'window');
+}
+
+function setupPlayer(): void {
+  $('play').addEventListener('click', () => {
+    if (timer !== null) {
+      clearInterval(timer);
+      timer = null;
+      $('play').textContent = 'Play';
+      $('play').setAttribute('aria-pressed', 'false');
+      return;
+    }
+    $('play').textContent = 'Pause';
+    $('play').setAttribute('aria-pressed', 'true');
+    showStep();
+    timer = setInterval(showStep, 800);
+  });
+  $('step').addEventListener('click', () => showStep());
+}
+
+// ---- start ----
+
+function backendLine(): string {
+  const info = cg.backendInfo();
+  if (info.backend === 'wasm') {
+    const threads = info.wasm.threadsReason ? `1 thread (${info.wasm.threadsReason})` : `${info.wasm.threads} thread(s)`;
+    return `Backend: WebAssembly SIMD${info.wasm.features === 'relaxed-simd' ? ' (relaxed SIMD)' : ''}, ${threads}; convolutions under 4096 multiply-adds run on the reference kernel (plain loops), as in Node.`;
+  }
+  return `Backend: reference kernels (plain JavaScript loops): ${info.wasm.reason || 'WebAssembly SIMD is unavailable'}.`;
+}
+
+buildControls();
+setupPlayer();
+$('backend').textContent = backendLine();
+window.addEventListener('hashchange', () => {
+  state = fromHash(location.hash);
+  syncControls();
+  compute();
+});
+syncControls();
+compute();
+document.body.dataset.ready = 'true';
