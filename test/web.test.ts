@@ -105,7 +105,7 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.goto(base);
     await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
-    assert.match((await page.getByTestId('backend').textContent()) ?? '', /Backend: WebAssembly SIMD.*2 thread/, 'the page says which backend it uses (threads under COOP/COEP)');
+    assert.match((await page.getByTestId('backend').textContent()) ?? '', /Backend: WebAssembly SIMD.*2 threads/, 'the page says which backend it uses (threads under COOP/COEP)');
 
     // The preset "seed 5": dw[0,0,0,0] = 1.6875, and clicking it writes the 54/32 derivation.
     await page.getByTestId('preset').selectOption('seed5');
@@ -145,6 +145,28 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
     await page.reload();
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     assertSameGradients(await pageGradients(page), nodeExplain(s), 'after a reload');
+
+    // The sliding window: each step lights one output cell, the kernel's taps and the window they read.
+    await page.getByTestId('preset').selectOption('seed5');
+    await page.getByTestId('step').click();
+    assert.equal(await page.locator('[data-view="y"] .cell.window').count(), 1);
+    assert.equal(await page.locator('[data-view="w"] .cell.window').count(), 9);
+    assert.equal(await page.locator('[data-view="xp"] .cell.window').count(), 9);
+    await page.getByTestId('step').click();
+    assert.equal(await page.locator('[data-view="y"] .cell.window[data-index="0,0,0,1"]').count(), 1, 'the second step is y[0,0,0,1]');
+    await page.getByTestId('play').click();
+    assert.equal(await page.getByTestId('play').getAttribute('aria-pressed'), 'true');
+    await page.getByTestId('play').click();
+    assert.equal(await page.getByTestId('play').getAttribute('aria-pressed'), 'false');
+
+    // Editable input cells: a changed cell changes the gradients, as the library computes them.
+    await page.getByTestId('input').selectOption('custom');
+    const edit = page.locator('[data-view="x"] input.cell[data-index="0,0,1,1"]');
+    await edit.fill('-7.5');
+    await edit.dispatchEvent('change');
+    const custom = { ...presetState('seed5'), input: 'custom' as const, cells: Array.from({ length: 16 }, (_, i) => (i === 5 ? -7.5 : i + 1)) }; // editing starts from the input shown
+    await page.waitForFunction((hash) => location.hash === hash, toHash(custom));
+    assertSameGradients(await pageGradients(page), nodeExplain(custom), 'an edited input cell');
 
     // An invalid setting shows the library's error in place.
     await page.getByTestId('preset').selectOption('seed1');

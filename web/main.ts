@@ -86,6 +86,8 @@ function buildControls(): void {
       const s = { ...state } as Record<string, unknown>;
       const v = el instanceof HTMLInputElement && el.type === 'checkbox' ? el.checked : el.value;
       s[c.key] = c.kind === 'number' || c.key === 'dims' ? Number(v) : v;
+      // Editing starts from the input on show.
+      if (c.key === 'input' && v === 'custom' && current !== null) s.cells = Array.from(current.x.data, Number);
       state = s as unknown as PageState;
       ($('preset') as HTMLSelectElement).value = '';
       commit();
@@ -491,7 +493,8 @@ function setupPlayer(): void {
 function backendLine(): string {
   const info = cg.backendInfo();
   if (info.backend === 'wasm') {
-    const threads = info.wasm.threadsReason ? `1 thread (${info.wasm.threadsReason})` : `${info.wasm.threads} thread(s)`;
+    const n = info.wasm.threads;
+    const threads = info.wasm.threadsReason ? `1 thread (${info.wasm.threadsReason})` : `${n} thread${n === 1 ? '' : 's'}`;
     return `Backend: WebAssembly SIMD${info.wasm.features === 'relaxed-simd' ? ' (relaxed SIMD)' : ''}, ${threads}; convolutions under 4096 multiply-adds run on the reference kernel (plain loops), as in Node.`;
   }
   return `Backend: reference kernels (plain JavaScript loops): ${info.wasm.reason || 'WebAssembly SIMD is unavailable'}.`;
