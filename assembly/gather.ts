@@ -133,8 +133,11 @@ export function padPlane(src: usize, sD: i32, sH: i32, sW: i32, buf: usize, bD: 
  * arithmetic would cost as much as the GEMM.
  *   strip[c][r][u] = x[c, r0 + r, u − pW] or 0,   r0 = qh0·sH − pH
  *   col[(c, kh, kw)][j] = strip[c][(qh − qh0)·sH + kh·dH][qw·sW + kw·dW]   for position p0 + j = (qh, qw)
+ * col's rows are `ld` ≥ width + 4 floats apart: a run is copied in whole vectors, up to 3 floats past
+ * its end, which the next run (or the row's slack) takes. Runs go output row by output row, each for
+ * every (c, kh, kw), so the loop that copies one has no arithmetic but two pointer steps.
  */
-export function im2colStrip(job: usize, x: usize, col: usize, width: i32, p0: i32, cols: i32, channels: i32, strip: usize, rows: i32): void {
+export function im2colStrip(job: usize, x: usize, col: usize, ld: i32, width: i32, p0: i32, cols: i32, channels: i32, strip: usize, rows: i32): void {
   const xH = h(job, XH), xW = h(job, XW);
   const yW = h(job, YW);
   const kH = h(job, KH), kW = h(job, KW);
@@ -158,33 +161,33 @@ export function im2colStrip(job: usize, x: usize, col: usize, width: i32, p0: i3
       else gatherRun(dst, xc + ((<usize>(ih * xW)) << 2), -pW, 1, Wp, xW);
     }
   }
-  let row = col;
-  for (let c = 0; c < channels; c++) {
-    const sc = strip + ((<usize>c * stripPlane) << 2);
-    for (let kh = 0; kh < kH; kh++) {
-      for (let kw = 0; kw < kW; kw++) {
-        const base = sc + ((<usize>(kh * dH * Wp + kw * dW)) << 2);
-        let qw = p0 % yW;
-        let qh = 0;
-        let j = 0;
-        while (j < cols) {
-          const run = min(yW - qw, cols - j);
-          const src = base + ((<usize>(qh * sH * Wp + qw * sW)) << 2);
-          const dst = row + (<usize>j << 2);
+  const ldBytes = <usize>ld << 2;
+  const kwStep = <usize>dW << 2;
+  let qw = p0 % yW;
+  let j = 0;
+  for (let qh = 0; j < cols; qh++) {
+    const run = min(yW - qw, cols - j);
+    const vectors = (run + 3) >> 2;
+    let dst = col + (<usize>j << 2);
+    for (let c = 0; c < channels; c++) {
+      for (let kh = 0; kh < kH; kh++) {
+        let src = strip + ((<usize>c * stripPlane + <usize>((qh * sH + kh * dH) * Wp + qw * sW)) << 2);
+        for (let kw = 0; kw < kW; kw++) {
           if (sW == 1) {
-            // Whole vectors, up to 3 floats past the run: they land where the next run, the next row,
-            // the zero fill past `cols` or (last) the GEMM's output will write (the strip has slack to read).
-            for (let q = 0; q < run; q += 4) v128.store(dst + (<usize>q << 2), v128.load(src + (<usize>q << 2)));
+            for (let v = 0; v < vectors; v++) v128.store(dst + (<usize>v << 4), v128.load(src + (<usize>v << 4)));
           } else {
             for (let q = 0; q < run; q++) store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>(q * sW) << 2)));
           }
-          j += run;
-          qw = 0;
-          qh++;
+          src += kwStep;
+          dst += ldBytes;
         }
-        if (cols < width) memory.fill(row + (<usize>cols << 2), 0, <usize>(width - cols) << 2);
-        row += <usize>width << 2;
       }
     }
+    j += run;
+    qw = 0;
+  }
+  if (cols < width) {
+    const rowsK = channels * kH * kW;
+    for (let k = 0; k < rowsK; k++) memory.fill(col + <usize>k * ldBytes + (<usize>cols << 2), 0, <usize>(width - cols) << 2);
   }
 }

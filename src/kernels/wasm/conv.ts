@@ -95,6 +95,8 @@ const allFinite = (a: Float32Array): boolean => {
 
 const isDepthwise = (g: Geo3): boolean => g.Cx === g.G && g.Cy === g.G;
 
+/** Input channels per group from which the stride-1 input gradient runs as a forward convolution (its GEMM has that many rows). */
+const FORWARD_FORM_MIN_ROWS = 16;
 /** Few input channels per group: the direct input gradient beats the GEMM forms (whose M would be tiny). */
 const SMALL_CHANNELS = 4;
 const useDirect = (g: Geo3): boolean => g.Cx / g.G <= SMALL_CHANNELS && !isDepthwise(g);
@@ -191,6 +193,18 @@ function depthwiseGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array,
   );
 }
 
+/**
+ * im2col through a padded strip (assembly im2colStrip) for narrow outputs of 2-D and 1-D convolutions
+ * (no depth to read): the rows of the strip per channel, and its floats per thread (0, 0: plain im2col).
+ */
+function stripPlan(g: Geo3, chunk: number): { rows: number; floats: number } {
+  if (!(g.x[0] === 1 && g.y[0] === 1 && g.k[0] === 1 && g.p[0] === 0 && g.y[2] <= NARROW)) return { rows: 0, floats: 0 };
+  const rows = (Math.min(g.y[1], Math.ceil(chunk / g.y[2]) + 1) - 1) * g.s[1] + (g.k[1] - 1) * g.d[1] + 1;
+  const width = (g.y[2] - 1) * g.s[2] + (g.k[2] - 1) * g.d[2] + 1;
+  // + 4: im2colStrip reads whole vectors; and col's rows get 4 floats of slack each.
+  return { rows, floats: rows * (g.Cx / g.G) * width + 4 + 4 * (g.Cx / g.G) * prod(g.k) };
+}
+
 /** y = conv(x, w): packs W per group into panels of 4 output channels, one task per (n, g, column chunk). */
 function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Array, geometry: ConvGeometry): void {
   const g = to3d(geometry);
@@ -205,9 +219,8 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   const tasks = g.N * g.G * chunks;
   const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
   // Narrow outputs (2-D, 1-D: no depth to read): im2col through a padded strip of the rows a chunk reads (see im2colStrip).
-  const stripRows = g.x[0] === 1 && g.y[0] === 1 && g.k[0] === 1 && g.p[0] === 0 && g.y[2] <= NARROW ? (Math.min(g.y[1], Math.ceil(chunk / g.y[2]) + 1) - 1) * g.s[1] + (g.k[1] - 1) * g.d[1] + 1 : 0;
-  const stripFloats = stripRows * cxg * ((g.y[2] - 1) * g.s[2] + (g.k[2] - 1) * g.d[2] + 1);
-  const scratchFloats = K * chunk + M4 * chunk + (stripRows > 0 ? stripFloats + 4 : 0); // 4: im2colStrip reads whole vectors
+  const strip = stripPlan(g, chunk);
+  const scratchFloats = K * chunk + M4 * chunk + strip.floats;
   const L = new Layout();
   const xAt = L.alloc(x.length);
   const wAt = L.alloc(g.G * M4 * K);
@@ -226,7 +239,7 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
     }
   }
   writeHeader(rt, OP_FORWARD, g, {
-    X_PTR: xAt, W_PTR: wAt, OUT_PTR: yAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks, M4, STRIP_ROWS: stripRows,
+    X_PTR: xAt, W_PTR: wAt, OUT_PTR: yAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks, M4, STRIP_ROWS: strip.rows,
   });
   runJob(rt, ARENA_START, tasks, T);
   y.set(view(rt, yAt, y.length));
@@ -244,7 +257,11 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
   const P = prod(g.y);
   const chunk = Math.min(CHUNK, roundUp(P, 8));
   const T = threadsFor(g.N, macCount >= THREADS_MIN_MACS);
-  const scratchFloats = M4 * chunk;
+  // Narrow 2-D outputs: col2im into a zero-bordered accumulator of Hp rows per channel (col2imStrip).
+  const narrow = stripPlan(g, chunk).rows > 0;
+  const Hp = narrow ? (g.y[1] - 1) * g.s[1] + (g.k[1] - 1) * g.d[1] + 1 : 0;
+  const Wp = (g.y[2] - 1) * g.s[2] + (g.k[2] - 1) * g.d[2] + 1;
+  const scratchFloats = M4 * chunk + (narrow ? cxg * Hp * Wp : 0);
   const L = new Layout();
   const dyAt = L.alloc(dy.length + 8); // the GEMM may read a few columns past the last row
   const wAt = L.alloc(g.G * M4 * cyg);
@@ -260,9 +277,22 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
       for (let m = 0; m < cxg * K3; m++) wp[gi * M4 * cyg + (m >> 2) * 4 * cyg + o * 4 + (m & 3)] = w[(gi * cyg + o) * cxg * K3 + m];
     }
   }
-  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, { X_PTR: dyAt, W_PTR: wAt, OUT_PTR: dxAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, M4 });
+  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, { X_PTR: dyAt, W_PTR: wAt, OUT_PTR: dxAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, M4, STRIP_ROWS: Hp });
   runJob(rt, ARENA_START, g.N, T);
   dx.set(view(rt, dxAt, dx.length));
+}
+
+/** v[g·CxG + c, o, κ] = w[g·CyG + o, c, K3 − 1 − κ]: the kernels transposed (in ⇄ out channels) and flipped. */
+function transposedFlipped(w: Float32Array, g: Geo3): Float32Array {
+  const cxg = g.Cx / g.G;
+  const cyg = g.Cy / g.G;
+  const K3 = prod(g.k);
+  const v = new Float32Array(w.length);
+  for (let gi = 0; gi < g.G; gi++)
+    for (let o = 0; o < cyg; o++)
+      for (let c = 0; c < cxg; c++)
+        for (let k = 0; k < K3; k++) v[((gi * cxg + c) * cyg + o) * K3 + k] = w[((gi * cyg + o) * cxg + c) * K3 + K3 - 1 - k];
+  return v;
 }
 
 /** dx = Aᵀ·dy in the gather form: one stride-1 correlation per residue class of the input positions mod s. */
@@ -279,21 +309,21 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
     const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
     return depthwise(rt, dy, g.y, flipped, dx, g.x, g, [1, 1, 1], pad, macs(geometry));
   }
-  if (useDirect(g) && g.s.every((s) => s === 1)) {
-    // v[g·CxG + c, o, κ] = w[g·CyG + o, c, K3 − 1 − κ]: transposed and flipped.
-    const cxg = g.Cx / g.G;
-    const cyg = g.Cy / g.G;
-    const K3 = prod(g.k);
-    const v = new Float32Array(w.length);
-    for (let gi = 0; gi < g.G; gi++)
-      for (let o = 0; o < cyg; o++)
-        for (let c = 0; c < cxg; c++)
-          for (let k = 0; k < K3; k++) v[((gi * cxg + c) * cyg + o) * K3 + k] = w[((gi * cyg + o) * cxg + c) * K3 + K3 - 1 - k];
+  // Fewer input than output channels per group (a GEMM with few rows), images enough to keep every
+  // thread busy: the scatter form, whose extra work is ∝ 1/C_out per multiply-add.
+  const scatter = g.Cx / g.G < FORWARD_FORM_MIN_ROWS && g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads();
+  if (g.s.every((s) => s === 1) && g.p.every((p, i) => p <= g.d[i] * (g.k[i] - 1)) && !scatter) {
+    // At stride 1, dx is dy correlated with the kernels transposed and flipped, padded by d·(k − 1) − p:
+    // a forward convolution (the GEMM with its strip im2col), or the direct kernel for few input channels.
+    const v = transposedFlipped(w, g);
     const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
-    return direct(rt, dy, g.y, v, dx, g.x, { ...g, Cx: g.Cy, Cy: g.Cx }, cxg, cyg, pad, macs(geometry));
+    if (useDirect(g)) return direct(rt, dy, g.y, v, dx, g.x, { ...g, Cx: g.Cy, Cy: g.Cx }, g.Cx / g.G, g.Cy / g.G, pad, macs(geometry));
+    const lead = 3 - geometry.kSize.length;
+    return forward(rt, dy, v, dx, {
+      ...geometry, xChannels: geometry.yChannels, yChannels: geometry.xChannels, xSize: geometry.ySize, ySize: geometry.xSize, padding: pad.slice(lead),
+    });
   }
-  // More output than input channels, and images enough to keep every thread busy: scatter.
-  if (g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads()) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
+  if (scatter || (g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads())) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K3 = prod(g.k);
@@ -390,7 +420,8 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   const slots = Math.min(g.N * chunks, WEIGHT_GRAD_SLOTS);
   const T = threadsFor(slots, macs(geometry) >= THREADS_MIN_MACS);
   const privFloats = g.G * M4 * Kpad;
-  const scratchFloats = K * chunk + chunk * Kpad + M4 * chunk;
+  const strip = stripPlan(g, chunk);
+  const scratchFloats = K * chunk + chunk * Kpad + M4 * chunk + strip.floats;
   const L = new Layout();
   const xAt = L.alloc(x.length);
   const dyAt = L.alloc(dy.length);
@@ -403,7 +434,7 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   view(rt, privAt, slots * privFloats).fill(0);
   writeHeader(rt, OP_GRAD_WEIGHT, g, {
     X_PTR: xAt, W_PTR: dyAt, OUT_PTR: privAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks,
-    PRIV_BYTES: privFloats * 4, M4, KPAD: Kpad, SLOTS: slots,
+    PRIV_BYTES: privFloats * 4, M4, KPAD: Kpad, SLOTS: slots, STRIP_ROWS: strip.rows,
   });
   runJob(rt, ARENA_START, slots, T);
   rt.exports.sumBuffers(sumAt, privAt, privFloats, slots, privFloats);
