@@ -300,17 +300,29 @@ function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
     const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
     if (stripRows > 0) im2colStrip(job, x, col, ld, chunk, p0, cols, cxg, strip, stripRows);
     else im2col(job, x, col, chunk, p0, cols, cxg);
-    // Transpose Col[K][chunk] → ColT[cols][Kpad] (zero columns past K).
+    // Transpose Col[K][ld] → ColT[cols][Kpad] (zero columns past K), in 4×4 blocks; the columns up to
+    // cols rounded to 4 are inside col's rows, and ColT's rows past cols are never read.
+    const K4 = K & ~3;
+    const cols4 = (cols + 3) & ~3;
+    const ldBytes = <usize>ld << 2;
+    const KpadBytes = <usize>Kpad << 2;
+    for (let k = 0; k < K4; k += 4) {
+      for (let j = 0; j < cols4; j += 4) transpose4(col + <usize>k * ldBytes + (<usize>j << 2), ldBytes, colT + <usize>j * KpadBytes + (<usize>k << 2), KpadBytes);
+    }
     for (let j = 0; j < cols; j++) {
-      const dst = colT + ((<usize>j * <usize>Kpad) << 2);
-      for (let k = 0; k < K; k++) store<f32>(dst + (<usize>k << 2), load<f32>(col + ((<usize>k * <usize>ld + <usize>j) << 2)));
+      const dst = colT + <usize>j * KpadBytes;
+      for (let k = K4; k < K; k++) store<f32>(dst + (<usize>k << 2), load<f32>(col + <usize>k * ldBytes + (<usize>j << 2)));
       for (let k = K; k < Kpad; k++) store<f32>(dst + (<usize>k << 2), 0);
     }
-    // Pack dy rows into panels of 4: apack[panel][j][4], j < cols (zero rows past CyG).
+    // Pack dy rows into panels of 4: apack[panel][j][4], j < cols (zero rows past CyG); in 4×4 blocks
+    // where the panel's 4 rows all exist, the rest one by one.
     const dy = <usize>h(job, W_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P + <usize>p0) << 2);
+    const PBytes = <usize>P << 2;
     for (let m0 = 0; m0 < M4; m0 += 4) {
       const panel = apack + ((<usize>m0 * <usize>cols) << 2);
-      for (let j = 0; j < cols; j++) {
+      let j = 0;
+      if (m0 + 4 <= cyg) for (; j + 4 <= cols; j += 4) transpose4(dy + <usize>m0 * PBytes + (<usize>j << 2), PBytes, panel + (<usize>j << 4), 16);
+      for (; j < cols; j++) {
         for (let r = 0; r < 4; r++) {
           const o = m0 + r;
           store<f32>(panel + ((<usize>(j * 4 + r)) << 2), o < cyg ? load<f32>(dy + ((<usize>o * <usize>P + <usize>j) << 2)) : 0);
@@ -319,6 +331,17 @@ function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
     }
     gemm(apack, colT, Kpad, priv + ((<usize>g * <usize>M4 * <usize>Kpad) << 2), Kpad, M4, Kpad, cols, true);
   }
+}
+
+/** dst row i, floats 0..3 = src rows 0..3, float i: a 4×4 block transposed (row strides in bytes). */
+@inline function transpose4(src: usize, srcStride: usize, dst: usize, dstStride: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + srcStride), r2 = v128.load(src + 2 * srcStride), r3 = v128.load(src + 3 * srcStride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + dstStride, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
 /** Runs task `task` of the job at `job` on thread `thread` (0 is the calling thread). */

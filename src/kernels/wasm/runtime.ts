@@ -23,7 +23,13 @@ export interface WasmRuntime {
 /** Control block (i32 slots) at this byte offset; the arena starts at ARENA_START. */
 export const CONTROL = 1024;
 export const ARENA_START = 65536;
-export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, ONLINE: 7, BATCH: 8, FAILED: 9, AVAILABLE: 10, BASE: 11 } as const;
+export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, BATCH: 8, FAILED: 9, AVAILABLE: 10, BASE: 11 } as const;
+/**
+ * Per worker index (1..256), the id of the worker that holds it, written by the worker once it runs
+ * (i32 slots at this byte offset). A worker serves jobs only while its slot holds its own id: one that
+ * was ended but still runs for a moment can never share a thread index (and its scratch) with its successor.
+ */
+export const WORKER_IDS = CONTROL + 256;
 const GEN_SHIFT = 20;
 const TASK_MASK = (1 << GEN_SHIFT) - 1;
 /** Tasks one round of a job may have (the task counter shares an i32 with the generation); larger jobs run in rounds. */
@@ -126,6 +132,9 @@ interface NodeWorkerThreads {
 }
 
 const workers: PoolWorker[] = [];
+/** workerIds[i] is the id of workers[i] (index i + 1); ids are never reused. */
+const workerIds: number[] = [];
+let nextWorkerId = 1;
 let threads = defaultThreads();
 
 function defaultThreads(): number {
@@ -156,12 +165,24 @@ export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`setNumThreads: n=${String(n)} is invalid; expected an integer from 1 to 256`);
   threads = n;
   // Jobs run synchronously on the calling thread, so no job is in flight here: surplus workers are idle.
-  const surplus = workers.splice(Math.max(0, n - 1));
+  const first = Math.max(0, n - 1);
+  const surplus = workers.splice(first);
+  workerIds.splice(first);
   if (surplus.length > 0) {
-    for (const w of surplus) void w.terminate();
     const rt = wasmRuntime();
-    if (rt !== null && rt.shared) Atomics.sub(control(rt), CTL.ONLINE, Math.min(surplus.length, Atomics.load(control(rt), CTL.ONLINE)));
+    if (rt !== null && rt.shared) for (let i = 0; i < surplus.length; i++) Atomics.store(idSlots(rt), first + 1 + i, 0);
+    for (const w of surplus) void w.terminate();
   }
+}
+
+function idSlots(rt: WasmRuntime): Int32Array {
+  return new Int32Array(rt.memory.buffer, WORKER_IDS, 257);
+}
+
+/** The pool workers whose own id is in their slot: running and serving jobs. */
+function online(rt: WasmRuntime): number {
+  const ids = idSlots(rt);
+  return workerIds.filter((id, i) => Atomics.load(ids, i + 1) === id).length;
 }
 
 /** How many pool workers are running now (the calling thread not counted). */
@@ -174,10 +195,9 @@ export async function threadsReady(timeoutMs = 5000): Promise<number> {
   const rt = wasmRuntime();
   if (rt === null || !rt.shared || threads <= 1) return 1;
   startWorkers(rt);
-  const ctl = control(rt);
   const start = Date.now();
-  while (Atomics.load(ctl, CTL.ONLINE) < threads - 1 && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 5));
-  return Math.min(threads, Atomics.load(ctl, CTL.ONLINE) + 1);
+  while (online(rt) < threads - 1 && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 5));
+  return Math.min(threads, online(rt) + 1);
 }
 
 function control(rt: WasmRuntime): Int32Array {
@@ -192,7 +212,9 @@ function startWorkers(rt: WasmRuntime): void {
   const wt = g.process?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
   while (workers.length < want) {
     const index = workers.length + 1;
-    const data = { module: rt.module, memory: rt.memory, index };
+    const id = nextWorkerId++;
+    workerIds.push(id);
+    const data = { module: rt.module, memory: rt.memory, index, id };
     if (wt !== undefined) {
       const w = new wt.Worker(url, { workerData: data });
       w.unref(); // idle workers must not keep Node alive
