@@ -385,7 +385,34 @@ export function directGradWeightTask(job: usize, task: i32, thread: i32): void {
       let kk: usize = dw + ((<usize>b * <usize>K3) << 2);
       for (let kd = 0; kd < kD; kd++) {
         for (let kh = 0; kh < kH; kh++) {
-          for (let kw = 0; kw < kW; kw++) {
+          // Four taps kw at a time where the row allows (and W stride 1): four independent sums share
+          // each dy load and one row set-up; the rest one at a time.
+          let kw = 0;
+          if (dW == 1 && vecEnd == oW) {
+            for (; kw + 4 <= kW; kw += 4) {
+              let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+              for (let od = 0; od < oD; od++) {
+                for (let oh = 0; oh < oH; oh++) {
+                  const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+                  const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>kw) << 2);
+                  for (let ow = 0; ow < vecEnd; ow += 4) {
+                    const d = v128.load(drow + (<usize>ow << 2));
+                    const xa = xrow + (<usize>ow << 2);
+                    a0 = fma(d, v128.load(xa), a0);
+                    a1 = fma(d, v128.load(xa, 4), a1);
+                    a2 = fma(d, v128.load(xa, 8), a2);
+                    a3 = fma(d, v128.load(xa, 12), a3);
+                  }
+                }
+              }
+              addLanes(kk, a0);
+              addLanes(kk + 4, a1);
+              addLanes(kk + 8, a2);
+              addLanes(kk + 12, a3);
+              kk += 16;
+            }
+          }
+          for (; kw < kW; kw++) {
             let acc = f32x4.splat(0);
             let tail: f32 = 0;
             for (let od = 0; od < oD; od++) {

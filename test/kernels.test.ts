@@ -108,6 +108,10 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
     { batch: 8, groups: 1, xChannels: 6, yChannels: 16, xSize: [14, 14], ySize: [10, 10], kSize: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
     { batch: 2, groups: 2, xChannels: 16, yChannels: 32, xSize: [6, 9, 10], ySize: [3, 5, 5], kSize: [3, 3, 3], stride: [2, 2, 2], padding: [1, 1, 1], dilation: [1, 1, 1] },
     { batch: 3, groups: 1, xChannels: 3, yChannels: 20, xSize: [50], ySize: [46], kSize: [3], stride: [1], padding: [0], dilation: [2] },
+    // The direct weight gradient's four-taps-at-a-time rows (one input channel per group, W stride and dilation 1).
+    { batch: 3, groups: 2, xChannels: 2, yChannels: 6, xSize: [12, 19], ySize: [12, 16], kSize: [3, 4], stride: [1, 1], padding: [1, 0], dilation: [1, 1] },
+    { batch: 4, groups: 1, xChannels: 1, yChannels: 8, xSize: [70], ySize: [64], kSize: [7], stride: [1], padding: [0], dilation: [1] },
+    { batch: 2, groups: 1, xChannels: 1, yChannels: 4, xSize: [5, 8, 11], ySize: [3, 6, 8], kSize: [3, 3, 4], stride: [1, 1, 1], padding: [0, 0, 0], dilation: [1, 1, 1] },
     // Depthwise 3-wide kernels read straight from unpadded planes: edges, dilation, a narrow width, 1-d.
     { batch: 4, groups: 8, xChannels: 8, yChannels: 8, xSize: [9, 5], ySize: [5, 5], kSize: [3, 3], stride: [2, 1], padding: [1, 2], dilation: [1, 2] },
     { batch: 4, groups: 8, xChannels: 8, yChannels: 8, xSize: [7, 3], ySize: [7, 5], kSize: [3, 3], stride: [1, 1], padding: [1, 2], dilation: [1, 1] },
