@@ -4,15 +4,9 @@
 // CI installs Debian's chromium (.ci/run); elsewhere the test is skipped when no Chromium is installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
+import { launchChromium, serveFiles, skipWithoutChromium } from './browser.js';
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(executablePath);
 const root = fileURLToPath(new URL('../', import.meta.url)); // build/
 
 const PAGE = `<!doctype html><meta charset="utf-8"><body><script type="module">
@@ -53,38 +47,13 @@ out.worst = worst;
 window.__result = out;
 </script>`;
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html' };
-
-test('wasm backend with Web Workers in a cross-origin-isolated page equals the reference kernels', { skip: !available && process.env.CI !== 'true' ? `no Chromium at ${executablePath}` : false }, async () => {
-  const server = createServer((req, res) => {
-    let url = (req.url ?? '/').split('?')[0];
-    // Under /plain/ the same files come without the isolation headers.
-    const plain = url.startsWith('/plain/');
-    if (plain) url = url.slice('/plain'.length);
-    const headers: Record<string, string> = plain ? {} : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-    if (url === '/') {
-      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
-      res.end(plain ? PLAIN_PAGE : PAGE);
-      return;
-    }
-    const file = normalize(join(root, url));
-    if (!file.startsWith(root) || !existsSync(file)) {
-      res.writeHead(404, headers);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+test('wasm backend with Web Workers in a cross-origin-isolated page equals the reference kernels', { skip: skipWithoutChromium }, async () => {
+  // The pages inline; the library's files from build/; under /plain/ without the isolation headers.
+  const server = await serveFiles(root, { '/': PAGE, '/plain/': PLAIN_PAGE });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(server.base);
     await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 60000 });
     const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
       isolated: boolean;
@@ -99,7 +68,7 @@ test('wasm backend with Web Workers in a cross-origin-isolated page equals the r
     assert.equal(result.threads, 2, 'the Web Worker started');
     assert.ok(result.worst !== undefined && result.worst < 1e-5, `worst relative difference ${result.worst}`);
     // Without cross-origin isolation there is no SharedArrayBuffer: the wasm kernels on one thread, and a clear reason.
-    await page.goto(`http://127.0.0.1:${port}/plain/`);
+    await page.goto(`${server.base}plain/`);
     await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 60000 });
     const plain = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { isolated: boolean; backend: string; threads: number; reason: string; worst: number };
     assert.equal(plain.isolated, false);

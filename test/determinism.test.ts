@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backendInfo, Generator, getBackend, getNumThreads, randn, setBackend, setNumThreads, threadsReady } from '../src/index.js';
 import { convKernels } from '../src/kernels/index.js';
-import { kernelPathGeometries } from './helpers.js';
+import { kernelPathGeometries, runPasses } from './helpers.js';
 
 test('forward, input and weight gradients: bit-identical on 1, 2, 3 and 4 threads, run after run', { skip: !backendInfo().wasm.available }, async () => {
   const before = getBackend();
@@ -25,17 +25,11 @@ test('forward, input and weight gradients: bit-identical on 1, 2, 3 and 4 thread
         setNumThreads(threads);
         await threadsReady();
         for (let run = 0; run < 2; run++) {
-          const k = convKernels();
-          const y = new Float32Array(dy.length);
-          const dx = new Float32Array(x.length);
-          const dw = new Float32Array(w.length);
-          k.convForward(x, w, y, g);
-          k.convGradInput(dy, w, dx, g);
-          k.convGradWeight(x, dy, dw, g);
-          if (first === null) first = [y, dx, dw];
+          const out = runPasses(convKernels(), x, w, dy, g);
+          if (first === null) first = out;
           else {
             ['forward', 'input gradient', 'weight gradient'].forEach((pass, i) =>
-              assert.ok(Buffer.from(first![i].buffer).equals(Buffer.from([y, dx, dw][i].buffer)), `${pass} differs with ${threads} threads (run ${run}): ${JSON.stringify(g)}`),
+              assert.ok(Buffer.from(first![i].buffer).equals(Buffer.from(out[i].buffer)), `${pass} differs with ${threads} threads (run ${run}): ${JSON.stringify(g)}`),
             );
           }
         }

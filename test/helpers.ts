@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
 import { Tensor, tensor, type DType } from '../src/index.js';
 import { convOutputSize, type ConvGeometry } from '../src/tensor/conv_params.js';
+import type { ConvKernels } from '../src/kernels/index.js';
 
 /**
  * Reads test/fixtures/NAME (tests run from build/test, sources live in test/), or NAME in the folder
@@ -77,5 +78,14 @@ export function kernelPathGeometries(seed: number, minPadding: number): ConvGeom
     if (ySize.some((n) => n < 1)) continue;
     out.push({ batch: randInt(next, 4, 8), groups, xChannels: cin, yChannels: cout, xSize: size, ySize, kSize: k, stride, padding, dilation });
   }
+  return out;
+}
+
+/** The three passes of one set of conv kernels on the same operands: [y, dx, dw]. */
+export function runPasses(k: ConvKernels, x: Float32Array, w: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array[] {
+  const out = [new Float32Array(dy.length), new Float32Array(x.length), new Float32Array(w.length)];
+  k.convForward(x, w, out[0], g);
+  k.convGradInput(dy, w, out[1], g);
+  k.convGradWeight(x, dy, out[2], g);
   return out;
 }

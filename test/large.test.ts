@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { backendInfo, conv2d, Generator, getBackend, ones, randn, setBackend } from '../src/index.js';
 import { convKernel } from '../src/kernels/index.js';
 import { setMemoryLimitForTesting } from '../src/kernels/wasm/runtime.js';
-import { kernelPathGeometries } from './helpers.js';
+import { kernelPathGeometries, runPasses } from './helpers.js';
 
 const skip = !backendInfo().wasm.available;
 
@@ -99,13 +99,7 @@ test('a job over the memory limit runs on runs of images, or on the reference ke
       const x = randn([g.batch, g.xChannels, ...g.xSize], { generator: gen }).data as Float32Array;
       const w = randn([g.yChannels, g.xChannels / g.groups, ...g.kSize], { generator: gen }).data as Float32Array;
       const dy = randn([g.batch, g.yChannels, ...g.ySize], { generator: gen }).data as Float32Array;
-      const run = (k: typeof wasm): Float32Array[] => {
-        const out = [new Float32Array(dy.length), new Float32Array(x.length), new Float32Array(w.length)];
-        k.convForward(x, w, out[0], g);
-        k.convGradInput(dy, w, out[1], g);
-        k.convGradWeight(x, dy, out[2], g);
-        return out;
-      };
+      const run = (k: typeof wasm): Float32Array[] => runPasses(k, x, w, dy, g);
       const expected = run(reference);
       // The whole batch's bytes, then about one image's: the job must split; then 1 KiB: reference.
       const whole = 4 * (x.length + dy.length + w.length) + (1 << 20);

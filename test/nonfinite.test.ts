@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { backendInfo, conv2d, convTranspose2d, Generator, getBackend, ones, randn, setBackend } from '../src/index.js';
 import { convKernel } from '../src/kernels/index.js';
 import type { ConvGeometry } from '../src/tensor/conv_params.js';
-import { kernelPathGeometries, lcg } from './helpers.js';
+import { kernelPathGeometries, lcg, runPasses } from './helpers.js';
 
 /** NaN, +Inf and −Inf in the same places, finite values within 1e-4 relative. */
 function assertSameIeee(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
@@ -87,17 +87,8 @@ test('wasm ≡ reference with Inf and NaN in weights and output gradients, on ev
     w[Math.floor(place() * w.length)] = -Infinity;
     dy[Math.floor(place() * dy.length)] = Infinity;
     dy[Math.floor(place() * dy.length)] = NaN;
-    const run = (k: ReturnType<typeof kernels>): Float32Array[] => {
-      const y = new Float32Array(dy.length);
-      const dx = new Float32Array(x.length);
-      const dw = new Float32Array(w.length);
-      k.convForward(x, w, y, g);
-      k.convGradInput(dy, w, dx, g);
-      k.convGradWeight(x, dy, dw, g);
-      return [y, dx, dw];
-    };
-    const fast = run(kernels('wasm'));
-    const slow = run(kernels('reference'));
+    const fast = runPasses(kernels('wasm'), x, w, dy, g);
+    const slow = runPasses(kernels('reference'), x, w, dy, g);
     ['forward', 'input gradient', 'weight gradient'].forEach((pass, i) => assertSameIeee(fast[i], slow[i], `${pass} ${JSON.stringify(g)}`));
   }
 });

@@ -3,25 +3,20 @@
 // skipped when no Chromium is installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './browser.js';
 import { explain } from '../src/index.js';
 import { renderSvg } from '../src/explain/render_svg.js';
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(executablePath);
 
-test('the SVG renders in Chromium with the term cells highlighted', { skip: !available && process.env.CI !== 'true' ? `no Chromium at ${executablePath}` : false }, async () => {
+test('the SVG renders in Chromium with the term cells highlighted', { skip: skipWithoutChromium }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'convgrad-chromium-'));
   const svgFile = join(dir, 'explain.svg');
   writeFileSync(svgFile, renderSvg(explain(), { kind: 'w', index: [0, 0, 0, 0] }));
-  const browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.goto(pathToFileURL(svgFile).href);

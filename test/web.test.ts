@@ -6,21 +6,17 @@
 // to build/web-page.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, serveFiles, skipWithoutChromium } from './browser.js';
 import { elementEquation, explain, tensor, type Explanation } from '../src/index.js';
 import { DEFAULT_STATE, explainConfig, presetState, toHash, type PageState } from '../web/state.js';
 import { lcg, randInt } from './helpers.js';
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = !existsSync(executablePath) && process.env.CI !== 'true' ? `no Chromium at ${executablePath}` : false;
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const site = join(projectRoot, 'site');
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.css': 'text/css' };
 
 /** The library's own numbers for a page state, in Node. */
 function nodeExplain(s: PageState, elements: { kind: 'w' | 'b' | 'x'; index: number[] }[] = []): Explanation {
@@ -79,23 +75,11 @@ function contrast(a: string, b: string): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
-test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20 random configurations', { skip, timeout: 240_000 }, async () => {
+test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20 random configurations', { skip: skipWithoutChromium, timeout: 240_000 }, async () => {
   assert.ok(existsSync(join(site, 'index.html')), 'site/ is missing: `npm run build:web` builds it (npm test does)');
-  const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
-    const file = normalize(join(site, url === '/' ? 'index.html' : decodeURIComponent(url)));
-    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-    if (!file.startsWith(site) || !existsSync(file)) {
-      res.writeHead(404, headers);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const server = await serveFiles(site);
+  const base = server.base;
+  const browser = await launchChromium();
   const problems: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
