@@ -256,3 +256,24 @@ test('--svg writes a standalone SVG', () => {
     assert.match(s, /<\/svg>\n$/);
   }
 });
+
+test('elementEquation writes one element as a sum with its numbers, for each loss and gradient', async () => {
+  const { elementEquation, tensor } = await import('../src/index.js');
+  const w0 = { kind: 'w' as const, index: [0, 0, 0, 0] };
+  // The seed's experiment 5 (mean loss): the 16 padded cells the weight met, over M = 32.
+  assert.equal(elementEquation(explain({ elements: [w0] }), w0), '∂E/∂w[0,0,0,0] = (0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + 0 + 5 + 6 + 7 + 0 + 9 + 10 + 11) / 32 = 54 / 32 = 1.6875');
+  // Sum loss: no division; the bias: one per output position.
+  assert.equal(elementEquation(explain({ loss: 'sum', elements: [w0] }), w0), '∂E/∂w[0,0,0,0] = 0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + 0 + 5 + 6 + 7 + 0 + 9 + 10 + 11 = 54');
+  const b0 = { kind: 'b' as const, index: [1] };
+  assert.equal(elementEquation(explain({ bias: true, elements: [b0] }), b0), '∂E/∂b[1] = 16 / 32 = 0.5');
+  assert.equal(elementEquation(explain({ bias: true, loss: 'sum', elements: [b0] }), b0), '∂E/∂b[1] = 16 = 16');
+  // An input element under ones weights: the 18 weights that read x[0,0,1,1] (9 per output channel), over 32.
+  const x11 = { kind: 'x' as const, index: [0, 0, 1, 1] };
+  const e = explain({ weight: ones([2, 1, 3, 3]), elements: [x11] });
+  assert.equal(elementEquation(e, x11), `∂E/∂x[0,0,1,1] = (${Array(18).fill(1).join(' + ')}) / 32 = 18 / 32 = 0.5625`);
+  // A given dy: each product written as x·dy.
+  const dy = tensor(Array.from({ length: 32 }, (_, i) => (i === 5 ? 2 : 0)), { shape: [1, 2, 4, 4] });
+  assert.equal(elementEquation(explain({ dy, elements: [w0] }), w0), `∂E/∂w[0,0,0,0] = ${Array.from({ length: 16 }, (_, i) => `${[0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11][i]}·${i === 5 ? 2 : 0}`).join(' + ')} = 2`);
+  // An element that was not explained is refused by name.
+  assert.throws(() => elementEquation(explain({ elements: [] }), w0), /element w:0,0,0,0 was not explained/);
+});
