@@ -271,6 +271,9 @@ test('elementEquation writes one element as a sum with its numbers, for each los
   const x11 = { kind: 'x' as const, index: [0, 0, 1, 1] };
   const e = explain({ weight: ones([2, 1, 3, 3]), elements: [x11] });
   assert.equal(elementEquation(e, x11), `∂E/∂x[0,0,1,1] = (${Array(18).fill(1).join(' + ')}) / 32 = 18 / 32 = 0.5625`);
+  // Negative terms after the first are subtracted, as a learner writes the sum.
+  const neg = explain({ weight: ones([2, 1, 3, 3]).mul(-1), elements: [x11] });
+  assert.equal(elementEquation(neg, x11), `∂E/∂x[0,0,1,1] = (-1${' - 1'.repeat(17)}) / 32 = -18 / 32 = -0.5625`);
   // A given dy: each product written as x·dy.
   const dy = tensor(Array.from({ length: 32 }, (_, i) => (i === 5 ? 2 : 0)), { shape: [1, 2, 4, 4] });
   assert.equal(elementEquation(explain({ dy, elements: [w0] }), w0), `∂E/∂w[0,0,0,0] = ${Array.from({ length: 16 }, (_, i) => `${[0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11][i]}·${i === 5 ? 2 : 0}`).join(' + ')} = 2`);

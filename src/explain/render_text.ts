@@ -104,10 +104,15 @@ function listed<T>(items: readonly T[], line: (item: T) => string): string[] {
   return [...items.slice(0, LIST_EDGE).map(line), `  … ${items.length - 2 * LIST_EDGE} more …`, ...items.slice(-LIST_EDGE).map(line)];
 }
 
-/** a + b + c …, or its first and last terms with the count between when it is long. */
+/** Terms as a learner writes a sum: `a + b - c` (a negative term after the first is subtracted). */
+function terms(values: readonly number[], leading: boolean): string {
+  return values.map((v, i) => (i === 0 && leading ? num(v) : v < 0 ? ` - ${num(-v)}` : ` + ${num(v)}`)).join('');
+}
+
+/** a + b - c …, or its first and last terms with the count between when it is long. */
 function sumOf(values: readonly number[]): string {
-  if (values.length <= 2 * LIST_EDGE) return values.map(num).join(' + ');
-  return `${values.slice(0, LIST_EDGE).map(num).join(' + ')} + … (${values.length - 2 * LIST_EDGE} more) … + ${values.slice(-LIST_EDGE).map(num).join(' + ')}`;
+  if (values.length <= 2 * LIST_EDGE) return terms(values, true);
+  return `${terms(values.slice(0, LIST_EDGE), true)} + … (${values.length - 2 * LIST_EDGE} more) …${terms(values.slice(-LIST_EDGE), false)}`;
 }
 
 function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, options: TextOptions): string {
