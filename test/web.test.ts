@@ -58,7 +58,8 @@ async function goto(page: Page, base: string, s: PageState): Promise<void> {
   await page.evaluate((hash) => {
     location.hash = hash === '' ? '#' : hash;
   }, toHash(s));
-  await page.waitForFunction((hash) => (location.hash === hash || (hash === '' && location.hash === '')) && document.body.dataset.ready === 'true', toHash(s));
+  // The page marks the state it last drew (body[data-rendered]): wait for this one's, not the last.
+  await page.waitForFunction((hash) => document.body.dataset.rendered === hash, toHash(s));
   void base;
 }
 
@@ -121,7 +122,7 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
       if ((await control.evaluate((el) => el.tagName)) === 'SELECT') await control.selectOption(value);
       else await control.fill(value).then(() => control.dispatchEvent('change'));
       s = { ...s, ...change };
-      await page.waitForFunction((hash) => location.hash === hash, toHash(s));
+      await page.waitForFunction((hash) => location.hash === hash && document.body.dataset.rendered === hash, toHash(s));
       assertSameGradients(await pageGradients(page), nodeExplain(s), `after ${id} = ${value}`);
     }
     assert.notDeepEqual(await pageGradients(page), before);
@@ -149,7 +150,7 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
     await edit.fill('-7.5');
     await edit.dispatchEvent('change');
     const custom = { ...presetState('seed5'), input: 'custom' as const, cells: Array.from({ length: 16 }, (_, i) => (i === 5 ? -7.5 : i + 1)) }; // editing starts from the input shown
-    await page.waitForFunction((hash) => location.hash === hash, toHash(custom));
+    await page.waitForFunction((hash) => location.hash === hash && document.body.dataset.rendered === hash, toHash(custom));
     assertSameGradients(await pageGradients(page), nodeExplain(custom), 'an edited input cell');
 
     // An invalid setting shows the library's error in place.

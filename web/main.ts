@@ -283,6 +283,10 @@ function makeInput(values: number[], shape: number[]): Tensor {
 
 function compute(): void {
   stop();
+  // What the page shows now, for tests and tools: the URL fragment of the state last drawn.
+  const rendered = (): void => {
+    document.body.dataset.rendered = toHash(state);
+  };
   const error = $('error');
   const views = $('views');
   try {
@@ -300,6 +304,7 @@ function compute(): void {
     error.hidden = false;
     error.textContent = err instanceof Error ? err.message : String(err);
   }
+  rendered();
 }
 
 function inside(e: Explanation, s: { kind: Kind; index: number[] }): boolean {
