@@ -13,10 +13,10 @@
 // Files: job.ts (the header), gemm.ts (the micro-kernel), gather.ts (im2col, col2im, padded planes),
 // direct.ts, and this entry point with the GEMM-path tasks and the exports.
 
-import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, N_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SLOTS, STRIP_ROWS, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, h } from './job';
+import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, N_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SLOTS, STRIP_ROWS, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, extent, h } from './job';
 import { OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT } from './protocol.generated';
 import { gemm, tile4x8 } from './gemm';
-import { gatherRun, gatherWindow, im2col, im2colStrip, scatterAddRun } from './gather';
+import { col2imStrip, colStride, gatherRun, gatherWindow, im2colChunk, scatterAddRun } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
 
 
@@ -36,12 +36,9 @@ function forwardTask(job: usize, task: i32, thread: i32): void {
   const scratch = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
   const col = scratch;
   const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
-  const stripRows = h(job, STRIP_ROWS);
-  // With a strip, col's rows have 4 floats of slack (see im2colStrip), and cbuf follows them.
-  const ld = stripRows > 0 ? chunk + 4 : chunk;
+  const ld = colStride(job, chunk);
   const cbuf = scratch + ((<usize>K * <usize>ld) << 2);
-  if (stripRows > 0) im2colStrip(job, x, col, ld, chunk, p0, cols, cxg, cbuf + ((<usize>M4 * <usize>chunk) << 2), stripRows);
-  else im2col(job, x, col, chunk, p0, cols, cxg);
+  im2colChunk(job, x, col, chunk, p0, cols, cxg, cbuf + ((<usize>M4 * <usize>chunk) << 2));
   const w = <usize>h(job, W_PTR) + ((<usize>g * <usize>M4 * <usize>K) << 2);
   gemm(w, col, ld, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
   const y = <usize>h(job, OUT_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P + <usize>p0) << 2);
@@ -154,7 +151,7 @@ function gradInputScatterTask(job: usize, task: i32, thread: i32): void {
   // Narrow 2-D (1-D) outputs: col2im into a zero-bordered accumulator of the windows' full extent (no
   // bounds per run), cropped into dx at the end; the rows of its planes are STRIP_ROWS.
   const Hp = h(job, STRIP_ROWS);
-  const Wp = (yW - 1) * sW + (kW - 1) * dW + 1;
+  const Wp = extent(yW, sW, kW, dW);
   const acc = cbuf + ((<usize>M4 * <usize>chunk) << 2);
   const accPlane = <usize>(Hp * Wp);
   for (let g = 0; g < G; g++) {
@@ -214,51 +211,6 @@ function gradInputScatterTask(job: usize, task: i32, thread: i32): void {
 }
 
 /**
- * col2im of one chunk into a zero-bordered accumulator (acc[c][Hp][Wp], the windows' full extent):
- * acc[c][oh·sH + kh·dH][ow·sW + kw·dW] += Cols[(c, kh, kw)][j] for position p0 + j = (oh, ow). No
- * bounds to check; exact-length adds (a run's neighbours are other positions' sums).
- */
-function col2imStrip(cols_: usize, ld: i32, acc: usize, Hp: i32, Wp: i32, p0: i32, cols: i32, channels: i32, yW: i32, kH: i32, kW: i32, sH: i32, sW: i32, dH: i32, dW: i32): void {
-  const plane = <usize>(Hp * Wp);
-  const ldBytes = <usize>ld << 2;
-  let ow = p0 % yW;
-  let oh = p0 / yW;
-  let j = 0;
-  while (j < cols) {
-    const run = min(yW - ow, cols - j);
-    let src = cols_ + (<usize>j << 2);
-    for (let c = 0; c < channels; c++) {
-      for (let kh = 0; kh < kH; kh++) {
-        let dst = acc + ((<usize>c * plane + <usize>((oh * sH + kh * dH) * Wp + ow * sW)) << 2);
-        for (let kw = 0; kw < kW; kw++) {
-          if (sW == 1) {
-            let q = 0;
-            for (; q + 4 <= run; q += 4) {
-              const at = dst + (<usize>q << 2);
-              v128.store(at, f32x4.add(v128.load(at), v128.load(src + (<usize>q << 2))));
-            }
-            for (; q < run; q++) {
-              const at = dst + (<usize>q << 2);
-              store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>q << 2)));
-            }
-          } else {
-            for (let q = 0; q < run; q++) {
-              const at = dst + (<usize>(q * sW) << 2);
-              store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>q << 2)));
-            }
-          }
-          dst += <usize>dW << 2;
-          src += ldBytes;
-        }
-      }
-    }
-    j += run;
-    ow = 0;
-    oh++;
-  }
-}
-
-/**
  * Weight-gradient task (n, chunk): for each group, dW[o, k] += Σ_{p in chunk} dy[n, o, p] · ColT[p, k],
  * into this thread's private dW (JavaScript zeroes them before and adds them up after).
  */
@@ -289,8 +241,7 @@ function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
   const p0 = ci * chunk;
   const cols = min(chunk, P - p0);
   const scratch = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
-  const stripRows = h(job, STRIP_ROWS);
-  const ld = stripRows > 0 ? chunk + 4 : chunk; // col's row stride (4 floats of slack with a strip)
+  const ld = colStride(job, chunk);
   const col = scratch; // Col[K][ld], then transposed into colT[chunk][Kpad]
   const colT = scratch + ((<usize>K * <usize>ld) << 2);
   const apack = colT + ((<usize>chunk * <usize>Kpad) << 2);
@@ -298,8 +249,7 @@ function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
   const priv = <usize>h(job, OUT_PTR) + <usize>slot * <usize>h(job, PRIV_BYTES);
   for (let g = 0; g < G; g++) {
     const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
-    if (stripRows > 0) im2colStrip(job, x, col, ld, chunk, p0, cols, cxg, strip, stripRows);
-    else im2col(job, x, col, chunk, p0, cols, cxg);
+    im2colChunk(job, x, col, chunk, p0, cols, cxg, strip);
     // Transpose Col[K][ld] → ColT[cols][Kpad] (zero columns past K), in 4×4 blocks; the columns up to
     // cols rounded to 4 are inside col's rows, and ColT's rows past cols are never read.
     const K4 = K & ~3;

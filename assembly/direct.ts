@@ -1,12 +1,7 @@
 // Direct kernels: depthwise convolutions, and inputs with few channels (no im2col, no GEMM).
-import { A_, B_, CX, DD, DH, DW, G_, KD, KH, KW, N_, OUT_PTR, PD, PH, PW, SCRATCH, SCRATCH_BYTES, SD, SH, SW, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, addLanes, fma, h } from './job';
+import { A_, B_, CX, DD, DH, DW, G_, KD, KH, KW, N_, OUT_PTR, PD, PH, PW, SCRATCH, SCRATCH_BYTES, SD, SH, SW, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, addLanes, extent, fma, h } from './job';
 import { padPlane } from './gather';
 
-
-/** The input extent a window slides over: (out − 1)·stride + (k − 1)·dilation + 1 (a padded plane's size). */
-@inline function extent(out: i32, stride: i32, k: i32, dilation: i32): i32 {
-  return (out - 1) * stride + (k - 1) * dilation + 1;
-}
 
 /** The common 3×3 depthwise case, weights held in registers: columns [0, vecEnd) of every output row. */
 function depthwise3x3(buf: usize, bH: i32, bW: i32, v: usize, out: usize, oD: i32, oH: i32, oW: i32, tD: i32, tH: i32, dD: i32, dH: i32, dW: i32, vecEnd: i32): void {

@@ -1,5 +1,5 @@
 // Moving data between tensors and the kernels' working layouts: gathered rows, im2col, col2im, padded planes.
-import { DD, DH, DW, KD, KH, KW, PD, PH, PW, SD, SH, SW, XD, XH, XW, YH, YW, h } from './job';
+import { DD, DH, DW, KD, KH, KW, PD, PH, PW, SD, SH, STRIP_ROWS, SW, XD, XH, XW, YH, YW, extent, h } from './job';
 
 /**
  * dst[q] = src[i0 + q·step] for q < run where 0 ≤ i0 + q·step < len, else 0: one row of a gather.
@@ -144,7 +144,7 @@ export function im2colStrip(job: usize, x: usize, col: usize, ld: i32, width: i3
   const sH = h(job, SH), sW = h(job, SW);
   const dH = h(job, DH), dW = h(job, DW);
   const pH = h(job, PH), pW = h(job, PW);
-  const Wp = (yW - 1) * sW + (kW - 1) * dW + 1;
+  const Wp = extent(yW, sW, kW, dW);
   const qh0 = p0 / yW;
   const qh1 = (p0 + cols - 1) / yW;
   const used = (qh1 - qh0) * sH + (kH - 1) * dH + 1;
@@ -189,5 +189,44 @@ export function im2colStrip(job: usize, x: usize, col: usize, ld: i32, width: i3
   if (cols < width) {
     const rowsK = channels * kH * kW;
     for (let k = 0; k < rowsK; k++) memory.fill(col + <usize>k * ldBytes + (<usize>cols << 2), 0, <usize>(width - cols) << 2);
+  }
+}
+
+/** The row stride of a chunk's im2col rows: with a strip, 4 floats of slack (im2colStrip copies whole vectors). */
+export function colStride(job: usize, chunk: i32): i32 {
+  return h(job, STRIP_ROWS) > 0 ? chunk + 4 : chunk;
+}
+
+/** im2col of one chunk into rows `colStride` apart: through the strip (at `strip`) where the job has one. */
+export function im2colChunk(job: usize, x: usize, col: usize, chunk: i32, p0: i32, cols: i32, channels: i32, strip: usize): void {
+  const rows = h(job, STRIP_ROWS);
+  if (rows > 0) im2colStrip(job, x, col, chunk + 4, chunk, p0, cols, channels, strip, rows);
+  else im2col(job, x, col, chunk, p0, cols, channels);
+}
+
+/**
+ * col2im of one chunk into a zero-bordered accumulator (acc[c][Hp][Wp], the windows' full extent), the
+ * mirror of im2colStrip: acc[c][oh·sH + kh·dH][ow·sW + kw·dW] += Cols[(c, kh, kw)][j] for position
+ * p0 + j = (oh, ow). The accumulator holds every window, so no run meets a bound.
+ */
+export function col2imStrip(cols_: usize, ld: i32, acc: usize, Hp: i32, Wp: i32, p0: i32, cols: i32, channels: i32, yW: i32, kH: i32, kW: i32, sH: i32, sW: i32, dH: i32, dW: i32): void {
+  const plane = <usize>(Hp * Wp);
+  const ldBytes = <usize>ld << 2;
+  let ow = p0 % yW;
+  let j = 0;
+  for (let oh = p0 / yW; j < cols; oh++) {
+    const run = min(yW - ow, cols - j);
+    let src = cols_ + (<usize>j << 2);
+    for (let c = 0; c < channels; c++) {
+      for (let kh = 0; kh < kH; kh++) {
+        const row = acc + ((<usize>c * plane + <usize>((oh * sH + kh * dH) * Wp)) << 2);
+        for (let kw = 0; kw < kW; kw++) {
+          scatterAddRun(row, src, ow * sW + kw * dW, sW, run, Wp);
+          src += ldBytes;
+        }
+      }
+    }
+    j += run;
+    ow = 0;
   }
 }

@@ -17,3 +17,8 @@ export * from './protocol.generated';
 @inline export function addLanes(at: usize, a: v128): void {
   store<f32>(at, load<f32>(at) + (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3)));
 }
+
+/** The input extent a window slides over: (out − 1)·stride + (k − 1)·dilation + 1 (a padded plane's size). */
+@inline export function extent(out: i32, stride: i32, k: i32, dilation: i32): i32 {
+  return (out - 1) * stride + (k - 1) * dilation + 1;
+}

@@ -196,6 +196,16 @@ function planes(shape: readonly number[], dims: number): PlaneRef[] {
 
 const flat = (shape: readonly number[], index: readonly number[]): number => index.reduce((o, v, d) => o * shape[d] + v, 0);
 
+/** The multi-index of a flat offset in a row-major shape (flat's inverse). */
+function unravel(offset: number, shape: readonly number[]): number[] {
+  const index: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index[d] = offset % shape[d];
+    offset = Math.floor(offset / shape[d]);
+  }
+  return index;
+}
+
 interface GridOptions {
   name: string; // the key prefix: xp, x, w, y, dw, db, dx
   title: string;
@@ -380,7 +390,7 @@ function select(kind: Kind, index: number[]): void {
     for (const el of document.querySelectorAll('[aria-pressed]')) el.removeAttribute('aria-pressed');
     document.querySelector(`[data-key="${name}:${index.join(',')}"]`)?.setAttribute('aria-pressed', 'true');
     const el = kind === 'w' ? e.weight[0] : kind === 'b' ? e.bias[0] : e.input[0];
-    const ok = Math.abs(el.value - el.autograd) <= (e.config.dtype === 'float64' ? 1e-12 : 1e-5) * Math.max(1, Math.abs(el.autograd));
+    const ok = cg.agreesWithAutograd(e, el);
     const closed = kind === 'w' ? e.closedForm.weight : kind === 'b' ? e.closedForm.bias : e.closedForm.input;
     panel.replaceChildren();
     const h = document.createElement('h2');
@@ -428,28 +438,14 @@ function showStep(): void {
   const r = e.config;
   const source = r.transposed ? e.x : e.y;
   step = (step + 1) % source.numel;
-  const index: number[] = [];
-  let rest = step;
-  for (let d = source.shape.length - 1; d >= 0; d--) {
-    index[d] = rest % source.shape[d];
-    rest = Math.floor(rest / source.shape[d]);
-  }
+  const index = unravel(step, source.shape);
   const [n, a, ...i] = index;
   const keys: string[] = [];
   const cinG = r.inChannels / r.groups;
   const coutG = r.outChannels / r.groups;
   const kernel = (f: (k: number[]) => void): void => {
-    const K = r.kernelSize;
-    const total = K.reduce((p, v) => p * v, 1);
-    for (let t = 0; t < total; t++) {
-      const k: number[] = [];
-      let q = t;
-      for (let d = K.length - 1; d >= 0; d--) {
-        k[d] = q % K[d];
-        q = Math.floor(q / K[d]);
-      }
-      f(k);
-    }
+    const total = r.kernelSize.reduce((p, v) => p * v, 1);
+    for (let t = 0; t < total; t++) f(unravel(t, r.kernelSize));
   };
   if (!r.transposed) {
     const g = Math.floor(a / coutG);

@@ -142,16 +142,12 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
   );
   out.push(`Sum of the products: ${num(el.value)}`);
   if (e.loss.kind === 'mean' && e.loss.count !== null) {
-    // Products that land in a transposed conv's cropped padding reach no output (dy = 0).
-    const used = el.terms.filter((k) => k.output !== null);
-    const S = used.reduce((s, k) => s + k.x, 0);
     out.push(
       `Normalization: the loss is the mean of M = ${e.loss.count} output elements, so dy = 1/${e.loss.count} at every output; ` +
-        `dw = (${sumOf(used.map((k) => k.x))}) / ${e.loss.count} = ${num(S)} / ${e.loss.count} = ${num(el.value)}`,
+        `dw = ${rightSide(e, el.terms.filter((k) => k.output !== null).map((k) => [k.x, k.dy]), el.value)}`,
     );
   } else if (e.loss.kind === 'sum') {
-    const used = el.terms.filter((k) => k.output !== null);
-    out.push(`Normalization: none: the loss is the sum, so dy = 1 at every output; dw = ${sumOf(used.map((k) => k.x))} = ${num(el.value)}`);
+    out.push(`Normalization: none: the loss is the sum, so dy = 1 at every output; dw = ${rightSide(e, el.terms.filter((k) => k.output !== null).map((k) => [k.x, k.dy]), el.value)}`);
   }
   out.push(check(e, el));
   return out.join('\n');
@@ -232,10 +228,20 @@ export function elementEquation(e: Explanation, ref: ElementRef): string {
     ref.kind === 'w'
       ? (el as ElementExplanation<WeightTerm>).terms.filter((k) => k.output !== null).map((k) => [k.x, k.dy])
       : (el as ElementExplanation<InputTerm>).terms.filter((k) => k.output !== null).map((k) => [k.w, k.dy]);
-  const S = pairs.reduce((s, [v]) => s + v, 0);
-  if (e.loss.kind === 'mean' && M !== null) return `${name} = (${sumOf(pairs.map(([v]) => v)) || '0'}) / ${M} = ${num(S)} / ${M} = ${num(el.value)}`;
-  if (e.loss.kind === 'sum') return `${name} = ${sumOf(pairs.map(([v]) => v)) || '0'} = ${num(el.value)}`;
-  return `${name} = ${pairs.length === 0 ? '0' : pairs.map(([v, dy]) => `${num(v)}·${num(dy)}`).join(' + ')} = ${num(el.value)}`;
+  return `${name} = ${rightSide(e, pairs, el.value)}`;
+}
+
+/**
+ * The right-hand side of an element's equation from its products' [factor, dy] pairs: under a mean
+ * loss every dy is 1/M, so `(a + b …) / M = S / M = value`; under a sum `a + b … = value`; with a given
+ * dy each product written out.
+ */
+function rightSide(e: Explanation, pairs: readonly number[][], value: number): string {
+  const M = e.loss.count;
+  const factors = pairs.map(([v]) => v);
+  if (e.loss.kind === 'mean' && M !== null) return `(${sumOf(factors) || '0'}) / ${M} = ${num(factors.reduce((s, v) => s + v, 0))} / ${M} = ${num(value)}`;
+  if (e.loss.kind === 'sum') return `${sumOf(factors) || '0'} = ${num(value)}`;
+  return `${pairs.length === 0 ? '0' : pairs.map(([v, dy]) => `${num(v)}·${num(dy)}`).join(' + ')} = ${num(value)}`;
 }
 
 export function renderElement(e: Explanation, ref: ElementRef, options: TextOptions = {}): string {

@@ -114,7 +114,8 @@ function forEachPaddedProduct(g: ConvGeometry, visit: (wAt: number, yAt: number)
   }
 }
 
-const allFinite = (a: Storage): boolean => {
+/** Whether every value is finite (the zero-padding rule for Inf and NaN applies otherwise; the wasm kernels check it too). */
+export const allFinite = (a: Storage): boolean => {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
 };

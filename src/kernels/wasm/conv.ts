@@ -52,6 +52,9 @@ function to3d(g: ConvGeometry): Geo3 {
 
 const prod = (a: readonly number[]): number => a[0] * a[1] * a[2];
 
+/** The input extent the windows slide over in dimension i, for `outSize` outputs at `stride` (a padded plane's size). */
+const extent = (g: Geo3, i: number, outSize = g.y, stride = g.s): number => (outSize[i] - 1) * stride[i] + (g.k[i] - 1) * g.d[i] + 1;
+
 function macs(g: ConvGeometry): number {
   return g.batch * g.yChannels * (g.xChannels / g.groups) * g.ySize.reduce((a, b) => a * b, 1) * g.kSize.reduce((a, b) => a * b, 1);
 }
@@ -87,11 +90,6 @@ function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: Partial<Recor
 }
 
 const view = (rt: WasmRuntime, at: number, floats: number): Float32Array => new Float32Array(rt.memory.buffer, at, floats);
-
-const allFinite = (a: Float32Array): boolean => {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
-};
 
 const isDepthwise = (g: Geo3): boolean => g.Cx === g.G && g.Cy === g.G;
 
@@ -149,8 +147,7 @@ function streamPlanes(copies: [Float32Array, Float32Array, number][], tasks: num
 
 /** Floats of one padded source plane as the kernels lay it out (the rows `slack` floats longer), plus a margin. */
 function paddedPlane(g: Geo3, outSize: number[], stride: number[], slack: number): number {
-  const extent = [0, 1, 2].map((i) => (outSize[i] - 1) * stride[i] + (g.k[i] - 1) * g.d[i] + 1 + (i === 2 ? slack : 0));
-  return roundUp(prod(extent), 4) + 8;
+  return roundUp(extent(g, 0, outSize, stride) * extent(g, 1, outSize, stride) * (extent(g, 2, outSize, stride) + slack), 4) + 8;
 }
 
 /**
@@ -199,10 +196,10 @@ function depthwiseGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array,
  */
 function stripPlan(g: Geo3, chunk: number): { rows: number; floats: number } {
   if (!(g.x[0] === 1 && g.y[0] === 1 && g.k[0] === 1 && g.p[0] === 0 && g.y[2] <= NARROW)) return { rows: 0, floats: 0 };
-  const rows = (Math.min(g.y[1], Math.ceil(chunk / g.y[2]) + 1) - 1) * g.s[1] + (g.k[1] - 1) * g.d[1] + 1;
-  const width = (g.y[2] - 1) * g.s[2] + (g.k[2] - 1) * g.d[2] + 1;
+  // The output rows a chunk touches (up to two partial ones), and the input rows their windows read.
+  const rows = extent(g, 1, [1, Math.min(g.y[1], Math.ceil(chunk / g.y[2]) + 1), 1]);
   // + 4: im2colStrip reads whole vectors; and col's rows get 4 floats of slack each.
-  return { rows, floats: rows * (g.Cx / g.G) * width + 4 + 4 * (g.Cx / g.G) * prod(g.k) };
+  return { rows, floats: rows * (g.Cx / g.G) * extent(g, 2) + 4 + 4 * (g.Cx / g.G) * prod(g.k) };
 }
 
 /** y = conv(x, w): packs W per group into panels of 4 output channels, one task per (n, g, column chunk). */
@@ -258,10 +255,8 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
   const chunk = Math.min(CHUNK, roundUp(P, 8));
   const T = threadsFor(g.N, macCount >= THREADS_MIN_MACS);
   // Narrow 2-D outputs: col2im into a zero-bordered accumulator of Hp rows per channel (col2imStrip).
-  const narrow = stripPlan(g, chunk).rows > 0;
-  const Hp = narrow ? (g.y[1] - 1) * g.s[1] + (g.k[1] - 1) * g.d[1] + 1 : 0;
-  const Wp = (g.y[2] - 1) * g.s[2] + (g.k[2] - 1) * g.d[2] + 1;
-  const scratchFloats = M4 * chunk + (narrow ? cxg * Hp * Wp : 0);
+  const Hp = stripPlan(g, chunk).rows > 0 ? extent(g, 1) : 0;
+  const scratchFloats = M4 * chunk + cxg * Hp * extent(g, 2);
   const L = new Layout();
   const dyAt = L.alloc(dy.length + 8); // the GEMM may read a few columns past the last row
   const wAt = L.alloc(g.G * M4 * cyg);
@@ -300,19 +295,17 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
   const g = to3d(geometry);
   // The correlation forms read dy padded with zeros, so an Inf or NaN weight would make NaN (Inf · 0)
   // where PyTorch's input gradient has none: the scatter form reads no padding.
-  if (!allFinite(w)) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
+  if (!reference.allFinite(w)) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
   if (isDepthwise(g) && g.s.every((s) => s === 1)) {
-    // At stride 1, dx is dy correlated with the flipped kernel, padded by d·(k − 1) − p.
-    const K3 = prod(g.k);
-    const flipped = new Float32Array(w.length);
-    for (let c = 0; c < g.Cx; c++) for (let k = 0; k < K3; k++) flipped[c * K3 + k] = w[c * K3 + K3 - 1 - k];
+    // At stride 1, dx is dy correlated with the flipped kernel (one channel per group: nothing to transpose), padded by d·(k − 1) − p.
     const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
-    return depthwise(rt, dy, g.y, flipped, dx, g.x, g, [1, 1, 1], pad, macs(geometry));
+    return depthwise(rt, dy, g.y, transposedFlipped(w, g), dx, g.x, g, [1, 1, 1], pad, macs(geometry));
   }
-  // Fewer input than output channels per group (a GEMM with few rows), images enough to keep every
-  // thread busy: the scatter form, whose extra work is ∝ 1/C_out per multiply-add.
-  const scatter = g.Cx / g.G < FORWARD_FORM_MIN_ROWS && g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads();
-  if (g.s.every((s) => s === 1) && g.p.every((p, i) => p <= g.d[i] * (g.k[i] - 1)) && !scatter) {
+  // More output than input channels per group, and images enough to keep every thread busy: the scatter
+  // form, whose extra work is ∝ 1/C_out per multiply-add; at stride 1 only while the forward form's GEMM
+  // would have few rows.
+  const scatter = g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads();
+  if (g.s.every((s) => s === 1) && g.p.every((p, i) => p <= g.d[i] * (g.k[i] - 1)) && !(scatter && g.Cx / g.G < FORWARD_FORM_MIN_ROWS)) {
     // At stride 1, dx is dy correlated with the kernels transposed and flipped, padded by d·(k − 1) − p:
     // a forward convolution (the GEMM with its strip im2col), or the direct kernel for few input channels.
     const v = transposedFlipped(w, g);
@@ -323,7 +316,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
       ...geometry, xChannels: geometry.yChannels, yChannels: geometry.xChannels, xSize: geometry.ySize, ySize: geometry.xSize, padding: pad.slice(lead),
     });
   }
-  if (scatter || (g.Cy / g.G > g.Cx / g.G && g.N >= getNumThreads())) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
+  if (scatter) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K3 = prod(g.k);

@@ -131,9 +131,8 @@ interface NodeWorkerThreads {
   Worker: new (url: URL, options: { workerData: unknown }) => PoolWorker & { unref(): void };
 }
 
-const workers: PoolWorker[] = [];
-/** workerIds[i] is the id of workers[i] (index i + 1); ids are never reused. */
-const workerIds: number[] = [];
+/** The pool: workers[i] has thread index i + 1, and an id never reused. */
+const workers: { worker: PoolWorker; id: number }[] = [];
 let nextWorkerId = 1;
 let threads = defaultThreads();
 
@@ -167,22 +166,22 @@ export function setNumThreads(n: number): void {
   // Jobs run synchronously on the calling thread, so no job is in flight here: surplus workers are idle.
   const first = Math.max(0, n - 1);
   const surplus = workers.splice(first);
-  workerIds.splice(first);
   if (surplus.length > 0) {
     const rt = wasmRuntime();
-    if (rt !== null && rt.shared) for (let i = 0; i < surplus.length; i++) Atomics.store(idSlots(rt), first + 1 + i, 0);
-    for (const w of surplus) void w.terminate();
+    if (rt !== null && rt.shared) surplus.forEach((_, i) => Atomics.store(workerIdSlots(rt.memory), first + 1 + i, 0));
+    for (const w of surplus) void w.worker.terminate();
   }
 }
 
-function idSlots(rt: WasmRuntime): Int32Array {
-  return new Int32Array(rt.memory.buffer, WORKER_IDS, 257);
+/** The WORKER_IDS slots, indexed by thread index (1..256). */
+export function workerIdSlots(memory: WebAssembly.Memory): Int32Array {
+  return new Int32Array(memory.buffer, WORKER_IDS, 257);
 }
 
 /** The pool workers whose own id is in their slot: running and serving jobs. */
 function online(rt: WasmRuntime): number {
-  const ids = idSlots(rt);
-  return workerIds.filter((id, i) => Atomics.load(ids, i + 1) === id).length;
+  const ids = workerIdSlots(rt.memory);
+  return workers.filter((w, i) => Atomics.load(ids, i + 1) === w.id).length;
 }
 
 /** How many pool workers are running now (the calling thread not counted). */
@@ -211,18 +210,15 @@ function startWorkers(rt: WasmRuntime): void {
   const g = globalThis as { process?: { getBuiltinModule?: (m: string) => unknown }; Worker?: new (u: URL, o: { type: string }) => PoolWorker & { postMessage(m: unknown): void } };
   const wt = g.process?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
   while (workers.length < want) {
-    const index = workers.length + 1;
-    const id = nextWorkerId++;
-    workerIds.push(id);
-    const data = { module: rt.module, memory: rt.memory, index, id };
+    const data = { module: rt.module, memory: rt.memory, index: workers.length + 1, id: nextWorkerId++ };
     if (wt !== undefined) {
       const w = new wt.Worker(url, { workerData: data });
       w.unref(); // idle workers must not keep Node alive
-      workers.push(w);
+      workers.push({ worker: w, id: data.id });
     } else if (g.Worker !== undefined) {
       const w = new g.Worker(url, { type: 'module' });
       w.postMessage(data);
-      workers.push(w);
+      workers.push({ worker: w, id: data.id });
     } else return;
   }
 }

@@ -1,5 +1,5 @@
 // A pool thread: instantiates the kernels on the shared memory, then waits for jobs and runs their tasks.
-import { CONTROL, CTL, WORKER_IDS, work, type KernelExports } from './runtime.js';
+import { CONTROL, CTL, work, workerIdSlots, type KernelExports } from './runtime.js';
 
 interface Start {
   module: WebAssembly.Module;
@@ -12,7 +12,7 @@ function serve(start: Start): void {
   const instance = new WebAssembly.Instance(start.module, { env: { memory: start.memory } });
   const exports = instance.exports as unknown as KernelExports;
   const ctl = new Int32Array(start.memory.buffer, CONTROL, 16);
-  const ids = new Int32Array(start.memory.buffer, WORKER_IDS, 257);
+  const ids = workerIdSlots(start.memory);
   let seen = Atomics.load(ctl, CTL.GEN);
   Atomics.store(ids, start.index, start.id);
   for (;;) {
