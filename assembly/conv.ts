@@ -1,7 +1,9 @@
 // convgrad's WebAssembly kernels (AssemblyScript, float32, SIMD128). Memory is imported and shared
 // between threads; JavaScript lays every buffer out and describes each job in a header of i32 fields.
 // A job is split into tasks; any thread runs any task (runTask), writing disjoint outputs or its own
-// private accumulators. Geometry is normalized to 3 spatial dims (d, h, w) by JavaScript.
+// partial sums. Geometry is normalized to 3 spatial dims (d, h, w) by JavaScript. The job header
+// (ConvJob), the layout constants and functions come from assembly/boundary.json, as does the module's
+// export list (exports.generated.ts): nothing of the boundary is written here by hand.
 //
 // The three passes are one GEMM micro-kernel fed by three gathers:
 //   forward       y[o, p]      = Σ_k W[o, k]   · Col[k, p]       Col = im2col(x),  k = (c, κ)
@@ -10,38 +12,37 @@
 // GEMM: C[M4 × N] (+)= A · B, A packed in panels of 4 rows ([panel][k][4]), B row-major, N a multiple of 8.
 // The input gradient also has a scatter form (Cols = Wᵀ·dy, then col2im) for groups with more output than
 // input channels; depthwise convolutions and few input channels use the direct kernels of direct.ts.
-// Files: job.ts (the header), gemm.ts (the micro-kernel), gather.ts (im2col, col2im, padded planes),
-// direct.ts, and this entry point with the GEMM-path tasks and the exports.
+// Files: gemm.ts (the micro-kernel), gather.ts (im2col, col2im, padded planes), direct.ts, simd.ts, and
+// this file: the GEMM-path tasks and runTask, which dispatches a job's tasks by op code.
 
-import { CHUNK, CHUNKS, CX, CY, DD, DH, DW, G_, KD, KH, KPAD, KW, M4_, N_, OP, OUT_PTR, PD, PH, PRIV_BYTES, PW, RES, SCRATCH, SCRATCH_BYTES, SD, SH, SLOTS, STRIP_ROWS, SW, TAPS, W_GROUP, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, extent, h } from './job';
-import { OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT } from './protocol.generated';
-import { gemm, tile4x8 } from './gemm';
-import { col2imStrip, colStride, gatherRun, gatherWindow, im2colChunk, scatterAddRun } from './gather';
+import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
+import { gemm } from './gemm';
+import { col2imStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
 
 
 /** Forward task (n, g, chunk): y[n, g·CyG + o, p0 .. p0 + cols) = Σ_k W[o, k] · Col[k, ·]. */
-function forwardTask(job: usize, task: i32, thread: i32): void {
-  const G = h(job, G_), chunks = h(job, CHUNKS), chunk = h(job, CHUNK);
-  const cxg = h(job, CX) / G, cyg = h(job, CY) / G;
-  const K = cxg * h(job, KD) * h(job, KH) * h(job, KW);
-  const M4 = h(job, M4_);
-  const P = h(job, YD) * h(job, YH) * h(job, YW);
-  const X = <usize>(h(job, XD) * h(job, XH) * h(job, XW));
+function forwardTask(job: ConvJob, task: i32, thread: i32): void {
+  const G = job.g, chunks = job.chunks, chunk = job.chunk;
+  const cxg = job.cx / G, cyg = job.cy / G;
+  const K = cxg * job.kd * job.kh * job.kw;
+  const M4 = job.m4;
+  const P = job.yd * job.yh * job.yw;
+  const X = <usize>(job.xd * job.xh * job.xw);
   const ci = task % chunks;
   const g = (task / chunks) % G;
   const n = task / (chunks * G);
   const p0 = ci * chunk;
   const cols = min(chunk, P - p0);
-  const scratch = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
-  const col = scratch;
-  const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
-  const ld = colStride(job, chunk);
-  const cbuf = scratch + ((<usize>K * <usize>ld) << 2);
-  im2colChunk(job, x, col, chunk, p0, cols, cxg, cbuf + ((<usize>M4 * <usize>chunk) << 2));
-  const w = <usize>h(job, W_PTR) + ((<usize>g * <usize>M4 * <usize>K) << 2);
+  const scratch = threadScratch(job, thread);
+  const col = scratch + <usize>job.colAt;
+  const x = <usize>job.xPtr + ((<usize>(n * job.cx + g * cxg) * X) << 2);
+  const ld = colStride(chunk, job.stripRows);
+  const cbuf = scratch + <usize>job.cAt;
+  im2colChunk(job, x, col, chunk, p0, cols, cxg, scratch + <usize>job.stripAt);
+  const w = <usize>job.wPtr + ((<usize>g * <usize>M4 * <usize>K) << 2);
   gemm(w, col, ld, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
-  const y = <usize>h(job, OUT_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P + <usize>p0) << 2);
+  const y = <usize>job.outPtr + ((<usize>(n * job.cy + g * cyg) * <usize>P + <usize>p0) << 2);
   for (let o = 0; o < cyg; o++) memory.copy(y + ((<usize>o * <usize>P) << 2), cbuf + ((<usize>o * <usize>chunk) << 2), <usize>cols << 2);
 }
 
@@ -51,41 +52,42 @@ function forwardTask(job: usize, task: i32, thread: i32): void {
  * Tap table at TAPS: per residue, [count_d, count_h, count_w, tD, tH, tW, base (packed-weight float
  * offset), kIndexD[≤KD], offD[≤KD], kIndexH.., offH.., kIndexW.., offW..] padded to a fixed stride.
  */
-function gradInputTask(job: usize, task: i32, thread: i32): void {
-  const G = h(job, G_), chunks = h(job, CHUNKS), chunk = h(job, CHUNK), R = h(job, RES);
-  const cxg = h(job, CX) / G, cyg = h(job, CY) / G;
-  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
-  const stride = 7 + 2 * (kD + kH + kW);
+function gradInputTask(job: ConvJob, task: i32, thread: i32): void {
+  const G = job.g, chunks = job.chunks, chunk = job.chunk, R = job.res;
+  const cxg = job.cx / G, cyg = job.cy / G;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
+  const stride = tapStride(kD, kH, kW);
   const ci = task % chunks;
   const r = (task / chunks) % R;
   const g = (task / (chunks * R)) % G;
   const n = task / (chunks * R * G);
-  const tab = <usize>h(job, TAPS) + ((<usize>r * <usize>stride) << 2);
-  const nD = load<i32>(tab), nH = load<i32>(tab, 4), nW = load<i32>(tab, 8);
-  const tD = load<i32>(tab, 12), tH = load<i32>(tab, 16), tW = load<i32>(tab, 20);
-  const base = load<i32>(tab, 24);
+  const tab = <usize>job.taps + ((<usize>r * <usize>stride) << 2);
+  const table = changetype<TapTable>(tab);
+  const nD = table.countD, nH = table.countH, nW = table.countW;
+  const tD = table.td, tH = table.th, tW = table.tw;
+  const base = table.base;
   const T = tD * tH * tW;
   const t0 = ci * chunk;
   if (t0 >= T) return;
   const cols = min(chunk, T - t0);
-  const sD = h(job, SD), sH = h(job, SH), sW = h(job, SW);
+  const sD = job.sd, sH = job.sh, sW = job.sw;
   const rW = r % sW, rH = (r / sW) % sH, rD = r / (sW * sH);
-  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
-  const yD = h(job, YD), yH = h(job, YH), yW = h(job, YW);
+  const xD = job.xd, xH = job.xh, xW = job.xw;
+  const yD = job.yd, yH = job.yh, yW = job.yw;
   const X = <usize>(xD * xH * xW);
   const Y = <usize>(yD * yH * yW);
-  const M4 = h(job, M4_);
+  const M4 = job.m4;
   const taps = nD * nH * nW;
   const K = cyg * taps;
-  const scratch = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
-  const col = scratch;
-  const cbuf = scratch + ((<usize>max(K, 1) * <usize>chunk) << 2);
-  const tabD = tab + 28;
+  const scratch = threadScratch(job, thread);
+  const col = scratch + <usize>job.colAt;
+  const cbuf = scratch + <usize>job.cAt;
+  const tabD = tab + (<usize>TAP_HEADER << 2);
   const tabH = tabD + ((<usize>(2 * kD)) << 2);
   const tabW = tabH + ((<usize>(2 * kH)) << 2);
   if (K > 0) {
     // Colr[(o, a, b, c)][j] = dy[n, g·CyG + o, td + offD[a], th + offH[b], tw + offW[c]] or 0.
-    const dy = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * Y) << 2);
+    const dy = <usize>job.xPtr + ((<usize>(n * job.cy + g * cyg) * Y) << 2);
     let row = col;
     for (let o = 0; o < cyg; o++) {
       const dyo = dy + ((<usize>o * Y) << 2);
@@ -101,11 +103,11 @@ function gradInputTask(job: usize, task: i32, thread: i32): void {
         }
       }
     }
-    const w = <usize>h(job, W_PTR) + ((<usize>g * <usize>h(job, W_GROUP) + <usize>base) << 2);
+    const w = <usize>job.wPtr + ((<usize>g * <usize>job.wGroup + <usize>base) << 2);
     gemm(w, col, chunk, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
   }
   // Scatter the chunk's positions t back to dx at j = r + s·t.
-  const dx = <usize>h(job, OUT_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
+  const dx = <usize>job.outPtr + ((<usize>(n * job.cx + g * cxg) * X) << 2);
   for (let c = 0; c < cxg; c++) {
     const dxc = dx + ((<usize>c * X) << 2);
     const src = cbuf + ((<usize>c * <usize>chunk) << 2);
@@ -131,32 +133,33 @@ function gradInputTask(job: usize, task: i32, thread: i32): void {
  * Cols[(c, κ), p] = Σ_o w[o, c, κ] · dy[o, p] by GEMM straight from dy (no gather), then col2im:
  * dx[c, p·s + κ·d − pad] += Cols[(c, κ), p]. Chosen when a group has more output than input channels.
  */
-function gradInputScatterTask(job: usize, task: i32, thread: i32): void {
-  const G = h(job, G_), chunk = h(job, CHUNK);
-  const cxg = h(job, CX) / G, cyg = h(job, CY) / G;
-  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
-  const yH = h(job, YH), yW = h(job, YW);
-  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
-  const sD = h(job, SD), sH = h(job, SH), sW = h(job, SW);
-  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
-  const pD = h(job, PD), pH = h(job, PH), pW = h(job, PW);
+function gradInputScatterTask(job: ConvJob, task: i32, thread: i32): void {
+  const G = job.g, chunk = job.chunk;
+  const cxg = job.cx / G, cyg = job.cy / G;
+  const xD = job.xd, xH = job.xh, xW = job.xw;
+  const yH = job.yh, yW = job.yw;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
+  const sD = job.sd, sH = job.sh, sW = job.sw;
+  const dD = job.dd, dH = job.dh, dW = job.dw;
+  const pD = job.pd, pH = job.ph, pW = job.pw;
   const K3 = kD * kH * kW;
-  const M4 = h(job, M4_); // rows (c, κ) of a group, rounded up to 4
-  const P = h(job, YD) * yH * yW;
+  const M4 = job.m4; // rows (c, κ) of a group, rounded up to 4
+  const P = job.yd * yH * yW;
   const X = <usize>(xD * xH * xW);
   const n = task;
-  const cbuf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
-  const dxn = <usize>h(job, OUT_PTR) + ((<usize>(n * h(job, CX)) * X) << 2);
-  memory.fill(dxn, 0, (<usize>h(job, CX) * X) << 2);
+  const scratch = threadScratch(job, thread);
+  const cbuf = scratch + <usize>job.colAt;
+  const dxn = <usize>job.outPtr + ((<usize>(n * job.cx) * X) << 2);
+  memory.fill(dxn, 0, (<usize>job.cx * X) << 2);
   // Narrow 2-D (1-D) outputs: col2im into a zero-bordered accumulator of the windows' full extent (no
   // bounds per run), cropped into dx at the end; the rows of its planes are STRIP_ROWS.
-  const Hp = h(job, STRIP_ROWS);
+  const Hp = job.stripRows;
   const Wp = extent(yW, sW, kW, dW);
-  const acc = cbuf + ((<usize>M4 * <usize>chunk) << 2);
+  const acc = scratch + <usize>job.cAt;
   const accPlane = <usize>(Hp * Wp);
   for (let g = 0; g < G; g++) {
-    const w = <usize>h(job, W_PTR) + ((<usize>g * <usize>M4 * <usize>cyg) << 2);
-    const dy = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P) << 2);
+    const w = <usize>job.wPtr + ((<usize>g * <usize>M4 * <usize>cyg) << 2);
+    const dy = <usize>job.xPtr + ((<usize>(n * job.cy + g * cyg) * <usize>P) << 2);
     if (Hp > 0) memory.fill(acc, 0, (<usize>cxg * accPlane) << 2);
     for (let p0 = 0; p0 < P; p0 += chunk) {
       const cols = min(chunk, P - p0);
@@ -211,44 +214,40 @@ function gradInputScatterTask(job: usize, task: i32, thread: i32): void {
 }
 
 /**
- * Weight-gradient task (n, chunk): for each group, dW[o, k] += Σ_{p in chunk} dy[n, o, p] · ColT[p, k],
- * into this thread's private dW (JavaScript zeroes them before and adds them up after).
- */
-/**
  * Weight-gradient task = one slot: the (image, chunk) items of a fixed contiguous run, accumulated in
  * order into the slot's own partial sum. The slots and their runs depend only on the geometry, never on
  * which thread took which task, so dw is bit-identical for any thread count and any run.
  */
-function gradWeightTask(job: usize, task: i32, thread: i32): void {
-  const items = h(job, N_) * h(job, CHUNKS);
-  const slots = h(job, SLOTS);
+function gradWeightTask(job: ConvJob, task: i32, thread: i32): void {
+  const items = job.n * job.chunks;
+  const slots = job.slots;
   const per = (items + slots - 1) / slots;
   const end = min(items, (task + 1) * per);
   for (let item = task * per; item < end; item++) gradWeightItem(job, item, task, thread);
 }
 
-function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
-  const G = h(job, G_), chunks = h(job, CHUNKS), chunk = h(job, CHUNK);
-  const cxg = h(job, CX) / G, cyg = h(job, CY) / G;
-  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
+function gradWeightItem(job: ConvJob, task: i32, slot: i32, thread: i32): void {
+  const G = job.g, chunks = job.chunks, chunk = job.chunk;
+  const cxg = job.cx / G, cyg = job.cy / G;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
   const K = cxg * kD * kH * kW;
-  const Kpad = h(job, KPAD);
-  const M4 = h(job, M4_);
-  const P = h(job, YD) * h(job, YH) * h(job, YW);
-  const X = <usize>(h(job, XD) * h(job, XH) * h(job, XW));
+  const Kpad = job.kpad;
+  const M4 = job.m4;
+  const P = job.yd * job.yh * job.yw;
+  const X = <usize>(job.xd * job.xh * job.xw);
   const ci = task % chunks;
   const n = task / chunks;
   const p0 = ci * chunk;
   const cols = min(chunk, P - p0);
-  const scratch = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
-  const ld = colStride(job, chunk);
-  const col = scratch; // Col[K][ld], then transposed into colT[chunk][Kpad]
-  const colT = scratch + ((<usize>K * <usize>ld) << 2);
-  const apack = colT + ((<usize>chunk * <usize>Kpad) << 2);
-  const strip = apack + ((<usize>M4 * <usize>chunk) << 2);
-  const priv = <usize>h(job, OUT_PTR) + <usize>slot * <usize>h(job, PRIV_BYTES);
+  const scratch = threadScratch(job, thread);
+  const ld = colStride(chunk, job.stripRows);
+  const col = scratch + <usize>job.colAt; // Col[K][ld], then transposed into colT[chunk][Kpad]
+  const colT = scratch + <usize>job.cAt;
+  const apack = scratch + <usize>job.packAt;
+  const strip = scratch + <usize>job.stripAt;
+  const partial = <usize>job.outPtr + <usize>slot * <usize>job.slotBytes;
   for (let g = 0; g < G; g++) {
-    const x = <usize>h(job, X_PTR) + ((<usize>(n * h(job, CX) + g * cxg) * X) << 2);
+    const x = <usize>job.xPtr + ((<usize>(n * job.cx + g * cxg) * X) << 2);
     im2colChunk(job, x, col, chunk, p0, cols, cxg, strip);
     // Transpose Col[K][ld] → ColT[cols][Kpad] (zero columns past K), in 4×4 blocks; the columns up to
     // cols rounded to 4 are inside col's rows, and ColT's rows past cols are never read.
@@ -266,7 +265,7 @@ function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
     }
     // Pack dy rows into panels of 4: apack[panel][j][4], j < cols (zero rows past CyG); in 4×4 blocks
     // where the panel's 4 rows all exist, the rest one by one.
-    const dy = <usize>h(job, W_PTR) + ((<usize>(n * h(job, CY) + g * cyg) * <usize>P + <usize>p0) << 2);
+    const dy = <usize>job.wPtr + ((<usize>(n * job.cy + g * cyg) * <usize>P + <usize>p0) << 2);
     const PBytes = <usize>P << 2;
     for (let m0 = 0; m0 < M4; m0 += 4) {
       const panel = apack + ((<usize>m0 * <usize>cols) << 2);
@@ -279,7 +278,7 @@ function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
         }
       }
     }
-    gemm(apack, colT, Kpad, priv + ((<usize>g * <usize>M4 * <usize>Kpad) << 2), Kpad, M4, Kpad, cols, true);
+    gemm(apack, colT, Kpad, partial + ((<usize>g * <usize>M4 * <usize>Kpad) << 2), Kpad, M4, Kpad, cols, true);
   }
 }
 
@@ -294,9 +293,15 @@ function gradWeightItem(job: usize, task: i32, slot: i32, thread: i32): void {
   v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
-/** Runs task `task` of the job at `job` on thread `thread` (0 is the calling thread). */
-export function runTask(job: usize, task: i32, thread: i32): void {
-  const op = h(job, OP);
+/** This thread's scratch: the job's scratch base, `scratchBytes` per thread. */
+@inline function threadScratch(job: ConvJob, thread: i32): usize {
+  return <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
+}
+
+/** Runs task `task` of the job at `at` on thread `thread` (0 is the calling thread). */
+export function runTask(at: usize, task: i32, thread: i32): void {
+  const job = changetype<ConvJob>(at);
+  const op = job.op;
   if (op == OP_FORWARD) forwardTask(job, task, thread);
   else if (op == OP_GRAD_INPUT) gradInputTask(job, task, thread);
   else if (op == OP_GRAD_WEIGHT) gradWeightTask(job, task, thread);
@@ -307,7 +312,7 @@ export function runTask(job: usize, task: i32, thread: i32): void {
   else if (op == OP_DIRECT_GRAD_WEIGHT) directGradWeightTask(job, task, thread);
 }
 
-/** dst[i] = Σ_t src[t·stride + i] for i < count: adds up the threads' private accumulators. */
+/** dst[i] = Σ_t src[t·stride + i] for i < count: adds up the partial sums (slots) in order. */
 export function sumBuffers(dst: usize, src: usize, strideFloats: i32, threads: i32, count: i32): void {
   for (let i = 0; i < count; i++) {
     let s: f32 = 0;
@@ -315,10 +320,3 @@ export function sumBuffers(dst: usize, src: usize, strideFloats: i32, threads: i
     store<f32>(dst + (<usize>i << 2), s);
   }
 }
-
-/** Peak of the micro-kernel: `iterations` runs of a 4×8 tile over K = 256, from L1. */
-export function peak(a: usize, b: usize, c: usize, iterations: i32): void {
-  for (let i = 0; i < iterations; i++) tile4x8(a, b, 32, c, 32, 256, true);
-}
-
-export { relu, reluGrad, addBias, biasGrad, maxPool2d, maxPoolScatter, adam } from './pointwise';

@@ -1,5 +1,6 @@
 // Direct kernels: depthwise convolutions, and inputs with few channels (no im2col, no GEMM).
-import { A_, B_, CX, DD, DH, DW, G_, KD, KH, KW, N_, OUT_PTR, PD, PH, PW, SCRATCH, SCRATCH_BYTES, SD, SH, SW, W_PTR, X_PTR, XD, XH, XW, YD, YH, YW, addLanes, extent, fma, h } from './job';
+import { ConvJob, extent, paddedRow } from './boundary.generated';
+import { addLanes, fma } from './simd';
 import { padPlane } from './gather';
 
 
@@ -39,22 +40,22 @@ function depthwise3x3(buf: usize, bH: i32, bW: i32, v: usize, out: usize, oD: i3
  * plane padded by p. The forward pass (v = w), and the input gradient at stride 1 (src = dy, v = the
  * flipped w, p = d·(k−1) − p). Vectorized along w when the stride there is 1.
  */
-export function depthwiseTask(job: usize, task: i32, thread: i32): void {
-  const C = h(job, CX);
+export function depthwiseTask(job: ConvJob, task: i32, thread: i32): void {
+  const C = job.cx;
   const c = task % C;
-  const sD = h(job, XD), sH = h(job, XH), sW = h(job, XW);
-  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
-  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
-  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
-  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const sD = job.xd, sH = job.xh, sW = job.xw;
+  const oD = job.yd, oH = job.yh, oW = job.yw;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
+  const tD = job.sd, tH = job.sh, tW = job.sw;
+  const dD = job.dd, dH = job.dh, dW = job.dw;
   const bD = extent(oD, tD, kD, dD);
   const bH = extent(oH, tH, kH, dH);
   const bW = extent(oW, tW, kW, dW);
-  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
-  padPlane(<usize>h(job, X_PTR) + ((<usize>task * <usize>(sD * sH * sW)) << 2), sD, sH, sW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+  const buf = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
+  padPlane(<usize>job.xPtr + ((<usize>task * <usize>(sD * sH * sW)) << 2), sD, sH, sW, buf, bD, bH, bW, job.pd, job.ph, job.pw);
   const K3 = kD * kH * kW;
-  const v = <usize>h(job, W_PTR) + ((<usize>c * <usize>K3) << 2);
-  const out = <usize>h(job, OUT_PTR) + ((<usize>task * <usize>(oD * oH * oW)) << 2);
+  const v = <usize>job.wPtr + ((<usize>c * <usize>K3) << 2);
+  const out = <usize>job.outPtr + ((<usize>task * <usize>(oD * oH * oW)) << 2);
   const vecEnd = tW == 1 ? oW & ~7 : 0;
   if (kD == 1 && kH == 3 && kW == 3 && tW == 1 && vecEnd > 0) {
     depthwise3x3(buf, bH, bW, v, out, oD, oH, oW, tD, tH, dD, dH, dW, vecEnd);
@@ -104,16 +105,16 @@ export function depthwiseTask(job: usize, task: i32, thread: i32): void {
  * unpadded planes: for each tap row kh, the output rows whose input row exists, and for the three taps
  * kw the columns where all three read inside x (vectorized), the few edge columns one by one.
  */
-function depthwiseGradWeight2d3(job: usize, c: i32, dw: usize): void {
-  const N = h(job, N_), C = h(job, CX);
-  const xH = h(job, XH), xW = h(job, XW);
-  const oH = h(job, YH), oW = h(job, YW);
-  const kH = h(job, KH);
-  const tH = h(job, SH);
-  const dH = h(job, DH), dW = h(job, DW);
-  const pH = h(job, PH), pW = h(job, PW);
-  const xPlane = <usize>(h(job, XD) * xH * xW);
-  const oPlane = <usize>(h(job, YD) * oH * oW);
+function depthwiseGradWeight2d3(job: ConvJob, c: i32, dw: usize): void {
+  const N = job.n, C = job.cx;
+  const xH = job.xh, xW = job.xw;
+  const oH = job.yh, oW = job.yw;
+  const kH = job.kh;
+  const tH = job.sh;
+  const dH = job.dh, dW = job.dw;
+  const pH = job.ph, pW = job.pw;
+  const xPlane = <usize>(job.xd * xH * xW);
+  const oPlane = <usize>(job.yd * oH * oW);
   // Columns ow where tap kw reads inside x: [lowK, highK); all three: [lo, hi).
   const lo = max(0, pW); // tap 0 starts latest
   const hi = max(lo, min(oW, xW + pW - 2 * dW)); // tap 2 ends earliest
@@ -124,8 +125,8 @@ function depthwiseGradWeight2d3(job: usize, c: i32, dw: usize): void {
     let e0: f32 = 0, e1: f32 = 0, e2: f32 = 0;
     for (let n = 0; n < N; n++) {
       const plane = <usize>(n * C + c);
-      const x = <usize>h(job, X_PTR) + ((plane * xPlane) << 2);
-      const dy = <usize>h(job, W_PTR) + ((plane * oPlane) << 2);
+      const x = <usize>job.xPtr + ((plane * xPlane) << 2);
+      const dy = <usize>job.wPtr + ((plane * oPlane) << 2);
       for (let oh = 0; oh < oH; oh++) {
         const ih = oh * tH + kh * dH - pH;
         if (ih < 0 || ih >= xH) continue;
@@ -186,20 +187,20 @@ function depthwiseGradWeight2d3(job: usize, c: i32, dw: usize): void {
 }
 
 /** Depthwise weight gradient of channel c = task: dw[c, κ] = Σ_n Σ_i dy[n, c, i] · x̃[n, c, i·s + κ·d]. */
-export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): void {
-  const N = h(job, N_), C = h(job, CX);
+export function depthwiseGradWeightTask(job: ConvJob, task: i32, thread: i32): void {
+  const N = job.n, C = job.cx;
   const c = task;
-  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
-  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
-  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
-  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
-  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const xD = job.xd, xH = job.xh, xW = job.xw;
+  const oD = job.yd, oH = job.yh, oW = job.yw;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
+  const tD = job.sd, tH = job.sh, tW = job.sw;
+  const dD = job.dd, dH = job.dh, dW = job.dw;
   const bD = extent(oD, tD, kD, dD);
   const bH = extent(oH, tH, kH, dH);
   const bW = extent(oW, tW, kW, dW);
-  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const buf = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
   const K3 = kD * kH * kW;
-  const dw = <usize>h(job, OUT_PTR) + ((<usize>c * <usize>K3) << 2);
+  const dw = <usize>job.outPtr + ((<usize>c * <usize>K3) << 2);
   memory.fill(dw, 0, <usize>K3 << 2);
   const vecEnd = tW == 1 ? oW & ~3 : 0;
   if (xD == 1 && kD == 1 && kW == 3 && tW == 1) {
@@ -208,8 +209,8 @@ export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): voi
   }
   for (let n = 0; n < N; n++) {
     const plane = n * C + c;
-    padPlane(<usize>h(job, X_PTR) + ((<usize>plane * <usize>(xD * xH * xW)) << 2), xD, xH, xW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
-    const dy = <usize>h(job, W_PTR) + ((<usize>plane * <usize>(oD * oH * oW)) << 2);
+    padPlane(<usize>job.xPtr + ((<usize>plane * <usize>(xD * xH * xW)) << 2), xD, xH, xW, buf, bD, bH, bW, job.pd, job.ph, job.pw);
+    const dy = <usize>job.wPtr + ((<usize>plane * <usize>(oD * oH * oW)) << 2);
     let kk: usize = 0;
     for (let kd = 0; kd < kD; kd++) {
       for (let kh = 0; kh < kH; kh++) {
@@ -278,31 +279,31 @@ export function depthwiseGradWeightTask(job: usize, task: i32, thread: i32): voi
  * src[n, g·B + b, i·s + κ·d], 8 outputs of a row at a time. The forward pass (src = x), and the input
  * gradient at stride 1 (src = dy, v = the kernel flipped and transposed, padding d·(k−1) − p).
  */
-export function directTask(job: usize, task: i32, thread: i32): void {
-  const G = h(job, G_), A = h(job, A_), B = h(job, B_);
+export function directTask(job: ConvJob, task: i32, thread: i32): void {
+  const G = job.g, A = job.a, B = job.b;
   const g = task % G;
   const n = task / G;
-  const sD = h(job, XD), sH = h(job, XH), sW = h(job, XW);
-  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
-  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
-  const tD = h(job, SD), tH = h(job, SH), tW = h(job, SW);
-  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const sD = job.xd, sH = job.xh, sW = job.xw;
+  const oD = job.yd, oH = job.yh, oW = job.yw;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
+  const tD = job.sd, tH = job.sh, tW = job.sw;
+  const dD = job.dd, dH = job.dh, dW = job.dw;
   const bD = extent(oD, tD, kD, dD);
   const bH = extent(oH, tH, kH, dH);
-  const bW = extent(oW, tW, kW, dW) + 8; // + slack: vector loads may run past a row
+  const bW = paddedRow(oW, tW, kW, dW); // with slack: vector loads may run past a row
   const planeB = <usize>(bD * bH * bW);
-  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const buf = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
   const srcPlane = <usize>(sD * sH * sW);
   for (let b = 0; b < B; b++) {
-    const src = <usize>h(job, X_PTR) + ((<usize>(n * G * B + g * B + b) * srcPlane) << 2);
-    padPlane(src, sD, sH, sW, buf + ((<usize>b * planeB) << 2), bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+    const src = <usize>job.xPtr + ((<usize>(n * G * B + g * B + b) * srcPlane) << 2);
+    padPlane(src, sD, sH, sW, buf + ((<usize>b * planeB) << 2), bD, bH, bW, job.pd, job.ph, job.pw);
   }
   const K3 = kD * kH * kW;
   const outPlane = <usize>(oD * oH * oW);
   const vecEnd = tW == 1 ? oW & ~7 : 0;
   for (let a = 0; a < A; a++) {
-    const v = <usize>h(job, W_PTR) + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
-    const out = <usize>h(job, OUT_PTR) + ((<usize>(n * G * A + g * A + a) * outPlane) << 2);
+    const v = <usize>job.wPtr + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
+    const out = <usize>job.outPtr + ((<usize>(n * G * A + g * A + a) * outPlane) << 2);
     for (let od = 0; od < oD; od++) {
       for (let oh = 0; oh < oH; oh++) {
         const orow = out + ((<usize>(od * oH + oh) * <usize>oW) << 2);
@@ -354,29 +355,29 @@ export function directTask(job: usize, task: i32, thread: i32): void {
  * dw[g·A + a, b, κ] = Σ_n Σ_i dy[n, g·A + a, i] · x̃[n, g·B + b, i·s + κ·d] as dot products along rows
  * (W stride 1), x̃ the padded input planes.
  */
-export function directGradWeightTask(job: usize, task: i32, thread: i32): void {
-  const N = h(job, N_), G = h(job, G_), A = h(job, A_), B = h(job, B_);
+export function directGradWeightTask(job: ConvJob, task: i32, thread: i32): void {
+  const N = job.n, G = job.g, A = job.a, B = job.b;
   const g = task / A;
   const a = task % A;
-  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
-  const oD = h(job, YD), oH = h(job, YH), oW = h(job, YW);
-  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
-  const tD = h(job, SD), tH = h(job, SH);
-  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
+  const xD = job.xd, xH = job.xh, xW = job.xw;
+  const oD = job.yd, oH = job.yh, oW = job.yw;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
+  const tD = job.sd, tH = job.sh;
+  const dD = job.dd, dH = job.dh, dW = job.dw;
   const bD = extent(oD, tD, kD, dD);
   const bH = extent(oH, tH, kH, dH);
-  const bW = oW + (kW - 1) * dW + 8;
-  const buf = <usize>h(job, SCRATCH) + <usize>thread * <usize>h(job, SCRATCH_BYTES);
+  const bW = paddedRow(oW, 1, kW, dW);
+  const buf = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
   const K3 = kD * kH * kW;
-  const dw = <usize>h(job, OUT_PTR) + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
+  const dw = <usize>job.outPtr + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
   memory.fill(dw, 0, (<usize>B * <usize>K3) << 2);
   const xPlane = <usize>(xD * xH * xW);
   const oPlane = <usize>(oD * oH * oW);
   const vecEnd = oW & ~3;
   for (let n = 0; n < N; n++) {
-    const dy = <usize>h(job, W_PTR) + ((<usize>(n * G * A + g * A + a) * oPlane) << 2);
+    const dy = <usize>job.wPtr + ((<usize>(n * G * A + g * A + a) * oPlane) << 2);
     for (let b = 0; b < B; b++) {
-      padPlane(<usize>h(job, X_PTR) + ((<usize>(n * G * B + g * B + b) * xPlane) << 2), xD, xH, xW, buf, bD, bH, bW, h(job, PD), h(job, PH), h(job, PW));
+      padPlane(<usize>job.xPtr + ((<usize>(n * G * B + g * B + b) * xPlane) << 2), xD, xH, xW, buf, bD, bH, bW, job.pd, job.ph, job.pw);
       let kk: usize = dw + ((<usize>b * <usize>K3) << 2);
       for (let kd = 0; kd < kD; kd++) {
         for (let kh = 0; kh < kH; kh++) {

@@ -1,5 +1,5 @@
 // Moving data between tensors and the kernels' working layouts: gathered rows, im2col, col2im, padded planes.
-import { DD, DH, DW, KD, KH, KW, PD, PH, PW, SD, SH, STRIP_ROWS, SW, XD, XH, XW, YH, YW, extent, h } from './job';
+import { ConvJob, colStride, extent } from './boundary.generated';
 
 /**
  * dst[q] = src[i0 + q·step] for q < run where 0 ≤ i0 + q·step < len, else 0: one row of a gather.
@@ -87,13 +87,13 @@ export function gatherWindow(
  * im2col for output positions [p0, p0 + cols) of one (n, group): col[k][j] = x[c, pos(p0 + j, κ)] or 0,
  * k = ((c·KD + kd)·KH + kh)·KW + kw, rows of `width` floats (columns past `cols` are zero).
  */
-export function im2col(job: usize, x: usize, col: usize, width: i32, p0: i32, cols: i32, channels: i32): void {
-  const xD = h(job, XD), xH = h(job, XH), xW = h(job, XW);
-  const yH = h(job, YH), yW = h(job, YW);
-  const kD = h(job, KD), kH = h(job, KH), kW = h(job, KW);
-  const sD = h(job, SD), sH = h(job, SH), sW = h(job, SW);
-  const dD = h(job, DD), dH = h(job, DH), dW = h(job, DW);
-  const pD = h(job, PD), pH = h(job, PH), pW = h(job, PW);
+export function im2col(job: ConvJob, x: usize, col: usize, width: i32, p0: i32, cols: i32, channels: i32): void {
+  const xD = job.xd, xH = job.xh, xW = job.xw;
+  const yH = job.yh, yW = job.yw;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
+  const sD = job.sd, sH = job.sh, sW = job.sw;
+  const dD = job.dd, dH = job.dh, dW = job.dw;
+  const pD = job.pd, pH = job.ph, pW = job.pw;
   const plane = <usize>(xD * xH * xW);
   let row = col;
   for (let c = 0; c < channels; c++) {
@@ -133,17 +133,17 @@ export function padPlane(src: usize, sD: i32, sH: i32, sW: i32, buf: usize, bD: 
  * arithmetic would cost as much as the GEMM.
  *   strip[c][r][u] = x[c, r0 + r, u − pW] or 0,   r0 = qh0·sH − pH
  *   col[(c, kh, kw)][j] = strip[c][(qh − qh0)·sH + kh·dH][qw·sW + kw·dW]   for position p0 + j = (qh, qw)
- * col's rows are `ld` ≥ width + 4 floats apart: a run is copied in whole vectors, up to 3 floats past
+ * col's rows are `ld` ≥ width + COL_SLACK floats apart: a run is copied in whole vectors, up to 3 floats past
  * its end, which the next run (or the row's slack) takes. Runs go output row by output row, each for
  * every (c, kh, kw), so the loop that copies one has no arithmetic but two pointer steps.
  */
-export function im2colStrip(job: usize, x: usize, col: usize, ld: i32, width: i32, p0: i32, cols: i32, channels: i32, strip: usize, rows: i32): void {
-  const xH = h(job, XH), xW = h(job, XW);
-  const yW = h(job, YW);
-  const kH = h(job, KH), kW = h(job, KW);
-  const sH = h(job, SH), sW = h(job, SW);
-  const dH = h(job, DH), dW = h(job, DW);
-  const pH = h(job, PH), pW = h(job, PW);
+export function im2colStrip(job: ConvJob, x: usize, col: usize, ld: i32, width: i32, p0: i32, cols: i32, channels: i32, strip: usize, rows: i32): void {
+  const xH = job.xh, xW = job.xw;
+  const yW = job.yw;
+  const kH = job.kh, kW = job.kw;
+  const sH = job.sh, sW = job.sw;
+  const dH = job.dh, dW = job.dw;
+  const pH = job.ph, pW = job.pw;
   const Wp = extent(yW, sW, kW, dW);
   const qh0 = p0 / yW;
   const qh1 = (p0 + cols - 1) / yW;
@@ -192,15 +192,10 @@ export function im2colStrip(job: usize, x: usize, col: usize, ld: i32, width: i3
   }
 }
 
-/** The row stride of a chunk's im2col rows: with a strip, 4 floats of slack (im2colStrip copies whole vectors). */
-export function colStride(job: usize, chunk: i32): i32 {
-  return h(job, STRIP_ROWS) > 0 ? chunk + 4 : chunk;
-}
-
-/** im2col of one chunk into rows `colStride` apart: through the strip (at `strip`) where the job has one. */
-export function im2colChunk(job: usize, x: usize, col: usize, chunk: i32, p0: i32, cols: i32, channels: i32, strip: usize): void {
-  const rows = h(job, STRIP_ROWS);
-  if (rows > 0) im2colStrip(job, x, col, chunk + 4, chunk, p0, cols, channels, strip, rows);
+/** im2col of one chunk into rows colStride(chunk, stripRows) apart: through the strip (at `strip`) where the job has one. */
+export function im2colChunk(job: ConvJob, x: usize, col: usize, chunk: i32, p0: i32, cols: i32, channels: i32, strip: usize): void {
+  const rows = job.stripRows;
+  if (rows > 0) im2colStrip(job, x, col, colStride(chunk, rows), chunk, p0, cols, channels, strip, rows);
   else im2col(job, x, col, chunk, p0, cols, channels);
 }
 

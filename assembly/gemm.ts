@@ -1,5 +1,5 @@
 // The GEMM every pass of the GEMM path ends in: a 4×8 register-blocked micro-kernel.
-import { fma } from './job';
+import { fma } from './simd';
 
 /**
  * C[4 × 8] (+)= Σ_k a[k][0..4] ⊗ b[k][0..8]: 8 accumulators, 2 vector loads and 4 broadcasts per k.
@@ -50,4 +50,9 @@ export function gemm(a: usize, b: usize, ldb: i32, c: usize, ldc: i32, M4: i32, 
       }
     }
   }
+}
+
+/** Peak of the micro-kernel: `iterations` runs of a 4×8 tile over K = 256, from L1. */
+export function peak(a: usize, b: usize, c: usize, iterations: i32): void {
+  for (let i = 0; i < iterations; i++) tile4x8(a, b, 32, c, 32, 256, true);
 }

@@ -53,6 +53,22 @@ def call_op(name, args, kw):
         "sum": lambda: torch.sum(a[0], dim=k["dim"], keepdim=k.get("keepdim", False)) if "dim" in k else torch.sum(a[0]),
         "mean": lambda: torch.mean(a[0], dim=k["dim"], keepdim=k.get("keepdim", False)) if "dim" in k else torch.mean(a[0]),
         "relu": lambda: F.relu(a[0]),
+        "silu": lambda: F.silu(a[0]),
+        "hardswish": lambda: F.hardswish(a[0]),
+        "hardtanh": lambda: F.hardtanh(a[0], **k),
+        "eq": lambda: torch.eq(a[0], a[1]),
+        "ne": lambda: torch.ne(a[0], a[1]),
+        "lt": lambda: torch.lt(a[0], a[1]),
+        "le": lambda: torch.le(a[0], a[1]),
+        "gt": lambda: torch.gt(a[0], a[1]),
+        "ge": lambda: torch.ge(a[0], a[1]),
+        "sign": lambda: torch.sign(a[0]),
+        "argmin": lambda: torch.argmin(a[0], **k),
+        "maxPool3d": lambda: F.max_pool3d(a[0], **k),
+        "avgPool3d": lambda: F.avg_pool3d(a[0], **k),
+        "adaptiveAvgPool1d": lambda: F.adaptive_avg_pool1d(a[0], **k),
+        "maxPool2dWithIndices": lambda: F.max_pool2d(a[0], return_indices=True, **{n: v for n, v in k.items() if n != "output"})[1 if k.get("output") == "indices" else 0],
+        "dropout": lambda: F.dropout(a[0], **k),
         "leakyRelu": lambda: F.leaky_relu(a[0], **k),
         "gelu": lambda: F.gelu(a[0], **k),
         "sigmoid": lambda: torch.sigmoid(a[0]),
@@ -87,7 +103,9 @@ def call_op(name, args, kw):
         "conv2d": lambda: F.conv2d(*a, **k),
         "conv1d": lambda: F.conv1d(*a, **k),
         "conv3d": lambda: F.conv3d(*a, **k),
+        "convTranspose1d": lambda: F.conv_transpose1d(*a, **k),
         "convTranspose2d": lambda: F.conv_transpose2d(*a, **k),
+        "convTranspose3d": lambda: F.conv_transpose3d(*a, **k),
         "pad": lambda: F.pad(a[0], k["pad"], mode=k.get("mode", "constant"), value=k.get("value", 0.0)) if k.get("mode", "constant") == "constant" else F.pad(a[0], k["pad"], mode=k["mode"]),
         "reshape": lambda: a[0].reshape(k["shape"]),
         "view": lambda: a[0].view(k["shape"]),
@@ -111,6 +129,11 @@ def R(*shape, positive=False, grad=True):
 
 def I(values, shape=None):
     return ("int", values, shape)
+
+
+def V(values):
+    """Given float values (points of interest, such as kinks), which take part in the gradient."""
+    return ("values", values, None, True)
 
 
 def B(values, shape):
@@ -183,8 +206,35 @@ OP_SAMPLES = [
 ]
 
 
+# Samples added later draw from a generator of their own, so the samples above keep their values. A
+# sample whose kwargs hold "kinks": True sits on points where the op is not differentiable: PyTorch's
+# values and gradients there are compared, finite differences are not taken.
+KINKS = [-4.0, -3.0, -1.0, 0.0, 1.0, 2.5, 3.0, 6.0, -3.0, 3.0, 0.5, -0.5, 1.0, -1.0, 0.0, 2.0]
+OP_SAMPLES_2 = [
+    ("silu", [R(3, 5)], {}), ("silu", [V(KINKS)], {"kinks": True}),
+    ("hardswish", [R(3, 5)], {}), ("hardswish", [V([v * 2 for v in KINKS])], {}), ("hardswish", [V(KINKS)], {"kinks": True}),
+    ("hardtanh", [R(3, 5)], {}), ("hardtanh", [R(3, 5)], {"minVal": -0.5, "maxVal": 0.25}), ("hardtanh", [V(KINKS)], {"kinks": True}),
+    ("eq", [R(3, 4), R(4)], {}), ("ne", [R(3, 4), R(3, 4)], {}), ("lt", [R(3, 4), R(4)], {}),
+    ("le", [R(2, 3), R(2, 1)], {}), ("gt", [R(3, 4), R(3, 4)], {}), ("ge", [R(3, 4), R(4)], {}),
+    ("sign", [R(3, 5)], {}), ("argmin", [R(3, 5)], {"dim": 1}), ("argmin", [R(3, 5)], {}),
+    ("maxPool3d", [R(1, 2, 4, 5, 6)], {"kernelSize": 2}),
+    ("maxPool3d", [R(2, 3, 5, 4)], {"kernelSize": [2, 3, 2], "stride": [1, 2, 1], "padding": [1, 1, 0], "ceilMode": True}),
+    ("avgPool3d", [R(1, 2, 4, 5, 6)], {"kernelSize": 2}),
+    ("avgPool3d", [R(1, 2, 5, 4, 5)], {"kernelSize": 3, "stride": 2, "padding": 1, "countIncludePad": False}),
+    ("adaptiveAvgPool1d", [R(2, 3, 7)], {"outputSize": 3}), ("adaptiveAvgPool1d", [R(3, 5)], {"outputSize": 5}),
+    ("maxPool2dWithIndices", [R(2, 2, 6, 7)], {"kernelSize": 2}),
+    ("maxPool2dWithIndices", [R(1, 2, 7, 6)], {"kernelSize": 3, "stride": 2, "padding": 1, "output": "indices"}),
+    ("dropout", [R(3, 4)], {"p": 0.0, "training": True}), ("dropout", [R(3, 4)], {"p": 0.5, "training": False}),
+    ("dropout", [R(3, 4)], {"p": 1.0, "training": True}),
+    ("convTranspose1d", [R(2, 4, 5), R(4, 3, 3), R(6)], {"stride": 2, "groups": 2, "dilation": 2}),
+    ("convTranspose3d", [R(1, 2, 3, 2, 3), R(2, 2, 2, 2, 2)], {"stride": [2, 1, 2], "padding": [1, 0, 0], "outputPadding": [1, 0, 1]}),
+]
+
+
 def make_arg(spec, dtype, gen):
     kind = spec[0]
+    if kind == "values":
+        return torch.tensor(spec[1], dtype=dtype)
     if kind == "int":
         t = torch.tensor(spec[1], dtype=torch.int64)
         return t if spec[2] is None else t.reshape(spec[2])
@@ -203,17 +253,21 @@ def make_arg(spec, dtype, gen):
 
 
 def ops_cases(seed):
-    gen = torch.Generator().manual_seed(seed)
+    cases = op_cases(OP_SAMPLES, torch.Generator().manual_seed(seed))
+    return cases + op_cases(OP_SAMPLES_2, torch.Generator().manual_seed(seed + 1))
+
+
+def op_cases(samples, gen):
     cases = []
     for dtype in (torch.float64, torch.float32):
-        for name, specs, kw in OP_SAMPLES:
+        for name, specs, kw in samples:
             args = [make_arg(s, dtype, gen) for s in specs]
             # Float arguments of randn kind take part in the gradient.
-            takes_grad = [s[0] == "randn" and s[3] for s in specs]
+            takes_grad = [s[0] in ("randn", "values") and s[3] for s in specs]
             for a, g in zip(args, takes_grad):
                 if g:
                     a.requires_grad_(True)
-            out = call_op(name, args, kw)
+            out = call_op(name, args, {n: v for n, v in kw.items() if n != "kinks"})
             case = {"op": name, "kw": kw, "dtype": str(dtype).replace("torch.", ""), "args": [tj(a) for a in args],
                     "grad": takes_grad, "out": tj(out),
                     "gradFn": out.grad_fn.name() if out.grad_fn is not None else None}

@@ -3,12 +3,11 @@ import './ops/index.js';
 
 export { Tensor, tensor } from './tensor/tensor.js';
 export { isFloating } from './tensor/tensor.js';
-export type { DType, FloatDType, Storage, NestedArray, TensorOptions, GradFn, BackwardOptions } from './tensor/tensor.js';
+export type { DType, FloatDType, NestedArray, TensorOptions, GradFn, BackwardOptions } from './tensor/tensor.js';
 export { zeros, ones, full, arange, range, rand, randn, randint, randperm, uniform_, normal_ } from './tensor/creation.js';
 export type { FactoryOptions, RandomOptions } from './tensor/creation.js';
 export { manualSeed, Generator } from './tensor/random.js';
 export { kaimingUniform_, kaimingNormal_, xavierUniform_, xavierNormal_, calculateGain } from './nn/init.js';
-export { formatFixed, formatScientific } from './tensor/format.js';
 export type { PaddingMode, PaddingArg, IntOrTuple } from './tensor/conv_params.js';
 export { grad, backward } from './autograd/backward.js';
 export type { GradOptions } from './autograd/backward.js';

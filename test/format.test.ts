@@ -1,7 +1,8 @@
 // String(t) against PyTorch's str(t), and Python's float formatting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatFixed, formatScientific, tensor, Tensor, type DType, type GradFn } from '../src/index.js';
+import { tensor, Tensor, type DType, type GradFn } from '../src/index.js';
+import { formatFixed, formatScientific } from '../src/tensor/format.js';
 import { fixture } from './helpers.js';
 
 interface PrintCase {

@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { backendInfo, Generator, kernelInventory, randn } from '../src/index.js';
 import { getKernel } from '../src/kernels/registry.js';
 import type { Storage } from '../src/tensor/tensor.js';
+import type { KernelArgs, KernelName } from '../src/kernels/signatures.js';
 
 const gen = new Generator().manualSeed(21);
 const data = (n: number): Float32Array => randn([n], { generator: gen }).data as Float32Array;
 const skip = !backendInfo().wasm.available;
 
-function both<F extends (...a: never[]) => unknown>(name: string, run: (impl: F) => Storage[]): void {
-  const k = getKernel<F>(name);
+function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]) => void) => Storage[]): void {
+  const k = getKernel(name);
   const wasm = k.on('wasm');
   assert.ok(wasm !== null, `${name} has a wasm kernel`);
   const a = run(k.on('reference')!);
@@ -25,8 +26,9 @@ function both<F extends (...a: never[]) => unknown>(name: string, run: (impl: F)
 }
 
 test('the inventory lists the kernels that have a wasm version', () => {
-  const inv = new Map(kernelInventory().map((k) => [k.name, k.backends]));
-  for (const name of ['conv', 'matmul', 'relu', 'reluGrad', 'addBias', 'channelSum', 'maxPool2d', 'maxPoolScatter', 'adamFloat32']) {
+  const inv = new Map<string, string[]>(kernelInventory().map((k) => [k.name, k.backends]));
+  const names = ['convForward', 'convGradInput', 'convGradWeight', 'matmul', 'relu', 'reluGrad', 'addBias', 'biasGrad', 'maxPool2d', 'maxPoolScatter', 'adam'];
+  for (const name of [...names, 'silu', 'siluGrad', 'hardswish', 'hardswishGrad', 'hardtanh', 'hardtanhGrad']) {
     assert.deepEqual(inv.get(name), ['reference', 'wasm'], name);
   }
 });
@@ -36,28 +38,28 @@ test('relu, its gradient, bias add and channel sums: wasm ≡ reference (with ta
   const x = data(n);
   x[5] = NaN;
   x[6] = -0;
-  both<(x: Storage, y: Storage) => void>('relu', (f) => {
+  both('relu', (f) => {
     const y = new Float32Array(n);
     f(x, y);
     return [y];
   });
   const dy = data(n);
-  both<(dy: Storage, y: Storage, dx: Storage) => void>('reluGrad', (f) => {
+  both('reluGrad', (f) => {
     const dx = new Float32Array(n);
     f(dy, x, dx);
     return [dx];
   });
   const b = data(7);
   const y0 = data(3 * 7 * 13);
-  both<(y: Storage, b: Storage, outer: number, C: number, inner: number) => void>('addBias', (f) => {
+  both('addBias', (f) => {
     const copy = y0.slice();
-    f(copy, b, 3, 7, 13);
+    f(copy, b, { outer: 3, channels: 7, inner: 13 });
     return [copy];
   });
   const g = data(3 * 7 * 13);
-  both<(x: Storage, y: Storage, shape: readonly number[]) => void>('channelSum', (f) => {
+  both('biasGrad', (f) => {
     const y = new Float32Array(7);
-    f(g, y, [3, 7, 13, 1]);
+    f(g, y, { outer: 3, channels: 7, inner: 13 });
     return [y];
   });
 });
@@ -68,18 +70,18 @@ test('2-d max pooling and its scatter: wasm ≡ reference over strides, padding,
     const OW = Math.floor((W + 2 * p - d * (k - 1) - 1) / s) + 1;
     const planes = 5;
     const x = data(planes * H * W).map((v) => Math.round(v * 2) / 2); // ties
-    const g = { planes, H, W, OH, OW, k: [k, k], s: [s, s], p: [p, p], d: [d, d] };
+    const g = { planes, h: H, w: W, oh: OH, ow: OW, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: d, dw: d };
     let idx = new Float64Array(0);
-    both<(x: Storage, y: Storage, idx: Float64Array, geometry: typeof g) => void>('maxPool2d', (f) => {
+    both('maxPool2d', (f) => {
       const y = new Float32Array(planes * OH * OW);
       idx = new Float64Array(planes * OH * OW);
       f(x, y, idx, g);
       return [y, idx];
     });
     const dy = data(planes * OH * OW);
-    both<(dy: Storage, idx: Float64Array, dx: Storage, planes: number, planeIn: number, planeOut: number) => void>('maxPoolScatter', (f) => {
+    both('maxPoolScatter', (f) => {
       const dx = new Float32Array(planes * H * W);
-      f(dy, idx, dx, planes, H * W, OH * OW);
+      f(dy, idx, dx, { planes, planeIn: H * W, planeOut: OH * OW });
       return [dx];
     });
   }
@@ -88,10 +90,10 @@ test('2-d max pooling and its scatter: wasm ≡ reference over strides, padding,
 test('float32 Adam/AdamW step: wasm ≡ reference (both round every operation to float32)', { skip }, () => {
   const n = 517;
   for (const flags of [{ maximize: false, decoupled: false, ams: false }, { maximize: true, decoupled: true, ams: true }]) {
-    const s = { b1: Math.fround(0.9), b2: Math.fround(0.999), oneMinusB1: Math.fround(0.1), oneMinusB2: Math.fround(0.001), wd: Math.fround(0.01), decay: Math.fround(0.9999), bc2Sqrt: Math.fround(0.0316), stepSize: Math.fround(-0.01), eps: Math.fround(1e-8), maximize: flags.maximize, decoupled: flags.decoupled };
+    const s = { b1: Math.fround(0.9), b2: Math.fround(0.999), oneMinusB1: Math.fround(0.1), oneMinusB2: Math.fround(0.001), wd: Math.fround(0.01), decay: Math.fround(0.9999), bc2Sqrt: Math.fround(0.0316), stepSize: Math.fround(-0.01), eps: Math.fround(1e-8), flags: { maximize: flags.maximize, decoupled: flags.decoupled, amsgrad: flags.ams } };
     const [x, g, m, v] = [data(n), data(n), data(n), data(n).map(Math.abs)];
     const vMax = data(n).map(Math.abs);
-    both<(x: Storage, g: Storage, m: Storage, v: Storage, vMax: Storage | null, st: typeof s) => void>('adamFloat32', (f) => {
+    both('adam', (f) => {
       const [xc, mc, vc, maxc] = [x.slice(), m.slice(), v.slice(), vMax.slice()];
       f(xc, g, mc, vc, flags.ams ? maxc : null, s);
       return [xc, mc, vc, maxc];

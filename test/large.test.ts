@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backendInfo, conv2d, Generator, getBackend, ones, randn, setBackend } from '../src/index.js';
-import { convKernel } from '../src/kernels/index.js';
+import { convKernels } from '../src/kernels/index.js';
 import { setMemoryLimitForTesting } from '../src/kernels/wasm/runtime.js';
 import { kernelPathGeometries, runPasses } from './helpers.js';
 
@@ -92,8 +92,8 @@ test('3×8192×8192 image (2^20 column chunks) runs forward', { skip }, () => {
 
 test('a job over the memory limit runs on runs of images, or on the reference kernel, with the same numbers', { skip }, () => {
   const gen = new Generator().manualSeed(8);
-  const wasm = convKernel.on('wasm')!;
-  const reference = convKernel.on('reference')!;
+  const wasm = convKernels('wasm');
+  const reference = convKernels('reference');
   try {
     for (const g of kernelPathGeometries(23, 0).slice(0, 12)) {
       const x = randn([g.batch, g.xChannels, ...g.xSize], { generator: gen }).data as Float32Array;

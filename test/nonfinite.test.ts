@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backendInfo, conv2d, convTranspose2d, Generator, getBackend, ones, randn, setBackend } from '../src/index.js';
-import { convKernel } from '../src/kernels/index.js';
+import { convKernels } from '../src/kernels/index.js';
 import type { ConvGeometry } from '../src/tensor/conv_params.js';
 import { kernelPathGeometries, lcg, runPasses } from './helpers.js';
 
@@ -75,7 +75,7 @@ test('float64 follows the same rule (PyTorch: all nan)', () => {
 test('wasm ≡ reference with Inf and NaN in weights and output gradients, on every kernel path', { skip: !backendInfo().wasm.available }, () => {
   const gen = new Generator().manualSeed(3);
   const place = lcg(29);
-  const kernels = (name: 'wasm' | 'reference') => convKernel.on(name)!;
+  const kernels = (name: 'wasm' | 'reference') => convKernels(name);
   const list: ConvGeometry[] = kernelPathGeometries(17, 1);
   assert.ok(list.length >= 30);
   for (const g of list) {

@@ -1,14 +1,13 @@
-// The conv kernels, registered like every other kernel: 'wasm' (WebAssembly SIMD with threads,
-// float32; the default where the engine has SIMD) or 'reference' (the textbook loops, the oracle).
-// The wasm kernels hand float64 and tiny convolutions to the reference kernels themselves.
+// The kernels: the registry, the backends (each registers itself from its folder's register.ts), and
+// what runs here. A new backend is one folder plus its register.ts, imported below.
 import type { Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import * as reference from './reference/conv.js';
-import * as wasm from './wasm/conv.js';
+import './wasm/register.js';
 import { getNumThreads, wasmRuntime, wasmThreadsUnavailableReason, wasmUnavailableReason, workerCount } from './wasm/runtime.js';
 import { defineKernel, getBackend, type BackendName } from './registry.js';
 
-export { getBackend, setBackend, defineKernel, kernelInventory, type BackendName, type Kernel } from './registry.js';
+export { getBackend, setBackend, defineKernel, kernelInventory, getKernel, registerBackend, type BackendName, type Kernel } from './registry.js';
 
 export interface ConvKernels {
   convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void;
@@ -16,10 +15,17 @@ export interface ConvKernels {
   convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void;
 }
 
-export const convKernel = defineKernel<ConvKernels>('conv', { reference, wasm });
+const convForwardKernel = defineKernel('convForward', reference.convForward);
+const convGradInputKernel = defineKernel('convGradInput', reference.convGradInput);
+const convGradWeightKernel = defineKernel('convGradWeight', reference.convGradWeight);
 
-export function convKernels(): ConvKernels {
-  return convKernel.impl;
+/** The three conv passes of one backend (the current one by default), each falling back to reference. */
+export function convKernels(backend: BackendName = getBackend()): ConvKernels {
+  return {
+    convForward: convForwardKernel.on(backend) ?? reference.convForward,
+    convGradInput: convGradInputKernel.on(backend) ?? reference.convGradInput,
+    convGradWeight: convGradWeightKernel.on(backend) ?? reference.convGradWeight,
+  };
 }
 
 export interface BackendInfo {

@@ -1,7 +1,8 @@
 // Activation modules, as torch.nn: each is its functional op with the constructor's options.
 import type { Tensor } from '../tensor/tensor.js';
-import { gelu, leakyRelu, relu, sigmoid, softmax, tanh } from '../ops/index.js';
+import { gelu, hardswish, hardtanh, leakyRelu, relu, sigmoid, silu, softmax, tanh } from '../ops/index.js';
 import { Module, pyFloat } from './module.js';
+import { zeros } from '../tensor/creation.js';
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
@@ -75,5 +76,42 @@ export class Softmax extends Module {
   }
   override extraRepr(): string {
     return `dim=${this.dim}`;
+  }
+}
+
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return silu(x);
+  }
+  protected override typeName(): string {
+    return 'SiLU';
+  }
+}
+
+export class Hardswish extends Module {
+  forward(x: Tensor): Tensor {
+    return hardswish(x);
+  }
+  protected override typeName(): string {
+    return 'Hardswish';
+  }
+}
+
+export class Hardtanh extends Module {
+  constructor(
+    readonly minVal = -1,
+    readonly maxVal = 1,
+  ) {
+    super();
+    hardtanh(zeros([0]), minVal, maxVal); // the op's checks, at construction as in PyTorch
+  }
+  forward(x: Tensor): Tensor {
+    return hardtanh(x, this.minVal, this.maxVal);
+  }
+  protected override typeName(): string {
+    return 'Hardtanh';
+  }
+  override extraRepr(): string {
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
   }
 }

@@ -6,7 +6,7 @@ export type { ConvModuleOptions, ConvTransposeModuleOptions } from './conv.js';
 export { ConstantPad1d, ConstantPad2d, ConstantPad3d } from './padding.js';
 export { Linear } from './linear.js';
 export type { LinearOptions } from './linear.js';
-export { ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax } from './activation.js';
+export * from './activation.js';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './pooling.js';
 export type { MaxPoolModuleOptions, AvgPoolModuleOptions } from './pooling.js';
 export { BatchNorm1d, BatchNorm2d } from './normalization.js';

@@ -1,6 +1,6 @@
 // Module and Parameter, as torch.nn.Module and torch.nn.Parameter: submodules, parameters and buffers
 // are the fields assigned in the constructor, registered in assignment order.
-import { isFloating, Tensor, type FloatDType } from '../tensor/tensor.js';
+import { isFloating, Tensor, type FloatDType, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { to } from '../ops/index.js';
 
@@ -112,7 +112,7 @@ export abstract class Module {
       if (setToNone || p.grad === null) p.grad = null;
       else {
         p.grad.data.fill(0);
-        p.grad.bumpVersion_();
+        bumpVersion(p.grad);
       }
     }
   }
@@ -192,7 +192,7 @@ export abstract class Module {
       const target = targets.get(key);
       if (target === undefined) continue;
       target.data.set(t.dtype === target.dtype ? t.data : to(t.detach(), target.dtype).data);
-      target.bumpVersion_();
+      bumpVersion(target);
     }
     return { missingKeys, unexpectedKeys };
   }

@@ -1,6 +1,6 @@
 // BatchNorm1d/2d, as torch.nn: affine weight (ones) and bias (zeros), running statistics as buffers
 // (running_mean, running_var, num_batches_tracked), batch statistics in training, running ones in eval.
-import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
+import { checkDType, type DType, type Tensor, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { ones, zeros } from '../tensor/creation.js';
 import { checkOptionKeys } from '../tensor/conv_params.js';
@@ -60,7 +60,7 @@ abstract class BatchNormNd extends Module {
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.numBatchesTracked !== null) {
       this.numBatchesTracked.data[0] += 1;
-      this.numBatchesTracked.bumpVersion_();
+      bumpVersion(this.numBatchesTracked);
       if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0];
     }
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);

@@ -3,7 +3,7 @@
 // gradient of the gradient is exact:
 //   x̂ = (x − μ)·σ⁻¹,  dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))  with g = dy·w   (training)
 //   dx = dy·w·σ⁻¹ with the running statistics                                  (evaluation)
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { noGrad } from '../autograd/mode.js';
@@ -96,8 +96,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
         rm.data[c] = momentum * stats.mean[c] + (1 - momentum) * rm.data[c];
         rv.data[c] = momentum * stats.variance[c] * unbiased + (1 - momentum) * rv.data[c];
       }
-      rm.bumpVersion_();
-      rv.bumpVersion_();
+      bumpVersion(rm);
+      bumpVersion(rv);
     }
   } else {
     mu = Float64Array.from(rm!.data);

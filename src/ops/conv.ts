@@ -18,7 +18,7 @@ import {
   type PaddingArg,
   type PaddingMode,
 } from '../tensor/conv_params.js';
-import { convForward, convGradInput } from './convolution.js';
+import { convForward, convGradInput } from './conv_primitive.js';
 import { pad } from './pad.js';
 import { squeeze, unsqueeze } from './view.js';
 

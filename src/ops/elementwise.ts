@@ -3,8 +3,7 @@ import { defineMethods, Tensor, type TensorOrScalar } from '../tensor/tensor.js'
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { binaryKernel, expandKernel, type BinaryCode } from '../kernels/reference/elementwise.js';
-import { defineKernel } from '../kernels/registry.js';
-import * as wasm from '../kernels/wasm/pointwise.js';
+import { defineKernel } from '../kernels/index.js';
 import type { Storage } from '../tensor/tensor.js';
 import { checkNumberOrTensor, checkTensor, empty, floatingOf, promote, scalarTensor } from './util.js';
 
@@ -45,14 +44,8 @@ function referenceReluGrad(dy: Storage, y: Storage, dx: Storage): void {
   for (let i = 0; i < dx.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
 }
 
-const reluKernel = defineKernel<(x: Storage, y: Storage) => void>('relu', {
-  reference: referenceRelu,
-  wasm: (x, y) => wasm.relu(x, y) || referenceRelu(x, y),
-});
-const reluGradKernel = defineKernel<(dy: Storage, y: Storage, dx: Storage) => void>('reluGrad', {
-  reference: referenceReluGrad,
-  wasm: (dy, y, dx) => wasm.reluGrad(dy, y, dx) || referenceReluGrad(dy, y, dx),
-});
+const reluKernel = defineKernel('relu', referenceRelu);
+const reluGradKernel = defineKernel('reluGrad', referenceReluGrad);
 
 /** y = f(a) elementwise, one loop per op (monomorphic and tight). */
 function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {

@@ -13,6 +13,7 @@ export { pad, type PadMode } from './pad.js';
 export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d } from './conv.js';
 export type { ConvOptions, ConvTransposeOptions } from './conv.js';
 export { eq, ne, lt, le, gt, ge, sqrt, abs, sign, tanh, sigmoid, erf, clamp, leakyRelu, gelu } from './pointwise.js';
+export * from './activation.js';
 export { gather, scatterAdd, indexSelect, indexAdd } from './indexing.js';
 export { max, min, argmax, argmin } from './max.js';
 export { cat, stack } from './join.js';

@@ -2,7 +2,7 @@
 // backward pass that needs the old values refuses to run (the version counter, autograd/node.ts).
 // As in PyTorch, a leaf that requires grad may only be changed under noGrad (an optimizer's update);
 // convgrad's autograd does not rewrite graphs, so tensors with a gradFn are refused too.
-import { defineMethods, Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { defineMethods, Tensor, type TensorOrScalar, bumpVersion } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape, sameShape } from '../tensor/shape.js';
 import { isGradEnabled } from '../autograd/mode.js';
 import { expandKernel } from '../kernels/reference/elementwise.js';
@@ -41,7 +41,7 @@ function overwrite(t: Tensor, values: Tensor, op: string): Tensor {
     throw new Error(`${op}: the result has shape ${formatShape(values.shape)}, which cannot be written into a tensor of shape ${formatShape(t.shape)}`);
   }
   t.data.set(values.data);
-  return t.bumpVersion_();
+  return bumpVersion(t);
 }
 
 function arithmetic(t: Tensor, other: TensorOrScalar, op: string, f: (a: Tensor, b: TensorOrScalar) => Tensor): Tensor {
@@ -57,13 +57,13 @@ defineMethods({
   zero_(this: Tensor) {
     checkWritable(this, 'zero_');
     this.data.fill(0);
-    return this.bumpVersion_();
+    return bumpVersion(this);
   },
   fill_(this: Tensor, value: number) {
     if (typeof value !== 'number') throw new Error(`fill_: value=${String(value)} must be a number`);
     checkWritable(this, 'fill_');
     this.data.fill(value);
-    return this.bumpVersion_();
+    return bumpVersion(this);
   },
   add_(this: Tensor, other: TensorOrScalar) {
     return arithmetic(this, other, 'add_', add);

@@ -2,14 +2,13 @@
 // GEMM: c = a·b is a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1), so the
 // register-blocked SIMD micro-kernel serves both without a copy of either operand.
 //   dA = dy · Bᵀ,  dB = Aᵀ · dy   (each a matmul, so second derivatives come free)
-import { defineMethods, Tensor, type Storage } from '../tensor/tensor.js';
+import { defineMethods, Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
-import { defineKernel } from '../kernels/registry.js';
-import * as wasmConv from '../kernels/wasm/conv.js';
+import { defineKernel } from '../kernels/index.js';
 import { matmul as referenceMatmul } from '../kernels/reference/matmul.js';
 import { checkFloating, checkTensor, empty } from './util.js';
-import { addBiasKernel } from './convolution.js';
+import { addBiasKernel } from './conv_primitive.js';
 import { sum } from './reduce.js';
 import { expand, reshape, squeeze, transpose, unsqueeze } from './view.js';
 
@@ -19,18 +18,7 @@ declare module '../tensor/tensor.js' {
   }
 }
 
-type MatmulKernel = (a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number) => void;
-
-function wasmMatmul(a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number): void {
-  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) {
-    referenceMatmul(a, aAt, b, bAt, c, cAt, M, K, N);
-    return;
-  }
-  const geometry = { batch: 1, groups: 1, xChannels: K, yChannels: M, xSize: [N], ySize: [N], kSize: [1], stride: [1], padding: [0], dilation: [1] };
-  wasmConv.convForward(b.subarray(bAt, bAt + K * N), a.subarray(aAt, aAt + M * K), c.subarray(cAt, cAt + M * N), geometry);
-}
-
-export const matmulKernel = defineKernel<MatmulKernel>('matmul', { reference: referenceMatmul, wasm: wasmMatmul });
+export const matmulKernel = defineKernel('matmul', referenceMatmul);
 
 /** The product of two tensors of at least 2 dimensions, batch dimensions broadcast. */
 function batchedMatmul(a: Tensor, b: Tensor, name: string): Tensor {
@@ -85,7 +73,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const wt = transpose(weight.detach(), 0, 1);
   const y = batchedMatmul(x.detach(), wt, 'MmBackward0').detach();
   if (bias !== null) {
-    addBiasKernel.impl(y.data, bias.data, y.shape[0], y.shape[1], 1);
+    addBiasKernel.impl(y.data, bias.data, { outer: y.shape[0], channels: y.shape[1], inner: 1 });
   }
   return record(y, bias === null ? 'MmBackward0' : 'AddmmBackward0', [x, weight, bias], (dy, needs) => [
     needs[0] ? matmul(dy, weight) : null,

@@ -3,8 +3,8 @@
 // at the indices; average pooling is a linear map whose gradient is its adjoint, and the adjoint's
 // gradient is the map again (as conv's three faces).
 import { Tensor, type Storage } from '../tensor/tensor.js';
-import { defineKernel } from '../kernels/registry.js';
-import * as wasm from '../kernels/wasm/pointwise.js';
+import { defineKernel } from '../kernels/index.js';
+import type { MaxPool2dScalars, MaxPoolScatterScalars } from '../kernels/signatures.js';
 import { formatShape, numelOf } from '../tensor/shape.js';
 import { checkOptionKeys, expandIntArg, nonNegative, poolOutputSize, positive, type IntOrTuple } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
@@ -74,8 +74,12 @@ function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOr
  * 2-d max pooling as ATen's cpu_max_pool loops: per plane and output cell, the window clipped to the
  * input, the first maximum in window order (NaN wins); writes the values and the flat indices.
  */
-function referenceMaxPool2d(x: Storage, y: Storage, idx: Float64Array, g: wasm.Pool2d): void {
-  const { H, W, OH, OW, k, s, p, d } = g;
+function referenceMaxPool2d(x: Storage, y: Storage, idx: Float64Array, g: MaxPool2dScalars): void {
+  const { h: H, w: W, oh: OH, ow: OW } = g;
+  const k = [g.kh, g.kw];
+  const s = [g.sh, g.sw];
+  const p = [g.ph, g.pw];
+  const d = [g.dh, g.dw];
   let at = 0;
   for (let c = 0; c < g.planes; c++) {
     const base = c * H * W;
@@ -105,26 +109,16 @@ function referenceMaxPool2d(x: Storage, y: Storage, idx: Float64Array, g: wasm.P
   }
 }
 
-const maxPool2dKernel = defineKernel<(x: Storage, y: Storage, idx: Float64Array, g: wasm.Pool2d) => void>('maxPool2d', {
-  reference: referenceMaxPool2d,
-  wasm: (x, y, idx, g) => wasm.maxPool2d(x, y, idx, g) || referenceMaxPool2d(x, y, idx, g),
-});
+const maxPool2dKernel = defineKernel('maxPool2d', referenceMaxPool2d);
 
 /** dx[c, idx[c, q]] += dy[c, q] over zeroed dx: the gradient of max pooling. */
-function referenceMaxPoolScatter(dy: Storage, idx: Float64Array, dx: Storage, planes: number, planeIn: number, planeOut: number): void {
+function referenceMaxPoolScatter(dy: Storage, idx: Float64Array, dx: Storage, { planes, planeIn, planeOut }: MaxPoolScatterScalars): void {
   for (let c = 0; c < planes; c++) {
     for (let q = 0; q < planeOut; q++) dx[c * planeIn + idx[c * planeOut + q]] += dy[c * planeOut + q];
   }
 }
 
-const maxPoolScatterKernel = defineKernel<(dy: Storage, idx: Float64Array, dx: Storage, planes: number, planeIn: number, planeOut: number) => void>(
-  'maxPoolScatter',
-  {
-    reference: referenceMaxPoolScatter,
-    wasm: (dy, idx, dx, planes, planeIn, planeOut) =>
-      wasm.maxPoolScatter(dy, idx, dx, planes, planeIn, planeOut) || referenceMaxPoolScatter(dy, idx, dx, planes, planeIn, planeOut),
-  },
-);
+const maxPoolScatterKernel = defineKernel('maxPoolScatter', referenceMaxPoolScatter);
 
 /** y[c, q] = x[c, idx[c, q]] per plane c: the pooled values. Its gradient scatters dy back to the indices. */
 function takeAt(x: Tensor, idx: Tensor, outShape: readonly number[], planeIn: number, name: string): Tensor {
@@ -142,7 +136,7 @@ function putAt(dy: Tensor, idx: Tensor, xShape: readonly number[], planeIn: numb
   const planeOut = idx.numel / Math.max(idx.shape[0] * idx.shape[1], 1);
   const planes = idx.numel / Math.max(planeOut, 1);
   const dx = empty(dy.dtype, xShape);
-  maxPoolScatterKernel.impl(dy.data, idx.data as Float64Array, dx.data, planes, planeIn, planeOut);
+  maxPoolScatterKernel.impl(dy.data, idx.data as Float64Array, dx.data, { planes, planeIn, planeOut });
   return record(dx, name.replace('Backward0', 'BackwardBackward0'), [dy], (g) => [takeAt(g, idx, dy.shape, planeIn, name)]);
 }
 
@@ -200,7 +194,11 @@ function maxPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
     const [N, C] = g.x.shape;
     idx = empty('int64', [N, C, ...g.out]);
     const y = empty(g.x.dtype, [N, C, ...g.out]);
-    const geometry = { planes: N * C, H: g.L[0], W: g.L[1], OH: g.out[0], OW: g.out[1], k: g.k, s: g.s, p: g.p, d: g.d };
+    const [kh, kw] = g.k;
+    const [sh, sw] = g.s;
+    const [ph, pw] = g.p;
+    const [dh, dw] = g.d;
+    const geometry = { planes: N * C, h: g.L[0], w: g.L[1], oh: g.out[0], ow: g.out[1], kh, kw, sh, sw, ph, pw, dh, dw };
     maxPool2dKernel.impl(g.x.data, y.data, idx.data as Float64Array, geometry);
     // Unbatched input: the batch of one is dropped before recording, so the node is PyTorch's.
     const outShape = g.batched ? idx.shape : idx.shape.slice(1);

@@ -1,7 +1,6 @@
 // sum and mean over all or given dimensions; their gradients broadcast dy back (expand).
-import { defineMethods, Tensor, type Storage } from '../tensor/tensor.js';
-import { defineKernel } from '../kernels/registry.js';
-import * as wasm from '../kernels/wasm/pointwise.js';
+import { defineMethods, Tensor } from '../tensor/tensor.js';
+import { defineKernel } from '../kernels/index.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { sumKernel } from '../kernels/reference/elementwise.js';
@@ -34,19 +33,14 @@ function reducedShape(shape: readonly number[], dims: readonly number[], keepdim
 }
 
 /** db[c] = Σ x[p, c, i]: a sum over every dimension but 1 (a bias gradient), with its own wasm kernel. */
-const channelSumKernel = defineKernel<(x: Storage, y: Storage, shape: readonly number[]) => void>('channelSum', {
-  reference: (x, y, shape) => sumKernel(x, shape, shape.map((_, i) => i).filter((i) => i !== 1), y),
-  wasm: (x, y, shape) =>
-    wasm.biasGrad(x, y, shape[0], shape[1], x.length / Math.max(shape[0] * shape[1], 1)) ||
-    sumKernel(x, shape, shape.map((_, i) => i).filter((i) => i !== 1), y),
-});
+const biasGradKernel = defineKernel('biasGrad', (dy, db, { outer, channels, inner }) => sumKernel(dy, [outer, channels, inner], [0, 2], db));
 
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor(x, 'input', 'sum');
   const dims = reduceDims(x, dim, 'sum');
   const y = empty(x.dtype, reducedShape(x.shape, dims, keepdim));
   const allButChannels = x.ndim >= 2 && dims.length === x.ndim - 1 && !dims.includes(1);
-  if (allButChannels) channelSumKernel.impl(x.data, y.data, x.shape);
+  if (allButChannels) biasGradKernel.impl(x.data, y.data, { outer: x.shape[0], channels: x.shape[1], inner: x.numel / Math.max(x.shape[0] * x.shape[1], 1) });
   else sumKernel(x.data, x.shape, dims, y.data);
   const name = dim === undefined ? 'SumBackward0' : 'SumBackward1';
   return record(y, name, [x], (dy) => [expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape)]);

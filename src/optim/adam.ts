@@ -3,10 +3,10 @@
 //   t ← t + 1;  g ← ±∇ (+ λ·p for Adam);  p ← p·(1 − lr·λ) (AdamW)
 //   m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  v̂ ← max(v̂, v) with amsgrad
 //   p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+import { bumpVersion } from '../tensor/tensor.js';
 import type { Storage } from '../tensor/tensor.js';
-import { defineKernel } from '../kernels/registry.js';
-import * as wasm from '../kernels/wasm/pointwise.js';
-import type { AdamStep } from '../kernels/wasm/pointwise.js';
+import { defineKernel } from '../kernels/index.js';
+import type { AdamScalars } from '../kernels/signatures.js';
 import { checkNonNegative, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions {
@@ -19,11 +19,11 @@ export interface AdamOptions {
 }
 
 /** One float32 Adam step in place (x, m, v, vMax), each operation rounded to float32 (Math.fround). */
-function referenceAdamFloat32(x: Storage, grad: Storage, m: Storage, v: Storage, vMax: Storage | null, s: AdamStep): void {
+function referenceAdamFloat32(x: Storage, grad: Storage, m: Storage, v: Storage, vMax: Storage | null, s: AdamScalars): void {
   const fr = Math.fround;
   for (let i = 0; i < x.length; i++) {
-    let g = s.maximize ? -grad[i] : grad[i];
-    if (s.decoupled) x[i] = fr(x[i] * s.decay);
+    let g = s.flags.maximize ? -grad[i] : grad[i];
+    if (s.flags.decoupled) x[i] = fr(x[i] * s.decay);
     else if (s.wd !== 0) g = fr(g + s.wd * x[i]);
     m[i] = fr(fr(m[i] * s.b1) + s.oneMinusB1 * g);
     v[i] = fr(fr(v[i] * s.b2) + fr(fr(s.oneMinusB2 * g) * g));
@@ -34,10 +34,7 @@ function referenceAdamFloat32(x: Storage, grad: Storage, m: Storage, v: Storage,
   }
 }
 
-const adamKernel = defineKernel<(x: Storage, g: Storage, m: Storage, v: Storage, vMax: Storage | null, s: AdamStep) => void>('adamFloat32', {
-  reference: referenceAdamFloat32,
-  wasm: (x, g, m, v, vMax, s) => wasm.adam(x, g, m, v, vMax, s) || referenceAdamFloat32(x, g, m, v, vMax, s),
-});
+const adamKernel = defineKernel('adam', referenceAdamFloat32);
 
 abstract class AdamBase extends Optimizer<AdamOptions> {
   protected abstract readonly decoupled: boolean;
@@ -83,7 +80,8 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       const epsilon = r(eps);
       // float32 rounds after every tensor op as PyTorch's float32 kernels do; float64 needs no rounding.
       if (f32) {
-        const scalars = { b1, b2, oneMinusB1, oneMinusB2, wd, decay, bc2Sqrt: biasCorrection2Sqrt, stepSize, eps: epsilon, maximize, decoupled: this.decoupled };
+        const flags = { maximize, decoupled: this.decoupled, amsgrad: vMax !== null };
+        const scalars = { b1, b2, oneMinusB1, oneMinusB2, wd, decay, bc2Sqrt: biasCorrection2Sqrt, stepSize, eps: epsilon, flags };
         adamKernel.impl(x, grad, m, v, vMax, scalars);
       } else {
         for (let i = 0; i < n; i++) {
@@ -98,7 +96,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
           x[i] = x[i] + stepSize * (m[i] / denom);
         }
       }
-      p.bumpVersion_();
+      bumpVersion(p);
     }
   }
 }

@@ -1,7 +1,7 @@
 // The optimizer base, as torch.optim.Optimizer: parameter groups with their options, per-parameter
 // state, zeroGrad, and state dicts that refer to parameters by their index (as PyTorch's do).
 // Updates work on the tensors' storage in place, outside the autograd graph, with PyTorch's arithmetic.
-import { isFloating, Tensor, type Storage } from '../tensor/tensor.js';
+import { isFloating, Tensor, type Storage, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 
 /** A group of parameters with options that override the optimizer's defaults. */
@@ -66,7 +66,7 @@ export abstract class Optimizer<O extends { lr: number }> {
         if (setToNone || p.grad === null) p.grad = null;
         else {
         p.grad.data.fill(0);
-        p.grad.bumpVersion_();
+        bumpVersion(p.grad);
       }
       }
     }

@@ -1,6 +1,7 @@
 // SGD with momentum, dampening, weight decay, Nesterov and maximize: torch.optim.SGD's arithmetic
 // (_single_tensor_sgd), each tensor operation rounded to the parameter's dtype as PyTorch's are.
 //   g ← ±∇ + λ·p;  b ← g (first step) or μ·b + (1 − τ)·g;  g ← g + μ·b (Nesterov) or b;  p ← p − lr·g
+import { bumpVersion } from '../tensor/tensor.js';
 import { checkNonNegative, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 export interface SGDOptions {
@@ -57,7 +58,7 @@ export class SGD extends Optimizer<SGDOptions> {
         else d.set(buf);
       }
       for (let i = 0; i < n; i++) x[i] = r(x[i] + step * d[i]);
-      p.bumpVersion_();
+      bumpVersion(p);
     }
   }
 }

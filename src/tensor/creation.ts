@@ -1,5 +1,5 @@
 // Tensor factories: zeros, ones, full, arange, range (torch.range, end-inclusive), rand, randn.
-import { allocate, checkAnyDType, checkDType, Tensor, type DType } from './tensor.js';
+import { allocate, checkAnyDType, checkDType, Tensor, type DType, bumpVersion } from './tensor.js';
 import { checkShape, checkSize, numelOf } from './shape.js';
 import { defaultGenerator, normalFill, type Generator } from './random.js';
 
@@ -87,7 +87,7 @@ export function uniform_(t: Tensor, lo: number, hi: number, generator: Generator
   for (let i = 0; i < t.data.length; i++) {
     t.data[i] = t.dtype === 'float64' ? generator.uniformFloat64(lo, hi) : generator.uniformFloat32(lo, hi);
   }
-  return t.bumpVersion_();
+  return bumpVersion(t);
 }
 
 /** Integers uniform in [low, high), like torch.randint: int64 unless another dtype is asked for. */
@@ -123,5 +123,5 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
   if (!(std >= 0)) throw new Error(`normal_: std=${std} must be non-negative`);
   normalFill(t.data, mean, std, generator);
-  return t.bumpVersion_();
+  return bumpVersion(t);
 }

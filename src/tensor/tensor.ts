@@ -39,6 +39,15 @@ export interface BackwardOptions {
 export type Scalar = number;
 export type TensorOrScalar = Tensor | Scalar;
 
+/** The version counter's key: a symbol, so only this module (through bumpVersion) changes it. */
+const VERSION = Symbol('version');
+
+/** Records an in-place change of t's data (writing to .data directly does not: as in PyTorch); returns t. Internal. */
+export function bumpVersion<T extends Tensor>(t: T): T {
+  t[VERSION]++;
+  return t;
+}
+
 export class Tensor {
   readonly data: Storage;
   readonly shape: readonly number[];
@@ -51,7 +60,7 @@ export class Tensor {
   /** Keeps .grad on a non-leaf tensor, like retain_grad(). */
   retainsGrad = false;
   /** PyTorch's _version: how many in-place changes the data has had (see bumpVersion). */
-  private versionCount = 0;
+  [VERSION] = 0;
 
   /** A tensor over `data`; `dtype` defaults to the storage's float type (int64 and bool need a Float64Array). */
   constructor(data: Storage, shape: readonly number[], requiresGrad = false, dtype?: DType) {
@@ -71,13 +80,7 @@ export class Tensor {
 
   /** The version counter of the data: every in-place op bumps it; backward checks the tensors it saved. */
   get version(): number {
-    return this.versionCount;
-  }
-
-  /** Internal: records an in-place change of the data (writing to .data directly does not: as in PyTorch). */
-  bumpVersion_(): this {
-    this.versionCount++;
-    return this;
+    return this[VERSION];
   }
 
   get ndim(): number {
@@ -160,7 +163,7 @@ export class Tensor {
     self.data = other.data;
     self.shape = other.shape;
     self.dtype = other.dtype;
-    return this.bumpVersion_();
+    return bumpVersion(this);
   }
 
   /** A new leaf sharing no graph with this tensor (the data is shared, as in PyTorch). */

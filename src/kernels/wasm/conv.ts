@@ -1,12 +1,33 @@
 // The wasm backend's conv kernels (float32): lay out a job in the shared memory, pack the weights,
-// run the tasks on the thread pool, copy the result out. float64 and tiny convolutions go to the
-// reference kernels (a job's fixed cost would exceed their work).
+// run the tasks on the thread pool, copy the result out. Each returns false for float64 and tiny
+// convolutions (a job's fixed cost would exceed their work), and the registry runs the reference
+// kernel. The job header, layout constants and functions are generated from assembly/boundary.json.
 import type { Storage } from '../../tensor/tensor.js';
 import type { ConvGeometry } from '../../tensor/conv_params.js';
-import * as reference from '../reference/conv.js';
+import { allFinite } from '../reference/conv.js';
 import { ARENA_START, ensureMemory, getNumThreads, runJob, threadsFor, WasmMemoryError, wasmRuntime, type WasmRuntime } from './runtime.js';
-
-import { FIELD, HEADER_INTS, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT } from './protocol.generated.js';
+import {
+  GEMM_OVERREAD,
+  HEADER_INTS,
+  OP_DEPTHWISE_FORWARD,
+  OP_DEPTHWISE_GRAD_WEIGHT,
+  OP_DIRECT,
+  OP_DIRECT_GRAD_WEIGHT,
+  OP_FORWARD,
+  OP_GRAD_INPUT,
+  OP_GRAD_INPUT_SCATTER,
+  OP_GRAD_WEIGHT,
+  ROW_SLACK,
+  TAP_HEADER,
+  TAP_TABLE_SLOT,
+  VECTOR_OVERREAD,
+  colStride,
+  extent as windowExtent,
+  paddedRow,
+  tapStride,
+  writeConvJob,
+  type ConvJob,
+} from './boundary.generated.js';
 
 /** Below this many multiply-adds, the reference loop is cheaper than a job. */
 export const WASM_MIN_MACS = 4096;
@@ -53,7 +74,7 @@ function to3d(g: ConvGeometry): Geo3 {
 const prod = (a: readonly number[]): number => a[0] * a[1] * a[2];
 
 /** The input extent the windows slide over in dimension i, for `outSize` outputs at `stride` (a padded plane's size). */
-const extent = (g: Geo3, i: number, outSize = g.y, stride = g.s): number => (outSize[i] - 1) * stride[i] + (g.k[i] - 1) * g.d[i] + 1;
+const extent = (g: Geo3, i: number, outSize = g.y, stride = g.s): number => windowExtent(outSize[i], stride[i], g.k[i], g.d[i]);
 
 function macs(g: ConvGeometry): number {
   return g.batch * g.yChannels * (g.xChannels / g.groups) * g.ySize.reduce((a, b) => a * b, 1) * g.kSize.reduce((a, b) => a * b, 1);
@@ -72,21 +93,29 @@ class Layout {
   }
 }
 
-function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: Partial<Record<keyof typeof FIELD, number>>): void {
-  const h = new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS);
-  h.fill(0);
-  h[FIELD.OP] = op;
-  h[FIELD.N] = g.N;
-  h[FIELD.G] = g.G;
-  h[FIELD.CX] = g.Cx;
-  h[FIELD.CY] = g.Cy;
-  [h[FIELD.XD], h[FIELD.XH], h[FIELD.XW]] = g.x;
-  [h[FIELD.YD], h[FIELD.YH], h[FIELD.YW]] = g.y;
-  [h[FIELD.KD], h[FIELD.KH], h[FIELD.KW]] = g.k;
-  [h[FIELD.SD], h[FIELD.SH], h[FIELD.SW]] = g.s;
-  [h[FIELD.DD], h[FIELD.DH], h[FIELD.DW]] = g.d;
-  [h[FIELD.PD], h[FIELD.PH], h[FIELD.PW]] = g.p;
-  for (const [k, v] of Object.entries(fields)) h[FIELD[k as keyof typeof FIELD]] = v;
+/** The header fields besides the op and the geometry (which writeHeader takes from Geo3). */
+type JobFields = Omit<ConvJob, 'op' | 'n' | 'g' | 'cx' | 'cy' | 'xd' | 'xh' | 'xw' | 'yd' | 'yh' | 'yw' | 'kd' | 'kh' | 'kw' | 'sd' | 'sh' | 'sw' | 'dd' | 'dh' | 'dw' | 'pd' | 'ph' | 'pw'>;
+
+function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: JobFields): void {
+  const [xd, xh, xw] = g.x;
+  const [yd, yh, yw] = g.y;
+  const [kd, kh, kw] = g.k;
+  const [sd, sh, sw] = g.s;
+  const [dd, dh, dw] = g.d;
+  const [pd, ph, pw] = g.p;
+  const geometry = { n: g.N, g: g.G, cx: g.Cx, cy: g.Cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw };
+  writeConvJob(new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS), { op, ...geometry, ...fields });
+}
+
+/** Regions of one thread's scratch, laid end to end: their byte offsets, and the floats of all. */
+function scratchRegions(...floats: number[]): { at: number[]; floats: number } {
+  let next = 0;
+  const at = floats.map((f) => {
+    const offset = next;
+    next += f;
+    return offset * 4;
+  });
+  return { at, floats: next };
 }
 
 const view = (rt: WasmRuntime, at: number, floats: number): Float32Array => new Float32Array(rt.memory.buffer, at, floats);
@@ -107,7 +136,7 @@ type Feed = (a: Float32Array, b: Float32Array, publish: (upTo: number) => void) 
  * by task range, while the other threads already compute: the copy overlaps the work instead of
  * preceding it.
  */
-function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Float32Array, out: Float32Array, tasks: number, scratchFloats: number, macCount: number, fields: Partial<Record<keyof typeof FIELD, number>> = {}, feed?: Feed): void {
+function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Float32Array, out: Float32Array, tasks: number, scratchFloats: number, macCount: number, fields: Pick<ConvJob, 'a' | 'b'> = {}, feed?: Feed): void {
   const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
   const L = new Layout();
   const aAt = L.alloc(a.length);
@@ -115,7 +144,7 @@ function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Floa
   const outAt = L.alloc(out.length);
   const scratchAt = L.alloc(T * scratchFloats);
   ensureMemory(rt, L.end);
-  writeHeader(rt, op, g, { X_PTR: aAt, W_PTR: bAt, OUT_PTR: outAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, ...fields });
+  writeHeader(rt, op, g, { xPtr: aAt, wPtr: bAt, outPtr: outAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, ...fields });
   const aView = view(rt, aAt, a.length);
   const bView = view(rt, bAt, b.length);
   if (feed === undefined || T === 1) {
@@ -145,9 +174,10 @@ function streamPlanes(copies: [Float32Array, Float32Array, number][], tasks: num
   }
 }
 
-/** Floats of one padded source plane as the kernels lay it out (the rows `slack` floats longer), plus a margin. */
-function paddedPlane(g: Geo3, outSize: number[], stride: number[], slack: number): number {
-  return roundUp(extent(g, 0, outSize, stride) * extent(g, 1, outSize, stride) * (extent(g, 2, outSize, stride) + slack), 4) + 8;
+/** Floats of one padded source plane as the kernels lay it out (with `rowSlack`, paddedRow's rows), plus a margin for vector loads past its end. */
+function paddedPlane(g: Geo3, outSize: number[], stride: number[], rowSlack: boolean): number {
+  const width = rowSlack ? paddedRow(outSize[2], stride[2], g.k[2], g.d[2]) : extent(g, 2, outSize, stride);
+  return roundUp(extent(g, 0, outSize, stride) * extent(g, 1, outSize, stride) * width, 4) + ROW_SLACK;
 }
 
 /**
@@ -156,13 +186,13 @@ function paddedPlane(g: Geo3, outSize: number[], stride: number[], slack: number
  */
 function direct(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, A: number, B: number, pad: number[], macCount: number): void {
   const g2 = { ...g, x: srcSize, y: outSize, s: [1, 1, 1], p: pad };
-  planeJob(rt, OP_DIRECT, g2, src, v, out, g.N * g.G, B * paddedPlane(g2, outSize, g2.s, 8), macCount, { A, B });
+  planeJob(rt, OP_DIRECT, g2, src, v, out, g.N * g.G, B * paddedPlane(g2, outSize, g2.s, true), macCount, { a: A, b: B });
 }
 
 /** Direct weight gradient, one task per (group, output channel): dot products of dy rows with padded x rows. */
 function directGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, g: Geo3, macCount: number): void {
   const A = g.Cy / g.G;
-  planeJob(rt, OP_DIRECT_GRAD_WEIGHT, g, x, dy, dw, g.G * A, paddedPlane(g, g.y, g.s, 8), macCount, { A, B: g.Cx / g.G });
+  planeJob(rt, OP_DIRECT_GRAD_WEIGHT, g, x, dy, dw, g.G * A, paddedPlane(g, g.y, g.s, true), macCount, { a: A, b: g.Cx / g.G });
 }
 
 /**
@@ -174,7 +204,7 @@ function depthwise(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Flo
   // Task t reads source plane t: stream the source in while the other threads compute.
   const tasks = g.N * g.Cx;
   const plane = prod(srcSize);
-  planeJob(rt, OP_DEPTHWISE_FORWARD, g2, src, v, out, tasks, paddedPlane(g2, outSize, stride, 0), macCount, {}, (a, b, publish) => {
+  planeJob(rt, OP_DEPTHWISE_FORWARD, g2, src, v, out, tasks, paddedPlane(g2, outSize, stride, false), macCount, {}, (a, b, publish) => {
     b.set(v);
     streamPlanes([[src, a, plane]], tasks, 1, publish);
   });
@@ -185,7 +215,7 @@ function depthwiseGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array,
   // Task c reads x and dy planes (n, c) of every image: stream them in channel block by channel block.
   const xPlane = prod(g.x);
   const yPlane = prod(g.y);
-  planeJob(rt, OP_DEPTHWISE_GRAD_WEIGHT, g, x, dy, dw, g.Cx, paddedPlane(g, g.y, g.s, 0), macCount, {}, (a, b, publish) =>
+  planeJob(rt, OP_DEPTHWISE_GRAD_WEIGHT, g, x, dy, dw, g.Cx, paddedPlane(g, g.y, g.s, false), macCount, {}, (a, b, publish) =>
     streamPlanes([[x, a, xPlane], [dy, b, yPlane]], g.Cx, g.N, publish, 32),
   );
 }
@@ -193,13 +223,14 @@ function depthwiseGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array,
 /**
  * im2col through a padded strip (assembly im2colStrip) for narrow outputs of 2-D and 1-D convolutions
  * (no depth to read): the rows of the strip per channel, and its floats per thread (0, 0: plain im2col).
+ * The im2col rows are then colStride(chunk, rows) apart.
  */
 function stripPlan(g: Geo3, chunk: number): { rows: number; floats: number } {
   if (!(g.x[0] === 1 && g.y[0] === 1 && g.k[0] === 1 && g.p[0] === 0 && g.y[2] <= NARROW)) return { rows: 0, floats: 0 };
   // The output rows a chunk touches (up to two partial ones), and the input rows their windows read.
   const rows = extent(g, 1, [1, Math.min(g.y[1], Math.ceil(chunk / g.y[2]) + 1), 1]);
-  // + 4: im2colStrip reads whole vectors; and col's rows get 4 floats of slack each.
-  return { rows, floats: rows * (g.Cx / g.G) * extent(g, 2) + 4 + 4 * (g.Cx / g.G) * prod(g.k) };
+  // im2colStrip reads the strip in whole vectors.
+  return { rows, floats: rows * (g.Cx / g.G) * extent(g, 2) + VECTOR_OVERREAD };
 }
 
 /** y = conv(x, w): packs W per group into panels of 4 output channels, one task per (n, g, column chunk). */
@@ -217,7 +248,9 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
   // Narrow outputs (2-D, 1-D: no depth to read): im2col through a padded strip of the rows a chunk reads (see im2colStrip).
   const strip = stripPlan(g, chunk);
-  const scratchFloats = K * chunk + M4 * chunk + strip.floats;
+  // Per thread: the im2col rows, the GEMM output, the strip.
+  const scratch = scratchRegions(K * colStride(chunk, strip.rows), M4 * chunk, strip.floats);
+  const scratchFloats = scratch.floats;
   const L = new Layout();
   const xAt = L.alloc(x.length);
   const wAt = L.alloc(g.G * M4 * K);
@@ -235,8 +268,9 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
       for (let k = 0; k < K; k++) wp[dst + 4 * k] = w[src + k];
     }
   }
+  const [colAt, cAt, stripAt] = scratch.at;
   writeHeader(rt, OP_FORWARD, g, {
-    X_PTR: xAt, W_PTR: wAt, OUT_PTR: yAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks, M4, STRIP_ROWS: strip.rows,
+    xPtr: xAt, wPtr: wAt, outPtr: yAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, chunk, chunks, m4: M4, stripRows: strip.rows, colAt, cAt, stripAt,
   });
   runJob(rt, ARENA_START, tasks, T);
   y.set(view(rt, yAt, y.length));
@@ -256,9 +290,11 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
   const T = threadsFor(g.N, macCount >= THREADS_MIN_MACS);
   // Narrow 2-D outputs: col2im into a zero-bordered accumulator of Hp rows per channel (col2imStrip).
   const Hp = stripPlan(g, chunk).rows > 0 ? extent(g, 1) : 0;
-  const scratchFloats = M4 * chunk + cxg * Hp * extent(g, 2);
+  // Per thread: the GEMM output Cols, the accumulator.
+  const scratch = scratchRegions(M4 * chunk, cxg * Hp * extent(g, 2));
+  const scratchFloats = scratch.floats;
   const L = new Layout();
-  const dyAt = L.alloc(dy.length + 8); // the GEMM may read a few columns past the last row
+  const dyAt = L.alloc(dy.length + GEMM_OVERREAD); // the GEMM reads dy in place
   const wAt = L.alloc(g.G * M4 * cyg);
   const dxAt = L.alloc(dx.length);
   const scratchAt = L.alloc(T * scratchFloats);
@@ -272,7 +308,8 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
       for (let m = 0; m < cxg * K3; m++) wp[gi * M4 * cyg + (m >> 2) * 4 * cyg + o * 4 + (m & 3)] = w[(gi * cyg + o) * cxg * K3 + m];
     }
   }
-  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, { X_PTR: dyAt, W_PTR: wAt, OUT_PTR: dxAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, M4, STRIP_ROWS: Hp });
+  const [colAt, cAt] = scratch.at;
+  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, { xPtr: dyAt, wPtr: wAt, outPtr: dxAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, chunk, m4: M4, stripRows: Hp, colAt, cAt });
   runJob(rt, ARENA_START, g.N, T);
   dx.set(view(rt, dxAt, dx.length));
 }
@@ -295,7 +332,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
   const g = to3d(geometry);
   // The correlation forms read dy padded with zeros, so an Inf or NaN weight would make NaN (Inf · 0)
   // where PyTorch's input gradient has none: the scatter form reads no padding.
-  if (!reference.allFinite(w)) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
+  if (!allFinite(w)) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
   if (isDepthwise(g) && g.s.every((s) => s === 1)) {
     // At stride 1, dx is dy correlated with the flipped kernel (one channel per group: nothing to transpose), padded by d·(k − 1) − p.
     const pad = [0, 1, 2].map((i) => g.d[i] * (g.k[i] - 1) - g.p[i]);
@@ -322,7 +359,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
   const K3 = prod(g.k);
   const M4 = roundUp(cxg, 4);
   const R = prod(g.s);
-  const tabStride = 7 + 2 * (g.k[0] + g.k[1] + g.k[2]);
+  const tabStride = tapStride(g.k[0], g.k[1], g.k[2]);
   const tables = new Int32Array(R * tabStride);
   let base = 0;
   let maxT = 0;
@@ -332,13 +369,13 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
     const rr = [Math.floor(r / (g.s[1] * g.s[2])), Math.floor(r / g.s[2]) % g.s[1], r % g.s[2]];
     const t = tables.subarray(r * tabStride, (r + 1) * tabStride);
     const taps: number[][] = [];
-    let off = 7;
+    let off = TAP_HEADER;
     for (let dim = 0; dim < 3; dim++) {
       // Kernel taps κ that reach positions ≡ r (mod s): (r + p − κ·d) divisible by s; then dy index t + (r + p − κ·d)/s.
       const kappas: number[] = [];
       for (let kk = 0; kk < g.k[dim]; kk++) if ((((rr[dim] + g.p[dim] - kk * g.d[dim]) % g.s[dim]) + g.s[dim]) % g.s[dim] === 0) kappas.push(kk);
-      t[dim] = kappas.length;
-      t[3 + dim] = Math.max(0, Math.ceil((g.x[dim] - rr[dim]) / g.s[dim]));
+      t[TAP_TABLE_SLOT.countD + dim] = kappas.length;
+      t[TAP_TABLE_SLOT.td + dim] = Math.max(0, Math.ceil((g.x[dim] - rr[dim]) / g.s[dim]));
       kappas.forEach((kk, i) => {
         t[off + i] = kk;
         t[off + g.k[dim] + i] = (rr[dim] + g.p[dim] - kk * g.d[dim]) / g.s[dim];
@@ -347,10 +384,10 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
       taps.push(kappas);
     }
     const Kr = cyg * taps[0].length * taps[1].length * taps[2].length;
-    t[6] = base;
+    t[TAP_TABLE_SLOT.base] = base;
     residues.push({ taps, base, K: Kr });
     base += M4 * Kr;
-    maxT = Math.max(maxT, t[3] * t[4] * t[5]);
+    maxT = Math.max(maxT, t[TAP_TABLE_SLOT.td] * t[TAP_TABLE_SLOT.th] * t[TAP_TABLE_SLOT.tw]);
     maxK = Math.max(maxK, Kr);
   }
   const wGroup = base;
@@ -358,7 +395,9 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
   const chunks = Math.max(1, Math.ceil(maxT / chunk));
   const tasks = g.N * g.G * R * chunks;
   const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
-  const scratchFloats = maxK * chunk + M4 * chunk;
+  // Per thread: the gathered taps of dy, the GEMM output.
+  const scratch = scratchRegions(maxK * chunk, M4 * chunk);
+  const scratchFloats = scratch.floats;
   const L = new Layout();
   const dyAt = L.alloc(dy.length);
   const wAt = L.alloc(g.G * wGroup);
@@ -386,15 +425,15 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
       }
     }
   }
+  const [colAt, cAt] = scratch.at;
   writeHeader(rt, OP_GRAD_INPUT, g, {
-    X_PTR: dyAt, W_PTR: wAt, OUT_PTR: dxAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks,
-    TAPS: tabAt, M4, RES: R, W_GROUP: wGroup,
+    xPtr: dyAt, wPtr: wAt, outPtr: dxAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, chunk, chunks, taps: tabAt, m4: M4, res: R, wGroup, colAt, cAt,
   });
   runJob(rt, ARENA_START, tasks, T);
   dx.set(view(rt, dxAt, dx.length));
 }
 
-/** dw = Σ_n Σ_p dy·im2col(x)ᵀ: each thread accumulates into its own dW, added up at the end. */
+/** dw = Σ_n Σ_p dy·im2col(x)ᵀ: each slot sums a fixed run of (image, chunk) items; the slots are added in order at the end. */
 function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: ConvGeometry): void {
   const g = to3d(geometry);
   if (isDepthwise(g)) return depthwiseGradWeight(rt, x, dy, dw, g, macs(geometry));
@@ -412,26 +451,29 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   // in slot order: the same bits for any thread count (issue 11).
   const slots = Math.min(g.N * chunks, WEIGHT_GRAD_SLOTS);
   const T = threadsFor(slots, macs(geometry) >= THREADS_MIN_MACS);
-  const privFloats = g.G * M4 * Kpad;
+  const slotFloats = g.G * M4 * Kpad;
   const strip = stripPlan(g, chunk);
-  const scratchFloats = K * chunk + chunk * Kpad + M4 * chunk + strip.floats;
+  // Per thread: the im2col rows, their transpose ColT, the packed dy panels, the strip.
+  const scratch = scratchRegions(K * colStride(chunk, strip.rows), chunk * Kpad, M4 * chunk, strip.floats);
+  const scratchFloats = scratch.floats;
   const L = new Layout();
   const xAt = L.alloc(x.length);
   const dyAt = L.alloc(dy.length);
-  const privAt = L.alloc(slots * privFloats);
-  const sumAt = L.alloc(privFloats);
+  const slotsAt = L.alloc(slots * slotFloats);
+  const sumAt = L.alloc(slotFloats);
   const scratchAt = L.alloc(T * scratchFloats);
   ensureMemory(rt, L.end);
   view(rt, xAt, x.length).set(x);
   view(rt, dyAt, dy.length).set(dy);
-  view(rt, privAt, slots * privFloats).fill(0);
+  view(rt, slotsAt, slots * slotFloats).fill(0);
+  const [colAt, cAt, packAt, stripAt] = scratch.at;
   writeHeader(rt, OP_GRAD_WEIGHT, g, {
-    X_PTR: xAt, W_PTR: dyAt, OUT_PTR: privAt, SCRATCH: scratchAt, SCRATCH_BYTES: scratchFloats * 4, CHUNK: chunk, CHUNKS: chunks,
-    PRIV_BYTES: privFloats * 4, M4, KPAD: Kpad, SLOTS: slots, STRIP_ROWS: strip.rows,
+    xPtr: xAt, wPtr: dyAt, outPtr: slotsAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, chunk, chunks,
+    slotBytes: slotFloats * 4, m4: M4, kpad: Kpad, slots, stripRows: strip.rows, colAt, cAt, packAt, stripAt,
   });
   runJob(rt, ARENA_START, slots, T);
-  rt.exports.sumBuffers(sumAt, privAt, privFloats, slots, privFloats);
-  const sum = view(rt, sumAt, privFloats);
+  rt.exports.sumBuffers(sumAt, slotsAt, slotFloats, slots, slotFloats);
+  const sum = view(rt, sumAt, slotFloats);
   for (let gi = 0; gi < g.G; gi++) {
     for (let o = 0; o < cyg; o++) dw.set(sum.subarray((gi * M4 + o) * Kpad, (gi * M4 + o) * Kpad + K), (gi * cyg + o) * K);
   }
@@ -472,23 +514,19 @@ function inBatchRuns(inputs: Float32Array[], out: Float32Array, g: ConvGeometry,
   }
 }
 
-export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void {
+// The registered kernels: each returns false (the registry then runs the reference kernel) for
+// float64, tiny convolutions, and layouts that fit nowhere in WebAssembly's 4 GiB.
+export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): boolean {
   const rt = useWasm(x, g);
-  if (rt === null || !inBatchRuns([x as Float32Array], y as Float32Array, g, true, ([xs], ys, gs) => forward(rt, xs, w as Float32Array, ys, gs))) {
-    reference.convForward(x, w, y, g);
-  }
+  return rt !== null && inBatchRuns([x as Float32Array], y as Float32Array, g, true, ([xs], ys, gs) => forward(rt, xs, w as Float32Array, ys, gs));
 }
 
-export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): void {
+export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): boolean {
   const rt = useWasm(dy, g);
-  if (rt === null || !inBatchRuns([dy as Float32Array], dx as Float32Array, g, true, ([dys], dxs, gs) => gradInput(rt, dys, w as Float32Array, dxs, gs))) {
-    reference.convGradInput(dy, w, dx, g);
-  }
+  return rt !== null && inBatchRuns([dy as Float32Array], dx as Float32Array, g, true, ([dys], dxs, gs) => gradInput(rt, dys, w as Float32Array, dxs, gs));
 }
 
-export function convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void {
+export function convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): boolean {
   const rt = useWasm(x, g);
-  if (rt === null || !inBatchRuns([x as Float32Array, dy as Float32Array], dw as Float32Array, g, false, ([xs, dys], dws, gs) => gradWeight(rt, xs, dys, dws, gs))) {
-    reference.convGradWeight(x, dy, dw, g);
-  }
+  return rt !== null && inBatchRuns([x as Float32Array, dy as Float32Array], dw as Float32Array, g, false, ([xs, dys], dws, gs) => gradWeight(rt, xs, dys, dws, gs));
 }

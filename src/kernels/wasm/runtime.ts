@@ -3,12 +3,7 @@
 // counter. The calling thread takes tasks too, so a job finishes even before any worker has started,
 // and small jobs never wait for a worker.
 import { RELAXED_SIMD_UNSHARED_WASM, RELAXED_SIMD_WASM, SIMD_UNSHARED_WASM, SIMD_WASM } from './binary.generated.js';
-
-export interface KernelExports {
-  runTask(job: number, task: number, thread: number): void;
-  sumBuffers(dst: number, src: number, strideFloats: number, threads: number, count: number): void;
-  peak(a: number, b: number, c: number, iterations: number): void;
-}
+import { bindExports, type KernelExports } from './boundary.generated.js';
 
 export type WasmFeatures = 'relaxed-simd' | 'simd';
 
@@ -92,7 +87,7 @@ export function wasmRuntime(): WasmRuntime | null {
     const module = new WebAssembly.Module(bytes);
     const memory = new WebAssembly.Memory({ initial: 17, maximum: 65536, shared });
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    runtime = { module, memory, exports: instance.exports as unknown as KernelExports, features: relaxed ? 'relaxed-simd' : 'simd', shared };
+    runtime = { module, memory, exports: bindExports(instance.exports), features: relaxed ? 'relaxed-simd' : 'simd', shared };
   } catch (e) {
     failure = e instanceof Error ? e.message : String(e);
     runtime = null;

@@ -1,5 +1,6 @@
 // A pool thread: instantiates the kernels on the shared memory, then waits for jobs and runs their tasks.
-import { CONTROL, CTL, work, workerIdSlots, type KernelExports } from './runtime.js';
+import { bindExports } from './boundary.generated.js';
+import { CONTROL, CTL, work, workerIdSlots } from './runtime.js';
 
 interface Start {
   module: WebAssembly.Module;
@@ -10,7 +11,7 @@ interface Start {
 
 function serve(start: Start): void {
   const instance = new WebAssembly.Instance(start.module, { env: { memory: start.memory } });
-  const exports = instance.exports as unknown as KernelExports;
+  const exports = bindExports(instance.exports);
   const ctl = new Int32Array(start.memory.buffer, CONTROL, 16);
   const ids = workerIdSlots(start.memory);
   let seen = Atomics.load(ctl, CTL.GEN);

@@ -9,7 +9,7 @@ import { Tensor, type Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
 import { convKernels, defineKernel } from '../kernels/index.js';
-import * as wasm from '../kernels/wasm/pointwise.js';
+import type { AddBiasScalars } from '../kernels/signatures.js';
 import { empty } from './util.js';
 import { sum } from './reduce.js';
 
@@ -18,26 +18,23 @@ export const CONV_BACKWARD_NODE = 'ConvolutionBackwardBackward0';
 
 const spatialDims = (g: ConvGeometry): number[] => g.kSize.map((_, i) => i + 2);
 
-/** y[p, c, i] += b[c] for p < outer, c < C, i < inner. */
-function referenceAddBias(y: Storage, b: Storage, outer: number, C: number, inner: number): void {
+/** y[p, c, i] += b[c] for p < outer, c < channels, i < inner. */
+function referenceAddBias(y: Storage, b: Storage, { outer, channels, inner }: AddBiasScalars): void {
   for (let p = 0; p < outer; p++) {
-    for (let c = 0; c < C; c++) {
-      const base = (p * C + c) * inner;
+    for (let c = 0; c < channels; c++) {
+      const base = (p * channels + c) * inner;
       const v = b[c];
       for (let i = 0; i < inner; i++) y[base + i] += v;
     }
   }
 }
 
-export const addBiasKernel = defineKernel<(y: Storage, b: Storage, outer: number, C: number, inner: number) => void>('addBias', {
-  reference: referenceAddBias,
-  wasm: (y, b, outer, C, inner) => wasm.addBias(y, b, outer, C, inner) || referenceAddBias(y, b, outer, C, inner),
-});
+export const addBiasKernel = defineKernel('addBias', referenceAddBias);
 
 /** y[n, o, …] += b[o] */
 function addBias(y: Tensor, b: Tensor): void {
   const channels = y.shape[1];
-  addBiasKernel.impl(y.data, b.data, y.shape[0], channels, y.numel / Math.max(y.shape[0] * channels, 1));
+  addBiasKernel.impl(y.data, b.data, { outer: y.shape[0], channels, inner: y.numel / Math.max(y.shape[0] * channels, 1) });
 }
 
 /** db[o] = Σ_{n, i} dy[n, o, i] */

@@ -1,0 +1,21 @@
+// What each kernel takes: the kernels declared in assembly/boundary.json (generated), and those whose
+// fast versions are planned by hand (the convolutions, matmul). Every backend implements these
+// signatures; the op that owns a kernel declares it once with its reference implementation.
+import type { Storage } from '../tensor/tensor.js';
+import type { ConvGeometry } from '../tensor/conv_params.js';
+import type { GeneratedKernelArgs } from './signatures.generated.js';
+
+export type * from './signatures.generated.js';
+
+export interface KernelArgs extends GeneratedKernelArgs {
+  /** y = conv(x, w) */
+  convForward: [x: Storage, w: Storage, y: Storage, g: ConvGeometry];
+  /** dx = conv(x, w)ᵀ·dy (the transposed conv) */
+  convGradInput: [dy: Storage, w: Storage, dx: Storage, g: ConvGeometry];
+  /** dw = the correlation of x with dy */
+  convGradWeight: [x: Storage, dy: Storage, dw: Storage, g: ConvGeometry];
+  /** c[m, n] = Σ_k a[m, k]·b[k, n] at the given offsets (M×K times K×N) */
+  matmul: [a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number];
+}
+
+export type KernelName = keyof KernelArgs;
