@@ -162,9 +162,51 @@ bind.push('};');
 writeFileSync(join(root, 'src', 'kernels', 'wasm', 'kernels.generated.ts'), bind.join('\n') + '\n');
 
 // ---- compile ----
+
+/** Reads an unsigned (or signed) LEB128 at `at`: [value, next offset]. */
+function leb(bytes, at, signed = false) {
+  let value = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  if (signed && byte & 0x40) value -= 2 ** shift;
+  return [value, at];
+}
+
+/** Every active data segment must lie in [STATIC_DATA, ARENA_START): each instance (every pool thread) writes it again into the shared memory. */
+function checkStaticData(bytes, name) {
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at];
+    const [size, body] = leb(bytes, at + 1);
+    if (id === 11) {
+      let [count, p] = leb(bytes, body);
+      for (; count > 0; count--) {
+        let flags;
+        [flags, p] = leb(bytes, p);
+        if (flags !== 0 || bytes[p] !== 0x41) throw new Error(`${name}: a data segment of an unexpected form (flags ${flags})`);
+        let offset;
+        [offset, p] = leb(bytes, p + 1, true);
+        p++; // end
+        let length;
+        [length, p] = leb(bytes, p);
+        p += length;
+        if (offset < constant('STATIC_DATA') || offset + length > constant('ARENA_START')) {
+          throw new Error(`${name}: static data at [${offset}, ${offset + length}) is outside [STATIC_DATA, ARENA_START) of assembly/boundary.json`);
+        }
+      }
+    }
+    at = body + size;
+  }
+}
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const out = mkdtempSync(join(tmpdir(), 'convgrad-wasm-'));
-const common = ['-O3', '--runtime', 'stub', '--enable', 'simd', '--importMemory', '--initialMemory', '17', '--maximumMemory', '65536',
+const constant = (name) => manifest.constants[name][0];
+const common = ['-O3', '--runtime', 'stub', '--memoryBase', String(constant('STATIC_DATA')), '--enable', 'simd', '--importMemory', '--initialMemory', '17', '--maximumMemory', '65536',
   '--noAssert', '--use', 'abort=', ...(process.env.WASM_DEBUG ? ['--debug'] : [])];
 const shared = ['--enable', 'threads', '--sharedMemory'];
 const relaxed = ['--enable', 'relaxed-simd'];
@@ -180,6 +222,7 @@ for (const [name, extra] of Object.entries(builds)) {
   const file = join(out, `${name}.wasm`);
   execFileSync(process.execPath, [asc, join(root, 'assembly', 'exports.generated.ts'), ...common, ...extra, '-o', file], { stdio: 'inherit' });
   const bytes = readFileSync(file);
+  checkStaticData(bytes, name);
   lines.push(`export const ${name}: string = '${bytes.toString('base64')}';`);
   sizes.push(`${name} ${bytes.length} bytes`);
 }

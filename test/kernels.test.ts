@@ -6,12 +6,14 @@ import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { F, getBackend, getNumThreads, grad, randn, setBackend, setNumThreads, threadsReady, Generator, type Tensor } from '../src/index.js';
 import * as reference from '../src/kernels/reference/conv.js';
-import * as wasm from '../src/kernels/wasm/conv.js';
+import { convKernels } from '../src/kernels/index.js';
 import { wasmRuntime } from '../src/kernels/wasm/runtime.js';
 import type { ConvGeometry } from '../src/tensor/conv_params.js';
 import { lcg, randInt } from './helpers.js';
 
 const available = wasmRuntime() !== null;
+/** The wasm conv kernels, each handing what it does not take (tiny convs) to the reference kernel as the registry does. */
+const fastKernels = convKernels('wasm');
 
 function randomGeometry(next: () => number): ConvGeometry {
   const dims = randInt(next, 1, 3);
@@ -69,9 +71,9 @@ function compareAllPasses(g: ConvGeometry, threads: number, next: () => number):
   const w = rnd(W);
   const dy = rnd(Y);
   const passes: [string, (o: Float32Array) => void, (o: Float32Array) => void, number][] = [
-    ['forward', (o) => wasm.convForward(x, w, o, g), (o) => reference.convForward(x, w, o, g), Y],
-    ['gradInput', (o) => wasm.convGradInput(dy, w, o, g), (o) => reference.convGradInput(dy, w, o, g), X],
-    ['gradWeight', (o) => wasm.convGradWeight(x, dy, o, g), (o) => reference.convGradWeight(x, dy, o, g), W],
+    ['forward', (o) => fastKernels.convForward(x, w, o, g), (o) => reference.convForward(x, w, o, g), Y],
+    ['gradInput', (o) => fastKernels.convGradInput(dy, w, o, g), (o) => reference.convGradInput(dy, w, o, g), X],
+    ['gradWeight', (o) => fastKernels.convGradWeight(x, dy, o, g), (o) => reference.convGradWeight(x, dy, o, g), W],
   ];
   for (const [name, fast, slow, n] of passes) {
     const a = new Float32Array(n).fill(NaN);

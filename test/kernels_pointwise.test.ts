@@ -19,7 +19,7 @@ function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]
   const b = run(wasm);
   a.forEach((x, i) => {
     for (let j = 0; j < x.length; j++) {
-      const same = Math.abs(x[j] - b[i][j]) <= 1e-6 * (1 + Math.abs(x[j])) || (Number.isNaN(x[j]) && Number.isNaN(b[i][j]));
+      const same = x[j] === b[i][j] || Math.abs(x[j] - b[i][j]) <= 1e-6 * (1 + Math.abs(x[j])) || (Number.isNaN(x[j]) && Number.isNaN(b[i][j]));
       assert.ok(same, `${name} output ${i} element ${j}: ${x[j]} vs ${b[i][j]}`);
     }
   });
@@ -99,4 +99,38 @@ test('float32 Adam/AdamW step: wasm ≡ reference (both round every operation to
       return [xc, mc, vc, maxc];
     });
   }
+});
+
+test('silu, hardswish, hardtanh and their gradients: wasm ≡ reference (tails, kinks, NaN, ±Inf)', { skip }, () => {
+  const n = 1031;
+  const x = data(n).map((v) => v * 4);
+  [-3, 3, -1, 1, 0, -0, NaN, Infinity, -Infinity, 6, -6].forEach((v, i) => {
+    x[7 * i] = v;
+  });
+  const dy = data(n);
+  for (const name of ['silu', 'hardswish'] as const) {
+    both(name, (f) => {
+      const y = new Float32Array(n);
+      f(x, y);
+      return [y];
+    });
+  }
+  for (const name of ['siluGrad', 'hardswishGrad'] as const) {
+    both(name, (f) => {
+      const dx = new Float32Array(n);
+      f(dy, x, dx);
+      return [dx];
+    });
+  }
+  const bounds = { minVal: Math.fround(-0.7), maxVal: Math.fround(1.3) };
+  both('hardtanh', (f) => {
+    const y = new Float32Array(n);
+    f(x, y, bounds);
+    return [y];
+  });
+  both('hardtanhGrad', (f) => {
+    const dx = new Float32Array(n);
+    f(dy, x, dx, bounds);
+    return [dx];
+  });
 });

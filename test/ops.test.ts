@@ -127,7 +127,10 @@ const OPS: Record<string, OpInfo> = {
     },
   },
   avgPool3d: { call: (a, { kernelSize, ...kw }) => F.avgPool3d(a[0], kernelSize, kw) },
-  adaptiveAvgPool1d: { call: (a, kw) => F.adaptiveAvgPool1d(a[0], kw.outputSize) },
+  adaptiveAvgPool1d: {
+    call: (a, kw) => F.adaptiveAvgPool1d(a[0], kw.outputSize),
+    nameNote: 'PyTorch 1.13 runs it as a 2-d pool between an unsqueeze and a squeeze (SqueezeBackward1); ours is one node',
+  },
   dropout: { call: (a, kw) => F.dropout(a[0], kw), bad: [[() => F.dropout(tensor([1, 2]), { p: 1.5 }), /dropout: p=1.5 is invalid; expected a probability/]] },
   avgPool1d: { call: (a, { kernelSize, ...kw }) => F.avgPool1d(a[0], kernelSize, kw) },
   avgPool2d: { call: (a, { kernelSize, ...kw }) => F.avgPool2d(a[0], kernelSize, kw), bad: [[() => F.avgPool2d(x34(), 2), /avgPool2d: input of shape \[3, 4\] has 2 dimensions; expected 3 \(unbatched\) or 4 \(batched\)/]] },

@@ -63,7 +63,7 @@ export function sqrt(x: Tensor): Tensor {
   return record(y, 'SqrtBackward0', [x], (dy) => [div(dy, mul(y, 2))], [y]);
 }
 
-/** −1, 0 or 1 (0 for ±0; NaN stays NaN); no gradient (PyTorch's is zero). */
+/** −1, 0 or 1 (0 for ±0; NaN stays NaN); its gradient is zero (PyTorch's SignBackward0: zeros, even for a NaN dy). */
 export function sign(x: Tensor): Tensor {
   checkTensor(x, 'input', 'sign');
   const y = empty(x.dtype, x.shape);
@@ -71,7 +71,7 @@ export function sign(x: Tensor): Tensor {
     const v = x.data[i];
     y.data[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v;
   }
-  return y;
+  return record(y, 'SignBackward0', [x], (dy) => [empty(dy.dtype, dy.shape)]);
 }
 
 export function abs(x: Tensor): Tensor {

@@ -247,6 +247,7 @@ export const maxPool3d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoo
 
 /** maxPool2d that also returns PyTorch's indices (int64, flat in each input plane). */
 export function maxPool2dWithIndices(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } {
+  checkTensor(input, 'input', 'maxPool2dWithIndices');
   return maxPoolNd(2, input, kernelSize, options, true) as { values: Tensor; indices: Tensor };
 }
 

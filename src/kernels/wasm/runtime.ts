@@ -3,7 +3,9 @@
 // counter. The calling thread takes tasks too, so a job finishes even before any worker has started,
 // and small jobs never wait for a worker.
 import { RELAXED_SIMD_UNSHARED_WASM, RELAXED_SIMD_WASM, SIMD_UNSHARED_WASM, SIMD_WASM } from './binary.generated.js';
-import { bindExports, type KernelExports } from './boundary.generated.js';
+import { ARENA_START, bindExports, CONTROL, WORKER_IDS, type KernelExports } from './boundary.generated.js';
+
+export { ARENA_START, CONTROL, WORKER_IDS };
 
 export type WasmFeatures = 'relaxed-simd' | 'simd';
 
@@ -15,16 +17,11 @@ export interface WasmRuntime {
   shared: boolean;
 }
 
-/** Control block (i32 slots) at this byte offset; the arena starts at ARENA_START. */
-export const CONTROL = 1024;
-export const ARENA_START = 65536;
+/** The control block's i32 slots (at CONTROL, assembly/boundary.json); the arena starts at ARENA_START. */
 export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, BATCH: 8, FAILED: 9, AVAILABLE: 10, BASE: 11 } as const;
-/**
- * Per worker index (1..256), the id of the worker that holds it, written by the worker once it runs
- * (i32 slots at this byte offset). A worker serves jobs only while its slot holds its own id: one that
- * was ended but still runs for a moment can never share a thread index (and its scratch) with its successor.
- */
-export const WORKER_IDS = CONTROL + 256;
+// WORKER_IDS: per worker index (1..256), the id of the worker that holds it, written by the worker once
+// it runs. A worker serves jobs only while its slot holds its own id: one that was ended but still runs
+// for a moment can never share a thread index (and its scratch) with its successor.
 const GEN_SHIFT = 20;
 const TASK_MASK = (1 << GEN_SHIFT) - 1;
 /** Tasks one round of a job may have (the task counter shares an i32 with the generation); larger jobs run in rounds. */
