@@ -14,8 +14,8 @@ import {
   convOutputSize,
   convTransposeOutputSize,
   expandIntArg,
-  nonNegative,
   padIndexMap,
+  parseConvOptions,
   positive,
   resolvePadding,
   type IntOrTuple,
@@ -209,25 +209,10 @@ function resolve(c: ExplainConfig): ResolvedConfig {
   const dims = inputSize.length;
   const transposed = c.transposed ?? false;
   const op = 'explain';
-  const stride = expandIntArg(c.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
-  const dilation = expandIntArg(c.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
   const kernelSize = expandIntArg(c.kernelSize ?? 3, dims, 'kernelSize', op, positive, 'positive integers');
-  const outputPadding = expandIntArg(c.outputPadding ?? 0, dims, 'outputPadding', op, nonNegative, 'non-negative integers');
-  const paddingArg = c.padding ?? 1;
-  let paddingLo: number[];
-  let paddingHi: number[];
-  let padding: ResolvedConfig['padding'];
-  if (transposed) {
-    if (typeof paddingArg === 'string') throw new Error(`explain: padding='${paddingArg}' is not supported for transposed convolutions; expected non-negative integers`);
-    paddingLo = expandIntArg(paddingArg, dims, 'padding', op, nonNegative, 'non-negative integers');
-    paddingHi = [...paddingLo];
-    padding = paddingLo;
-  } else {
-    const p = resolvePadding(paddingArg, kernelSize, stride, dilation, op);
-    paddingLo = p.lo;
-    paddingHi = p.hi;
-    padding = typeof paddingArg === 'string' ? paddingArg : p.lo;
-  }
+  const options = { stride: c.stride, dilation: c.dilation, padding: c.padding ?? 1, outputPadding: c.outputPadding, groups: c.groups, paddingMode: c.paddingMode };
+  const { stride, dilation, padding, outputPadding, groups, paddingMode } = parseConvOptions(options, dims, transposed, op);
+  const { lo: paddingLo, hi: paddingHi } = resolvePadding(padding, kernelSize, dilation);
   const outputSize = transposed
     ? inputSize.map((L, i) => convTransposeOutputSize(L, kernelSize[i], stride[i], paddingLo[i], dilation[i], outputPadding[i]))
     : inputSize.map((L, i) => convOutputSize(L, kernelSize[i], stride[i], paddingLo[i], paddingHi[i], dilation[i]));
@@ -251,8 +236,8 @@ function resolve(c: ExplainConfig): ResolvedConfig {
     paddingLo,
     paddingHi,
     dilation,
-    groups: positiveInt(c.groups ?? 1, 'groups'),
-    paddingMode: c.paddingMode ?? 'zeros',
+    groups,
+    paddingMode,
     bias: c.bias ?? false,
     transposed,
     outputPadding,

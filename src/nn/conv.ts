@@ -2,12 +2,11 @@
 // constructor, PyTorch's default initialization, and PyTorch's repr.
 import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
 import {
-  checkGroups,
   checkOptionKeys,
-  checkPaddingMode,
   expandIntArg,
-  nonNegative,
+  parseConvOptions,
   positive,
+  type ConvOptionsInput,
   type IntOrTuple,
   type PaddingArg,
   type PaddingMode,
@@ -59,6 +58,8 @@ abstract class ConvBase extends Module {
   readonly groups: number;
   readonly outputPadding: number[];
   readonly paddingMode: PaddingMode;
+  /** Per-dimension ints, or 'same' / 'valid' (regular convolutions only). */
+  readonly padding: number[] | 'same' | 'valid';
   weight: Parameter;
   bias: Parameter | null;
 
@@ -68,23 +69,22 @@ abstract class ConvBase extends Module {
     inChannels: number,
     outChannels: number,
     kernelSize: IntOrTuple,
-    o: { stride?: IntOrTuple; dilation?: IntOrTuple; groups?: number; bias?: boolean; paddingMode?: PaddingMode; outputPadding?: IntOrTuple; dtype?: DType; generator?: Generator },
+    o: ConvOptionsInput & { bias?: boolean; dtype?: DType; generator?: Generator },
   ) {
     super();
     const op = this.constructor.name;
     this.inChannels = checkChannels(inChannels, 'inChannels', op);
     this.outChannels = checkChannels(outChannels, 'outChannels', op);
-    this.groups = checkGroups(o.groups ?? 1, op);
+    const parsed = parseConvOptions(o, dims, transposed, op);
+    this.groups = parsed.groups;
     if (this.inChannels % this.groups !== 0) throw new Error(`${op}: groups=${this.groups} must divide in_channels=${this.inChannels}`);
     if (this.outChannels % this.groups !== 0) throw new Error(`${op}: groups=${this.groups} must divide out_channels=${this.outChannels}`);
     this.kernelSize = expandIntArg(kernelSize, dims, 'kernelSize', op, positive, 'positive integers');
-    this.stride = expandIntArg(o.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
-    this.dilation = expandIntArg(o.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
-    this.outputPadding = expandIntArg(o.outputPadding ?? 0, dims, 'outputPadding', op, nonNegative, 'non-negative integers');
-    this.paddingMode = checkPaddingMode(o.paddingMode ?? 'zeros', op);
-    if (transposed && this.paddingMode !== 'zeros') {
-      throw new Error(`${op}: paddingMode='${this.paddingMode}' is not supported; only 'zeros' padding mode is supported for ${op}`);
-    }
+    this.stride = parsed.stride;
+    this.dilation = parsed.dilation;
+    this.outputPadding = parsed.outputPadding;
+    this.paddingMode = parsed.paddingMode;
+    this.padding = parsed.padding;
     const dtype = checkDType(o.dtype ?? 'float32', op);
     const weightShape = transposed
       ? [this.inChannels, this.outChannels / this.groups, ...this.kernelSize]
@@ -116,24 +116,9 @@ abstract class ConvBase extends Module {
 }
 
 class ConvNdModule extends ConvBase {
-  readonly padding: number[] | 'same' | 'valid';
-
   constructor(dims: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
     checkOptionKeys(options, ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'dtype', 'generator'], new.target.name);
     super(dims, false, inChannels, outChannels, kernelSize, options);
-    const op = this.constructor.name;
-    const padding = options.padding ?? 0;
-    if (typeof padding === 'string') {
-      if (padding !== 'same' && padding !== 'valid') {
-        throw new Error(`${op}: padding='${padding}' is not a valid padding string; expected 'same' or 'valid'`);
-      }
-      if (padding === 'same' && this.stride.some((s) => s !== 1)) {
-        throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride=${pyTuple(this.stride)}); expected stride 1`);
-      }
-      this.padding = padding;
-    } else {
-      this.padding = expandIntArg(padding, dims, 'padding', op, nonNegative, 'non-negative integers');
-    }
   }
 
   protected paddingRepr(): string | null {
@@ -153,16 +138,12 @@ class ConvNdModule extends ConvBase {
 }
 
 class ConvTransposeNdModule extends ConvBase {
-  readonly padding: number[];
+  /** Transposed convolutions take integers only (parseConvOptions refuses the strings). */
+  declare readonly padding: number[];
 
   constructor(dims: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
     checkOptionKeys(options, ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'paddingMode', 'dtype', 'generator'], new.target.name);
     super(dims, true, inChannels, outChannels, kernelSize, options);
-    const op = this.constructor.name;
-    if (typeof options.padding === 'string') {
-      throw new Error(`${op}: padding='${String(options.padding)}' is not supported; expected non-negative integers`);
-    }
-    this.padding = expandIntArg(options.padding ?? 0, dims, 'padding', op, nonNegative, 'non-negative integers');
   }
 
   protected paddingRepr(): string | null {

@@ -4,14 +4,10 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import {
-  checkGroups,
   checkOptionKeys,
-  checkPaddingMode,
   convOutputSize,
   convTransposeOutputSize,
-  expandIntArg,
-  nonNegative,
-  positive,
+  parseConvOptions,
   resolvePadding,
   type ConvGeometry,
   type IntOrTuple,
@@ -97,12 +93,9 @@ export function convNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor
   const op = `conv${dimsName(dims)}d`;
   checkOptionKeys(options, ['stride', 'padding', 'dilation', 'groups', 'paddingMode'], op);
   let { x, batched } = checkInputs(dims, op, input, weight, bias, '(out_channels, in_channels/groups, *kernel_size)');
-  const stride = expandIntArg(options.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
-  const dilation = expandIntArg(options.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
-  const groups = checkGroups(options.groups ?? 1, op);
-  const mode = checkPaddingMode(options.paddingMode ?? 'zeros', op);
+  const { stride, dilation, groups, paddingMode: mode, padding: given } = parseConvOptions(options, dims, false, op);
   const kernel = weight.shape.slice(2);
-  const padding = resolvePadding(options.padding ?? 0, kernel, stride, dilation, op);
+  const padding = resolvePadding(given, kernel, dilation);
   const inChannels = x.shape[1];
   const outChannels = weight.shape[0];
   if (inChannels % groups !== 0) throw new Error(`${op}: groups=${groups} must divide in_channels=${inChannels}`);
@@ -182,14 +175,7 @@ export function convTransposeNd(dims: number, input: Tensor, weight: Tensor, bia
   const op = `convTranspose${dimsName(dims)}d`;
   checkOptionKeys(options, ['stride', 'padding', 'outputPadding', 'groups', 'dilation'], op);
   const { x, batched } = checkInputs(dims, op, input, weight, bias, '(in_channels, out_channels/groups, *kernel_size)');
-  const stride = expandIntArg(options.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
-  const dilation = expandIntArg(options.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
-  if (typeof options.padding === 'string') {
-    throw new Error(`${op}: padding='${options.padding}' is not supported for transposed convolutions; expected non-negative integers`);
-  }
-  const padding = expandIntArg(options.padding ?? 0, dims, 'padding', op, nonNegative, 'non-negative integers');
-  const outputPadding = expandIntArg(options.outputPadding ?? 0, dims, 'outputPadding', op, nonNegative, 'non-negative integers');
-  const groups = checkGroups(options.groups ?? 1, op);
+  const { stride, dilation, padding, outputPadding, groups } = parseConvOptions(options, dims, true, op);
   outputPadding.forEach((o, i) => {
     if (o >= stride[i] && o >= dilation[i]) {
       throw new Error(

@@ -65,21 +65,15 @@ export interface PaddingAmounts {
   same: boolean;
 }
 
-export function resolvePadding(padding: unknown, kernel: readonly number[], stride: readonly number[], dilation: readonly number[], op: string): PaddingAmounts {
+/** The padding parseConvOptions returned, as amounts before and after each dimension ('same' split as PyTorch splits it). */
+export function resolvePadding(padding: ConvOptionsParsed['padding'], kernel: readonly number[], dilation: readonly number[]): PaddingAmounts {
   const dims = kernel.length;
-  if (typeof padding === 'string') {
-    if (padding === 'valid') return { lo: new Array<number>(dims).fill(0), hi: new Array<number>(dims).fill(0), same: false };
-    if (padding === 'same') {
-      if (stride.some((s) => s !== 1)) {
-        throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride=${show(stride)}); expected stride 1`);
-      }
-      const split = kernel.map((k, i) => samePadding(k, dilation[i]));
-      return { lo: split.map((s) => s[0]), hi: split.map((s) => s[1]), same: true };
-    }
-    throw new Error(`${op}: padding='${padding}' is not a valid padding string; expected 'same' or 'valid'`);
+  if (padding === 'valid') return { lo: new Array<number>(dims).fill(0), hi: new Array<number>(dims).fill(0), same: false };
+  if (padding === 'same') {
+    const split = kernel.map((k, i) => samePadding(k, dilation[i]));
+    return { lo: split.map((s) => s[0]), hi: split.map((s) => s[1]), same: true };
   }
-  const p = expandIntArg(padding, dims, 'padding', op, nonNegative, 'non-negative integers');
-  return { lo: p, hi: [...p], same: false };
+  return { lo: [...padding], hi: [...padding], same: false };
 }
 
 export function checkPaddingMode(mode: unknown, op: string): PaddingMode {
@@ -94,6 +88,55 @@ export function checkGroups(groups: unknown, op: string): number {
     throw new Error(`${op}: groups=${show(groups)} is invalid; expected a positive integer`);
   }
   return groups;
+}
+
+/** The options every convolution takes, as a caller gives them (F.conv*, F.convTranspose*, the Conv modules, explain). */
+export interface ConvOptionsInput {
+  stride?: IntOrTuple;
+  /** An int, one int per spatial dimension, or (regular convolutions only) 'same' / 'valid'. */
+  padding?: PaddingArg;
+  dilation?: IntOrTuple;
+  groups?: number;
+  paddingMode?: PaddingMode;
+  /** Transposed convolutions only. */
+  outputPadding?: IntOrTuple;
+}
+
+/** The options parsed and checked: one int per spatial dimension (padding may stay 'same' or 'valid'). */
+export interface ConvOptionsParsed {
+  stride: number[];
+  dilation: number[];
+  padding: number[] | 'same' | 'valid';
+  outputPadding: number[];
+  groups: number;
+  paddingMode: PaddingMode;
+}
+
+/**
+ * THE parser of a convolution's options, for every entry point: each option's type and range, the
+ * padding strings ('same' needs stride 1; transposed convolutions take integers only), and the padding
+ * modes a transposed convolution supports (only 'zeros'). Throws naming `op`, the option and the value.
+ */
+export function parseConvOptions(options: ConvOptionsInput, dims: number, transposed: true, op: string): ConvOptionsParsed & { padding: number[] };
+export function parseConvOptions(options: ConvOptionsInput, dims: number, transposed: boolean, op: string): ConvOptionsParsed;
+export function parseConvOptions(options: ConvOptionsInput, dims: number, transposed: boolean, op: string): ConvOptionsParsed {
+  const stride = expandIntArg(options.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
+  const dilation = expandIntArg(options.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
+  const given = options.padding ?? 0;
+  let padding: ConvOptionsParsed['padding'];
+  if (typeof given === 'string') {
+    if (transposed) throw new Error(`${op}: padding='${given}' is not supported for transposed convolutions; expected non-negative integers`);
+    if (given !== 'same' && given !== 'valid') throw new Error(`${op}: padding='${String(given)}' is not a valid padding string; expected 'same' or 'valid'`);
+    if (given === 'same' && stride.some((s) => s !== 1)) {
+      throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride=${show(stride)}); expected stride 1`);
+    }
+    padding = given;
+  } else padding = expandIntArg(given, dims, 'padding', op, nonNegative, 'non-negative integers');
+  const outputPadding = expandIntArg(options.outputPadding ?? 0, dims, 'outputPadding', op, nonNegative, 'non-negative integers');
+  const groups = checkGroups(options.groups ?? 1, op);
+  const paddingMode = checkPaddingMode(options.paddingMode ?? 'zeros', op);
+  if (transposed && paddingMode !== 'zeros') throw new Error(`${op}: paddingMode='${paddingMode}' is not supported; only 'zeros' padding mode is supported for ${op}`);
+  return { stride, dilation, padding, outputPadding, groups, paddingMode };
 }
 
 /**
