@@ -161,7 +161,7 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
     await error.waitFor({ state: 'visible' });
     let expected = '';
     try {
-      nodeExplain({ ...presetState('seed1'), kernel: '9' });
+      nodeExplain({ ...presetState('seed1'), kernelSize: '9' });
     } catch (e) {
       expected = (e as Error).message;
     }
@@ -226,12 +226,12 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
       const cfg: PageState = {
         ...DEFAULT_STATE,
         dims,
-        size: size.join('x'),
+        inputSize: size.join('x'),
         batch: randInt(next, 1, 2),
         inChannels: groups * randInt(next, 1, 2),
         outChannels: groups * randInt(next, 1, 2),
         groups,
-        kernel: String(randInt(next, 1, 3)),
+        kernelSize: String(randInt(next, 1, 3)),
         stride: String(randInt(next, 1, 2)),
         dilation: String(randInt(next, 1, 2)),
         padding: transposed ? String(randInt(next, 0, 1)) : (['0', '1', '2', 'same', 'valid'] as const)[randInt(next, 0, 4)],

@@ -3,7 +3,7 @@
 // input, the kernels, the output and dw, db, dx as heat grids, and explains any gradient cell that is
 // clicked (or focused and Enter pressed): its terms light up, and a panel writes the sum.
 import type * as Lib from '../src/index.js';
-import { PRESETS, explainConfig, fromHash, presetState, toHash, type PageState } from './state.js';
+import { PAGE_OPTIONS, PRESETS, applies, explainConfig, fromHash, presetState, toHash, type PageState } from './state.js';
 
 const cg = (await import(/* @vite-ignore */ new URL('lib/index.js', document.baseURI).href)) as typeof Lib;
 type Explanation = Lib.Explanation;
@@ -18,37 +18,34 @@ let selected: { kind: Kind; index: number[] } | null = null;
 // ---- controls ----
 
 interface Control {
-  key: keyof PageState;
+  key: string;
   label: string;
   kind: 'select' | 'text' | 'number' | 'checkbox';
-  options?: [string, string][];
+  options?: readonly (readonly [string, string])[];
   min?: number;
   max?: number;
   hint?: string;
 }
 
+const CONTROL_KINDS = { choice: 'select', switch: 'checkbox', int: 'number', sizes: 'text', intOrSizes: 'text', padding: 'text' } as const;
+
+/** The controls: the dimensionality, then one per option of the explain schema (src/explain/schema.ts). */
 const CONTROLS: Control[] = [
   { key: 'dims', label: 'Dimensions', kind: 'select', options: [['1', '1-D'], ['2', '2-D'], ['3', '3-D']] },
-  { key: 'size', label: 'Input size', kind: 'text', hint: 'e.g. 4x4' },
-  { key: 'batch', label: 'Batch', kind: 'number', min: 1, max: 2 },
-  { key: 'inChannels', label: 'In channels', kind: 'number', min: 1, max: 8 },
-  { key: 'outChannels', label: 'Out channels', kind: 'number', min: 1, max: 8 },
-  { key: 'kernel', label: 'Kernel size', kind: 'text', hint: 'e.g. 3 or 3x2' },
-  { key: 'stride', label: 'Stride', kind: 'text' },
-  { key: 'padding', label: 'Padding', kind: 'text', hint: "a number, 'same' or 'valid'" },
-  { key: 'paddingMode', label: 'Padding mode', kind: 'select', options: [['zeros', 'zeros'], ['reflect', 'reflect'], ['replicate', 'replicate'], ['circular', 'circular']] },
-  { key: 'dilation', label: 'Dilation', kind: 'text' },
-  { key: 'groups', label: 'Groups', kind: 'number', min: 1, max: 8 },
-  { key: 'bias', label: 'Bias', kind: 'checkbox' },
-  { key: 'transposed', label: 'Transposed', kind: 'checkbox' },
-  { key: 'outputPadding', label: 'Output padding', kind: 'text' },
-  { key: 'loss', label: 'Loss', kind: 'select', options: [['mean', 'mean (E = y.mean())'], ['sum', 'sum (E = y.sum())']] },
-  { key: 'input', label: 'Input', kind: 'select', options: [['range', 'range(1, N) (the seed’s)'], ['randn', 'random (randn)'], ['ones', 'ones'], ['custom', 'editable cells']] },
-  { key: 'seed', label: 'Seed', kind: 'number', min: 0 },
+  ...PAGE_OPTIONS.map((o) => ({
+    key: o.key,
+    label: o.label,
+    kind: CONTROL_KINDS[o.kind],
+    options: o.key === 'input' ? [...(o.choices ?? []), ['custom', 'editable cells'] as const] : o.choices,
+    min: o.min,
+    max: o.max,
+    hint: o.hint,
+  })),
 ];
+const stateOf = (s: PageState): Record<string, unknown> => s;
 
 /** data-testid of a control: its option name in kebab case ('input-size', 'kernel-size', 'padding-mode', …). */
-const testId = (key: string): string => ({ size: 'input-size', kernel: 'kernel-size' })[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const testId = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function buildControls(): void {
   const form = $('controls');
@@ -120,7 +117,7 @@ function field(label: string, el: HTMLElement, key: string): HTMLElement {
 function syncControls(): void {
   for (const c of CONTROLS) {
     const el = $<HTMLInputElement>(`control-${c.key}`);
-    const v = state[c.key];
+    const v = stateOf(state)[c.key];
     if (c.kind === 'checkbox') el.checked = v as boolean;
     else el.value = String(v);
   }
@@ -129,8 +126,7 @@ function syncControls(): void {
   const show = (key: string, on: boolean): void => {
     ($('controls').querySelector(`[data-field="${key}"]`) as HTMLElement).hidden = !on;
   };
-  show('outputPadding', state.transposed);
-  show('paddingMode', !state.transposed);
+  for (const o of PAGE_OPTIONS) show(o.key, applies(o, state));
   show('slice', state.dims === 3);
 }
 

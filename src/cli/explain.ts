@@ -1,10 +1,9 @@
 // `convgrad explain`: flags → an explanation as text, JSON or SVG. Parsing only; the work is in explain/.
 import { writeFileSync } from 'node:fs';
-import type { DType } from '../tensor/tensor.js';
-import type { PaddingMode } from '../tensor/conv_params.js';
 import { explain, type ExplainConfig, type Explanation } from '../explain/explain.js';
 import { findElement, renderText, type ElementKind, type ElementRef } from '../explain/render_text.js';
 import { renderSvg } from '../explain/render_svg.js';
+import { EXPLAIN_OPTIONS, explainOptionsHelp, parseOptionText, type ExplainOption } from '../explain/schema.js';
 
 export const EXPLAIN_USAGE = `usage: convgrad explain [options]
 
@@ -12,21 +11,11 @@ Explains where every element of the weight, bias and input gradients of a convol
 Defaults: the seed's last experiment (1→2 channels, 3x3 kernel, padding 1, input range(1, 16) as
 1x1x4x4, loss mean).
 
-  --input-size 4x4        spatial size, 1-3 numbers (sets the dimensionality)
-  --batch N               batch size (1)
-  --in-channels N         (1)          --out-channels N   (2)
-  --kernel-size 3|3x2     (3)          --stride 1|2x1     (1)
-  --padding 1|1x2|same|valid (1)       --dilation 1|2x1   (1)
-  --groups N              (1)          --padding-mode zeros|reflect|replicate|circular
-  --bias                  add a bias   --transposed       a transposed convolution
-  --output-padding 0|1x0  (transposed only)
-  --loss mean|sum         (mean)       --input range|randn|ones (range)
-  --seed N                weights as after torch.manual_seed(N) (0)
-  --dtype float32|float64 (float32)
+${explainOptionsHelp()}
   --element w:0,0,1,2 | b:1 | x:0,0,3,3   explain one element
-  --json                  print the explanation as JSON
-  --svg FILE              write a picture of the chosen element (default w:0,…,0)
-  --no-color              no colour even on a terminal (NO_COLOR is respected too)`;
+  --json                          print the explanation as JSON
+  --svg FILE                      write a picture of the chosen element (default w:0,…,0)
+  --no-color                      no colour even on a terminal (NO_COLOR is respected too)`;
 
 export interface ExplainCommand {
   config: ExplainConfig;
@@ -34,33 +23,6 @@ export interface ExplainCommand {
   json: boolean;
   svg: string | null;
   color: boolean | null;
-}
-
-function sizes(flag: string, value: string): number[] {
-  const parts = value.split('x');
-  if (parts.length < 1 || parts.length > 3 || parts.some((p) => !/^\d+$/.test(p))) {
-    throw new Error(`convgrad explain: ${flag} ${JSON.stringify(value)} is invalid; expected 1-3 non-negative integers joined by x, e.g. 3 or 3x2`);
-  }
-  return parts.map(Number);
-}
-
-function intOrSizes(flag: string, value: string): number | number[] {
-  const s = sizes(flag, value);
-  return s.length === 1 ? s[0] : s;
-}
-
-function integer(flag: string, value: string): number {
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new Error(`convgrad explain: ${flag} ${JSON.stringify(value)} is invalid; expected an integer of at most 2^53 in size`);
-  }
-  return Number(value);
-}
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new Error(`convgrad explain: ${flag} ${JSON.stringify(value)} is invalid; expected one of ${allowed.join(', ')}`);
-  }
-  return value as T;
 }
 
 export function parseElement(value: string): ElementRef {
@@ -71,13 +33,14 @@ export function parseElement(value: string): ElementRef {
   return { kind: m[1] as ElementKind, index: m[2].split(',').map(Number) };
 }
 
+/** The schema's options by flag. */
+const BY_FLAG = new Map<string, ExplainOption>(EXPLAIN_OPTIONS.map((o: ExplainOption) => [o.flag, o]));
+/** The CLI's own flags that take a value (the rest of its flags come from the schema). */
+const CLI_VALUE_FLAGS = new Set(['--element', '--svg']);
+
 export function parseExplainArgs(argv: readonly string[]): ExplainCommand {
-  const config: ExplainConfig = {};
-  const cmd: ExplainCommand = { config, element: null, json: false, svg: null, color: null };
-  const valueFlags = new Set([
-    '--input-size', '--batch', '--in-channels', '--out-channels', '--kernel-size', '--stride', '--padding', '--dilation', '--groups',
-    '--padding-mode', '--output-padding', '--loss', '--input', '--seed', '--element', '--svg', '--dtype',
-  ]);
+  const config: Record<string, unknown> = {};
+  const cmd: ExplainCommand = { config: config as ExplainConfig, element: null, json: false, svg: null, color: null };
   for (let i = 0; i < argv.length; i++) {
     let flag = argv[i];
     let value: string | undefined;
@@ -86,68 +49,22 @@ export function parseExplainArgs(argv: readonly string[]): ExplainCommand {
       value = flag.slice(eq + 1);
       flag = flag.slice(0, eq);
     }
-    if (valueFlags.has(flag) && value === undefined) {
+    const option = BY_FLAG.get(flag);
+    if ((CLI_VALUE_FLAGS.has(flag) || (option !== undefined && option.kind !== 'switch')) && value === undefined) {
       value = argv[++i];
       if (value === undefined) throw new Error(`convgrad explain: ${flag} needs a value`);
     }
     const v = value ?? '';
+    if (option !== undefined) {
+      config[option.key] = option.kind === 'switch' ? true : parseOptionText(option, v, `convgrad explain: ${flag}`);
+      continue;
+    }
     switch (flag) {
-      case '--input-size':
-        config.inputSize = sizes(flag, v);
-        break;
-      case '--batch':
-        config.batch = integer(flag, v);
-        break;
-      case '--in-channels':
-        config.inChannels = integer(flag, v);
-        break;
-      case '--out-channels':
-        config.outChannels = integer(flag, v);
-        break;
-      case '--kernel-size':
-        config.kernelSize = intOrSizes(flag, v);
-        break;
-      case '--stride':
-        config.stride = intOrSizes(flag, v);
-        break;
-      case '--padding':
-        config.padding = v === 'same' || v === 'valid' ? v : intOrSizes(flag, v);
-        break;
-      case '--dilation':
-        config.dilation = intOrSizes(flag, v);
-        break;
-      case '--groups':
-        config.groups = integer(flag, v);
-        break;
-      case '--padding-mode':
-        config.paddingMode = oneOf<PaddingMode>(flag, v, ['zeros', 'reflect', 'replicate', 'circular']);
-        break;
-      case '--output-padding':
-        config.outputPadding = intOrSizes(flag, v);
-        break;
-      case '--loss':
-        config.loss = oneOf(flag, v, ['mean', 'sum'] as const);
-        break;
-      case '--input':
-        config.input = oneOf(flag, v, ['range', 'randn', 'ones'] as const);
-        break;
-      case '--seed':
-        config.seed = integer(flag, v);
-        break;
-      case '--dtype':
-        config.dtype = oneOf<DType>(flag, v, ['float32', 'float64']);
-        break;
       case '--element':
         cmd.element = parseElement(v);
         break;
       case '--svg':
         cmd.svg = v;
-        break;
-      case '--bias':
-        config.bias = true;
-        break;
-      case '--transposed':
-        config.transposed = true;
         break;
       case '--json':
         cmd.json = true;

@@ -26,6 +26,7 @@ import { stridesOf, numelOf, formatShape } from '../tensor/shape.js';
 import { grad } from '../autograd/backward.js';
 import { convNd, convTransposeNd } from '../ops/conv.js';
 import { pad } from '../ops/pad.js';
+import { EXPLAIN_KEYS, type EXPLAIN_VALUE_KEYS, type ExplainOptionKey } from './schema.js';
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from '../nn/conv.js';
 
 export type ExplainLoss = 'mean' | 'sum';
@@ -165,10 +166,12 @@ export interface Explanation {
   closedForm: { weight: string; bias: string; input: string };
 }
 
-const CONFIG_KEYS = [
-  'inputSize', 'batch', 'inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'paddingMode',
-  'bias', 'transposed', 'outputPadding', 'loss', 'dy', 'input', 'weight', 'biasValues', 'seed', 'dtype', 'elements',
-];
+// ExplainConfig is the typed view of the schema (explain/schema.ts): the compiler checks that each holds
+// the other's keys, so an option added to one and not the other does not build.
+type SchemaKeysCovered = Exclude<ExplainOptionKey | (typeof EXPLAIN_VALUE_KEYS)[number], keyof ExplainConfig>;
+type ConfigKeysCovered = Exclude<keyof ExplainConfig, ExplainOptionKey | (typeof EXPLAIN_VALUE_KEYS)[number]>;
+const schemaMatchesConfig: [SchemaKeysCovered, ConfigKeysCovered] extends [never, never] ? true : never = true;
+void schemaMatchesConfig;
 
 function positiveInt(value: unknown, arg: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -200,7 +203,7 @@ function* indices(shape: readonly number[]): IterableIterator<number[]> {
 }
 
 function resolve(c: ExplainConfig): ResolvedConfig {
-  checkOptionKeys(c, CONFIG_KEYS, 'explain');
+  checkOptionKeys(c, EXPLAIN_KEYS, 'explain');
   const inputSize = [...(c.inputSize ?? (c.input instanceof Tensor ? c.input.shape.slice(2) : [4, 4]))];
   if (inputSize.length < 1 || inputSize.length > 3) {
     throw new Error(`explain: inputSize=[${inputSize.join(', ')}] must have 1, 2 or 3 sizes (one per spatial dimension)`);
