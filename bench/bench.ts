@@ -29,15 +29,136 @@ interface Shape {
 
 const SHAPES: Shape[] = [
   { name: 'seed 1x1x4x4→2 k3 p1', kind: 'small', n: 1, cin: 1, h: 4, w: 4, cout: 2, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1 },
-  { name: 'LeNet 64x1x28x28→6 k5 p2', kind: 'dense', n: 64, cin: 1, h: 28, w: 28, cout: 6, k: 5, stride: 1, padding: 2, dilation: 1, groups: 1, smallConv: true },
-  { name: 'LeNet 64x6x14x14→16 k5', kind: 'dense', n: 64, cin: 6, h: 14, w: 14, cout: 16, k: 5, stride: 1, padding: 0, dilation: 1, groups: 1, smallConv: true },
-  { name: 'digits 64x16x8x8→32 k3 p1', kind: 'small', n: 64, cin: 16, h: 8, w: 8, cout: 32, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1, smallConv: true },
-  { name: 'small 32x32x16x16→64 k3 p1', kind: 'small', n: 32, cin: 32, h: 16, w: 16, cout: 64, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1, smallConv: true },
-  { name: 'ResNet 8x64x56x56→64 k3 p1', kind: 'dense', n: 8, cin: 64, h: 56, w: 56, cout: 64, k: 3, stride: 1, padding: 1, dilation: 1, groups: 1 },
-  { name: 'ResNet 8x128x28x28→256 k3 s2 p1', kind: 'dense', n: 8, cin: 128, h: 28, w: 28, cout: 256, k: 3, stride: 2, padding: 1, dilation: 1, groups: 1 },
-  { name: 'pointwise 8x256x14x14→256 k1', kind: 'dense', n: 8, cin: 256, h: 14, w: 14, cout: 256, k: 1, stride: 1, padding: 0, dilation: 1, groups: 1 },
-  { name: 'depthwise 8x128x56x56 g128 k3 p1', kind: 'depthwise', n: 8, cin: 128, h: 56, w: 56, cout: 128, k: 3, stride: 1, padding: 1, dilation: 1, groups: 128 },
-  { name: 'dilated 8x64x56x56→64 k3 p2 d2', kind: 'dilated', n: 8, cin: 64, h: 56, w: 56, cout: 64, k: 3, stride: 1, padding: 2, dilation: 2, groups: 1 },
+  {
+    name: 'LeNet 64x1x28x28→6 k5 p2',
+    kind: 'dense',
+    n: 64,
+    cin: 1,
+    h: 28,
+    w: 28,
+    cout: 6,
+    k: 5,
+    stride: 1,
+    padding: 2,
+    dilation: 1,
+    groups: 1,
+    smallConv: true,
+  },
+  {
+    name: 'LeNet 64x6x14x14→16 k5',
+    kind: 'dense',
+    n: 64,
+    cin: 6,
+    h: 14,
+    w: 14,
+    cout: 16,
+    k: 5,
+    stride: 1,
+    padding: 0,
+    dilation: 1,
+    groups: 1,
+    smallConv: true,
+  },
+  {
+    name: 'digits 64x16x8x8→32 k3 p1',
+    kind: 'small',
+    n: 64,
+    cin: 16,
+    h: 8,
+    w: 8,
+    cout: 32,
+    k: 3,
+    stride: 1,
+    padding: 1,
+    dilation: 1,
+    groups: 1,
+    smallConv: true,
+  },
+  {
+    name: 'small 32x32x16x16→64 k3 p1',
+    kind: 'small',
+    n: 32,
+    cin: 32,
+    h: 16,
+    w: 16,
+    cout: 64,
+    k: 3,
+    stride: 1,
+    padding: 1,
+    dilation: 1,
+    groups: 1,
+    smallConv: true,
+  },
+  {
+    name: 'ResNet 8x64x56x56→64 k3 p1',
+    kind: 'dense',
+    n: 8,
+    cin: 64,
+    h: 56,
+    w: 56,
+    cout: 64,
+    k: 3,
+    stride: 1,
+    padding: 1,
+    dilation: 1,
+    groups: 1,
+  },
+  {
+    name: 'ResNet 8x128x28x28→256 k3 s2 p1',
+    kind: 'dense',
+    n: 8,
+    cin: 128,
+    h: 28,
+    w: 28,
+    cout: 256,
+    k: 3,
+    stride: 2,
+    padding: 1,
+    dilation: 1,
+    groups: 1,
+  },
+  {
+    name: 'pointwise 8x256x14x14→256 k1',
+    kind: 'dense',
+    n: 8,
+    cin: 256,
+    h: 14,
+    w: 14,
+    cout: 256,
+    k: 1,
+    stride: 1,
+    padding: 0,
+    dilation: 1,
+    groups: 1,
+  },
+  {
+    name: 'depthwise 8x128x56x56 g128 k3 p1',
+    kind: 'depthwise',
+    n: 8,
+    cin: 128,
+    h: 56,
+    w: 56,
+    cout: 128,
+    k: 3,
+    stride: 1,
+    padding: 1,
+    dilation: 1,
+    groups: 128,
+  },
+  {
+    name: 'dilated 8x64x56x56→64 k3 p2 d2',
+    kind: 'dilated',
+    n: 8,
+    cin: 64,
+    h: 56,
+    w: 56,
+    cout: 64,
+    k: 3,
+    stride: 1,
+    padding: 2,
+    dilation: 2,
+    groups: 1,
+  },
 ];
 
 type Pass = 'forward' | 'gradInput' | 'gradWeight';
@@ -47,8 +168,16 @@ function geometry(s: Shape): ConvGeometry {
   const out = convOutputSize(s.h, s.k, s.stride, s.padding, s.padding, s.dilation);
   const outW = convOutputSize(s.w, s.k, s.stride, s.padding, s.padding, s.dilation);
   return {
-    batch: s.n, groups: s.groups, xChannels: s.cin, yChannels: s.cout, xSize: [s.h, s.w], ySize: [out, outW], kSize: [s.k, s.k],
-    stride: [s.stride, s.stride], padding: [s.padding, s.padding], dilation: [s.dilation, s.dilation],
+    batch: s.n,
+    groups: s.groups,
+    xChannels: s.cin,
+    yChannels: s.cout,
+    xSize: [s.h, s.w],
+    ySize: [out, outW],
+    kSize: [s.k, s.k],
+    stride: [s.stride, s.stride],
+    padding: [s.padding, s.padding],
+    dilation: [s.dilation, s.dilation],
   };
 }
 
@@ -95,23 +224,48 @@ type TfTensor4D = import('@tensorflow/tfjs').Tensor4D;
 type TfPadding = 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
 /** The operands in TensorFlow.js's layouts: NCHW → NHWC, OIHW → HWIO (depthwise: HW C 1). */
-function tfjsOperands(s: Shape, g: ConvGeometry, data: { x: Float32Array; w: Float32Array; dy: Float32Array }): { x: TfTensor4D; dy: TfTensor4D; filter: TfTensor4D; padding: TfPadding; depthwise: boolean } {
+function tfjsOperands(
+  s: Shape,
+  g: ConvGeometry,
+  data: { x: Float32Array; w: Float32Array; dy: Float32Array },
+): { x: TfTensor4D; dy: TfTensor4D; filter: TfTensor4D; padding: TfPadding; depthwise: boolean } {
   const [oh, ow] = g.ySize;
   const x = tf.tensor4d(data.x, [s.n, s.cin, s.h, s.w]).transpose([0, 2, 3, 1]) as TfTensor4D;
   const dy = tf.tensor4d(data.dy, [s.n, s.cout, oh, ow]).transpose([0, 2, 3, 1]) as TfTensor4D;
   const depthwise = s.groups > 1;
-  const filter = (depthwise
-    ? tf.tensor4d(data.w, [s.cout, 1, s.k, s.k]).transpose([2, 3, 0, 1])
-    : tf.tensor4d(data.w, [s.cout, s.cin, s.k, s.k]).transpose([2, 3, 1, 0])) as TfTensor4D;
-  const padding: TfPadding = s.padding === 0 ? 'valid' : [[0, 0], [s.padding, s.padding], [s.padding, s.padding], [0, 0]];
+  const filter = (
+    depthwise
+      ? tf.tensor4d(data.w, [s.cout, 1, s.k, s.k]).transpose([2, 3, 0, 1])
+      : tf.tensor4d(data.w, [s.cout, s.cin, s.k, s.k]).transpose([2, 3, 1, 0])
+  ) as TfTensor4D;
+  const padding: TfPadding =
+    s.padding === 0
+      ? 'valid'
+      : [
+          [0, 0],
+          [s.padding, s.padding],
+          [s.padding, s.padding],
+          [0, 0],
+        ];
   return { x, dy, filter, padding, depthwise };
 }
 
-async function tfjsTimes(backend: 'wasm' | 'cpu', s: Shape, g: ConvGeometry, data: { x: Float32Array; w: Float32Array; dy: Float32Array }): Promise<Record<Pass, number | string>> {
+async function tfjsTimes(
+  backend: 'wasm' | 'cpu',
+  s: Shape,
+  g: ConvGeometry,
+  data: { x: Float32Array; w: Float32Array; dy: Float32Array },
+): Promise<Record<Pass, number | string>> {
   await tf.setBackend(backend);
   await tf.ready();
   const { x, dy, filter, padding, depthwise } = tfjsOperands(s, g, data);
-  const attrs = { strides: [s.stride, s.stride], pad: padding, dataFormat: 'NHWC', dilations: [s.dilation, s.dilation], dimRoundingMode: undefined };
+  const attrs = {
+    strides: [s.stride, s.stride],
+    pad: padding,
+    dataFormat: 'NHWC',
+    dilations: [s.dilation, s.dilation],
+    dimRoundingMode: undefined,
+  };
   const run = (f: () => import('@tensorflow/tfjs').Tensor): number | string => {
     try {
       return time(() => {
@@ -127,18 +281,24 @@ async function tfjsTimes(backend: 'wasm' | 'cpu', s: Shape, g: ConvGeometry, dat
   const kernel = (name: string, inputs: object, extra: object): import('@tensorflow/tfjs').Tensor =>
     engine.runKernel(name, inputs as never, { ...attrs, ...extra } as never) as import('@tensorflow/tfjs').Tensor;
   const result: Record<Pass, number | string> = {
-    forward: run(() => (depthwise ? tf.depthwiseConv2d(x, filter, s.stride, padding, 'NHWC', s.dilation) : tf.conv2d(x, filter, s.stride, padding, 'NHWC', s.dilation))),
+    forward: run(() =>
+      depthwise
+        ? tf.depthwiseConv2d(x, filter, s.stride, padding, 'NHWC', s.dilation)
+        : tf.conv2d(x, filter, s.stride, padding, 'NHWC', s.dilation),
+    ),
     gradInput: run(() =>
       depthwise
         ? kernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { inputShape: x.shape })
-        : kernel('Conv2DBackpropInput', { dy, filter }, { inputShape: x.shape })),
+        : kernel('Conv2DBackpropInput', { dy, filter }, { inputShape: x.shape }),
+    ),
     gradWeight:
       backend === 'cpu' && flops(s, g) > 1e8
         ? 'skipped: hours at this size'
         : run(() =>
             depthwise
               ? kernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { filterShape: filter.shape })
-              : kernel('Conv2DBackpropFilter', { x, dy }, { filterShape: filter.shape })),
+              : kernel('Conv2DBackpropFilter', { x, dy }, { filterShape: filter.shape }),
+          ),
   };
   if (backend === 'cpu' && flops(s, g) > 1e9) result.gradInput = typeof result.gradInput === 'number' ? result.gradInput : result.gradInput;
   tf.dispose([x, dy, filter]);
@@ -170,14 +330,26 @@ async function smallConvRounds(s: Shape, rounds: number): Promise<{ ours: Record
   const ours: Record<Pass, number> = { forward: Infinity, gradInput: Infinity, gradWeight: Infinity };
   let tfjsForward = Infinity;
   for (let r = 0; r < rounds; r++) {
-    ours.forward = Math.min(ours.forward, time(() => k.convForward(data.x, data.w, y, g)));
-    tfjsForward = Math.min(tfjsForward, time(() => {
-      const out = tf.conv2d(x, filter, s.stride, padding, 'NHWC', s.dilation);
-      out.dataSync();
-      out.dispose();
-    }));
-    ours.gradInput = Math.min(ours.gradInput, time(() => k.convGradInput(data.dy, data.w, dx, g)));
-    ours.gradWeight = Math.min(ours.gradWeight, time(() => k.convGradWeight(data.x, data.dy, dw, g)));
+    ours.forward = Math.min(
+      ours.forward,
+      time(() => k.convForward(data.x, data.w, y, g)),
+    );
+    tfjsForward = Math.min(
+      tfjsForward,
+      time(() => {
+        const out = tf.conv2d(x, filter, s.stride, padding, 'NHWC', s.dilation);
+        out.dataSync();
+        out.dispose();
+      }),
+    );
+    ours.gradInput = Math.min(
+      ours.gradInput,
+      time(() => k.convGradInput(data.dy, data.w, dx, g)),
+    );
+    ours.gradWeight = Math.min(
+      ours.gradWeight,
+      time(() => k.convGradWeight(data.x, data.dy, dw, g)),
+    );
   }
   tf.dispose([x, dy, filter]);
   return { ours, tfjsForward };
@@ -196,7 +368,9 @@ async function main(): Promise<void> {
   const trainOnly = process.argv.includes('--train-only');
   const smallOnly = process.argv.includes('--small');
   const identical: { shape: string; threads: number[]; identical: boolean }[] = [];
-  for (const s of SHAPES.filter((sh) => !trainOnly && (only === undefined || sh.name.includes(only)) && (!smallOnly || sh.smallConv === true))) {
+  for (const s of SHAPES.filter(
+    (sh) => !trainOnly && (only === undefined || sh.name.includes(only)) && (!smallOnly || sh.smallConv === true),
+  )) {
     const g = geometry(s);
     const gen = new Generator().manualSeed(1);
     const r = (shape: number[]): Tensor => randn(shape, { generator: gen });
@@ -208,7 +382,11 @@ async function main(): Promise<void> {
     const dw = new Float32Array(w.length);
     const gflop = flops(s, g) / 1e9;
     const ours: Record<string, Record<Pass, number | null>> = {};
-    const configs: [string, 'wasm' | 'reference', number][] = [['convgrad wasm 1 thread', 'wasm', 1], [`convgrad wasm ${threads} threads`, 'wasm', threads], ['convgrad reference', 'reference', 1]];
+    const configs: [string, 'wasm' | 'reference', number][] = [
+      ['convgrad wasm 1 thread', 'wasm', 1],
+      [`convgrad wasm ${threads} threads`, 'wasm', threads],
+      ['convgrad reference', 'reference', 1],
+    ];
     for (const [label, backend, t] of configs) {
       setBackend(backend);
       setNumThreads(t);
@@ -236,10 +414,15 @@ async function main(): Promise<void> {
       runs.push(Buffer.concat(out.map((o) => Buffer.from(o.buffer))));
     }
     identical.push({ shape: s.name, threads: threadCounts, identical: runs.every((r) => r.equals(runs[0])) });
-    const peers: Record<string, Record<Pass, number | string>> = noPeers ? {} : {
-      'tfjs wasm': await tfjsTimes('wasm', s, g, { x, w, dy }),
-      'tfjs cpu': quick && gflop > 0.05 ? { forward: 'skipped', gradInput: 'skipped', gradWeight: 'skipped' } : await tfjsTimes('cpu', s, g, { x, w, dy }),
-    };
+    const peers: Record<string, Record<Pass, number | string>> = noPeers
+      ? {}
+      : {
+          'tfjs wasm': await tfjsTimes('wasm', s, g, { x, w, dy }),
+          'tfjs cpu':
+            quick && gflop > 0.05
+              ? { forward: 'skipped', gradInput: 'skipped', gradWeight: 'skipped' }
+              : await tfjsTimes('cpu', s, g, { x, w, dy }),
+        };
     for (const pass of PASSES) {
       const row: Row = { shape: s.name, kind: s.kind, pass, gflop, ms: {}, note: {} };
       for (const [label, m] of Object.entries(ours)) row.ms[label] = m[pass];
@@ -255,7 +438,11 @@ async function main(): Promise<void> {
         const time = ms < 0.1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
         return `${time} ${(gflop / (ms / 1000)).toFixed(gflop / (ms / 1000) < 0.1 ? 3 : 1)} GF/s`;
       };
-      console.log(`${s.name.padEnd(34)} ${pass.padEnd(10)} ${Object.keys(row.ms).map((l) => `${l}: ${cell(l)}`).join(' | ')}`);
+      console.log(
+        `${s.name.padEnd(34)} ${pass.padEnd(10)} ${Object.keys(row.ms)
+          .map((l) => `${l}: ${cell(l)}`)
+          .join(' | ')}`,
+      );
     }
   }
   setBackend('wasm');
@@ -290,7 +477,14 @@ async function main(): Promise<void> {
   // Small convs (issue 11): forward on one thread against XNNPACK on one thread (best of 5 interleaved
   // rounds each); the gradients against our own forward.
   const smallShapes = noPeers ? [] : SHAPES.filter((sh) => sh.smallConv === true && rows.some((r) => r.shape === sh.name));
-  const smallConv: { shape: string; forwardGflopsOneThread: number; tfjsWasmForwardGflops: number; forwardVsTfjsWasmOneThread: number; gradInputVsOwnForward: number; gradWeightVsOwnForward: number }[] = [];
+  const smallConv: {
+    shape: string;
+    forwardGflopsOneThread: number;
+    tfjsWasmForwardGflops: number;
+    forwardVsTfjsWasmOneThread: number;
+    gradInputVsOwnForward: number;
+    gradWeightVsOwnForward: number;
+  }[] = [];
   for (const sh of smallShapes) {
     const r = await smallConvRounds(sh, 5);
     const gflop = flops(sh, geometry(sh)) / 1e9;
@@ -305,43 +499,78 @@ async function main(): Promise<void> {
   }
   setNumThreads(threads);
   const smallGeomean = geo(smallConv.map((r) => r.forwardVsTfjsWasmOneThread));
-  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: threads, node: process.version, wasmFeatures: rt.features, peakGflopsPerThread: peak };
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: threads,
+    node: process.version,
+    wasmFeatures: rt.features,
+    peakGflopsPerThread: peak,
+  };
   console.log('\nmachine', JSON.stringify(machine));
   console.log('headline', JSON.stringify({ ...headline, smallConvForwardVsTfjsWasmGeomeanOneThread: smallGeomean }));
-  console.log('\nsmall convs, one thread each, best of 5 interleaved rounds | convgrad forward GF/s | tfjs-wasm (XNNPACK) GF/s | × tfjs-wasm | input grad ÷ own forward | weight grad ÷ own forward');
+  console.log(
+    '\nsmall convs, one thread each, best of 5 interleaved rounds | convgrad forward GF/s | tfjs-wasm (XNNPACK) GF/s | × tfjs-wasm | input grad ÷ own forward | weight grad ÷ own forward',
+  );
   for (const r of smallConv) {
     const f = (v: number | null, d = 2): string => (v === null ? 'n/a' : v.toFixed(d));
-    console.log(`${r.shape} | ${f(r.forwardGflopsOneThread, 1)} | ${f(r.tfjsWasmForwardGflops, 1)} | ${f(r.forwardVsTfjsWasmOneThread)} | ${f(r.gradInputVsOwnForward)} | ${f(r.gradWeightVsOwnForward)}`);
+    console.log(
+      `${r.shape} | ${f(r.forwardGflopsOneThread, 1)} | ${f(r.tfjsWasmForwardGflops, 1)} | ${f(r.forwardVsTfjsWasmOneThread)} | ${f(r.gradInputVsOwnForward)} | ${f(r.gradWeightVsOwnForward)}`,
+    );
   }
-  console.log(`\ndeterminism (every pass, the same bits on 1..N threads): ${identical.every((d) => d.identical) ? 'yes' : 'NO'} — ${identical.map((d) => `${d.shape}: ${d.identical ? 'identical' : 'DIFFERS'}`).join('; ')}`);
+  console.log(
+    `\ndeterminism (every pass, the same bits on 1..N threads): ${identical.every((d) => d.identical) ? 'yes' : 'NO'} — ${identical.map((d) => `${d.shape}: ${d.identical ? 'identical' : 'DIFFERS'}`).join('; ')}`,
+  );
   console.log('\nshape | pass | GF/s 1 thread | GF/s all | of peak | × tfjs-wasm (1 thr) | × tfjs-wasm (all) | × tfjs-cpu');
   for (const s of summary) {
     const f = (v: number | null, d = 2): string => (v === null ? 'n/a' : v.toFixed(d));
-    console.log(`${s.shape} | ${s.pass} | ${f(s.gflopsOneThread, 1)} | ${f(s.gflopsAllThreads, 1)} | ${f(s.fractionOfPeakPerThread)} | ${f(s.speedupVsTfjsWasmOneThread)} | ${f(s.speedupVsTfjsWasmAllThreads)} | ${f(s.speedupVsTfjsCpuAllThreads)}`);
+    console.log(
+      `${s.shape} | ${s.pass} | ${f(s.gflopsOneThread, 1)} | ${f(s.gflopsAllThreads, 1)} | ${f(s.fractionOfPeakPerThread)} | ${f(s.speedupVsTfjsWasmOneThread)} | ${f(s.speedupVsTfjsWasmAllThreads)} | ${f(s.speedupVsTfjsCpuAllThreads)}`,
+    );
   }
   // Training: LeNet-5 on Fashion-MNIST, convgrad with 1 and all threads against PyTorch's same steps.
   const training = process.argv.includes('--no-train') ? null : await trainBench();
   if (training !== null) {
-    console.log('\ntraining LeNet-5 on Fashion-MNIST (Adam, batch 64; 200 steps after 20 warm-up) | images/s | step ms | conv passes ms | rest ms | × PyTorch');
+    console.log(
+      '\ntraining LeNet-5 on Fashion-MNIST (Adam, batch 64; 200 steps after 20 warm-up) | images/s | step ms | conv passes ms | rest ms | × PyTorch',
+    );
     if (training.note) console.log(training.note);
     for (const r of training.ours) {
       const torch = training.torch?.[String(r.threads)]?.trainImagesPerSecond;
       const ratio = torch ? (r.trainImagesPerSecond / torch).toFixed(2) : 'n/a';
-      console.log(`convgrad ${r.threads} thread(s) | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${r.convMs.toFixed(1)} | ${(r.stepMs - r.convMs).toFixed(1)} | ${ratio}`);
+      console.log(
+        `convgrad ${r.threads} thread(s) | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${r.convMs.toFixed(1)} | ${(r.stepMs - r.convMs).toFixed(1)} | ${ratio}`,
+      );
     }
-    for (const [threads, t] of Object.entries(training.torch ?? {})) console.log(`PyTorch ${threads} thread(s) | ${t.trainImagesPerSecond.toFixed(0)} | ${(64000 / t.trainImagesPerSecond).toFixed(1)}`);
+    for (const [threads, t] of Object.entries(training.torch ?? {}))
+      console.log(`PyTorch ${threads} thread(s) | ${t.trainImagesPerSecond.toFixed(0)} | ${(64000 / t.trainImagesPerSecond).toFixed(1)}`);
   }
   // End to end: `convgrad train` on the digits (defaults) and Fashion-MNIST (5 epochs), with the wall time.
-  const accuracy = process.argv.includes('--no-accuracy') ? [] : [cliAccuracy([]), cliAccuracy(['--dataset', 'fashion-mnist', '--model', 'lenet', '--epochs', '5'])];
+  const accuracy = process.argv.includes('--no-accuracy')
+    ? []
+    : [cliAccuracy([]), cliAccuracy(['--dataset', 'fashion-mnist', '--model', 'lenet', '--epochs', '5'])];
   for (const a of accuracy) {
-    console.log('error' in a ? `convgrad train ${a.args}: ${a.error}` : `convgrad train ${a.args || '(defaults)'}: test accuracy ${(100 * a.testAccuracy).toFixed(2)}% in ${a.seconds.toFixed(1)} s (${a.imagesPerSecond.toFixed(0)} training images/s)`);
+    console.log(
+      'error' in a
+        ? `convgrad train ${a.args}: ${a.error}`
+        : `convgrad train ${a.args || '(defaults)'}: test accuracy ${(100 * a.testAccuracy).toFixed(2)}% in ${a.seconds.toFixed(1)} s (${a.imagesPerSecond.toFixed(0)} training images/s)`,
+    );
   }
   const file = new URL('../../bench/results.json', import.meta.url);
   // --train-only keeps the conv results of the last full run and replaces the training part.
   const previous = trainOnly && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const conv = trainOnly ? previous : { date: new Date().toISOString(), machine, headline: { ...headline, smallConvForwardVsTfjsWasmGeomeanOneThread: smallGeomean }, smallConv, determinism: identical, rows, summary };
+  const conv = trainOnly
+    ? previous
+    : {
+        date: new Date().toISOString(),
+        machine,
+        headline: { ...headline, smallConvForwardVsTfjsWasmGeomeanOneThread: smallGeomean },
+        smallConv,
+        determinism: identical,
+        rows,
+        summary,
+      };
   const train = { trainingDate: new Date().toISOString(), trainingMachine: machine, training, accuracy };
-  writeFileSync(file, JSON.stringify({ ...conv, ...train }, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify({ ...conv, ...train }, null, 2)}\n`);
 }
 
 main().catch((e: unknown) => {

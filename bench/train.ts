@@ -10,8 +10,18 @@ import { convKernels } from '../src/kernels/index.js';
 
 const lenet5 = (): nn.Sequential =>
   new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+    new nn.Conv2d(1, 6, 5, { padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(400, 120),
+    new nn.ReLU(),
+    new nn.Linear(120, 84),
+    new nn.ReLU(),
+    new nn.Linear(84, 10),
   );
 
 export interface TrainBench {
@@ -26,8 +36,30 @@ export interface TrainBench {
 function convMsPerStep(): number {
   const k = convKernels();
   const layers = [
-    { batch: 64, groups: 1, xChannels: 1, yChannels: 6, xSize: [28, 28], ySize: [28, 28], kSize: [5, 5], stride: [1, 1], padding: [2, 2], dilation: [1, 1] },
-    { batch: 64, groups: 1, xChannels: 6, yChannels: 16, xSize: [14, 14], ySize: [10, 10], kSize: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
+    {
+      batch: 64,
+      groups: 1,
+      xChannels: 1,
+      yChannels: 6,
+      xSize: [28, 28],
+      ySize: [28, 28],
+      kSize: [5, 5],
+      stride: [1, 1],
+      padding: [2, 2],
+      dilation: [1, 1],
+    },
+    {
+      batch: 64,
+      groups: 1,
+      xChannels: 6,
+      yChannels: 16,
+      xSize: [14, 14],
+      ySize: [10, 10],
+      kSize: [5, 5],
+      stride: [1, 1],
+      padding: [0, 0],
+      dilation: [1, 1],
+    },
   ];
   let total = 0;
   layers.forEach((g, i) => {
@@ -46,7 +78,14 @@ function convMsPerStep(): number {
   return total;
 }
 
-export async function trainBench(steps = 200, warmup = 20): Promise<{ ours: TrainBench[]; torch: Record<string, { trainImagesPerSecond: number; evalImagesPerSecond: number }> | null; note: string }> {
+export async function trainBench(
+  steps = 200,
+  warmup = 20,
+): Promise<{
+  ours: TrainBench[];
+  torch: Record<string, { trainImagesPerSecond: number; evalImagesPerSecond: number }> | null;
+  note: string;
+}> {
   const dir = '/usr/share/datasets/fashion-mnist';
   if (!existsSync(dir)) return { ours: [], torch: null, note: `${dir} is missing: apt-get install dataset-fashion-mnist` };
   const { train, test } = datasets.fashionMnist(dir);
@@ -77,12 +116,28 @@ export async function trainBench(steps = 200, warmup = 20): Promise<{ ours: Trai
       for (let i = 0; i < 2000; i += 1000) (model.forward(evalImages.slice(0, i, i + 1000)) as Tensor).argmax(1);
     });
     const evalMs = performance.now() - t;
-    ours.push({ threads, trainImagesPerSecond: (steps * 64) / (trainMs / 1000), evalImagesPerSecond: 2000 / (evalMs / 1000), stepMs: trainMs / steps, convMs: convMsPerStep() });
+    ours.push({
+      threads,
+      trainImagesPerSecond: (steps * 64) / (trainMs / 1000),
+      evalImagesPerSecond: 2000 / (evalMs / 1000),
+      stepMs: trainMs / steps,
+      convMs: convMsPerStep(),
+    });
   }
   let torch = null;
   let note = '';
   try {
-    const out = execFileSync('/usr/bin/python3', [new URL('../../scripts/bench_torch_train.py', import.meta.url).pathname, '--steps', String(steps), '--threads', `1,${availableParallelism()}`], { encoding: 'utf8' });
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [
+        new URL('../../scripts/bench_torch_train.py', import.meta.url).pathname,
+        '--steps',
+        String(steps),
+        '--threads',
+        `1,${availableParallelism()}`,
+      ],
+      { encoding: 'utf8' },
+    );
     torch = (JSON.parse(out) as { threads: Record<string, { trainImagesPerSecond: number; evalImagesPerSecond: number }> }).threads;
   } catch (e) {
     note = `PyTorch not measured (${(e as Error).message.split('\n')[0]})`;
@@ -91,13 +146,20 @@ export async function trainBench(steps = 200, warmup = 20): Promise<{ ours: Trai
 }
 
 /** `convgrad train --json` end to end (start-up, training, evaluation): accuracy, seconds, images/s. */
-export function cliAccuracy(args: string[]): { args: string; testAccuracy: number; seconds: number; imagesPerSecond: number } | { args: string; error: string } {
+export function cliAccuracy(
+  args: string[],
+): { args: string; testAccuracy: number; seconds: number; imagesPerSecond: number } | { args: string; error: string } {
   const main = new URL('../src/cli/main.js', import.meta.url).pathname;
   const t = performance.now();
   try {
     const out = execFileSync(process.execPath, [main, 'train', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const summary = JSON.parse(out.trim().split('\n').pop()!) as { testAccuracy: number; imagesPerSecond: number };
-    return { args: args.join(' '), testAccuracy: summary.testAccuracy, seconds: (performance.now() - t) / 1000, imagesPerSecond: summary.imagesPerSecond };
+    return {
+      args: args.join(' '),
+      testAccuracy: summary.testAccuracy,
+      seconds: (performance.now() - t) / 1000,
+      imagesPerSecond: summary.imagesPerSecond,
+    };
   } catch (e) {
     return { args: args.join(' '), error: (e as Error).message.split('\n')[0] };
   }

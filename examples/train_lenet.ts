@@ -6,9 +6,16 @@ const epochs = Number(process.argv[2] ?? 10);
 manualSeed(0);
 const { train, test } = datasets.digits();
 const model = new nn.Sequential(
-  new nn.Conv2d(1, 6, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), // 6×4×4
-  new nn.Conv2d(6, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), // 16×2×2
-  new nn.Flatten(), new nn.Linear(64, 32), new nn.ReLU(), new nn.Linear(32, 10),
+  new nn.Conv2d(1, 6, 3, { padding: 1 }),
+  new nn.ReLU(),
+  new nn.MaxPool2d(2), // 6×4×4
+  new nn.Conv2d(6, 16, 3, { padding: 1 }),
+  new nn.ReLU(),
+  new nn.MaxPool2d(2), // 16×2×2
+  new nn.Flatten(),
+  new nn.Linear(64, 32),
+  new nn.ReLU(),
+  new nn.Linear(32, 10),
 );
 console.log(String(model));
 const opt = new optim.Adam(model.parameters(), { lr: 0.01 });

@@ -7,11 +7,15 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const rows = gunzipSync(readFileSync(join(root, 'data', 'digits.csv.gz'))).toString('utf8').trim().split('\n');
+const rows = gunzipSync(readFileSync(join(root, 'data', 'digits.csv.gz')))
+  .toString('utf8')
+  .trim()
+  .split('\n');
 const bytes = Buffer.alloc(rows.length * 65);
 rows.forEach((line, r) => {
   const values = line.split(',').map(Number);
-  if (values.length !== 65 || values.some((v) => !Number.isInteger(v) || v < 0 || v > 16)) throw new Error(`data/digits.csv.gz: row ${r} is malformed`);
+  if (values.length !== 65 || values.some((v) => !Number.isInteger(v) || v < 0 || v > 16))
+    throw new Error(`data/digits.csv.gz: row ${r} is malformed`);
   bytes.set(values, r * 65);
 });
 writeFileSync(

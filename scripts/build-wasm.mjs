@@ -29,16 +29,21 @@ const snake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 /** A kernel's arguments, classified; buffers must come first (the bindings pass addresses, then scalars). */
 function classify(name, spec) {
   const args = spec.args.map(([arg, type, third, fourth]) => {
-    if (BUFFER.has(type) && ['in', 'out', 'inout'].includes(third)) return { arg, kind: 'buffer', type, copy: third, optional: fourth === 'optional' };
+    if (BUFFER.has(type) && ['in', 'out', 'inout'].includes(third))
+      return { arg, kind: 'buffer', type, copy: third, optional: fourth === 'optional' };
     if (typeof type === 'string' && type.startsWith('length:')) return { arg, kind: 'length', of: type.slice(7) };
     if (type === 'flags') return { arg, kind: 'flags', bits: third };
     if (SCALAR.has(type)) return { arg, kind: 'scalar', type };
     throw new Error(`boundary.json: kernel ${name}: argument ${arg} has an unknown type ${JSON.stringify(type)}`);
   });
   const firstScalar = args.findIndex((a) => a.kind !== 'buffer');
-  if (firstScalar >= 0 && args.slice(firstScalar).some((a) => a.kind === 'buffer')) throw new Error(`boundary.json: kernel ${name}: buffers must come before scalars`);
-  for (const a of args) if (a.kind === 'length' && !args.some((b) => b.kind === 'buffer' && b.arg === a.of)) throw new Error(`boundary.json: kernel ${name}: ${a.arg} is the length of an unknown buffer ${a.of}`);
-  if (spec.kernel && args.some((a) => a.kind === 'scalar' && a.type === 'ptr')) throw new Error(`boundary.json: kernel ${name}: a registered kernel takes buffers, not addresses`);
+  if (firstScalar >= 0 && args.slice(firstScalar).some((a) => a.kind === 'buffer'))
+    throw new Error(`boundary.json: kernel ${name}: buffers must come before scalars`);
+  for (const a of args)
+    if (a.kind === 'length' && !args.some((b) => b.kind === 'buffer' && b.arg === a.of))
+      throw new Error(`boundary.json: kernel ${name}: ${a.arg} is the length of an unknown buffer ${a.of}`);
+  if (spec.kernel && args.some((a) => a.kind === 'scalar' && a.type === 'ptr'))
+    throw new Error(`boundary.json: kernel ${name}: a registered kernel takes buffers, not addresses`);
   return args;
 }
 
@@ -48,14 +53,21 @@ const given = (args) => args.filter((a) => a.kind === 'scalar' || a.kind === 'fl
 
 const kernels = Object.entries(manifest.kernels).map(([name, spec]) => ({ name, spec, args: classify(name, spec) }));
 const structs = Object.entries(manifest.structs);
-for (const [name, s] of structs) if (s.fields.length > manifest.constants.HEADER_INTS[0]) throw new Error(`boundary.json: ${name} has more fields than HEADER_INTS`);
+for (const [name, s] of structs)
+  if (s.fields.length > manifest.constants.HEADER_INTS[0]) throw new Error(`boundary.json: ${name} has more fields than HEADER_INTS`);
 
 // ---- AssemblyScript: the boundary module ----
 const as = [banner];
-for (const [name, [value, about]] of Object.entries(manifest.constants)) as.push(`/** ${about} */`, `export const ${name}: i32 = ${value};`);
+for (const [name, [value, about]] of Object.entries(manifest.constants))
+  as.push(`/** ${about} */`, `export const ${name}: i32 = ${value};`);
 for (const [name, code] of Object.entries(manifest.ops)) as.push(`export const ${name}: i32 = ${code};`);
 for (const [name, [params, body, about]] of Object.entries(manifest.functions)) {
-  as.push(`/** ${about} */`, `@inline export function ${name}(${params.map((p) => `${p}: i32`).join(', ')}): i32 {`, `  return ${body};`, '}');
+  as.push(
+    `/** ${about} */`,
+    `@inline export function ${name}(${params.map((p) => `${p}: i32`).join(', ')}): i32 {`,
+    `  return ${body};`,
+    '}',
+  );
 }
 for (const [name, s] of structs) {
   as.push(`/** ${s.about} */`, `@unmanaged export class ${name} {`);
@@ -63,22 +75,28 @@ for (const [name, s] of structs) {
   as.push('}');
 }
 for (const k of kernels) {
-  for (const a of k.args) if (a.kind === 'flags') a.bits.forEach((bit, i) => as.push(`export const ${snake(k.name)}_${snake(bit)}: i32 = ${1 << i};`));
+  for (const a of k.args)
+    if (a.kind === 'flags') a.bits.forEach((bit, i) => as.push(`export const ${snake(k.name)}_${snake(bit)}: i32 = ${1 << i};`));
 }
-writeFileSync(join(root, 'assembly', 'boundary.generated.ts'), as.join('\n') + '\n');
+writeFileSync(join(root, 'assembly', 'boundary.generated.ts'), `${as.join('\n')}\n`);
 
 // ---- AssemblyScript: the entry point (the module's exports) ----
 const files = [...new Set(kernels.map((k) => k.spec.file))];
-const entry = [banner, '// The WebAssembly module\'s entry point: each export calls its kernel with the signature the manifest declares.'];
+const entry = [banner, "// The WebAssembly module's entry point: each export calls its kernel with the signature the manifest declares."];
 for (const file of files) {
   const names = kernels.filter((k) => k.spec.file === file).map((k) => `${k.name} as ${file}_${k.name}`);
   entry.push(`import { ${names.join(', ')} } from './${file}';`);
 }
 for (const k of kernels) {
   const params = k.args.map((a) => `${a.arg}: ${asType(a)}`).join(', ');
-  entry.push(`/** ${k.spec.about} */`, `export function ${k.name}(${params}): void {`, `  ${k.spec.file}_${k.name}(${k.args.map((a) => a.arg).join(', ')});`, '}');
+  entry.push(
+    `/** ${k.spec.about} */`,
+    `export function ${k.name}(${params}): void {`,
+    `  ${k.spec.file}_${k.name}(${k.args.map((a) => a.arg).join(', ')});`,
+    '}',
+  );
 }
-writeFileSync(join(root, 'assembly', 'exports.generated.ts'), entry.join('\n') + '\n');
+writeFileSync(join(root, 'assembly', 'exports.generated.ts'), `${entry.join('\n')}\n`);
 
 // ---- TypeScript: what each registered kernel takes ----
 const tsArgType = (a) => (a.kind === 'buffer' ? (a.type === 'f32' ? 'Storage' : 'Float64Array') + (a.optional ? ' | null' : '') : 'number');
@@ -88,17 +106,22 @@ for (const k of registered) {
   const scalars = given(k.args);
   if (scalars.length === 0) continue;
   sig.push(`/** The scalars of kernel ${k.name}. */`, `export interface ${upperFirst(k.name)}Scalars {`);
-  for (const a of scalars) sig.push(a.kind === 'flags' ? `  ${a.arg}: { ${a.bits.map((b) => `${b}: boolean`).join('; ')} };` : `  ${a.arg}: number;`);
+  for (const a of scalars)
+    sig.push(a.kind === 'flags' ? `  ${a.arg}: { ${a.bits.map((b) => `${b}: boolean`).join('; ')} };` : `  ${a.arg}: number;`);
   sig.push('}');
 }
-sig.push('', '/** The arguments of each kernel declared in assembly/boundary.json: its buffers, then its scalars (if any). */', 'export interface GeneratedKernelArgs {');
+sig.push(
+  '',
+  '/** The arguments of each kernel declared in assembly/boundary.json: its buffers, then its scalars (if any). */',
+  'export interface GeneratedKernelArgs {',
+);
 for (const k of registered) {
   const parts = k.args.filter((a) => a.kind === 'buffer').map((a) => `${a.arg}: ${tsArgType(a)}`);
   if (given(k.args).length > 0) parts.push(`scalars: ${upperFirst(k.name)}Scalars`);
   sig.push(`  /** ${k.spec.about} */`, `  ${k.name}: [${parts.join(', ')}];`);
 }
 sig.push('}');
-writeFileSync(join(root, 'src', 'kernels', 'signatures.generated.ts'), sig.join('\n') + '\n');
+writeFileSync(join(root, 'src', 'kernels', 'signatures.generated.ts'), `${sig.join('\n')}\n`);
 
 // ---- TypeScript: the wasm side of the boundary ----
 const ts = [banner, ''];
@@ -115,11 +138,18 @@ for (const [name, s] of structs) {
   ts.push(`/** The i32 slot of each ${name} field. */`, `export const ${snake(name)}_SLOT = {`);
   s.fields.forEach((f, i) => ts.push(`  ${f[0]}: ${i},`));
   ts.push('} as const;');
-  ts.push(`/** Writes a ${name} as i32 slots at \`slots\` (fields left out are 0). */`, `export function write${name}(slots: Int32Array, v: ${name}): void {`);
+  ts.push(
+    `/** Writes a ${name} as i32 slots at \`slots\` (fields left out are 0). */`,
+    `export function write${name}(slots: Int32Array, v: ${name}): void {`,
+  );
   s.fields.forEach((f, i) => ts.push(`  slots[${i}] = v.${f[0]}${optional(f) ? ' ?? 0' : ''};`));
   ts.push('}');
 }
-ts.push('', '/** The module\'s exports, typed as the manifest declares them (addresses and scalars are numbers). */', 'export interface KernelExports {');
+ts.push(
+  '',
+  "/** The module's exports, typed as the manifest declares them (addresses and scalars are numbers). */",
+  'export interface KernelExports {',
+);
 for (const k of kernels) ts.push(`  /** ${k.spec.about} */`, `  ${k.name}(${k.args.map((a) => `${a.arg}: number`).join(', ')}): void;`);
 ts.push('}', '');
 ts.push(
@@ -127,6 +157,7 @@ ts.push(
   'export function bindExports(exports: WebAssembly.Exports): KernelExports {',
   '  const fn = <F>(name: string): F => {',
   '    const f: unknown = exports[name];',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the generated code's own template literal
   "    if (typeof f !== 'function') throw new Error(`wasm backend: the module has no export ${name}; rebuild it (npm run build:wasm)`);",
   '    return f as F;',
   '  };',
@@ -134,10 +165,15 @@ ts.push(
 );
 for (const k of kernels) ts.push(`    ${k.name}: fn<KernelExports['${k.name}']>('${k.name}'),`);
 ts.push('  };', '}');
-writeFileSync(join(root, 'src', 'kernels', 'wasm', 'boundary.generated.ts'), ts.join('\n') + '\n');
+writeFileSync(join(root, 'src', 'kernels', 'wasm', 'boundary.generated.ts'), `${ts.join('\n')}\n`);
 
 // ---- TypeScript: one wasm binding per registered kernel ----
-const bind = [banner, "import type { GeneratedKernelArgs } from '../signatures.generated.js';", "import { callKernel } from './call.js';", ''];
+const bind = [
+  banner,
+  "import type { GeneratedKernelArgs } from '../signatures.generated.js';",
+  "import { callKernel } from './call.js';",
+  '',
+];
 bind.push(
   '/** The wasm implementation of each kernel of the manifest: lays out its buffers, copies in, runs, copies out; false where it cannot run (float64, no wasm, over 4 GiB). */',
   'export const generatedKernels: { [K in keyof GeneratedKernelArgs]: (...args: GeneratedKernelArgs[K]) => boolean } = {',
@@ -159,7 +195,7 @@ for (const k of registered) {
   );
 }
 bind.push('};');
-writeFileSync(join(root, 'src', 'kernels', 'wasm', 'kernels.generated.ts'), bind.join('\n') + '\n');
+writeFileSync(join(root, 'src', 'kernels', 'wasm', 'kernels.generated.ts'), `${bind.join('\n')}\n`);
 
 // ---- compile ----
 
@@ -196,7 +232,9 @@ function checkStaticData(bytes, name) {
         [length, p] = leb(bytes, p);
         p += length;
         if (offset < constant('STATIC_DATA') || offset + length > constant('ARENA_START')) {
-          throw new Error(`${name}: static data at [${offset}, ${offset + length}) is outside [STATIC_DATA, ARENA_START) of assembly/boundary.json`);
+          throw new Error(
+            `${name}: static data at [${offset}, ${offset + length}) is outside [STATIC_DATA, ARENA_START) of assembly/boundary.json`,
+          );
         }
       }
     }
@@ -206,8 +244,24 @@ function checkStaticData(bytes, name) {
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const out = mkdtempSync(join(tmpdir(), 'convgrad-wasm-'));
 const constant = (name) => manifest.constants[name][0];
-const common = ['-O3', '--runtime', 'stub', '--memoryBase', String(constant('STATIC_DATA')), '--enable', 'simd', '--importMemory', '--initialMemory', '17', '--maximumMemory', '65536',
-  '--noAssert', '--use', 'abort=', ...(process.env.WASM_DEBUG ? ['--debug'] : [])];
+const common = [
+  '-O3',
+  '--runtime',
+  'stub',
+  '--memoryBase',
+  String(constant('STATIC_DATA')),
+  '--enable',
+  'simd',
+  '--importMemory',
+  '--initialMemory',
+  '17',
+  '--maximumMemory',
+  '65536',
+  '--noAssert',
+  '--use',
+  'abort=',
+  ...(process.env.WASM_DEBUG ? ['--debug'] : []),
+];
 const shared = ['--enable', 'threads', '--sharedMemory'];
 const relaxed = ['--enable', 'relaxed-simd'];
 const builds = {
@@ -220,11 +274,13 @@ const lines = ['// Generated by scripts/build-wasm.mjs from assembly/*.ts: do no
 const sizes = [];
 for (const [name, extra] of Object.entries(builds)) {
   const file = join(out, `${name}.wasm`);
-  execFileSync(process.execPath, [asc, join(root, 'assembly', 'exports.generated.ts'), ...common, ...extra, '-o', file], { stdio: 'inherit' });
+  execFileSync(process.execPath, [asc, join(root, 'assembly', 'exports.generated.ts'), ...common, ...extra, '-o', file], {
+    stdio: 'inherit',
+  });
   const bytes = readFileSync(file);
   checkStaticData(bytes, name);
   lines.push(`export const ${name}: string = '${bytes.toString('base64')}';`);
   sizes.push(`${name} ${bytes.length} bytes`);
 }
-writeFileSync(join(root, 'src', 'kernels', 'wasm', 'binary.generated.ts'), lines.join('\n') + '\n');
+writeFileSync(join(root, 'src', 'kernels', 'wasm', 'binary.generated.ts'), `${lines.join('\n')}\n`);
 console.log(`wasm kernels: ${sizes.join(', ')}`);

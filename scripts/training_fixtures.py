@@ -305,6 +305,7 @@ MODULE_SPECS = [
      L("AvgPool2d", 3, stride=2, padding=1), L("AdaptiveAvgPool2d", [2, 3]), L("AdaptiveAvgPool2d", 1), L("Flatten"), L("Dropout", 0.25)],
     [L("Conv1d", 8, 4, 3), L("BatchNorm1d", 4), L("MaxPool1d", 2), L("AvgPool1d", 2), L("BatchNorm2d", 16, eps=0.001, momentum=None, affine=False),
      L("BatchNorm2d", 3, trackRunningStats=False), L("Flatten", 0, 2), L("Linear", 3, 5, bias=False)],
+    [L("Linear", 4, 3), L("SiLU"), L("Hardswish"), L("Hardtanh"), L("Hardtanh", -2.0, 0.5)],
 ]
 
 

@@ -47,7 +47,11 @@ if (mode === 'build') {
   await build(config);
   rmSync(join(site, 'lib'), { recursive: true, force: true });
   cpSync(dist, join(site, 'lib'), { recursive: true, filter: (src) => !src.endsWith('.d.ts') });
-  console.log(`web: the static site is in ${site} (open it from any static file server; for threads, serve it with ${Object.entries(ISOLATION).map(([k, v]) => `${k}: ${v}`).join(', ')})`);
+  console.log(
+    `web: the static site is in ${site} (open it from any static file server; for threads, serve it with ${Object.entries(ISOLATION)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')})`,
+  );
 } else if (mode === 'serve') {
   const server = await createServer(config);
   await server.listen();

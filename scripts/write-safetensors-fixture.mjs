@@ -5,8 +5,18 @@ import { F, getBackend, manualSeed, nn, optim, rand, randint, save, setBackend }
 
 export function lenet5() {
   return new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+    new nn.Conv2d(1, 6, 5, { padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(400, 120),
+    new nn.ReLU(),
+    new nn.Linear(120, 84),
+    new nn.ReLU(),
+    new nn.Linear(84, 10),
   );
 }
 
@@ -31,6 +41,8 @@ export function convgradFixtureModel() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  save(convgradFixtureModel().stateDict(), new URL('../test/fixtures/lenet5_convgrad.safetensors', import.meta.url).pathname, { written_by: 'convgrad' });
+  save(convgradFixtureModel().stateDict(), new URL('../test/fixtures/lenet5_convgrad.safetensors', import.meta.url).pathname, {
+    written_by: 'convgrad',
+  });
   console.log('wrote test/fixtures/lenet5_convgrad.safetensors');
 }

@@ -25,7 +25,25 @@ export * as safetensors from './io/index.js';
 export { save, load } from './io/index.js';
 export { DataLoader, TensorDataset, type DataLoaderOptions } from './data/index.js';
 export { explain, MAX_EXPLAINED_TERMS } from './explain/explain.js';
-export { renderText as renderExplanation, renderElement, elementEquation, agrees as agreesWithAutograd, type ElementRef } from './explain/render_text.js';
-export type { ExplainConfig, ExplainElement, Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm, ResolvedConfig, LossInfo, ExplainLoss, ExplainInput } from './explain/explain.js';
+export {
+  renderText as renderExplanation,
+  renderElement,
+  elementEquation,
+  agrees as agreesWithAutograd,
+  type ElementRef,
+} from './explain/render_text.js';
+export type {
+  ExplainConfig,
+  ExplainElement,
+  Explanation,
+  ElementExplanation,
+  WeightTerm,
+  BiasTerm,
+  InputTerm,
+  ResolvedConfig,
+  LossInfo,
+  ExplainLoss,
+  ExplainInput,
+} from './explain/explain.js';
 export { setNumThreads, getNumThreads, threadsReady } from './kernels/wasm/runtime.js';
 export type { BackendName } from './kernels/index.js';

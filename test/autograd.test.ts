@@ -20,7 +20,10 @@ test('broadcast gradients are summed back to the input shape', () => {
   a.mul(b).mul(c).sum().backward();
   assert.deepEqual(b.grad!.toArray(), [7, 7, 7]);
   assert.deepEqual(c.grad!.toArray(), [[6], [6]]);
-  assert.deepEqual(a.grad!.toArray(), [[2, 4, 6], [5, 10, 15]]);
+  assert.deepEqual(a.grad!.toArray(), [
+    [2, 4, 6],
+    [5, 10, 15],
+  ]);
 });
 
 test('grad() returns gradients without touching .grad; createGraph gives higher derivatives', () => {
@@ -92,7 +95,11 @@ test('shape ops and indexing', () => {
   assert.deepEqual(t.flatten(1).shape, [2, 12]);
   assert.deepEqual(t.view(-1, 4).shape, [6, 4]);
   assert.deepEqual(t.index(1).select(0, 2).toArray(), [20, 21, 22, 23]);
-  assert.deepEqual(t.slice(2, 1, undefined, 2).index(0).toArray(), [[1, 3], [5, 7], [9, 11]]);
+  assert.deepEqual(t.slice(2, 1, undefined, 2).index(0).toArray(), [
+    [1, 3],
+    [5, 7],
+    [9, 11],
+  ]);
   assert.deepEqual(t.slice(1, -1).shape, [2, 1, 4]);
   assert.deepEqual(t.sum([0, 2]).toArray(), [60, 92, 124]);
   assert.deepEqual(t.mean(2, true).shape, [2, 3, 1]);

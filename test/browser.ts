@@ -9,12 +9,21 @@ import { chromium, type Browser } from 'playwright-core';
 export const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The skip option of a browser test: skipped without Chromium, except in CI, where it must run. */
-export const skipWithoutChromium: string | false = !existsSync(executablePath) && process.env.CI !== 'true' ? `no Chromium at ${executablePath}` : false;
+export const skipWithoutChromium: string | false =
+  !existsSync(executablePath) && process.env.CI !== 'true' ? `no Chromium at ${executablePath}` : false;
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

@@ -47,7 +47,9 @@ out.worst = worst;
 window.__result = out;
 </script>`;
 
-test('wasm backend with Web Workers in a cross-origin-isolated page equals the reference kernels', { skip: skipWithoutChromium }, async () => {
+test('wasm backend with Web Workers in a cross-origin-isolated page equals the reference kernels', {
+  skip: skipWithoutChromium,
+}, async () => {
   // The pages inline; the library's files from build/; under /plain/ without the isolation headers.
   const server = await serveFiles(root, { '/': PAGE, '/plain/': PLAIN_PAGE });
   const browser = await launchChromium();
@@ -70,11 +72,20 @@ test('wasm backend with Web Workers in a cross-origin-isolated page equals the r
     // Without cross-origin isolation there is no SharedArrayBuffer: the wasm kernels on one thread, and a clear reason.
     await page.goto(`${server.base}plain/`);
     await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 60000 });
-    const plain = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { isolated: boolean; backend: string; threads: number; reason: string; worst: number };
+    const plain = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
+      isolated: boolean;
+      backend: string;
+      threads: number;
+      reason: string;
+      worst: number;
+    };
     assert.equal(plain.isolated, false);
     assert.equal(plain.backend, 'wasm', 'the wasm kernels run on a plain memory');
     assert.equal(plain.threads, 1);
-    assert.match(plain.reason, /SharedArrayBuffer is unavailable \(a browser page needs cross-origin isolation: COOP\/COEP headers\), so the wasm kernels run on one thread/);
+    assert.match(
+      plain.reason,
+      /SharedArrayBuffer is unavailable \(a browser page needs cross-origin isolation: COOP\/COEP headers\), so the wasm kernels run on one thread/,
+    );
     assert.ok(plain.worst < 1e-3, `worst difference ${plain.worst}`);
   } finally {
     await browser.close();

@@ -1,7 +1,7 @@
 // Every convolution option against PyTorch: forward, the three gradients, double backward, node names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, grad, Tensor, type DType, type IntOrTuple, type PaddingArg, type PaddingMode } from '../src/index.js';
+import { F, grad, type Tensor, type DType, type IntOrTuple, type PaddingArg, type PaddingMode } from '../src/index.js';
 import { assertClose, fixture, make } from './helpers.js';
 
 interface ConvCase {
@@ -43,7 +43,13 @@ export function runCase(c: ConvCase): { y: Tensor; x: Tensor; w: Tensor; b: Tens
   let y: Tensor;
   if (c.transposed) {
     const fn = [F.convTranspose1d, F.convTranspose2d, F.convTranspose3d][c.dims - 1];
-    y = fn(x, w, b, { stride: o.stride, padding: o.padding as IntOrTuple, outputPadding: o.outputPadding, groups: o.groups, dilation: o.dilation });
+    y = fn(x, w, b, {
+      stride: o.stride,
+      padding: o.padding as IntOrTuple,
+      outputPadding: o.outputPadding,
+      groups: o.groups,
+      dilation: o.dilation,
+    });
   } else {
     const fn = [F.conv1d, F.conv2d, F.conv3d][c.dims - 1];
     y = fn(x, w, b, { stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups, paddingMode: o.paddingMode });
@@ -92,7 +98,27 @@ test('fixtures cover every option', () => {
     if (c.xShape.length === c.dims + 1) seen.add('unbatched');
     if (Array.isArray(c.options.outputPadding) && c.options.outputPadding.some((p) => p > 0)) seen.add('outputPadding');
   }
-  for (const k of ['1d', '2d', '3d', 'transposed', 'regular', 'float32', 'float64', 'groups', 'stride', 'dilation', 'bias', 'same', 'valid', 'zeros', 'reflect', 'replicate', 'circular', 'unbatched', 'outputPadding']) {
+  for (const k of [
+    '1d',
+    '2d',
+    '3d',
+    'transposed',
+    'regular',
+    'float32',
+    'float64',
+    'groups',
+    'stride',
+    'dilation',
+    'bias',
+    'same',
+    'valid',
+    'zeros',
+    'reflect',
+    'replicate',
+    'circular',
+    'unbatched',
+    'outputPadding',
+  ]) {
     assert.ok(seen.has(k), `no fixture case exercises ${k}`);
   }
 });
@@ -103,7 +129,9 @@ cases.forEach((c, i) => {
 });
 
 test('grad_fn of a conv output is ConvolutionBackward0, of its input gradient ConvolutionBackwardBackward0', () => {
-  const c = cases.find((k) => !k.transposed && k.xShape.length === k.dims + 2 && k.options.paddingMode === 'zeros' && k.options.padding !== 'same')!;
+  const c = cases.find(
+    (k) => !k.transposed && k.xShape.length === k.dims + 2 && k.options.paddingMode === 'zeros' && k.options.padding !== 'same',
+  )!;
   const { y, x } = runCase(c);
   assert.equal(y.gradFn?.name, 'ConvolutionBackward0');
   assert.match(String(y), /grad_fn=<ConvolutionBackward0>\)$/);

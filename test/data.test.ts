@@ -24,16 +24,26 @@ test('datasets.digits(): 1437 train + 360 test images of 1×8×8 in [0, 1], int6
   const set = at < 360 ? held : train;
   const row = at < 360 ? at : at - 360;
   assert.equal(set.labels.data[row], 0);
-  assert.deepEqual(Array.from(set.images.data.subarray(row * 64, row * 64 + 8)), [0, 0, 5, 13, 9, 1, 0, 0].map((v) => v / 16));
+  assert.deepEqual(
+    Array.from(set.images.data.subarray(row * 64, row * 64 + 8)),
+    [0, 0, 5, 13, 9, 1, 0, 0].map((v) => v / 16),
+  );
 });
 
 test('DataLoader: batches in order, or in randperm(n, { generator }) order with shuffle; dropLast; bad options refused', () => {
   const ds = new TensorDataset(arange(10, undefined, 1, { dtype: 'float64' }).view(10, 1), arange(10, undefined, 1, { dtype: 'int64' }));
   const plain = [...new DataLoader(ds, { batchSize: 4 })].map((b) => Array.from(b.y.data));
-  assert.deepEqual(plain, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  assert.deepEqual(plain, [
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+    [8, 9],
+  ]);
   assert.equal(new DataLoader(ds, { batchSize: 4, dropLast: true }).length, 2);
   assert.throws(() => new DataLoader(ds, { batchSize: 0 }), /DataLoader: batchSize=0 must be a positive integer/);
-  assert.throws(() => new TensorDataset(tensor([1, 2]), tensor([1], { dtype: 'int64' })), /TensorDataset: images of shape \[2\] and labels of shape \[1\] must have the same first size/);
+  assert.throws(
+    () => new TensorDataset(tensor([1, 2]), tensor([1], { dtype: 'int64' })),
+    /TensorDataset: images of shape \[2\] and labels of shape \[1\] must have the same first size/,
+  );
 });
 
 interface LoaderCase {
@@ -47,10 +57,24 @@ interface LoaderCase {
 
 for (const c of fixture<{ cases: LoaderCase[] }>('loader_cases.json').cases) {
   test(`DataLoader shuffles as PyTorch's: n=${c.n}, batch ${c.batch}, dropLast ${c.dropLast}, ${c.generator ? 'own generator' : 'global generator'}`, () => {
-    const ds = new TensorDataset(arange(c.n, undefined, 1, { dtype: 'float64' }).view(c.n, 1), arange(c.n, undefined, 1, { dtype: 'int64' }));
+    const ds = new TensorDataset(
+      arange(c.n, undefined, 1, { dtype: 'float64' }).view(c.n, 1),
+      arange(c.n, undefined, 1, { dtype: 'int64' }),
+    );
     manualSeed(5);
-    const loader = new DataLoader(ds, { batchSize: c.batch, shuffle: true, dropLast: c.dropLast, generator: c.generator ? new Generator().manualSeed(3) : undefined });
-    c.epochs.forEach((want, epoch) => assert.deepEqual([...loader].flatMap((b) => Array.from(b.y.data)), want, `epoch ${epoch}`));
+    const loader = new DataLoader(ds, {
+      batchSize: c.batch,
+      shuffle: true,
+      dropLast: c.dropLast,
+      generator: c.generator ? new Generator().manualSeed(3) : undefined,
+    });
+    c.epochs.forEach((want, epoch) =>
+      assert.deepEqual(
+        [...loader].flatMap((b) => Array.from(b.y.data)),
+        want,
+        `epoch ${epoch}`,
+      ),
+    );
     assert.equal(rand([1], { dtype: 'float64' }).item(), c.nextGlobal, 'the global generator is left where PyTorch leaves it');
   });
 }
@@ -67,7 +91,8 @@ function idxBytes(shape: number[], values: number[], magic = 0x800 + shape.lengt
 
 test('datasets.idx reads plain and gzip IDX files (images / 255, int64 labels) and refuses bad ones, naming the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'convgrad-idx-'));
-  const write = (name: string, bytes: Uint8Array, gz = false): void => writeFileSync(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
+  const write = (name: string, bytes: Uint8Array, gz = false): void =>
+    writeFileSync(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
   write('train-images-idx3-ubyte', idxBytes([2, 2, 3], [0, 255, 51, 102, 0, 0, 1, 2, 3, 4, 5, 6]), true);
   write('train-labels-idx1-ubyte', idxBytes([2], [7, 3]));
   write('t10k-images-idx3-ubyte', idxBytes([1, 2, 3], [9, 9, 9, 9, 9, 9]));
@@ -83,14 +108,19 @@ test('datasets.idx reads plain and gzip IDX files (images / 255, int64 labels) a
   write('t10k-labels-idx1-ubyte', idxBytes([1], [1], 0x803), true);
   assert.throws(() => datasets.idx(dir), /idx: .*t10k-labels-idx1-ubyte.gz: wrong magic number 0x00000803; expected 0x00000801/);
   write('t10k-labels-idx1-ubyte', idxBytes([5], [1, 2]), true);
-  assert.throws(() => datasets.idx(dir), /t10k-labels-idx1-ubyte.gz: the header promises 5 values of shape \[5\] but the file holds 2 \(truncated\)/);
+  assert.throws(
+    () => datasets.idx(dir),
+    /t10k-labels-idx1-ubyte.gz: the header promises 5 values of shape \[5\] but the file holds 2 \(truncated\)/,
+  );
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), gzipSync(idxBytes([1], [1])).subarray(0, 12));
   assert.throws(() => datasets.idx(dir), /idx: .*t10k-labels-idx1-ubyte: the gzip data is damaged or truncated/);
   assert.throws(() => datasets.idx(join(dir, 'nowhere')), /datasets.idx: .*nowhere\/train-images-idx3-ubyte\(\.gz\) is missing/);
 });
 
 const fashion = '/usr/share/datasets/fashion-mnist';
-test('datasets.fashionMnist() reads Debian\'s Fashion-MNIST: 60000 + 10000 images of 28×28', { skip: !existsSync(fashion) && 'dataset-fashion-mnist is not installed (.ci/run installs it)' }, () => {
+test("datasets.fashionMnist() reads Debian's Fashion-MNIST: 60000 + 10000 images of 28×28", {
+  skip: !existsSync(fashion) && 'dataset-fashion-mnist is not installed (.ci/run installs it)',
+}, () => {
   const { train, test: held } = datasets.fashionMnist();
   assert.deepEqual(train.images.shape, [60000, 1, 28, 28]);
   assert.deepEqual(held.images.shape, [10000, 1, 28, 28]);

@@ -7,7 +7,9 @@ import { backendInfo, Generator, getBackend, getNumThreads, randn, setBackend, s
 import { convKernels } from '../src/kernels/index.js';
 import { kernelPathGeometries, runPasses } from './helpers.js';
 
-test('forward, input and weight gradients: bit-identical on 1, 2, 3 and 4 threads, run after run', { skip: !backendInfo().wasm.available }, async () => {
+test('forward, input and weight gradients: bit-identical on 1, 2, 3 and 4 threads, run after run', {
+  skip: !backendInfo().wasm.available,
+}, async () => {
   const before = getBackend();
   const threadsBefore = getNumThreads();
   setBackend('wasm');
@@ -29,7 +31,10 @@ test('forward, input and weight gradients: bit-identical on 1, 2, 3 and 4 thread
           if (first === null) first = out;
           else {
             ['forward', 'input gradient', 'weight gradient'].forEach((pass, i) =>
-              assert.ok(Buffer.from(first![i].buffer).equals(Buffer.from(out[i].buffer)), `${pass} differs with ${threads} threads (run ${run}): ${JSON.stringify(g)}`),
+              assert.ok(
+                Buffer.from(first![i].buffer).equals(Buffer.from(out[i].buffer)),
+                `${pass} differs with ${threads} threads (run ${run}): ${JSON.stringify(g)}`,
+              ),
             );
           }
         }

@@ -21,7 +21,10 @@ function call(c: ErrorCase): unknown {
   const x = randn(c.x);
   const w = randn(c.w, { dtype: c.wDtype ?? 'float32' });
   const b = c.b === undefined ? null : randn(c.b);
-  const fns: Record<string, (x: ReturnType<typeof randn>, w: ReturnType<typeof randn>, b: ReturnType<typeof randn> | null, o: ConvOptionsType) => unknown> = {
+  const fns: Record<
+    string,
+    (x: ReturnType<typeof randn>, w: ReturnType<typeof randn>, b: ReturnType<typeof randn> | null, o: ConvOptionsType) => unknown
+  > = {
     conv1d: F.conv1d,
     conv2d: F.conv2d,
     conv3d: F.conv3d,
@@ -54,7 +57,10 @@ test('module constructors validate like PyTorch', () => {
   assert.throws(() => new nn.Conv2d(1, 1, 3, { padding: 'same', stride: 2 }), /padding='same' is not supported for strided convolutions/);
   assert.throws(() => new nn.Conv2d(1, 1, 3, { padding: 'full' as 'same' }), /padding='full'.*expected 'same' or 'valid'/);
   assert.throws(() => new nn.Conv2d(1, 1, 3, { paddingMode: 'mirror' as 'zeros' }), /paddingMode='mirror'/);
-  assert.throws(() => new nn.ConvTranspose2d(1, 1, 3, { paddingMode: 'reflect' as 'zeros' }), /only 'zeros' padding mode is supported for ConvTranspose2d/);
+  assert.throws(
+    () => new nn.ConvTranspose2d(1, 1, 3, { paddingMode: 'reflect' as 'zeros' }),
+    /only 'zeros' padding mode is supported for ConvTranspose2d/,
+  );
   assert.throws(() => new nn.Conv2d(0, 1, 3), /inChannels=0 is invalid; expected a positive integer/);
   assert.throws(() => new nn.Conv2d(1, 1, [3, 3, 3]), /kernelSize=\[3, 3, 3\] has 3 entries; expected one int or 2/);
   assert.throws(() => new nn.Conv1d(1, 1, 0), /kernelSize=0 is invalid; expected positive integers/);
@@ -63,8 +69,14 @@ test('module constructors validate like PyTorch', () => {
 });
 
 test('unknown options are rejected, naming the option', () => {
-  assert.throws(() => F.conv2d(randn([1, 1, 4, 4]), randn([1, 1, 3, 3]), null, { strides: 2 } as never), /conv2d: unknown option 'strides'; expected one of stride/);
-  assert.throws(() => F.convTranspose1d(randn([1, 1, 4]), randn([1, 1, 3]), null, { paddingMode: 'zeros' } as never), /unknown option 'paddingMode'/);
+  assert.throws(
+    () => F.conv2d(randn([1, 1, 4, 4]), randn([1, 1, 3, 3]), null, { strides: 2 } as never),
+    /conv2d: unknown option 'strides'; expected one of stride/,
+  );
+  assert.throws(
+    () => F.convTranspose1d(randn([1, 1, 4]), randn([1, 1, 3]), null, { paddingMode: 'zeros' } as never),
+    /unknown option 'paddingMode'/,
+  );
   assert.throws(() => new nn.Conv2d(1, 1, 3, { kernel: 3 } as never), /Conv2d: unknown option 'kernel'/);
   assert.throws(() => new nn.ConvTranspose3d(1, 1, 3, { output_padding: 1 } as never), /ConvTranspose3d: unknown option 'output_padding'/);
 });

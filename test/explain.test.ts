@@ -24,7 +24,11 @@ function randomConfig(next: () => number): ExplainConfig {
   const paddingMode = transposed ? 'zeros' : modes[randInt(next, 0, 3)];
   const r = next();
   const padding: PaddingArg =
-    !transposed && r < 0.2 && stride.every((s) => s === 1) ? 'same' : !transposed && r < 0.3 ? 'valid' : Array.from({ length: dims }, () => randInt(next, 0, 1));
+    !transposed && r < 0.2 && stride.every((s) => s === 1)
+      ? 'same'
+      : !transposed && r < 0.3
+        ? 'valid'
+        : Array.from({ length: dims }, () => randInt(next, 0, 1));
   const outputPadding = transposed ? stride.map((s, i) => randInt(next, 0, Math.max(s, dilation[i]) - 1)) : undefined;
   const inputSize = k.map((kk, i) => {
     const span = dilation[i] * (kk - 1) + 1;
@@ -55,12 +59,30 @@ function randomConfig(next: () => number): ExplainConfig {
 function checkAgreement(e: Explanation, label: string): void {
   for (const list of [e.weight, e.bias, e.input] as { index: number[]; value: number; autograd: number; terms: unknown[] }[][]) {
     for (const el of list) {
-      assert.ok(Math.abs(el.value - el.autograd) <= 1e-12 * Math.max(1, Math.abs(el.autograd)), `${label}: ${el.index} value ${el.value} vs autograd ${el.autograd}`);
+      assert.ok(
+        Math.abs(el.value - el.autograd) <= 1e-12 * Math.max(1, Math.abs(el.autograd)),
+        `${label}: ${el.index} value ${el.value} vs autograd ${el.autograd}`,
+      );
     }
   }
-  e.weight.forEach((el) => assert.equal(el.value, el.terms.reduce((s, t) => s + t.x * t.dy, 0)));
-  e.bias.forEach((el) => assert.equal(el.value, el.terms.reduce((s, t) => s + t.dy, 0)));
-  e.input.forEach((el) => assert.equal(el.value, el.terms.reduce((s, t) => s + t.w * t.dy, 0)));
+  e.weight.forEach((el) =>
+    assert.equal(
+      el.value,
+      el.terms.reduce((s, t) => s + t.x * t.dy, 0),
+    ),
+  );
+  e.bias.forEach((el) =>
+    assert.equal(
+      el.value,
+      el.terms.reduce((s, t) => s + t.dy, 0),
+    ),
+  );
+  e.input.forEach((el) =>
+    assert.equal(
+      el.value,
+      el.terms.reduce((s, t) => s + t.w * t.dy, 0),
+    ),
+  );
 }
 
 test('every explained value equals the sum of its terms and autograd to 1e-12 (100 random configurations, float64)', () => {
@@ -94,10 +116,18 @@ test('dx term counts: with unit weights, unit input and loss sum, autograd itsel
     const config = randomConfig(next);
     if (config.transposed) continue;
     const probe = explain({ ...config, loss: 'sum' });
-    const counted = explain({ ...config, loss: 'sum', input: 'ones', weight: ones(probe.w.shape as number[], { dtype: 'float64' }), bias: false });
-    for (const el of counted.input) assert.equal(el.terms.length, el.autograd, `dx${JSON.stringify(el.index)} of ${JSON.stringify(config)}`);
+    const counted = explain({
+      ...config,
+      loss: 'sum',
+      input: 'ones',
+      weight: ones(probe.w.shape as number[], { dtype: 'float64' }),
+      bias: false,
+    });
+    for (const el of counted.input)
+      assert.equal(el.terms.length, el.autograd, `dx${JSON.stringify(el.index)} of ${JSON.stringify(config)}`);
     // With zero padding, the weight's terms that read real input are counted by autograd the same way.
-    if (config.paddingMode === 'zeros') for (const el of counted.weight) assert.equal(el.terms.filter((t) => t.input !== null).length, el.autograd);
+    if (config.paddingMode === 'zeros')
+      for (const el of counted.weight) assert.equal(el.terms.filter((t) => t.input !== null).length, el.autograd);
   }
 });
 
@@ -109,7 +139,14 @@ interface ExplainCase {
   outChannels: number;
   inputSize: number[];
   kernelSize: number[];
-  options: { stride: number[]; dilation: number[]; groups: number; padding: PaddingArg; paddingMode?: PaddingMode; outputPadding?: IntOrTuple };
+  options: {
+    stride: number[];
+    dilation: number[];
+    groups: number;
+    padding: PaddingArg;
+    paddingMode?: PaddingMode;
+    outputPadding?: IntOrTuple;
+  };
   loss: 'mean' | 'sum';
   dw: number[];
   db: number[];
@@ -138,8 +175,18 @@ test('weight and bias explanations equal PyTorch on input range with loss mean/s
       dtype: 'float64',
     });
     const label = JSON.stringify(c.options);
-    assertClose(e.weight.map((el) => el.value), c.dw, 1e-10, `dw ${label}`);
-    assertClose(e.bias.map((el) => el.value), c.db, 1e-10, `db ${label}`);
+    assertClose(
+      e.weight.map((el) => el.value),
+      c.dw,
+      1e-10,
+      `dw ${label}`,
+    );
+    assertClose(
+      e.bias.map((el) => el.value),
+      c.db,
+      1e-10,
+      `db ${label}`,
+    );
   }
 });
 
@@ -148,46 +195,94 @@ test("the seed's experiments explained: w[0,0,0,0] of the last reads 54 / 32 = 1
   const el = e.weight[0];
   assert.deepEqual(el.index, [0, 0, 0, 0]);
   assert.equal(el.terms.length, 16);
-  assert.equal(el.terms.reduce((s, t) => s + t.x, 0), 54);
+  assert.equal(
+    el.terms.reduce((s, t) => s + t.x, 0),
+    54,
+  );
   assert.equal(el.value, 1.6875);
   assert.equal(el.autograd, 1.6875);
   assert.equal(el.terms.filter((t) => t.input === null).length, 7);
   const text = renderText(e, { kind: 'w', index: [0, 0, 0, 0] });
   assert.match(text, /= 54 \/ 32 = 1\.6875/);
   assert.match(text, /✓ autograd 1\.6875/);
-  assert.match(text, /\[ 0\.\]\[ 1\.\]\[ 2\.\]\[ 3\.\]  4\.   0\./);
+  assert.match(text, /\[ 0\.\]\[ 1\.\]\[ 2\.\]\[ 3\.\] {2}4\. {3}0\./);
   assert.equal(e.weight.find((w) => w.index.join() === '1,0,1,1')!.value, 4.25);
   // The first four: padding 0 (the weight gradients the note prints).
   const expected = [
     [{ inChannels: 1, outChannels: 1 }, [3.5, 4.5, 5.5, 7.5, 8.5, 9.5, 11.5, 12.5, 13.5]],
     [{ inChannels: 1, outChannels: 2 }, [1.75, 2.25, 2.75, 3.75, 4.25, 4.75, 5.75, 6.25, 6.75]],
-    [{ inChannels: 2, outChannels: 1 }, [3.5, 4.5, 5.5, 7.5, 8.5, 9.5, 11.5, 12.5, 13.5, 19.5, 20.5, 21.5, 23.5, 24.5, 25.5, 27.5, 28.5, 29.5]],
-    [{ inChannels: 2, outChannels: 2 }, [1.75, 2.25, 2.75, 3.75, 4.25, 4.75, 5.75, 6.25, 6.75, 9.75, 10.25, 10.75, 11.75, 12.25, 12.75, 13.75, 14.25, 14.75]],
+    [
+      { inChannels: 2, outChannels: 1 },
+      [3.5, 4.5, 5.5, 7.5, 8.5, 9.5, 11.5, 12.5, 13.5, 19.5, 20.5, 21.5, 23.5, 24.5, 25.5, 27.5, 28.5, 29.5],
+    ],
+    [
+      { inChannels: 2, outChannels: 2 },
+      [1.75, 2.25, 2.75, 3.75, 4.25, 4.75, 5.75, 6.25, 6.75, 9.75, 10.25, 10.75, 11.75, 12.25, 12.75, 13.75, 14.25, 14.75],
+    ],
   ] as const;
   for (const [channels, dw] of expected) {
     const x = explain({ ...channels, padding: 0 });
-    assert.deepEqual(x.weight.slice(0, dw.length).map((w) => w.value), dw);
-    assert.deepEqual(x.weight.map((w) => w.value), x.weight.map((w) => w.autograd));
+    assert.deepEqual(
+      x.weight.slice(0, dw.length).map((w) => w.value),
+      dw,
+    );
+    assert.deepEqual(
+      x.weight.map((w) => w.value),
+      x.weight.map((w) => w.autograd),
+    );
   }
 });
 
 test('reflect, replicate and circular padding: terms name the real element each padded cell copies', () => {
-  const e = explain({ inputSize: [4], inChannels: 1, outChannels: 1, kernelSize: 3, padding: 1, paddingMode: 'reflect', loss: 'sum', dtype: 'float64' });
+  const e = explain({
+    inputSize: [4],
+    inChannels: 1,
+    outChannels: 1,
+    kernelSize: 3,
+    padding: 1,
+    paddingMode: 'reflect',
+    loss: 'sum',
+    dtype: 'float64',
+  });
   // x = [1, 2, 3, 4], reflect-padded [2, 1, 2, 3, 4, 3]: w[0] meets 2, 1, 2, 3.
-  assert.deepEqual(e.weight[0].terms.map((t) => t.x), [2, 1, 2, 3]);
-  assert.deepEqual(e.weight[0].terms.map((t) => t.input), [[0, 0, 1], [0, 0, 0], [0, 0, 1], [0, 0, 2]]);
+  assert.deepEqual(
+    e.weight[0].terms.map((t) => t.x),
+    [2, 1, 2, 3],
+  );
+  assert.deepEqual(
+    e.weight[0].terms.map((t) => t.input),
+    [
+      [0, 0, 1],
+      [0, 0, 0],
+      [0, 0, 1],
+      [0, 0, 2],
+    ],
+  );
   const dx1 = e.input[1];
   assert.equal(dx1.terms.length, 4); // three reads in place plus one through the left copy
   assert.ok(dx1.terms.some((t) => t.padded![2] === 0));
   checkAgreement(e, 'reflect');
-  const c = explain({ inputSize: [4], inChannels: 1, outChannels: 1, kernelSize: 3, padding: 1, paddingMode: 'circular', loss: 'sum', dtype: 'float64' });
-  assert.deepEqual(c.weight[0].terms.map((t) => t.x), [4, 1, 2, 3]);
+  const c = explain({
+    inputSize: [4],
+    inChannels: 1,
+    outChannels: 1,
+    kernelSize: 3,
+    padding: 1,
+    paddingMode: 'circular',
+    loss: 'sum',
+    dtype: 'float64',
+  });
+  assert.deepEqual(
+    c.weight[0].terms.map((t) => t.x),
+    [4, 1, 2, 3],
+  );
 });
 
 test('text output: colour or brackets, NO_COLOR respected by the CLI', () => {
   const e = explain();
-  assert.match(renderText(e, null, { color: true }), /\u001b\[1;30;43m/);
-  assert.doesNotMatch(renderText(e, null, { color: false }), /\u001b\[/);
+  const esc = String.fromCharCode(27);
+  assert.ok(renderText(e, null, { color: true }).includes(`${esc}[1;30;43m`));
+  assert.ok(!renderText(e, null, { color: false }).includes(`${esc}[`));
   const full = renderText(e, null);
   assert.match(full, /dw \(conv\.weight\.grad\):\ntensor\(\[\[\[\[1\.6875, 2\.4375, 1\.9688\],/);
   assert.match(full, /worked element of dx/);
@@ -215,21 +310,49 @@ test('convgrad explain --element and --json', () => {
   assert.equal(doc.weight[0].terms.length, 16);
   assert.ok('x' in doc.weight[0].terms[0] && 'dy' in doc.weight[0].terms[0]);
   assert.ok('w' in doc.input[0].terms[0] && 'dy' in doc.input[0].terms[0]);
-  const one = JSON.parse(run(['explain', '--json', '--bias', '--element', 'b:1', '--loss', 'sum'])) as { weight: unknown[]; bias: { value: number; terms: { dy: number }[] }[] };
+  const one = JSON.parse(run(['explain', '--json', '--bias', '--element', 'b:1', '--loss', 'sum'])) as {
+    weight: unknown[];
+    bias: { value: number; terms: { dy: number }[] }[];
+  };
   assert.equal(one.weight.length, 0);
   assert.equal(one.bias[0].value, 16);
   assert.equal(one.bias[0].terms.length, 16);
-  const t = run(['explain', '--input-size', '5x4', '--kernel-size', '3x2', '--stride', '2', '--padding', '0', '--in-channels', '2', '--out-channels', '4', '--groups', '2', '--bias', '--transposed', '--output-padding', '1', '--element', 'x:0,1,2,1']);
+  const t = run([
+    'explain',
+    '--input-size',
+    '5x4',
+    '--kernel-size',
+    '3x2',
+    '--stride',
+    '2',
+    '--padding',
+    '0',
+    '--in-channels',
+    '2',
+    '--out-channels',
+    '4',
+    '--groups',
+    '2',
+    '--bias',
+    '--transposed',
+    '--output-padding',
+    '1',
+    '--element',
+    'x:0,1,2,1',
+  ]);
   assert.match(t, /✓ autograd/);
 });
 
 test('CLI errors name the flag and the expectation', () => {
   const fails = (args: string[], pattern: RegExp): void => {
-    assert.throws(() => execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: 'pipe' }), (err: { stderr: string; status: number }) => {
-      assert.equal(err.status, 2);
-      assert.match(err.stderr, pattern);
-      return true;
-    });
+    assert.throws(
+      () => execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: 'pipe' }),
+      (err: { stderr: string; status: number }) => {
+        assert.equal(err.status, 2);
+        assert.match(err.stderr, pattern);
+        return true;
+      },
+    );
   };
   fails(['explain', '--kernel-size', 'abc'], /--kernel-size "abc" is invalid; expected 1-3 non-negative integers/);
   fails(['explain', '--element', 'w:9,9,9,9'], /element w:9,9,9,9 is not in w of shape \[2, 1, 3, 3\]/);
@@ -252,7 +375,13 @@ test('--svg writes a standalone SVG', () => {
   assert.match(svg, /dw\[1, 2, 2\]|dw\[1, 0, 2, 2\]/);
   assert.equal((svg.match(/fill="#ffb300"/g) ?? []).length, 16 + 1); // 16 term cells + the dw cell
   for (const dims of [[7], [3, 3, 3]]) {
-    const s = renderSvg(explain({ inputSize: dims, kernelSize: 2, padding: 1, paddingMode: 'replicate' }), { kind: 'x', index: dims.map(() => 0).concat([0, 0]).slice(0, dims.length + 2) });
+    const s = renderSvg(explain({ inputSize: dims, kernelSize: 2, padding: 1, paddingMode: 'replicate' }), {
+      kind: 'x',
+      index: dims
+        .map(() => 0)
+        .concat([0, 0])
+        .slice(0, dims.length + 2),
+    });
     assert.match(s, /<\/svg>\n$/);
   }
 });
@@ -261,9 +390,15 @@ test('elementEquation writes one element as a sum with its numbers, for each los
   const { elementEquation, tensor } = await import('../src/index.js');
   const w0 = { kind: 'w' as const, index: [0, 0, 0, 0] };
   // The seed's experiment 5 (mean loss): the 16 padded cells the weight met, over M = 32.
-  assert.equal(elementEquation(explain({ elements: [w0] }), w0), '∂E/∂w[0,0,0,0] = (0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + 0 + 5 + 6 + 7 + 0 + 9 + 10 + 11) / 32 = 54 / 32 = 1.6875');
+  assert.equal(
+    elementEquation(explain({ elements: [w0] }), w0),
+    '∂E/∂w[0,0,0,0] = (0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + 0 + 5 + 6 + 7 + 0 + 9 + 10 + 11) / 32 = 54 / 32 = 1.6875',
+  );
   // Sum loss: no division; the bias: one per output position.
-  assert.equal(elementEquation(explain({ loss: 'sum', elements: [w0] }), w0), '∂E/∂w[0,0,0,0] = 0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + 0 + 5 + 6 + 7 + 0 + 9 + 10 + 11 = 54');
+  assert.equal(
+    elementEquation(explain({ loss: 'sum', elements: [w0] }), w0),
+    '∂E/∂w[0,0,0,0] = 0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + 0 + 5 + 6 + 7 + 0 + 9 + 10 + 11 = 54',
+  );
   const b0 = { kind: 'b' as const, index: [1] };
   assert.equal(elementEquation(explain({ bias: true, elements: [b0] }), b0), '∂E/∂b[1] = 16 / 32 = 0.5');
   assert.equal(elementEquation(explain({ bias: true, loss: 'sum', elements: [b0] }), b0), '∂E/∂b[1] = 16 = 16');
@@ -275,8 +410,14 @@ test('elementEquation writes one element as a sum with its numbers, for each los
   const neg = explain({ weight: ones([2, 1, 3, 3]).mul(-1), elements: [x11] });
   assert.equal(elementEquation(neg, x11), `∂E/∂x[0,0,1,1] = (-1${' - 1'.repeat(17)}) / 32 = -18 / 32 = -0.5625`);
   // A given dy: each product written as x·dy.
-  const dy = tensor(Array.from({ length: 32 }, (_, i) => (i === 5 ? 2 : 0)), { shape: [1, 2, 4, 4] });
-  assert.equal(elementEquation(explain({ dy, elements: [w0] }), w0), `∂E/∂w[0,0,0,0] = ${Array.from({ length: 16 }, (_, i) => `${[0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11][i]}·${i === 5 ? 2 : 0}`).join(' + ')} = 2`);
+  const dy = tensor(
+    Array.from({ length: 32 }, (_, i) => (i === 5 ? 2 : 0)),
+    { shape: [1, 2, 4, 4] },
+  );
+  assert.equal(
+    elementEquation(explain({ dy, elements: [w0] }), w0),
+    `∂E/∂w[0,0,0,0] = ${Array.from({ length: 16 }, (_, i) => `${[0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11][i]}·${i === 5 ? 2 : 0}`).join(' + ')} = 2`,
+  );
   // An element that was not explained is refused by name.
   assert.throws(() => elementEquation(explain({ elements: [] }), w0), /element w:0,0,0,0 was not explained/);
 });

@@ -40,7 +40,9 @@ function bothBackends(f: () => Tensor): { ok: boolean; detail: string } {
   return { ok: true, detail: '' };
 }
 
-test('fuzz: thousands of random convolutions, pads, shape ops and factories: equal backends or an Error naming the op', { skip: !backendInfo().wasm.available }, () => {
+test('fuzz: thousands of random convolutions, pads, shape ops and factories: equal backends or an Error naming the op', {
+  skip: !backendInfo().wasm.available,
+}, () => {
   const next = lcg(seed);
   const gen = new Generator().manualSeed(seed);
   const before = getBackend();
@@ -59,7 +61,9 @@ test('fuzz: thousands of random convolutions, pads, shape ops and factories: equ
       const size = Array.from({ length: dims }, () => randInt(next, 0, 7));
       const batch = pick(next, [null, 0, 1, 2]);
       const x = randn(batch === null ? [cin, ...size] : [batch, cin, ...size], { generator: gen });
-      const wShape = transposed ? [cin, Math.max(groups, 1) === 0 ? cout : Math.floor(cout / Math.max(groups, 1)), ...k] : [cout, Math.floor(cin / Math.max(groups, 1)), ...k];
+      const wShape = transposed
+        ? [cin, Math.max(groups, 1) === 0 ? cout : Math.floor(cout / Math.max(groups, 1)), ...k]
+        : [cout, Math.floor(cin / Math.max(groups, 1)), ...k];
       const w = randn(wShape, { generator: gen });
       const b = next() < 0.5 ? randn([cout], { generator: gen }) : null;
       const stride = randInt(next, 0, 3);
@@ -71,13 +75,28 @@ test('fuzz: thousands of random convolutions, pads, shape ops and factories: equ
       const padding = pick(next, [0, 1, 2, 'same', 'valid'] as const);
       const paddingMode = pick(next, ['zeros', 'reflect', 'replicate', 'circular'] as const);
       const conv = transposed
-        ? () => [F.convTranspose1d, F.convTranspose2d, F.convTranspose3d][dims - 1](x, w, b, { stride, dilation, groups, padding: tPadding, outputPadding })
+        ? () =>
+            [F.convTranspose1d, F.convTranspose2d, F.convTranspose3d][dims - 1](x, w, b, {
+              stride,
+              dilation,
+              groups,
+              padding: tPadding,
+              outputPadding,
+            })
         : () => [F.conv1d, F.conv2d, F.conv3d][dims - 1](x, w, b, { stride, dilation, groups, padding, paddingMode });
       const r = bothBackends(conv);
       if (!r.ok) failures.push(`${label}: ${r.detail}`);
       // Padding, shape ops and factories with random arguments.
       const others: [string, () => unknown][] = [
-        ['pad', () => F.pad(x, Array.from({ length: 2 * randInt(next, 0, 3) }, () => randInt(next, -3, 3)), pick(next, ['constant', 'reflect', 'replicate', 'circular'] as const))],
+        [
+          'pad',
+          () =>
+            F.pad(
+              x,
+              Array.from({ length: 2 * randInt(next, 0, 3) }, () => randInt(next, -3, 3)),
+              pick(next, ['constant', 'reflect', 'replicate', 'circular'] as const),
+            ),
+        ],
         ['reshape', () => x.reshape(Array.from({ length: randInt(next, 0, 3) }, () => randInt(next, -1, 6)))],
         ['permute', () => x.permute(Array.from({ length: x.ndim }, () => randInt(next, -2, x.ndim)))],
         ['slice', () => x.slice(randInt(next, -4, 4), randInt(next, -8, 8), randInt(next, -8, 8), randInt(next, 0, 3))],

@@ -4,7 +4,22 @@
 // or a library that stops working for the next call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Generator, argmax, cat, gather, indexSelect, matmul, max, randint, randn, scatterAdd, stack, tensor, type Tensor } from '../src/index.js';
+import {
+  F,
+  Generator,
+  argmax,
+  cat,
+  gather,
+  indexSelect,
+  matmul,
+  max,
+  randint,
+  randn,
+  scatterAdd,
+  stack,
+  tensor,
+  type Tensor,
+} from '../src/index.js';
 import { lcg, randInt } from './helpers.js';
 
 type Call = { op: string; run: () => Tensor | { values: Tensor } };
@@ -65,12 +80,14 @@ test('fuzz: 3000+ random calls of the training ops return finite tensors or thro
         if (t.dtype !== 'int64' && t.dtype !== 'bool' && t.data.some((v) => !Number.isFinite(v))) {
           // As in PyTorch: the mean of an empty batch is NaN (losses, batch norm, adaptive pooling of nothing),
           // and a max-pooling window that lies wholly in the padding is −inf.
-          if (!['crossEntropy', 'nllLoss', 'batchNorm', 'adaptiveAvgPool2d', 'maxPool2d'].includes(c.op)) failures.push(`${c.op}: non-finite output`);
+          if (!['crossEntropy', 'nllLoss', 'batchNorm', 'adaptiveAvgPool2d', 'maxPool2d'].includes(c.op))
+            failures.push(`${c.op}: non-finite output`);
         }
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         const named = message.split(':')[0];
-        if (!(e instanceof Error) || e.constructor !== Error || !/^[a-zA-Z0-9]+$/.test(named)) failures.push(`${c.op}: ${e instanceof Error ? e.constructor.name : typeof e}: ${message}`);
+        if (!(e instanceof Error) || e.constructor !== Error || !/^[a-zA-Z0-9]+$/.test(named))
+          failures.push(`${c.op}: ${e instanceof Error ? e.constructor.name : typeof e}: ${message}`);
       }
     }
   }

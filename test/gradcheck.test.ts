@@ -2,7 +2,18 @@
 // random small configurations of every option, and the VJP dot-product test in float32.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, grad, gradcheck, gradgradcheck, GradcheckError, Generator, randn, Tensor, type DType, type PaddingMode } from '../src/index.js';
+import {
+  F,
+  grad,
+  gradcheck,
+  gradgradcheck,
+  GradcheckError,
+  Generator,
+  randn,
+  type Tensor,
+  type DType,
+  type PaddingMode,
+} from '../src/index.js';
 import { record } from '../src/autograd/node.js';
 import { lcg, randInt } from './helpers.js';
 
@@ -41,7 +52,19 @@ function randomConfig(next: () => number): Config {
         if ((L - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kk - 1) + outputPadding[i] + 1 > 0) return L;
       }
     });
-    return { dims, transposed, x: [batch, cin, ...size], w: [cin, cout / groups, ...k], bias: next() < 0.5, stride, dilation, groups, padding, paddingMode: 'zeros', outputPadding };
+    return {
+      dims,
+      transposed,
+      x: [batch, cin, ...size],
+      w: [cin, cout / groups, ...k],
+      bias: next() < 0.5,
+      stride,
+      dilation,
+      groups,
+      padding,
+      paddingMode: 'zeros',
+      outputPadding,
+    };
   }
   const modes: PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
   const paddingMode = modes[randInt(next, 0, 3)];
@@ -51,11 +74,32 @@ function randomConfig(next: () => number): Config {
   const size = k.map((kk, i) => {
     const span = dilation[i] * (kk - 1) + 1;
     const [lo, hi] =
-      padding === 'same' ? [Math.floor((span - 1) / 2), span - 1 - Math.floor((span - 1) / 2)] : padding === 'valid' ? [0, 0] : [padding[i], padding[i]];
-    const least = Math.max(1, span - lo - hi, paddingMode === 'reflect' ? Math.max(lo, hi) + 1 : 1, paddingMode === 'circular' ? Math.max(lo, hi) : 1);
+      padding === 'same'
+        ? [Math.floor((span - 1) / 2), span - 1 - Math.floor((span - 1) / 2)]
+        : padding === 'valid'
+          ? [0, 0]
+          : [padding[i], padding[i]];
+    const least = Math.max(
+      1,
+      span - lo - hi,
+      paddingMode === 'reflect' ? Math.max(lo, hi) + 1 : 1,
+      paddingMode === 'circular' ? Math.max(lo, hi) : 1,
+    );
     return randInt(next, least, Math.max(least, maxLen));
   });
-  return { dims, transposed, x: [batch, cin, ...size], w: [cout, cin / groups, ...k], bias: next() < 0.5, stride, dilation, groups, padding, paddingMode, outputPadding: [] };
+  return {
+    dims,
+    transposed,
+    x: [batch, cin, ...size],
+    w: [cout, cin / groups, ...k],
+    bias: next() < 0.5,
+    stride,
+    dilation,
+    groups,
+    padding,
+    paddingMode,
+    outputPadding: [],
+  };
 }
 
 function convFn(c: Config): (x: Tensor, w: Tensor, b?: Tensor) => Tensor {
@@ -133,8 +177,22 @@ test('gradcheck of elementwise ops, reductions and shape ops with broadcasting',
   const gen = new Generator().manualSeed(5);
   const a = randn([2, 3], { dtype: 'float64', generator: gen, requiresGrad: true });
   const b = randn([3], { dtype: 'float64', generator: gen, requiresGrad: true });
-  const pos = randn([2, 1], { dtype: 'float64', generator: gen }).mul(randn([2, 1], { dtype: 'float64', generator: gen })).add(1.5).detach().requiresGrad_();
-  assert.ok(gradcheck((p, q) => p.mul(q).add(p.div(q.add(3))).sub(q.pow(2)).neg(), [a, b]));
+  const pos = randn([2, 1], { dtype: 'float64', generator: gen })
+    .mul(randn([2, 1], { dtype: 'float64', generator: gen }))
+    .add(1.5)
+    .detach()
+    .requiresGrad_();
+  assert.ok(
+    gradcheck(
+      (p, q) =>
+        p
+          .mul(q)
+          .add(p.div(q.add(3)))
+          .sub(q.pow(2))
+          .neg(),
+      [a, b],
+    ),
+  );
   assert.ok(gradcheck((p, q) => p.exp().mul(q).sum(1, true).log().mean(), [a.mul(0.1).detach().requiresGrad_(), pos]));
   assert.ok(gradcheck((p) => p.permute(1, 0).reshape(3, 2).transpose(0, 1).unsqueeze(0).squeeze(0).flatten().slice(0, 1, 5, 2), [a]));
   assert.ok(gradcheck((p) => p.select(1, -1).expand(4, 2).mean(0), [a]));
@@ -147,6 +205,9 @@ test('gradcheck of elementwise ops, reductions and shape ops with broadcasting',
 test('gradcheck detects a wrong gradient', () => {
   const wrongSquare = (x: Tensor): Tensor => record(x.detach().mul(x.detach()), 'WrongBackward0', [x], (dy) => [dy.mul(x).mul(3)]);
   const x = randn([3], { dtype: 'float64', requiresGrad: true });
-  assert.throws(() => gradcheck(wrongSquare, [x]), (e: unknown) => e instanceof GradcheckError && /Jacobian mismatch/.test(e.message));
+  assert.throws(
+    () => gradcheck(wrongSquare, [x]),
+    (e: unknown) => e instanceof GradcheckError && /Jacobian mismatch/.test(e.message),
+  );
   assert.equal(gradcheck(wrongSquare, [x], { raiseException: false }), false);
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { F, arange, grad, gradcheck, nn, ones, randn, tensor, uniform_, zeros, type Tensor } from '../src/index.js';
 
-const throwsWith = (fn: () => unknown, message: RegExp): void => assert.throws(fn, (e: unknown) => e instanceof Error && message.test(e.message), String(message));
+const throwsWith = (fn: () => unknown, message: RegExp): void =>
+  assert.throws(fn, (e: unknown) => e instanceof Error && message.test(e.message), String(message));
 
 test('slice refuses non-integer start and end instead of returning NaN', () => {
   throwsWith(() => arange(0, 6).slice(0, 0.5, 3), /slice: start=0.5 is invalid; expected an integer/);
@@ -15,9 +16,15 @@ test('slice refuses non-integer start and end instead of returning NaN', () => {
 });
 
 test('convolutions refuse a zero-size kernel, zero output channels and an empty spatial input, as PyTorch does', () => {
-  throwsWith(() => F.conv2d(ones([1, 1, 4, 4]), ones([1, 1, 0, 3])), /conv2d: weight of shape \[1, 1, 0, 3\] has a kernel size of zero; expected kernel sizes greater than zero/);
+  throwsWith(
+    () => F.conv2d(ones([1, 1, 4, 4]), ones([1, 1, 0, 3])),
+    /conv2d: weight of shape \[1, 1, 0, 3\] has a kernel size of zero; expected kernel sizes greater than zero/,
+  );
   throwsWith(() => F.conv2d(ones([1, 1, 4, 4]), ones([0, 1, 3, 3])), /conv2d: weight of shape \[0, 1, 3, 3\] is empty/);
-  throwsWith(() => F.conv2d(ones([1, 1, 0, 4]), ones([1, 1, 1, 1])), /conv2d: input of shape \[1, 1, 0, 4\] has an empty spatial dimension/);
+  throwsWith(
+    () => F.conv2d(ones([1, 1, 0, 4]), ones([1, 1, 1, 1])),
+    /conv2d: input of shape \[1, 1, 0, 4\] has an empty spatial dimension/,
+  );
   throwsWith(() => F.convTranspose2d(ones([1, 1, 4, 4]), ones([1, 0, 3, 3])), /convTranspose2d: weight of shape \[1, 0, 3, 3\] is empty/);
   // A zero batch is allowed, as in PyTorch.
   assert.deepEqual(F.conv2d(ones([0, 1, 4, 4]), ones([1, 1, 3, 3])).shape, [0, 1, 2, 2]);
@@ -31,14 +38,23 @@ test('requiresGrad must be a boolean; uniform_ needs from ≤ to', () => {
 
 test('backward, grad and gradcheck name their bad arguments', () => {
   const a = randn([3], { requiresGrad: true });
-  throwsWith(() => a.mul(2).backward([1, 1, 1] as unknown as Tensor), /backward: gradient must be a Tensor of the output's shape \[3\], got an array/);
+  throwsWith(
+    () => a.mul(2).backward([1, 1, 1] as unknown as Tensor),
+    /backward: gradient must be a Tensor of the output's shape \[3\], got an array/,
+  );
   throwsWith(() => grad(3 as unknown as Tensor, [a]), /grad: outputs must be a Tensor or an array of Tensors, got number/);
   throwsWith(() => grad(a.sum(), [a, 'b' as unknown as Tensor]), /grad: inputs\[1\] must be a Tensor, got string/);
-  throwsWith(() => gradcheck(() => 3 as unknown as Tensor, [randn([2], { dtype: 'float64', requiresGrad: true })]), /gradcheck: fn must return a Tensor or an array of Tensors, got number/);
+  throwsWith(
+    () => gradcheck(() => 3 as unknown as Tensor, [randn([2], { dtype: 'float64', requiresGrad: true })]),
+    /gradcheck: fn must return a Tensor or an array of Tensors, got number/,
+  );
 });
 
 test('sizes beyond a typed array are refused before allocating, naming the op, the shape and the limit', () => {
-  throwsWith(() => zeros([100000, 100000]), /zeros: shape \[100000, 100000\] has 10000000000 elements, more than the 4294967296 \(2\^32\) a typed array can hold/);
+  throwsWith(
+    () => zeros([100000, 100000]),
+    /zeros: shape \[100000, 100000\] has 10000000000 elements, more than the 4294967296 \(2\^32\) a typed array can hold/,
+  );
   throwsWith(() => arange(0, 1e12), /arange: shape \[1000000000000\] has 1000000000000 elements, more than the 4294967296/);
   throwsWith(() => new nn.Conv2d(100000, 100000, 3), /Conv2d: shape \[100000, 100000, 3, 3\] has 90000000000 elements/);
   throwsWith(() => new nn.Linear(100000, 100000), /Linear: shape \[100000, 100000\] has 10000000000 elements/);
@@ -63,14 +79,26 @@ test('explain at size: one element of a 600×600 input in seconds (its 360,000 t
   assert.equal(e.input.length, 0);
   assert.equal(e.weight[0].terms.length, 360000);
   assert.ok(Math.abs(e.weight[0].value - e.weight[0].autograd) <= 1e-5 * Math.abs(e.weight[0].autograd));
-  throwsWith(() => explain({ inputSize: [600, 600] }), /explain: this explanation would list 12960000 terms \(about \d+ MB\); the limit is 1000000\. Explain single elements instead: --element/);
-  throwsWith(() => explain({ inputSize: [3000, 3000], elements: [{ kind: 'w', index: [0, 0, 0, 0] }] }), /explain: this explanation would list 9000000 terms/);
+  throwsWith(
+    () => explain({ inputSize: [600, 600] }),
+    /explain: this explanation would list 12960000 terms \(about \d+ MB\); the limit is 1000000\. Explain single elements instead: --element/,
+  );
+  throwsWith(
+    () => explain({ inputSize: [3000, 3000], elements: [{ kind: 'w', index: [0, 0, 0, 0] }] }),
+    /explain: this explanation would list 9000000 terms/,
+  );
   const main = new URL('../src/cli/main.js', import.meta.url).pathname;
-  const json = spawnSync(process.execPath, [main, 'explain', '--input-size', '600x600', '--element', 'w:0,0,0,0', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const json = spawnSync(process.execPath, [main, 'explain', '--input-size', '600x600', '--element', 'w:0,0,0,0', '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   assert.equal(json.status, 0, json.stderr);
   const parsed = JSON.parse(json.stdout) as { weight: { terms: unknown[] }[]; input: unknown[] };
   assert.equal(parsed.weight[0].terms.length, 360000);
-  const text = spawnSync(process.execPath, [main, 'explain', '--input-size', '600x600', '--element', 'w:0,0,0,0'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const text = spawnSync(process.execPath, [main, 'explain', '--input-size', '600x600', '--element', 'w:0,0,0,0'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   assert.equal(text.status, 0, text.stderr);
   assert.ok(text.stdout.split('\n').length < 120, `${text.stdout.split('\n').length} lines`);
   assert.match(text.stdout, /\(359984 marked cells in the rows and columns not shown\)/);
@@ -80,7 +108,7 @@ test('explain at size: one element of a 600×600 input in seconds (its 360,000 t
   assert.match(big.stderr, /explain: this explanation would list 9000018 terms/);
 });
 
-test('the version counter: backward through a tensor changed in place since it was saved throws PyTorch\'s error', async () => {
+test("the version counter: backward through a tensor changed in place since it was saved throws PyTorch's error", async () => {
   const { noGrad, optim, nn: modules } = await import('../src/index.js');
   // The issue's case: w is saved by mul, then changed in place before backward.
   const x = tensor([1, 2, 3], { requiresGrad: true });
@@ -88,14 +116,20 @@ test('the version counter: backward through a tensor changed in place since it w
   const y = x.mul(w).sum();
   w.mul_(2);
   assert.equal(w.version, 1);
-  throwsWith(() => y.backward(), /backward: one of the variables needed for gradient computation has been modified by an inplace operation: \[float32 \[3\]\], saved by MulBackward0, is at version 1; expected version 0 instead/);
+  throwsWith(
+    () => y.backward(),
+    /backward: one of the variables needed for gradient computation has been modified by an inplace operation: \[float32 \[3\]\], saved by MulBackward0, is at version 1; expected version 0 instead/,
+  );
   // An optimizer's step between the forward pass and backward is such a change too.
   const p = new modules.Parameter(tensor([1, 2]));
   const opt = new optim.SGD([p], { lr: 0.1 });
   const loss = p.mul(p).sum();
   p.grad = tensor([1, 1]);
   opt.step();
-  throwsWith(() => loss.backward(), /modified by an inplace operation: \[float32 \[2\]\], saved by MulBackward0, is at version 1; expected version 0/);
+  throwsWith(
+    () => loss.backward(),
+    /modified by an inplace operation: \[float32 \[2\]\], saved by MulBackward0, is at version 1; expected version 0/,
+  );
   // Ops that save nothing do not care (add's gradient needs no values), as in PyTorch.
   const a = tensor([1, 2], { requiresGrad: true });
   const c = tensor([5, 5]);
@@ -112,11 +146,22 @@ test('the version counter: backward through a tensor changed in place since it w
   // In-place ops on leaves that require grad need noGrad; under it they work and bump the version.
   const leaf = tensor([1, 1], { requiresGrad: true });
   throwsWith(() => leaf.add_(1), /add_: a leaf tensor that requires grad is being used in an in-place operation; run it under noGrad/);
-  throwsWith(() => leaf.mul(2).zero_(), /zero_: in-place operations on a tensor computed by the graph \(gradFn MulBackward0\) are not supported/);
+  throwsWith(
+    () => leaf.mul(2).zero_(),
+    /zero_: in-place operations on a tensor computed by the graph \(gradFn MulBackward0\) are not supported/,
+  );
   noGrad(() => leaf.sub_(tensor([0.5, 0.25])));
   assert.deepEqual(Array.from(leaf.data), [0.5, 0.75]);
   assert.equal(leaf.version, 1);
-  assert.deepEqual(Array.from(tensor([[1, 2], [3, 4]]).copy_(tensor([7, 8])).data), [7, 8, 7, 8]);
+  assert.deepEqual(
+    Array.from(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).copy_(tensor([7, 8])).data,
+    ),
+    [7, 8, 7, 8],
+  );
   assert.deepEqual(Array.from(zeros([3]).fill_(2).data), [2, 2, 2]);
 });
 

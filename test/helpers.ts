@@ -15,9 +15,7 @@ export function fixture<T>(name: string): T {
   const url = dir ? pathToFileURL(`${dir}/${name}`) : new URL(`../../test/fixtures/${name}`, import.meta.url);
   const special: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
   // JSON has no nan/inf: the generator writes them as strings.
-  return JSON.parse(readFileSync(url, 'utf8'), (_key, v: unknown) =>
-    typeof v === 'string' && v in special ? special[v] : v,
-  ) as T;
+  return JSON.parse(readFileSync(url, 'utf8'), (_key, v: unknown) => (typeof v === 'string' && v in special ? special[v] : v)) as T;
 }
 
 export function make(data: readonly number[], shape: readonly number[], dtype: DType, requiresGrad = false): Tensor {
@@ -73,10 +71,23 @@ export function kernelPathGeometries(seed: number, minPadding: number): ConvGeom
     const stride = Array.from({ length: dims }, () => randInt(next, 1, 2));
     const dilation = Array.from({ length: dims }, () => randInt(next, 1, 2));
     const padding = Array.from({ length: dims }, () => randInt(next, minPadding, Math.max(1, minPadding)));
-    const size = Array.from({ length: dims }, () => (dims === 3 ? randInt(next, 5, 8) : dims === 2 ? randInt(next, 10, 18) : randInt(next, 40, 90)));
+    const size = Array.from({ length: dims }, () =>
+      dims === 3 ? randInt(next, 5, 8) : dims === 2 ? randInt(next, 10, 18) : randInt(next, 40, 90),
+    );
     const ySize = size.map((L, d) => convOutputSize(L, k[d], stride[d], padding[d], padding[d], dilation[d]));
     if (ySize.some((n) => n < 1)) continue;
-    out.push({ batch: randInt(next, 4, 8), groups, xChannels: cin, yChannels: cout, xSize: size, ySize, kSize: k, stride, padding, dilation });
+    out.push({
+      batch: randInt(next, 4, 8),
+      groups,
+      xChannels: cin,
+      yChannels: cout,
+      xSize: size,
+      ySize,
+      kSize: k,
+      stride,
+      padding,
+      dilation,
+    });
   }
   return out;
 }

@@ -4,7 +4,18 @@
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { F, getBackend, getNumThreads, grad, randn, setBackend, setNumThreads, threadsReady, Generator, type Tensor } from '../src/index.js';
+import {
+  F,
+  getBackend,
+  getNumThreads,
+  grad,
+  randn,
+  setBackend,
+  setNumThreads,
+  threadsReady,
+  Generator,
+  type Tensor,
+} from '../src/index.js';
 import * as reference from '../src/kernels/reference/conv.js';
 import { convKernels } from '../src/kernels/index.js';
 import { wasmRuntime } from '../src/kernels/wasm/runtime.js';
@@ -85,7 +96,9 @@ function compareAllPasses(g: ConvGeometry, threads: number, next: () => number):
   return passes.length;
 }
 
-test('wasm kernels equal the reference kernels on 1600 random geometries × 3 passes, threads 1-4', { skip: !available && 'no WebAssembly SIMD here' }, () => {
+test('wasm kernels equal the reference kernels on 1600 random geometries × 3 passes, threads 1-4', {
+  skip: !available && 'no WebAssembly SIMD here',
+}, () => {
   const next = lcg(2024);
   const before = getNumThreads();
   let checked = 0;
@@ -100,23 +113,135 @@ test('wasm kernels equal the reference kernels on 1600 random geometries × 3 pa
   assert.equal(checked, 4 * 400 * 3);
 });
 
-test('wasm kernels equal the reference kernels on larger geometries that run on several threads (depthwise streaming, direct, scatter, GEMM)', { skip: !available && 'no WebAssembly SIMD here' }, async () => {
+test('wasm kernels equal the reference kernels on larger geometries that run on several threads (depthwise streaming, direct, scatter, GEMM)', {
+  skip: !available && 'no WebAssembly SIMD here',
+}, async () => {
   const next = lcg(99);
   const geometries: ConvGeometry[] = [
-    { batch: 4, groups: 32, xChannels: 32, yChannels: 32, xSize: [40, 37], ySize: [40, 37], kSize: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
-    { batch: 3, groups: 24, xChannels: 24, yChannels: 24, xSize: [33, 30], ySize: [16, 14], kSize: [3, 3], stride: [2, 2], padding: [0, 0], dilation: [1, 1] },
-    { batch: 2, groups: 16, xChannels: 16, yChannels: 16, xSize: [30, 30], ySize: [26, 26], kSize: [5, 5], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
-    { batch: 8, groups: 1, xChannels: 1, yChannels: 6, xSize: [28, 28], ySize: [28, 28], kSize: [5, 5], stride: [1, 1], padding: [2, 2], dilation: [1, 1] },
-    { batch: 8, groups: 1, xChannels: 6, yChannels: 16, xSize: [14, 14], ySize: [10, 10], kSize: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
-    { batch: 2, groups: 2, xChannels: 16, yChannels: 32, xSize: [6, 9, 10], ySize: [3, 5, 5], kSize: [3, 3, 3], stride: [2, 2, 2], padding: [1, 1, 1], dilation: [1, 1, 1] },
+    {
+      batch: 4,
+      groups: 32,
+      xChannels: 32,
+      yChannels: 32,
+      xSize: [40, 37],
+      ySize: [40, 37],
+      kSize: [3, 3],
+      stride: [1, 1],
+      padding: [1, 1],
+      dilation: [1, 1],
+    },
+    {
+      batch: 3,
+      groups: 24,
+      xChannels: 24,
+      yChannels: 24,
+      xSize: [33, 30],
+      ySize: [16, 14],
+      kSize: [3, 3],
+      stride: [2, 2],
+      padding: [0, 0],
+      dilation: [1, 1],
+    },
+    {
+      batch: 2,
+      groups: 16,
+      xChannels: 16,
+      yChannels: 16,
+      xSize: [30, 30],
+      ySize: [26, 26],
+      kSize: [5, 5],
+      stride: [1, 1],
+      padding: [1, 1],
+      dilation: [1, 1],
+    },
+    {
+      batch: 8,
+      groups: 1,
+      xChannels: 1,
+      yChannels: 6,
+      xSize: [28, 28],
+      ySize: [28, 28],
+      kSize: [5, 5],
+      stride: [1, 1],
+      padding: [2, 2],
+      dilation: [1, 1],
+    },
+    {
+      batch: 8,
+      groups: 1,
+      xChannels: 6,
+      yChannels: 16,
+      xSize: [14, 14],
+      ySize: [10, 10],
+      kSize: [5, 5],
+      stride: [1, 1],
+      padding: [0, 0],
+      dilation: [1, 1],
+    },
+    {
+      batch: 2,
+      groups: 2,
+      xChannels: 16,
+      yChannels: 32,
+      xSize: [6, 9, 10],
+      ySize: [3, 5, 5],
+      kSize: [3, 3, 3],
+      stride: [2, 2, 2],
+      padding: [1, 1, 1],
+      dilation: [1, 1, 1],
+    },
     { batch: 3, groups: 1, xChannels: 3, yChannels: 20, xSize: [50], ySize: [46], kSize: [3], stride: [1], padding: [0], dilation: [2] },
     // The direct weight gradient's four-taps-at-a-time rows (one input channel per group, W stride and dilation 1).
-    { batch: 3, groups: 2, xChannels: 2, yChannels: 6, xSize: [12, 19], ySize: [12, 16], kSize: [3, 4], stride: [1, 1], padding: [1, 0], dilation: [1, 1] },
+    {
+      batch: 3,
+      groups: 2,
+      xChannels: 2,
+      yChannels: 6,
+      xSize: [12, 19],
+      ySize: [12, 16],
+      kSize: [3, 4],
+      stride: [1, 1],
+      padding: [1, 0],
+      dilation: [1, 1],
+    },
     { batch: 4, groups: 1, xChannels: 1, yChannels: 8, xSize: [70], ySize: [64], kSize: [7], stride: [1], padding: [0], dilation: [1] },
-    { batch: 2, groups: 1, xChannels: 1, yChannels: 4, xSize: [5, 8, 11], ySize: [3, 6, 8], kSize: [3, 3, 4], stride: [1, 1, 1], padding: [0, 0, 0], dilation: [1, 1, 1] },
+    {
+      batch: 2,
+      groups: 1,
+      xChannels: 1,
+      yChannels: 4,
+      xSize: [5, 8, 11],
+      ySize: [3, 6, 8],
+      kSize: [3, 3, 4],
+      stride: [1, 1, 1],
+      padding: [0, 0, 0],
+      dilation: [1, 1, 1],
+    },
     // Depthwise 3-wide kernels read straight from unpadded planes: edges, dilation, a narrow width, 1-d.
-    { batch: 4, groups: 8, xChannels: 8, yChannels: 8, xSize: [9, 5], ySize: [5, 5], kSize: [3, 3], stride: [2, 1], padding: [1, 2], dilation: [1, 2] },
-    { batch: 4, groups: 8, xChannels: 8, yChannels: 8, xSize: [7, 3], ySize: [7, 5], kSize: [3, 3], stride: [1, 1], padding: [1, 2], dilation: [1, 1] },
+    {
+      batch: 4,
+      groups: 8,
+      xChannels: 8,
+      yChannels: 8,
+      xSize: [9, 5],
+      ySize: [5, 5],
+      kSize: [3, 3],
+      stride: [2, 1],
+      padding: [1, 2],
+      dilation: [1, 2],
+    },
+    {
+      batch: 4,
+      groups: 8,
+      xChannels: 8,
+      yChannels: 8,
+      xSize: [7, 3],
+      ySize: [7, 5],
+      kSize: [3, 3],
+      stride: [1, 1],
+      padding: [1, 2],
+      dilation: [1, 1],
+    },
     { batch: 6, groups: 12, xChannels: 12, yChannels: 12, xSize: [37], ySize: [37], kSize: [3], stride: [1], padding: [1], dilation: [1] },
   ];
   const before = getNumThreads();
@@ -131,7 +256,9 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
   }
 });
 
-test('ops give the same results on both backends: padding modes, transposed, bias, 1-3 d (float32)', { skip: !available && 'no WebAssembly SIMD here' }, () => {
+test('ops give the same results on both backends: padding modes, transposed, bias, 1-3 d (float32)', {
+  skip: !available && 'no WebAssembly SIMD here',
+}, () => {
   const next = lcg(77);
   const gen = new Generator().manualSeed(77);
   const modes = ['zeros', 'reflect', 'replicate', 'circular'] as const;
@@ -145,14 +272,23 @@ test('ops give the same results on both backends: padding modes, transposed, bia
       const k = randInt(next, 1, 3);
       const L = [24, 10, 6][dims - 1];
       const x = randn([2, cin, ...new Array<number>(dims).fill(L)], { generator: gen, requiresGrad: true });
-      const w = randn(transposed ? [cin, cout / groups, ...new Array<number>(dims).fill(k)] : [cout, cin / groups, ...new Array<number>(dims).fill(k)], { generator: gen, requiresGrad: true });
+      const w = randn(
+        transposed ? [cin, cout / groups, ...new Array<number>(dims).fill(k)] : [cout, cin / groups, ...new Array<number>(dims).fill(k)],
+        { generator: gen, requiresGrad: true },
+      );
       const b = randn([cout], { generator: gen, requiresGrad: true });
       const stride = randInt(next, 1, 2);
       const run = (): Tensor[] => {
         const fns = transposed ? [F.convTranspose1d, F.convTranspose2d, F.convTranspose3d] : null;
         const y = fns
           ? fns[dims - 1](x, w, b, { stride, padding: 1, groups, outputPadding: stride - 1 })
-          : [F.conv1d, F.conv2d, F.conv3d][dims - 1](x, w, b, { stride, padding: 1, groups, paddingMode: modes[i % 4], dilation: randInt(lcg(i), 1, 2) });
+          : [F.conv1d, F.conv2d, F.conv3d][dims - 1](x, w, b, {
+              stride,
+              padding: 1,
+              groups,
+              paddingMode: modes[i % 4],
+              dilation: randInt(lcg(i), 1, 2),
+            });
         const dy = randn(y.shape as number[], { generator: new Generator().manualSeed(i) });
         return [y, ...(grad(y, [x, w, b], { gradOutputs: [dy] }) as Tensor[])];
       };
@@ -163,7 +299,8 @@ test('ops give the same results on both backends: padding modes, transposed, bia
       fast.forEach((t, j) => {
         let scale = 1e-6;
         for (const v of slow[j].data) scale = Math.max(scale, Math.abs(v));
-        for (let e = 0; e < t.numel; e++) assert.ok(Math.abs(t.data[e] - slow[j].data[e]) <= 1e-5 * scale, `config ${i}, output ${j}, element ${e}`);
+        for (let e = 0; e < t.numel; e++)
+          assert.ok(Math.abs(t.data[e] - slow[j].data[e]) <= 1e-5 * scale, `config ${i}, output ${j}, element ${e}`);
       });
     }
   } finally {

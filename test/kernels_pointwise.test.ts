@@ -19,7 +19,8 @@ function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]
   const b = run(wasm);
   a.forEach((x, i) => {
     for (let j = 0; j < x.length; j++) {
-      const same = x[j] === b[i][j] || Math.abs(x[j] - b[i][j]) <= 1e-6 * (1 + Math.abs(x[j])) || (Number.isNaN(x[j]) && Number.isNaN(b[i][j]));
+      const same =
+        x[j] === b[i][j] || Math.abs(x[j] - b[i][j]) <= 1e-6 * (1 + Math.abs(x[j])) || (Number.isNaN(x[j]) && Number.isNaN(b[i][j]));
       assert.ok(same, `${name} output ${i} element ${j}: ${x[j]} vs ${b[i][j]}`);
     }
   });
@@ -27,7 +28,19 @@ function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]
 
 test('the inventory lists the kernels that have a wasm version', () => {
   const inv = new Map<string, string[]>(kernelInventory().map((k) => [k.name, k.backends]));
-  const names = ['convForward', 'convGradInput', 'convGradWeight', 'matmul', 'relu', 'reluGrad', 'addBias', 'biasGrad', 'maxPool2d', 'maxPoolScatter', 'adam'];
+  const names = [
+    'convForward',
+    'convGradInput',
+    'convGradWeight',
+    'matmul',
+    'relu',
+    'reluGrad',
+    'addBias',
+    'biasGrad',
+    'maxPool2d',
+    'maxPoolScatter',
+    'adam',
+  ];
   for (const name of [...names, 'silu', 'siluGrad', 'hardswish', 'hardswishGrad', 'hardtanh', 'hardtanhGrad']) {
     assert.deepEqual(inv.get(name), ['reference', 'wasm'], name);
   }
@@ -65,7 +78,11 @@ test('relu, its gradient, bias add and channel sums: wasm ≡ reference (with ta
 });
 
 test('2-d max pooling and its scatter: wasm ≡ reference over strides, padding, dilation and ties', { skip }, () => {
-  for (const [H, W, k, s, p, d] of [[9, 11, 3, 2, 1, 1], [8, 8, 2, 2, 0, 1], [10, 7, 3, 1, 1, 2]] as const) {
+  for (const [H, W, k, s, p, d] of [
+    [9, 11, 3, 2, 1, 1],
+    [8, 8, 2, 2, 0, 1],
+    [10, 7, 3, 1, 1, 2],
+  ] as const) {
     const OH = Math.floor((H + 2 * p - d * (k - 1) - 1) / s) + 1;
     const OW = Math.floor((W + 2 * p - d * (k - 1) - 1) / s) + 1;
     const planes = 5;
@@ -89,8 +106,22 @@ test('2-d max pooling and its scatter: wasm ≡ reference over strides, padding,
 
 test('float32 Adam/AdamW step: wasm ≡ reference (both round every operation to float32)', { skip }, () => {
   const n = 517;
-  for (const flags of [{ maximize: false, decoupled: false, ams: false }, { maximize: true, decoupled: true, ams: true }]) {
-    const s = { b1: Math.fround(0.9), b2: Math.fround(0.999), oneMinusB1: Math.fround(0.1), oneMinusB2: Math.fround(0.001), wd: Math.fround(0.01), decay: Math.fround(0.9999), bc2Sqrt: Math.fround(0.0316), stepSize: Math.fround(-0.01), eps: Math.fround(1e-8), flags: { maximize: flags.maximize, decoupled: flags.decoupled, amsgrad: flags.ams } };
+  for (const flags of [
+    { maximize: false, decoupled: false, ams: false },
+    { maximize: true, decoupled: true, ams: true },
+  ]) {
+    const s = {
+      b1: Math.fround(0.9),
+      b2: Math.fround(0.999),
+      oneMinusB1: Math.fround(0.1),
+      oneMinusB2: Math.fround(0.001),
+      wd: Math.fround(0.01),
+      decay: Math.fround(0.9999),
+      bc2Sqrt: Math.fround(0.0316),
+      stepSize: Math.fround(-0.01),
+      eps: Math.fround(1e-8),
+      flags: { maximize: flags.maximize, decoupled: flags.decoupled, amsgrad: flags.ams },
+    };
     const [x, g, m, v] = [data(n), data(n), data(n), data(n).map(Math.abs)];
     const vMax = data(n).map(Math.abs);
     both('adam', (f) => {

@@ -22,8 +22,12 @@ test('memory stays flat over 10,000 training steps of a CNN (conv, batch norm, p
   manualSeed(0);
   const { train } = datasets.digits();
   const model = new nn.Sequential(
-    new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(64, 10),
+    new nn.Conv2d(1, 4, 3, { padding: 1 }),
+    new nn.BatchNorm2d(4),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(64, 10),
   );
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   const loader = new DataLoader(train, { batchSize: 8, shuffle: true, generator: new Generator().manualSeed(0) });

@@ -45,7 +45,7 @@ test('Parameter prints as PyTorch prints it; zeroGrad clears gradients', () => {
   manualSeed(0);
   const conv = new nn.Conv2d(1, 2, 3, { padding: 1, bias: false });
   assert.equal(
-    String(conv.weight).split('\n')[0] + '\n' + String(conv.weight).split('\n')[1],
+    `${String(conv.weight).split('\n')[0]}\n${String(conv.weight).split('\n')[1]}`,
     'Parameter containing:\ntensor([[[[-0.0025,  0.1788, -0.2743],',
   );
   const x = range(1, 16).view(1, 1, 4, 4);
@@ -62,7 +62,15 @@ test('ConstantPad modules', () => {
   assert.equal(String(p), 'ConstantPad2d(padding=(1, 0, 2, 1), value=5)');
   const y = p.forward(ones([1, 2, 2]));
   assert.deepEqual(y.shape, [1, 5, 3]);
-  assert.deepEqual(y.toArray(), [[[5, 5, 5], [5, 5, 5], [5, 1, 1], [5, 1, 1], [5, 5, 5]]]);
+  assert.deepEqual(y.toArray(), [
+    [
+      [5, 5, 5],
+      [5, 5, 5],
+      [5, 1, 1],
+      [5, 1, 1],
+      [5, 5, 5],
+    ],
+  ]);
   assert.equal(String(new nn.ConstantPad1d(2, 0)), 'ConstantPad1d(padding=(2, 2), value=0)');
   assert.deepEqual(new nn.ConstantPad3d(1, 0).forward(ones([1, 1, 1])).shape, [3, 3, 3]);
   assert.throws(() => new nn.ConstantPad2d([1, 2, 3], 0), /padding=\[1,2,3\] is invalid; expected an int or 4 ints/);

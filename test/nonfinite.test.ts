@@ -44,10 +44,18 @@ test('PyTorch: a NaN or Inf weight next to zero padding gives NaN wherever the w
       // PyTorch: [[nan, nan, nan, nan], [nan, inf, inf, inf], [nan, inf, inf, inf], [nan, inf, inf, inf]]
       const N = NaN;
       const I = Infinity;
-      assertSameIeee(conv2d(x, infW, null, { padding: 1 }).data, [N, N, N, N, N, I, I, I, N, I, I, I, N, I, I, I], `${backend}: Inf weight`);
+      assertSameIeee(
+        conv2d(x, infW, null, { padding: 1 }).data,
+        [N, N, N, N, N, I, I, I, N, I, I, I, N, I, I, I],
+        `${backend}: Inf weight`,
+      );
       // The transposed convolution (an input gradient) reads no padding: PyTorch
       // [[nan, nan, nan, 4], [nan, nan, nan, 6], [nan, nan, nan, 6], [4, 6, 6, 4]].
-      assertSameIeee(convTranspose2d(x, nanW, null, { padding: 1 }).data, [N, N, N, 4, N, N, N, 6, N, N, N, 6, 4, 6, 6, 4], `${backend}: transposed`);
+      assertSameIeee(
+        convTranspose2d(x, nanW, null, { padding: 1 }).data,
+        [N, N, N, 4, N, N, N, 6, N, N, N, 6, 4, 6, 6, 4],
+        `${backend}: transposed`,
+      );
       // Output gradient with an Inf: PyTorch's w.grad[0] = [[nan, nan, nan], [nan, inf, inf], [nan, inf, inf]],
       // w.grad[1] = [[9, 12, 9], [12, 16, 12], [9, 12, 9]]; x.grad = [[inf, inf, 12, 8], [inf, inf, 18, 12], [12, 18, 18, 12], [8, 12, 12, 8]].
       const xg = ones([1, 1, 4, 4], { requiresGrad: true });
@@ -72,7 +80,9 @@ test('float64 follows the same rule (PyTorch: all nan)', () => {
   assert.ok([...conv2d(ones([1, 1, 4, 4], { dtype: 'float64' }), w2, null, { padding: 'same' }).data].every(Number.isNaN));
 });
 
-test('wasm ≡ reference with Inf and NaN in weights and output gradients, on every kernel path', { skip: !backendInfo().wasm.available }, () => {
+test('wasm ≡ reference with Inf and NaN in weights and output gradients, on every kernel path', {
+  skip: !backendInfo().wasm.available,
+}, () => {
   const gen = new Generator().manualSeed(3);
   const place = lcg(29);
   const kernels = (name: 'wasm' | 'reference') => convKernels(name);

@@ -2,7 +2,7 @@
 // state dicts, and bad input refused before any state changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { manualSeed, nn, optim, tensor, Tensor } from '../src/index.js';
+import { manualSeed, nn, optim, tensor, type Tensor } from '../src/index.js';
 
 function quadratic(): { w: nn.Parameter; loss: () => Tensor } {
   const w = new nn.Parameter(tensor([1, -2, 3], { dtype: 'float64' }));
@@ -30,8 +30,14 @@ test('parameter groups take their own options over the defaults; stateDict numbe
   assert.deepEqual(Array.from(a.data), [0.9, 0.9]);
   assert.deepEqual(Array.from(b.data), [0.5, 0.5]);
   const sd = opt.stateDict();
-  assert.deepEqual(sd.paramGroups.map((g) => g.params), [[0], [1]]);
-  assert.deepEqual(sd.paramGroups.map((g) => g.lr), [0.1, 0.5]);
+  assert.deepEqual(
+    sd.paramGroups.map((g) => g.params),
+    [[0], [1]],
+  );
+  assert.deepEqual(
+    sd.paramGroups.map((g) => g.lr),
+    [0.1, 0.5],
+  );
   assert.deepEqual(Array.from(sd.state[1].momentumBuffer as Float64Array), [1, 1]);
 });
 
@@ -60,10 +66,16 @@ test('optimizers refuse bad options, naming them, before any parameter changes',
   assert.throws(() => new optim.SGD([w], { lr: -1 }), /SGD: invalid learning rate: -1; expected a non-negative number/);
   assert.throws(() => new optim.SGD([w], { lr: 0.1, nesterov: true }), /SGD: Nesterov momentum requires a momentum and zero dampening/);
   assert.throws(() => new optim.SGD([w, w], { lr: 0.1 }), /SGD: some parameters appear in more than one parameter group/);
-  assert.throws(() => new optim.Adam([w], { betas: [0.9, 1] }), /Adam: invalid beta parameter at index 1: 1; expected a number in \[0, 1\)/);
+  assert.throws(
+    () => new optim.Adam([w], { betas: [0.9, 1] }),
+    /Adam: invalid beta parameter at index 1: 1; expected a number in \[0, 1\)/,
+  );
   assert.throws(() => new optim.Adam([w], { eps: -1e-8 }), /Adam: invalid epsilon value: -1e-8/);
   assert.throws(() => new optim.AdamW([w.mul(2)]), /AdamW: params\[0\] is not a leaf tensor/);
-  assert.throws(() => new optim.SGD([tensor([1], { dtype: 'int64' })], { lr: 1 }), /SGD: params\[0\] has dtype int64; expected floating point parameters/);
+  assert.throws(
+    () => new optim.SGD([tensor([1], { dtype: 'int64' })], { lr: 1 }),
+    /SGD: params\[0\] has dtype int64; expected floating point parameters/,
+  );
 });
 
 test('a step that throws leaves every parameter and the state as they were', () => {
@@ -81,7 +93,7 @@ test('a step that throws leaves every parameter and the state as they were', () 
   assert.deepEqual(Array.from(a.data), [1, 2]);
 });
 
-test('schedulers: StepLR and CosineAnnealingLR give PyTorch\'s closed forms', () => {
+test("schedulers: StepLR and CosineAnnealingLR give PyTorch's closed forms", () => {
   const { w } = quadratic();
   const opt = new optim.SGD([w], { lr: 1 });
   const step = new optim.lrScheduler.StepLR(opt, { stepSize: 2, gamma: 0.5 });
@@ -112,9 +124,15 @@ test('Module.loadStateDict refuses missing, unexpected and mis-shaped entries be
   delete missing['1.running_var'];
   assert.throws(() => model.loadStateDict(missing), /Missing key\(s\) in state_dict: "1.running_var"/);
   assert.throws(() => model.loadStateDict({ ...copy, extra: tensor([1]) }), /Unexpected key\(s\) in state_dict: "extra"/);
-  copy['0.weight'] = tensor([[9, 9, 9, 9], [9, 9, 9, 9]]);
+  copy['0.weight'] = tensor([
+    [9, 9, 9, 9],
+    [9, 9, 9, 9],
+  ]);
   copy['0.bias'] = tensor([7, 7]);
-  assert.throws(() => model.loadStateDict(copy), /size mismatch for 0.weight: copying a param with shape \[2, 4\] from checkpoint, the shape in current model is \[2, 3\]/);
+  assert.throws(
+    () => model.loadStateDict(copy),
+    /size mismatch for 0.weight: copying a param with shape \[2, 4\] from checkpoint, the shape in current model is \[2, 3\]/,
+  );
   assert.deepEqual(Array.from(model.parameters()[0].data), before, 'nothing copied');
   assert.deepEqual(Array.from(model.parameters()[1].data), Array.from(sd['0.bias'].data), 'bias untouched too');
   const result = model.loadStateDict({ '0.bias': tensor([5, 6]) }, { strict: false });
@@ -132,17 +150,28 @@ test('Module: subclass fields register in assignment order; to(float64) keeps Pa
   }
   manualSeed(0);
   const net = new Net();
-  assert.deepEqual(net.namedParameters().map(([n]) => n), ['conv.weight', 'conv.bias', 'fc.weight', 'fc.bias']);
+  assert.deepEqual(
+    net.namedParameters().map(([n]) => n),
+    ['conv.weight', 'conv.bias', 'fc.weight', 'fc.bias'],
+  );
   const w = net.conv.weight;
   const opt = new optim.SGD(net.parameters(), { lr: 0.1 });
   net.double();
   assert.equal(net.conv.weight, w);
   assert.equal(w.dtype, 'float64');
-  const y = net.forward(tensor(Array.from({ length: 16 }, (_, i) => i), { shape: [1, 1, 4, 4], dtype: 'float64' }));
+  const y = net.forward(
+    tensor(
+      Array.from({ length: 16 }, (_, i) => i),
+      { shape: [1, 1, 4, 4], dtype: 'float64' },
+    ),
+  );
   y.sum().backward();
   opt.step();
   assert.equal(w.grad?.dtype, 'float64');
   net.eval();
   assert.equal(net.fc.training, false);
-  assert.equal(String(net), 'Net(\n  (conv): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))\n  (fc): Linear(in_features=8, out_features=2, bias=True)\n)');
+  assert.equal(
+    String(net),
+    'Net(\n  (conv): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))\n  (fc): Linear(in_features=8, out_features=2, bias=True)\n)',
+  );
 });

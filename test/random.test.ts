@@ -3,8 +3,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
-  Generator, kaimingNormal_, kaimingUniform_, manualSeed, nn, normal_, rand, randint, randn, randperm, uniform_, xavierNormal_, xavierUniform_, zeros,
-  type DType, type Tensor,
+  Generator,
+  kaimingNormal_,
+  kaimingUniform_,
+  manualSeed,
+  nn,
+  normal_,
+  rand,
+  randint,
+  randn,
+  randperm,
+  uniform_,
+  xavierNormal_,
+  xavierUniform_,
+  zeros,
+  type DType,
+  type Tensor,
 } from '../src/index.js';
 import { runSeedExperiment, SEED_EXPERIMENTS } from '../src/cli/seed.js';
 import { fixture } from './helpers.js';
@@ -57,11 +71,14 @@ const ulps = (a: number, b: number): number => {
  * differ by one unit in the last place (exact everywhere else, float32 included).
  */
 function expectSame(actual: ArrayLike<number>, c: Call, stats: { exact: number; total: number }): void {
-  const glibc = c.dtype === 'float64' && (c.call === 'randn' || c.call === 'normal_') && (c.data.length >= 16);
+  const glibc = c.dtype === 'float64' && (c.call === 'randn' || c.call === 'normal_') && c.data.length >= 16;
   assert.equal(actual.length, c.data.length);
   for (let i = 0; i < c.data.length; i++) {
     if (glibc) {
-      assert.ok(ulps(actual[i], c.data[i]) <= 1, `${c.call}(${JSON.stringify(c.args)}) ${c.dtype} element ${i}: ${actual[i]} vs ${c.data[i]}`);
+      assert.ok(
+        ulps(actual[i], c.data[i]) <= 1,
+        `${c.call}(${JSON.stringify(c.args)}) ${c.dtype} element ${i}: ${actual[i]} vs ${c.data[i]}`,
+      );
       stats.total++;
       if (actual[i] === c.data[i]) stats.exact++;
     } else assert.equal(actual[i], c.data[i], `${c.call}(${JSON.stringify(c.args)}) ${c.dtype} element ${i}`);
@@ -126,7 +143,12 @@ test('Linear forward and gradients', () => {
   const y = lin.forward(x);
   assert.deepEqual(y.shape, [3, 5, 2]);
   const w = lin.weight;
-  const expected = x.get(1, 2, 0) * w.get(1, 0) + x.get(1, 2, 1) * w.get(1, 1) + x.get(1, 2, 2) * w.get(1, 2) + x.get(1, 2, 3) * w.get(1, 3) + lin.bias!.get(1);
+  const expected =
+    x.get(1, 2, 0) * w.get(1, 0) +
+    x.get(1, 2, 1) * w.get(1, 1) +
+    x.get(1, 2, 2) * w.get(1, 2) +
+    x.get(1, 2, 3) * w.get(1, 3) +
+    lin.bias!.get(1);
   assert.ok(Math.abs(y.get(1, 2, 1) - expected) < 1e-5);
   y.sum().backward();
   assert.deepEqual(lin.bias!.grad!.toArray(), [15, 15]);

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load, nn, safetensors, save, tensor, type DType, Tensor } from '../src/index.js';
+import { load, type nn, safetensors, save, tensor, type DType, type Tensor } from '../src/index.js';
 import { assertClose, fixture } from './helpers.js';
 
 type Json = { shape: number[]; dtype: DType; data: number[] };
-const fx = fixture<{ x: Json; torchLogits: Json; convgradMetadata: Record<string, string>; convgradLogitsInTorch: Json }>('safetensors_cases.json');
+const fx = fixture<{ x: Json; torchLogits: Json; convgradMetadata: Record<string, string>; convgradLogitsInTorch: Json }>(
+  'safetensors_cases.json',
+);
 const fixturePath = (name: string): string => new URL(`../../test/fixtures/${name}`, import.meta.url).pathname;
 const helper = (await import(new URL('../../scripts/write-safetensors-fixture.mjs', import.meta.url).href)) as {
   lenet5(): nn.Sequential;
@@ -19,7 +21,10 @@ const x = tensor(fx.x.data, { shape: fx.x.shape });
 
 test('round trip of F32, F64, I64 and BOOL tensors with metadata, through bytes and through a file', () => {
   const tensors = {
-    a: tensor([[1.5, -2], [3, 4e-30]]),
+    a: tensor([
+      [1.5, -2],
+      [3, 4e-30],
+    ]),
     b: tensor([Math.PI], { dtype: 'float64' }),
     c: tensor([-3, 2 ** 40, 0], { dtype: 'int64' }),
     d: tensor([1, 0, 1], { dtype: 'bool' }),
@@ -39,7 +44,7 @@ test('round trip of F32, F64, I64 and BOOL tensors with metadata, through bytes 
   assert.deepEqual(Array.from(load(file).tensors.c.data), [-3, 2 ** 40, 0]);
 });
 
-test('PyTorch → convgrad: the LeNet-5 PyTorch saved loads into convgrad and gives PyTorch\'s logits', () => {
+test("PyTorch → convgrad: the LeNet-5 PyTorch saved loads into convgrad and gives PyTorch's logits", () => {
   const { tensors, metadata } = load(fixturePath('lenet5_torch.safetensors'));
   assert.match(metadata.written_by, /^torch /);
   const model = helper.lenet5();
@@ -47,7 +52,7 @@ test('PyTorch → convgrad: the LeNet-5 PyTorch saved loads into convgrad and gi
   assertClose(model.forward(x), fx.torchLogits.data, 1e-5, 'logits');
 });
 
-test('convgrad → PyTorch: the file convgrad writes is the one PyTorch loaded, and PyTorch got convgrad\'s logits from it', () => {
+test("convgrad → PyTorch: the file convgrad writes is the one PyTorch loaded, and PyTorch got convgrad's logits from it", () => {
   const model = helper.convgradFixtureModel();
   const bytes = safetensors.serialize(model.stateDict(), { written_by: 'convgrad' });
   assert.deepEqual(bytes, new Uint8Array(readFileSync(fixturePath('lenet5_convgrad.safetensors'))), 'same bytes as the committed file');
@@ -73,9 +78,18 @@ test('malformed files are refused with an Error that says what is wrong, never a
     [craft('{"w": [', 0), /the header is not UTF-8 JSON/],
     [craft('[1, 2]', 0), /the header is not a JSON object/],
     [craft({ w: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4), /"w" has dtype "F16"; expected one of F32, F64, I64, BOOL/],
-    [craft({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 5), /"w" ends at byte 8 of the data, past its end \(5 bytes\): the file is truncated/],
-    [craft({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), /"w" of shape \[3\] and dtype F32 needs 12 bytes, but its data_offsets span 8/],
-    [craft({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8), /overlaps another tensor's/],
+    [
+      craft({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 5),
+      /"w" ends at byte 8 of the data, past its end \(5 bytes\): the file is truncated/,
+    ],
+    [
+      craft({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8),
+      /"w" of shape \[3\] and dtype F32 needs 12 bytes, but its data_offsets span 8/,
+    ],
+    [
+      craft({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8),
+      /overlaps another tensor's/,
+    ],
     [craft({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8), /bytes 0-4 of the data belong to no tensor/],
     [craft(ok, 12), /the data has 12 bytes but the tensors cover 8/],
     [craft({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 0] } }, 0), /"w" has shape \[-1\]; expected non-negative integers/],
@@ -83,7 +97,14 @@ test('malformed files are refused with an Error that says what is wrong, never a
     [craft({ __metadata__: { a: 1 } }, 0), /__metadata__ "a" is not a string/],
   ];
   for (const [bytes, message] of cases) {
-    assert.throws(() => safetensors.deserialize(bytes, 'crafted.safetensors'), (e: unknown) => e instanceof Error && /^safetensors: crafted.safetensors is not a valid safetensors file: /.test(e.message) && message.test(e.message), String(message));
+    assert.throws(
+      () => safetensors.deserialize(bytes, 'crafted.safetensors'),
+      (e: unknown) =>
+        e instanceof Error &&
+        /^safetensors: crafted.safetensors is not a valid safetensors file: /.test(e.message) &&
+        message.test(e.message),
+      String(message),
+    );
   }
   const file = join(mkdtempSync(join(tmpdir(), 'convgrad-st-')), 'cut.safetensors');
   writeFileSync(file, readFileSync(fixturePath('lenet5_torch.safetensors')).subarray(0, 5000));

@@ -11,7 +11,6 @@ import { launchChromium, skipWithoutChromium } from './browser.js';
 import { explain } from '../src/index.js';
 import { renderSvg } from '../src/explain/render_svg.js';
 
-
 test('the SVG renders in Chromium with the term cells highlighted', { skip: skipWithoutChromium }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'convgrad-chromium-'));
   const svgFile = join(dir, 'explain.svg');
@@ -30,20 +29,23 @@ test('the SVG renders in Chromium with the term cells highlighted', { skip: skip
     const shot = await page.locator('#svg').screenshot({ path: png });
     assert.ok(statSync(png).size > 5000, 'a real screenshot');
     // Count the highlight colour (#ffb300) in the screenshot's pixels.
-    const orange = await page.evaluate(async (url) => {
-      const img = new Image();
-      img.src = url;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.naturalWidth;
-      canvas.height = img.naturalHeight;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i] === 255 && data[i + 1] === 179 && data[i + 2] === 0) n++;
-      return n;
-    }, `data:image/png;base64,${shot.toString('base64')}`);
+    const orange = await page.evaluate(
+      async (url) => {
+        const img = new Image();
+        img.src = url;
+        await img.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = img.naturalWidth;
+        canvas.height = img.naturalHeight;
+        const ctx = canvas.getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] === 255 && data[i + 1] === 179 && data[i + 2] === 0) n++;
+        return n;
+      },
+      `data:image/png;base64,${shot.toString('base64')}`,
+    );
     // 17 highlighted cells of 32×32 pixels each, less the text drawn on them.
     assert.ok(orange > 17 * 32 * 32 * 0.8, `highlighted pixels: ${orange}`);
   } finally {

@@ -11,7 +11,10 @@ const skip = !backendInfo().wasm.available || backendInfo().wasm.threadsReason !
  * Runs `body` on the wasm backend with a conv layer and its reference result, then restores the
  * backend and the thread count.
  */
-async function withLayer(seed: number, body: (conv: () => ReturnType<typeof F.conv2d>, want: Float32Array) => Promise<void>): Promise<void> {
+async function withLayer(
+  seed: number,
+  body: (conv: () => ReturnType<typeof F.conv2d>, want: Float32Array) => Promise<void>,
+): Promise<void> {
   const gen = new Generator().manualSeed(seed);
   const x = randn([8, 16, 24, 24], { generator: gen });
   const w = randn([16, 16, 3, 3], { generator: gen });
@@ -42,7 +45,8 @@ test('setNumThreads down ends the surplus workers; up starts them again', { skip
     assert.equal(await threadsReady(), 3);
     assert.equal(backendInfo().wasm.workers, 2);
     assertClose(conv(), want, 1e-5, '3 threads');
-  }));
+  }),
+);
 
 test('workers ended before they ran are not counted, and never serve a job beside their successors', { skip }, () =>
   withLayer(4, async (conv, want) => {
@@ -58,4 +62,5 @@ test('workers ended before they ran are not counted, and never serve a job besid
       assert.equal(await threadsReady(), 5, `round ${round}: every successor counted once it runs`);
       assertClose(conv(), want, 1e-5, `round ${round}`);
     }
-  }));
+  }),
+);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { F, manualSeed, nn, noGrad, optim, randperm, tensor, type DType, Tensor } from '../src/index.js';
+import { F, manualSeed, nn, noGrad, optim, randperm, tensor, type DType, type Tensor } from '../src/index.js';
 import { assertClose, fixture } from './helpers.js';
 
 type Json = { shape: number[]; dtype: DType; data: number[] };
@@ -58,6 +58,12 @@ export function buildLayer(s: LayerSpec): nn.Module {
       return new nn.Sigmoid();
     case 'Tanh':
       return new nn.Tanh();
+    case 'SiLU':
+      return new nn.SiLU();
+    case 'Hardswish':
+      return new nn.Hardswish();
+    case 'Hardtanh':
+      return new nn.Hardtanh(a[0], a[1]);
     case 'Softmax':
       return new nn.Softmax(k.dim);
     case 'MaxPool1d':
@@ -88,9 +94,19 @@ const build = (layers: LayerSpec[]): nn.Sequential => new nn.Sequential(...layer
 /** The first n digits as PyTorch's fixture generator reads them: pixels / 16, labels as int64. */
 function digits(n: number): { X: Tensor; Y: Tensor } {
   const text = gunzipSync(readFileSync(new URL('../../data/digits.csv.gz', import.meta.url))).toString('utf8');
-  const rows = text.trim().split('\n').slice(0, n).map((l) => l.split(',').map(Number));
-  const X = tensor(rows.flatMap((r) => r.slice(0, 64).map((v) => v / 16)), { shape: [n, 1, 8, 8], dtype: 'float64' });
-  const Y = tensor(rows.map((r) => r[64]), { dtype: 'int64' });
+  const rows = text
+    .trim()
+    .split('\n')
+    .slice(0, n)
+    .map((l) => l.split(',').map(Number));
+  const X = tensor(
+    rows.flatMap((r) => r.slice(0, 64).map((v) => v / 16)),
+    { shape: [n, 1, 8, 8], dtype: 'float64' },
+  );
+  const Y = tensor(
+    rows.map((r) => r[64]),
+    { dtype: 'int64' },
+  );
   return { X, Y };
 }
 
@@ -143,7 +159,9 @@ for (const run of runs) {
     const want = run.float64;
     assert.equal(String(r.model), want.repr, 'repr');
     assert.equal(r.losses.length, want.losses.length);
-    r.losses.forEach((l, i) => assert.ok(Math.abs(l - want.losses[i]) <= 1e-9 * Math.abs(want.losses[i]), `step ${i}: loss ${l} vs PyTorch ${want.losses[i]}`));
+    r.losses.forEach((l, i) =>
+      assert.ok(Math.abs(l - want.losses[i]) <= 1e-9 * Math.abs(want.losses[i]), `step ${i}: loss ${l} vs PyTorch ${want.losses[i]}`),
+    );
     assertClose(r.lrs, want.lrs, 1e-15, 'learning rates');
     const state = r.model.stateDict();
     assert.deepEqual(Object.keys(state), Object.keys(want.state!), 'state dict keys');
@@ -158,7 +176,9 @@ for (const run of runs) {
   test(`float32 training follows PyTorch's over the first epoch: ${run.name}`, () => {
     const r = train(run, 'float32', 1);
     const want = run.float32;
-    r.losses.forEach((l, i) => assert.ok(Math.abs(l - want.losses[i]) <= 1e-3 * Math.abs(want.losses[i]), `step ${i}: loss ${l} vs PyTorch ${want.losses[i]}`));
+    r.losses.forEach((l, i) =>
+      assert.ok(Math.abs(l - want.losses[i]) <= 1e-3 * Math.abs(want.losses[i]), `step ${i}: loss ${l} vs PyTorch ${want.losses[i]}`),
+    );
     assertClose(r.evaluation, want.eval.data, 1e-3, 'eval-mode outputs');
   });
 }
@@ -185,11 +205,18 @@ for (const c of fixture<{ cases: NnCase[] }>('nn_cases.json').cases) {
     const model = build(c.layers);
     assert.equal(String(model), c.repr);
     assert.deepEqual(Object.keys(model.stateDict()), c.keys);
-    assert.deepEqual(model.namedParameters().map(([n]) => n), c.params);
+    assert.deepEqual(
+      model.namedParameters().map(([n]) => n),
+      c.params,
+    );
     const state = model.stateDict();
     for (const [key, t] of Object.entries(c.state)) {
       assert.equal(state[key].dtype, t.dtype, `${key} dtype`);
-      assert.deepEqual(Array.from(state[key].data), t.data.map((v) => (t.dtype === 'float32' ? Math.fround(v) : v)), `${key} initial values`);
+      assert.deepEqual(
+        Array.from(state[key].data),
+        t.data.map((v) => (t.dtype === 'float32' ? Math.fround(v) : v)),
+        `${key} initial values`,
+      );
     }
   });
 }

@@ -18,7 +18,14 @@ test('convgrad train --json: a short run on the digits, then convgrad predict on
   const r = cli('train', '--epochs', '3', '--json', '--out', out);
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  const summary = JSON.parse(lines[lines.length - 1]) as { testAccuracy: number; testLoss: number; epochs: number; seconds: number; imagesPerSecond: number; history: { epoch: number; testAccuracy: number }[] };
+  const summary = JSON.parse(lines[lines.length - 1]) as {
+    testAccuracy: number;
+    testLoss: number;
+    epochs: number;
+    seconds: number;
+    imagesPerSecond: number;
+    history: { epoch: number; testAccuracy: number }[];
+  };
   assert.equal(lines.length, 1, 'without a terminal, --json prints only the summary');
   assert.equal(summary.epochs, 3);
   assert.equal(summary.history.length, 3);
@@ -29,7 +36,10 @@ test('convgrad train --json: a short run on the digits, then convgrad predict on
   assert.equal(p.status, 0, p.stderr);
   const predicted = JSON.parse(p.stdout) as { testAccuracy: number; confusion: number[][] };
   assert.equal(predicted.testAccuracy, summary.testAccuracy);
-  assert.equal(predicted.confusion.flat().reduce((a, b) => a + b, 0), 360);
+  assert.equal(
+    predicted.confusion.flat().reduce((a, b) => a + b, 0),
+    360,
+  );
   const text = cli('predict', out);
   assert.match(text.stdout, /lenet on digits: test accuracy \d+\.\d\d%/);
   assert.match(text.stdout, /confusion matrix \(rows: true class, columns: predicted\)/);
@@ -46,7 +56,10 @@ test('convgrad train with its defaults reaches ≥ 97 % test accuracy on the dig
 test('without a terminal: one plain line per epoch and the confusion matrix; on a terminal: a live progress bar', async () => {
   const plain = cli('train', '--epochs', '2', '--model', 'mlp');
   assert.equal(plain.status, 0, plain.stderr);
-  assert.match(plain.stdout, /^epoch 1\/2 {2}train loss \d\.\d{4} {2}acc \d+\.\d\d% {2}test loss \d\.\d{4} {2}acc \d+\.\d\d% {2}\d+ img\/s/m);
+  assert.match(
+    plain.stdout,
+    /^epoch 1\/2 {2}train loss \d\.\d{4} {2}acc \d+\.\d\d% {2}test loss \d\.\d{4} {2}acc \d+\.\d\d% {2}\d+ img\/s/m,
+  );
   assert.ok(!plain.stdout.includes('\r'), 'no carriage returns without a terminal');
   assert.match(plain.stdout, /confusion matrix/);
   let written = '';
@@ -90,7 +103,10 @@ test('bad flags are refused with exit code 2 and a message naming the flag and v
     [['--epochs', '0'], /convgrad train: --epochs "0" is invalid; expected an integer from 1 to 10000/],
     [['--dataset', 'cifar'], /convgrad train: --dataset "cifar" is invalid; expected one of digits, fashion-mnist/],
     [['--lr', '-1'], /convgrad train: --lr "-1" is invalid; expected a positive number/],
-    [['--seed', '99999999999999999999'], /convgrad train: --seed "99999999999999999999" is invalid; expected a non-negative integer below 2\^53/],
+    [
+      ['--seed', '99999999999999999999'],
+      /convgrad train: --seed "99999999999999999999" is invalid; expected a non-negative integer below 2\^53/,
+    ],
     [['--optimiser', 'sgd'], /convgrad train: unknown option --optimiser/],
     [['--data', '/nowhere', '--dataset', 'fashion-mnist'], /datasets.idx: \/nowhere\/train-images-idx3-ubyte\(\.gz\) is missing/],
   ] as [string[], RegExp][]) {

@@ -28,7 +28,9 @@ async function pageGradients(page: Page): Promise<Record<string, Record<string, 
   return page.evaluate(() => {
     const out: Record<string, Record<string, number>> = {};
     for (const el of document.querySelectorAll<HTMLElement>('[data-testid="grad-cell"]')) {
-      (out[el.dataset.tensor!] ??= {})[el.dataset.index!] = Number(el.dataset.value);
+      const tensor = el.dataset.tensor!;
+      out[tensor] ??= {};
+      out[tensor][el.dataset.index!] = Number(el.dataset.value);
     }
     return out;
   });
@@ -36,7 +38,11 @@ async function pageGradients(page: Page): Promise<Record<string, Record<string, 
 
 /** The page's dw, db, dx equal the library's (every element, at the depth slice shown for 3-D). */
 function assertSameGradients(shown: Record<string, Record<string, number>>, e: Explanation, what: string): void {
-  const pairs: [string, typeof e.dw | null][] = [['dw', e.dw], ['db', e.db], ['dx', e.dx]];
+  const pairs: [string, typeof e.dw | null][] = [
+    ['dw', e.dw],
+    ['db', e.db],
+    ['dx', e.dx],
+  ];
   for (const [name, t] of pairs) {
     if (t === null) {
       assert.equal(shown[name], undefined, `${what}: the page shows ${name}, the layer has none`);
@@ -47,9 +53,15 @@ function assertSameGradients(shown: Record<string, Record<string, number>>, e: E
     const expectCount = e.config.dims === 3 && name !== 'db' ? t.numel / t.shape[2] : t.numel;
     assert.equal(entries.length, expectCount, `${what}: ${name} shows ${entries.length} cells, expected ${expectCount}`);
     for (const [index, v] of entries) {
-      const at = index.split(',').map(Number).reduce((o, i, d) => o * t.shape[d] + i, 0);
+      const at = index
+        .split(',')
+        .map(Number)
+        .reduce((o, i, d) => o * t.shape[d] + i, 0);
       const expected = t.data[at];
-      assert.ok(Math.abs(v - expected) <= 1e-6 * Math.max(1, Math.abs(expected)), `${what}: ${name}[${index}] = ${v} on the page, ${expected} in Node`);
+      assert.ok(
+        Math.abs(v - expected) <= 1e-6 * Math.max(1, Math.abs(expected)),
+        `${what}: ${name}[${index}] = ${v} on the page, ${expected} in Node`,
+      );
     }
   }
 }
@@ -76,7 +88,10 @@ function contrast(a: string, b: string): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
-test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20 random configurations', { skip: skipWithoutChromium, timeout: 240_000 }, async () => {
+test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20 random configurations', {
+  skip: skipWithoutChromium,
+  timeout: 240_000,
+}, async () => {
   assert.ok(existsSync(join(site, 'index.html')), 'site/ is missing: `npm run build:web` builds it (npm test does)');
   const server = await serveFiles(site);
   const base = server.base;
@@ -90,7 +105,11 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.goto(base);
     await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
-    assert.match((await page.getByTestId('backend').textContent()) ?? '', /Backend: WebAssembly SIMD.*2 threads/, 'the page says which backend it uses (threads under COOP/COEP)');
+    assert.match(
+      (await page.getByTestId('backend').textContent()) ?? '',
+      /Backend: WebAssembly SIMD.*2 threads/,
+      'the page says which backend it uses (threads under COOP/COEP)',
+    );
 
     // The preset "seed 5": dw[0,0,0,0] = 1.6875, and clicking it writes the 54/32 derivation.
     await page.getByTestId('preset').selectOption('seed5');
@@ -99,7 +118,10 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
     await cell.click();
     const explanation = page.getByTestId('explanation');
     const text = (await explanation.textContent()) ?? '';
-    assert.ok(text.includes('∂E/∂w[0,0,0,0] = (0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + 0 + 5 + 6 + 7 + 0 + 9 + 10 + 11) / 32 = 54 / 32 = 1.6875'), text);
+    assert.ok(
+      text.includes('∂E/∂w[0,0,0,0] = (0 + 0 + 0 + 0 + 0 + 1 + 2 + 3 + 0 + 5 + 6 + 7 + 0 + 9 + 10 + 11) / 32 = 54 / 32 = 1.6875'),
+      text,
+    );
     assert.match(text, /✓ autograd \(backward\(\)\) computes 1\.6875/);
     // Its terms light up: the 16 padded-input cells it multiplied and the 16 outputs of channel 0.
     assert.equal(await page.locator('[data-view="xp"] .cell.term').count(), 16);
@@ -149,7 +171,11 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
     const edit = page.locator('[data-view="x"] input.cell[data-index="0,0,1,1"]');
     await edit.fill('-7.5');
     await edit.dispatchEvent('change');
-    const custom = { ...presetState('seed5'), input: 'custom' as const, cells: Array.from({ length: 16 }, (_, i) => (i === 5 ? -7.5 : i + 1)) }; // editing starts from the input shown
+    const custom = {
+      ...presetState('seed5'),
+      input: 'custom' as const,
+      cells: Array.from({ length: 16 }, (_, i) => (i === 5 ? -7.5 : i + 1)),
+    }; // editing starts from the input shown
     await page.waitForFunction((hash) => location.hash === hash && document.body.dataset.rendered === hash, toHash(custom));
     assertSameGradients(await pageGradients(page), nodeExplain(custom), 'an edited input cell');
 
@@ -186,7 +212,10 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
     assert.equal(reached, 'dw:0,0,0,0', 'Tab reaches the first gradient cell');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    assert.match((await explanation.textContent()) ?? '', /∂E\/∂w\[0,0,0,1\] = \(0 \+ 0 \+ 0 \+ 0 \+ 1 \+ 2 \+ 3 \+ 4 \+ 5 \+ 6 \+ 7 \+ 8 \+ 9 \+ 10 \+ 11 \+ 12\) \/ 32 = 78 \/ 32 = 2\.4375/);
+    assert.match(
+      (await explanation.textContent()) ?? '',
+      /∂E\/∂w\[0,0,0,1\] = \(0 \+ 0 \+ 0 \+ 0 \+ 1 \+ 2 \+ 3 \+ 4 \+ 5 \+ 6 \+ 7 \+ 8 \+ 9 \+ 10 \+ 11 \+ 12\) \/ 32 = 78 \/ 32 = 2\.4375/,
+    );
 
     // Accessibility: a language, a main landmark, a heading, a label for every control, a name and a
     // role for every cell, and text contrast of at least 4.5:1 on every cell and control.
@@ -201,18 +230,23 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
       }
       for (const el of document.querySelectorAll<HTMLElement>('.cell')) {
         if (!el.getAttribute('aria-label')) issues.push(`cell ${el.dataset.key} has no name`);
-        if (el.tagName !== 'BUTTON' && el.tagName !== 'INPUT' && !el.getAttribute('role')) issues.push(`cell ${el.dataset.key} has no role`);
+        if (el.tagName !== 'BUTTON' && el.tagName !== 'INPUT' && !el.getAttribute('role'))
+          issues.push(`cell ${el.dataset.key} has no role`);
       }
-      const colours = [...document.querySelectorAll<HTMLElement>('.cell, #controls label, #error, .equation, h1, h2, h3, figcaption')].map((el) => {
-        const st = getComputedStyle(el);
-        let bg = st.backgroundColor;
-        for (let p = el.parentElement; p && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent'); p = p.parentElement) bg = getComputedStyle(p).backgroundColor;
-        return { key: el.dataset.key ?? el.tagName, fg: st.color, bg: bg === 'rgba(0, 0, 0, 0)' ? 'rgb(255, 255, 255)' : bg };
-      });
+      const colours = [...document.querySelectorAll<HTMLElement>('.cell, #controls label, #error, .equation, h1, h2, h3, figcaption')].map(
+        (el) => {
+          const st = getComputedStyle(el);
+          let bg = st.backgroundColor;
+          for (let p = el.parentElement; p && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent'); p = p.parentElement)
+            bg = getComputedStyle(p).backgroundColor;
+          return { key: el.dataset.key ?? el.tagName, fg: st.color, bg: bg === 'rgba(0, 0, 0, 0)' ? 'rgb(255, 255, 255)' : bg };
+        },
+      );
       return { issues, colours };
     });
     assert.deepEqual(a11y.issues, []);
-    for (const c of a11y.colours) assert.ok(contrast(c.fg, c.bg) >= 4.5, `${c.key}: contrast ${contrast(c.fg, c.bg).toFixed(2)} (${c.fg} on ${c.bg})`);
+    for (const c of a11y.colours)
+      assert.ok(contrast(c.fg, c.bg) >= 4.5, `${c.key}: contrast ${contrast(c.fg, c.bg).toFixed(2)} (${c.fg} on ${c.bg})`);
 
     // 20 random configurations, set through the URL: the page's numbers equal explain() in Node, and
     // one clicked cell's equation equals the library's.
@@ -261,7 +295,11 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
       await target.click();
       const kind = tensorName === 'dw' ? 'w' : tensorName === 'db' ? 'b' : 'x';
       const one = nodeExplain(cfg, [{ kind, index }]);
-      assert.equal(await page.getByTestId('equation').textContent(), elementEquation(one, { kind, index }), `${toHash(cfg)}: ${tensorName}[${index}]`);
+      assert.equal(
+        await page.getByTestId('equation').textContent(),
+        elementEquation(one, { kind, index }),
+        `${toHash(cfg)}: ${tensorName}[${index}]`,
+      );
       checked++;
     }
     assert.equal(checked, 20);

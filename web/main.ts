@@ -31,7 +31,16 @@ const CONTROL_KINDS = { choice: 'select', switch: 'checkbox', int: 'number', siz
 
 /** The controls: the dimensionality, then one per option of the explain schema (src/explain/schema.ts). */
 const CONTROLS: Control[] = [
-  { key: 'dims', label: 'Dimensions', kind: 'select', options: [['1', '1-D'], ['2', '2-D'], ['3', '3-D']] },
+  {
+    key: 'dims',
+    label: 'Dimensions',
+    kind: 'select',
+    options: [
+      ['1', '1-D'],
+      ['2', '2-D'],
+      ['3', '3-D'],
+    ],
+  },
   ...PAGE_OPTIONS.map((o) => ({
     key: o.key,
     label: o.label,
@@ -182,7 +191,10 @@ function planes(shape: readonly number[], dims: number): PlaneRef[] {
     for (let b = 0; b < B; b++) {
       const lead = [a, b];
       out.push({
-        lead, rows, cols, depth,
+        lead,
+        rows,
+        cols,
+        depth,
         at: (r, c) => (dims === 1 ? [a, b, c] : dims === 2 ? [a, b, r, c] : [a, b, depth!, r, c]),
       });
     }
@@ -221,7 +233,10 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
   let max = 0;
   for (const v of t.data) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
   const shape = t.shape.length === 1 ? [1, t.shape[0], 1] : t.shape; // db: one row
-  const list = t.shape.length === 1 ? [{ lead: [0], rows: 1, cols: t.shape[0], depth: null, at: (_r: number, c: number) => [c] } as PlaneRef] : planes(shape, dims);
+  const list =
+    t.shape.length === 1
+      ? [{ lead: [0], rows: 1, cols: t.shape[0], depth: null, at: (_r: number, c: number) => [c] } as PlaneRef]
+      : planes(shape, dims);
   const wrap = document.createElement('div');
   wrap.className = 'planes';
   for (const p of list) {
@@ -325,18 +340,52 @@ function draw(e: Explanation): void {
   const fwd = document.createElement('div');
   fwd.className = 'row';
   const lo = r.paddingLo;
-  const isPad = (index: number[]): boolean =>
-    index.slice(2).some((p, d) => p < lo[d] || p >= lo[d] + r.inputSize[d]);
-  if (r.transposed) fwd.append(grid(e.x, r.dims, { name: 'x', title: 'Input x', caption: ([n, c]) => `n=${n}, c=${c}`, editable: state.input === 'custom' }));
+  const isPad = (index: number[]): boolean => index.slice(2).some((p, d) => p < lo[d] || p >= lo[d] + r.inputSize[d]);
+  if (r.transposed)
+    fwd.append(
+      grid(e.x, r.dims, { name: 'x', title: 'Input x', caption: ([n, c]) => `n=${n}, c=${c}`, editable: state.input === 'custom' }),
+    );
   else {
-    if (state.input === 'custom') fwd.append(grid(e.x, r.dims, { name: 'x', title: 'Input x (edit the cells)', caption: ([n, c]) => `n=${n}, c=${c}`, editable: true }));
-    fwd.append(grid(e.xPadded, r.dims, { name: 'xp', title: r.paddingLo.some((p) => p > 0) || r.paddingHi.some((p) => p > 0) ? `Padded input x̃ (${r.paddingMode} padding, shaded)` : 'Input x̃ (no padding)', caption: ([n, c]) => `n=${n}, c=${c}`, padded: isPad }));
+    if (state.input === 'custom')
+      fwd.append(
+        grid(e.x, r.dims, { name: 'x', title: 'Input x (edit the cells)', caption: ([n, c]) => `n=${n}, c=${c}`, editable: true }),
+      );
+    fwd.append(
+      grid(e.xPadded, r.dims, {
+        name: 'xp',
+        title:
+          r.paddingLo.some((p) => p > 0) || r.paddingHi.some((p) => p > 0)
+            ? `Padded input x̃ (${r.paddingMode} padding, shaded)`
+            : 'Input x̃ (no padding)',
+        caption: ([n, c]) => `n=${n}, c=${c}`,
+        padded: isPad,
+      }),
+    );
   }
-  fwd.append(grid(e.w, r.dims, { name: 'w', title: r.transposed ? 'Kernels w [in, out/groups, …]' : 'Kernels w [out, in/groups, …]', caption: ([a, b]) => (r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`) }));
-  fwd.append(grid(e.y, r.dims, { name: 'y', title: r.transposed ? 'Output y (the scattered contributions summed)' : 'Output y', caption: ([n, o]) => `n=${n}, o=${o}` }));
+  fwd.append(
+    grid(e.w, r.dims, {
+      name: 'w',
+      title: r.transposed ? 'Kernels w [in, out/groups, …]' : 'Kernels w [out, in/groups, …]',
+      caption: ([a, b]) => (r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`),
+    }),
+  );
+  fwd.append(
+    grid(e.y, r.dims, {
+      name: 'y',
+      title: r.transposed ? 'Output y (the scattered contributions summed)' : 'Output y',
+      caption: ([n, o]) => `n=${n}, o=${o}`,
+    }),
+  );
   const back = document.createElement('div');
   back.className = 'row';
-  back.append(grid(e.dw, r.dims, { name: 'dw', title: 'dw = ∂E/∂w (click a cell)', caption: ([a, b]) => (r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`), grad: 'dw' }));
+  back.append(
+    grid(e.dw, r.dims, {
+      name: 'dw',
+      title: 'dw = ∂E/∂w (click a cell)',
+      caption: ([a, b]) => (r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`),
+      grad: 'dw',
+    }),
+  );
   if (e.db !== null) back.append(grid(e.db, r.dims, { name: 'db', title: 'db = ∂E/∂b', caption: () => 'per output channel', grad: 'db' }));
   back.append(grid(e.dx, r.dims, { name: 'dx', title: 'dx = ∂E/∂x', caption: ([n, c]) => `n=${n}, c=${c}`, grad: 'dx' }));
   const h1 = document.createElement('h2');
@@ -344,8 +393,11 @@ function draw(e: Explanation): void {
   const h2 = document.createElement('h2');
   h2.textContent = `Gradients of E = y.${e.loss.kind}()`;
   views.append(h1, fwd, h2, back);
-  const summary = `${r.transposed ? 'ConvTranspose' : 'Conv'}${r.dims}d: x [${e.x.shape.join(', ')}] → y [${e.y.shape.join(', ')}], w [${e.w.shape.join(', ')}]` +
-    (e.loss.kind === 'mean' ? `; E is the mean of M = ${e.loss.count} outputs, so every dy = 1/${e.loss.count}` : '; E is the sum of the outputs, so every dy = 1');
+  const summary =
+    `${r.transposed ? 'ConvTranspose' : 'Conv'}${r.dims}d: x [${e.x.shape.join(', ')}] → y [${e.y.shape.join(', ')}], w [${e.w.shape.join(', ')}]` +
+    (e.loss.kind === 'mean'
+      ? `; E is the mean of M = ${e.loss.count} outputs, so every dy = 1/${e.loss.count}`
+      : '; E is the sum of the outputs, so every dy = 1');
   $('summary').textContent = summary;
 }
 

@@ -8,7 +8,13 @@ export const PAGE_OPTIONS: readonly ExplainOption[] = EXPLAIN_OPTIONS.filter((o:
 
 type PageOption = Exclude<(typeof EXPLAIN_OPTIONS)[number], { cliOnly: true }>;
 /** A control's value: numbers for 'int', booleans for switches, a choice, or the text typed ('4x4', '1', 'same'). */
-type ValueOf<O> = O extends { kind: 'int' } ? number : O extends { kind: 'switch' } ? boolean : O extends { choices: readonly (readonly [infer V, string])[] } ? V : string;
+type ValueOf<O> = O extends { kind: 'int' }
+  ? number
+  : O extends { kind: 'switch' }
+    ? boolean
+    : O extends { choices: readonly (readonly [infer V, string])[] }
+      ? V
+      : string;
 
 /** The page's configuration: one value per schema option ('custom' input: editable cells), and what only the page has. */
 export type PageState = { [O in PageOption as O['key']]: O['key'] extends 'input' ? ValueOf<O> | 'custom' : ValueOf<O> } & {
@@ -37,7 +43,13 @@ function defaults(): PageState {
 
 export const DEFAULT_STATE: PageState = defaults();
 
-const seed = (cin: number, cout: number, padding: number): Partial<PageState> => ({ inChannels: cin, outChannels: cout, padding: String(padding), kernelSize: '3', inputSize: '4x4' });
+const seed = (cin: number, cout: number, padding: number): Partial<PageState> => ({
+  inChannels: cin,
+  outChannels: cout,
+  padding: String(padding),
+  kernelSize: '3',
+  inputSize: '4x4',
+});
 
 /** The seed's five experiments, then the hard cases. */
 export const PRESETS: Record<string, { label: string; state: Partial<PageState> }> = {
@@ -46,11 +58,17 @@ export const PRESETS: Record<string, { label: string; state: Partial<PageState> 
   seed3: { label: 'Seed experiment 3: 2→1 channels, no padding', state: seed(2, 1, 0) },
   seed4: { label: 'Seed experiment 4: 2→2 channels, no padding', state: seed(2, 2, 0) },
   seed5: { label: 'Seed experiment 5: 1→2 channels, padding 1', state: seed(1, 2, 1) },
-  stride2: { label: 'Hard case: stride 2 with a remainder (5×5, kernel 2)', state: { inputSize: '5x5', kernelSize: '2', stride: '2', padding: '0' } },
+  stride2: {
+    label: 'Hard case: stride 2 with a remainder (5×5, kernel 2)',
+    state: { inputSize: '5x5', kernelSize: '2', stride: '2', padding: '0' },
+  },
   dilation2: { label: 'Hard case: dilation 2', state: { inputSize: '5x5', kernelSize: '3', dilation: '2', padding: '1' } },
   groups2: { label: 'Hard case: groups 2 (2→4 channels)', state: { inChannels: 2, outChannels: 4, groups: 2, padding: '1' } },
   reflect: { label: 'Hard case: reflect padding', state: { padding: '1', paddingMode: 'reflect' } },
-  transposed: { label: 'Hard case: transposed, stride 2, output padding 1', state: { inputSize: '3x3', transposed: true, stride: '2', padding: '1', outputPadding: '1' } },
+  transposed: {
+    label: 'Hard case: transposed, stride 2, output padding 1',
+    state: { inputSize: '3x3', transposed: true, stride: '2', padding: '1', outputPadding: '1' },
+  },
 };
 
 /** The state of a preset: the defaults (seed input, mean loss, 2-D) with the preset's changes. */
@@ -61,7 +79,12 @@ export function presetState(name: string): PageState {
 }
 
 /** The URL key of each part of the state: the schema's, and the page's own. */
-const KEYS: Record<string, string> = { dims: 'dims', cells: 'cells', slice: 'slice', ...Object.fromEntries(PAGE_OPTIONS.map((o) => [o.key, o.url])) };
+const KEYS: Record<string, string> = {
+  dims: 'dims',
+  cells: 'cells',
+  slice: 'slice',
+  ...Object.fromEntries(PAGE_OPTIONS.map((o) => [o.key, o.url])),
+};
 const stateOf = (s: PageState): Record<string, unknown> => s;
 
 /** The URL fragment of a state (only what differs from the defaults). */
@@ -124,7 +147,10 @@ export function explainConfig(s: PageState, makeInput: (values: number[], shape:
   }
   if (s.input === 'custom') {
     if (count > 100_000) throw new Error(`input of ${count} cells is too large to edit; expected at most 100000`);
-    config.input = makeInput(Array.from({ length: count }, (_, i) => s.cells[i] ?? 0), shape);
+    config.input = makeInput(
+      Array.from({ length: count }, (_, i) => s.cells[i] ?? 0),
+      shape,
+    );
   } else config.input = s.input;
   return config as ExplainConfig;
 }

@@ -28,7 +28,7 @@ function topologicalOrder(outputs: readonly Tensor[]): Tensor[] {
       const inputs = top.t.gradFn?.inputs ?? [];
       if (top.next < inputs.length) {
         const child = inputs[top.next++];
-        if (child !== null && child.requiresGrad && !seen.has(child)) {
+        if (child?.requiresGrad && !seen.has(child)) {
           seen.add(child);
           stack.push({ t: child, next: 0 });
         }
@@ -50,7 +50,9 @@ function sumToShape(g: Tensor, shape: readonly number[], where: string): Tensor 
     if (i < lead) dims.push(i);
     else if (shape[i - lead] === 1 && g.shape[i] !== 1) dims.push(i);
     else if (shape[i - lead] !== g.shape[i]) {
-      throw new Error(`autograd: ${where} returned a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(shape)}`);
+      throw new Error(
+        `autograd: ${where} returned a gradient of shape ${formatShape(g.shape)} for an input of shape ${formatShape(shape)}`,
+      );
     }
   }
   if (lead < 0) {
@@ -61,8 +63,7 @@ function sumToShape(g: Tensor, shape: readonly number[], where: string): Tensor 
 }
 
 function initialGrads(outputs: readonly Tensor[], gradOutputs: GradOptions['gradOutputs'], op: string): (Tensor | null)[] {
-  const given: readonly (Tensor | null)[] =
-    gradOutputs === undefined ? [] : gradOutputs instanceof Tensor ? [gradOutputs] : gradOutputs;
+  const given: readonly (Tensor | null)[] = gradOutputs === undefined ? [] : gradOutputs instanceof Tensor ? [gradOutputs] : gradOutputs;
   if (gradOutputs !== undefined && given.length !== outputs.length) {
     throw new Error(`${op}: gradOutputs has ${given.length} entries for ${outputs.length} outputs; expected one per output`);
   }
@@ -82,7 +83,9 @@ function initialGrads(outputs: readonly Tensor[], gradOutputs: GradOptions['grad
       return one;
     }
     if (!sameShape(g.shape, y.shape)) {
-      throw new Error(`${op}: gradient ${i} has shape ${formatShape(g.shape)} but output ${i} has shape ${formatShape(y.shape)}; expected equal shapes`);
+      throw new Error(
+        `${op}: gradient ${i} has shape ${formatShape(g.shape)} but output ${i} has shape ${formatShape(y.shape)}; expected equal shapes`,
+      );
     }
     return g.dtype === y.dtype ? g : g.to(y.dtype);
   });
@@ -92,7 +95,13 @@ interface RunResult {
   grads: Map<Tensor, Tensor>;
 }
 
-function run(outputs: readonly Tensor[], seeds: readonly (Tensor | null)[], targets: Set<Tensor> | null, options: GradOptions, accumulate: boolean): RunResult {
+function run(
+  outputs: readonly Tensor[],
+  seeds: readonly (Tensor | null)[],
+  targets: Set<Tensor> | null,
+  options: GradOptions,
+  accumulate: boolean,
+): RunResult {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
   const order = topologicalOrder(outputs);
@@ -122,7 +131,7 @@ function run(outputs: readonly Tensor[], seeds: readonly (Tensor | null)[], targ
         t.grad = t.grad === null ? stored : createGraph ? t.grad.add(stored) : t.grad.add(stored).detach();
       }
       if (node === null) continue;
-      const needs = node.inputs.map((i) => i !== null && i.requiresGrad && relevant.has(i));
+      const needs = node.inputs.map((i) => i?.requiresGrad === true && relevant.has(i));
       if (!needs.some(Boolean)) continue;
       const inputGrads = node.apply(g, needs);
       node.inputs.forEach((input, i) => {
@@ -149,9 +158,15 @@ function tensorList(v: unknown, arg: string, op: string): Tensor[] {
   return list as Tensor[];
 }
 
-export function backward(output: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+export function backward(
+  output: Tensor,
+  gradient: Tensor | undefined,
+  options: { retainGraph?: boolean; createGraph?: boolean } = {},
+): void {
   if (gradient !== undefined && !(gradient instanceof Tensor)) {
-    throw new Error(`backward: gradient must be a Tensor of the output's shape ${formatShape(output.shape)}, got ${Array.isArray(gradient) ? 'an array' : typeof gradient}`);
+    throw new Error(
+      `backward: gradient must be a Tensor of the output's shape ${formatShape(output.shape)}, got ${Array.isArray(gradient) ? 'an array' : typeof gradient}`,
+    );
   }
   const seeds = initialGrads([output], gradient === undefined ? undefined : [gradient], 'backward');
   run([output], seeds, null, options, true);
@@ -161,7 +176,11 @@ export function backward(output: Tensor, gradient: Tensor | undefined, options: 
  * The gradients of `outputs` with respect to `inputs`, like torch.autograd.grad. With createGraph the
  * results are themselves differentiable.
  */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
   const outs = tensorList(outputs, 'outputs', 'grad');
   const ins = tensorList(inputs, 'inputs', 'grad');
   ins.forEach((x, i) => {

@@ -27,7 +27,9 @@ type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 function asList(out: unknown): Tensor[] {
   const list = out instanceof Tensor ? [out] : Array.isArray(out) ? out : null;
   if (list === null || list.some((t) => !(t instanceof Tensor))) {
-    throw new Error(`gradcheck: fn must return a Tensor or an array of Tensors, got ${out === null ? 'null' : Array.isArray(out) ? 'an array with a non-Tensor' : typeof out}`);
+    throw new Error(
+      `gradcheck: fn must return a Tensor or an array of Tensors, got ${out === null ? 'null' : Array.isArray(out) ? 'an array with a non-Tensor' : typeof out}`,
+    );
   }
   return list as Tensor[];
 }
@@ -59,18 +61,15 @@ export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: G
       const cols = x.numel;
       // numerical[r, c] = ∂out[r]/∂x[c] by central differences.
       const numerical = new Float64Array(rows * cols);
-      // Not under noGrad: fn may itself differentiate (gradgradcheck's first-order function).
-      {
-        for (let c = 0; c < cols; c++) {
-          const v = x.data[c];
-          x.data[c] = v + eps;
-          // A copy: fn may return a tensor that shares the perturbed input's data (an identity gradient).
-          const plus = asList(fn(...ins))[o].data.slice();
-          x.data[c] = v - eps;
-          const minus = asList(fn(...ins))[o].data.slice();
-          x.data[c] = v;
-          for (let r = 0; r < rows; r++) numerical[r * cols + c] = (plus[r] - minus[r]) / (2 * eps);
-        }
+      for (let c = 0; c < cols; c++) {
+        const v = x.data[c];
+        x.data[c] = v + eps;
+        // A copy: fn may return a tensor that shares the perturbed input's data (an identity gradient).
+        const plus = asList(fn(...ins))[o].data.slice();
+        x.data[c] = v - eps;
+        const minus = asList(fn(...ins))[o].data.slice();
+        x.data[c] = v;
+        for (let r = 0; r < rows; r++) numerical[r * cols + c] = (plus[r] - minus[r]) / (2 * eps);
       }
       // analytical[r, ·] = the gradient of out[r], by backward with a one-hot gradOutput.
       const analytical = new Float64Array(rows * cols);

@@ -1,7 +1,7 @@
 // Recording an op in the graph: a node holds the op's inputs and its gradient rule, a pure function of
 // the tensors the op saved. Rules are built from differentiable ops, so running them with recording on
 // (createGraph) gives higher derivatives.
-import { Tensor, type GradFn } from '../tensor/tensor.js';
+import type { Tensor, GradFn } from '../tensor/tensor.js';
 import { isGradEnabled } from './mode.js';
 
 /** One lazily computed gradient per input; null for inputs that get no gradient. */
@@ -53,7 +53,7 @@ class Node implements GradFn {
 
 /** Whether an input takes part in the graph. */
 export function needsGrad(t: Tensor | null): boolean {
-  return t !== null && t.requiresGrad;
+  return t?.requiresGrad === true;
 }
 
 /**
@@ -62,7 +62,13 @@ export function needsGrad(t: Tensor | null): boolean {
  * `saved` lists the tensors whose values the rule reads: backward refuses to run it if an in-place
  * op changed one of them since (PyTorch's version counter).
  */
-export function record(out: Tensor, name: string, inputs: readonly (Tensor | null)[], rule: GradRule, saved: readonly (Tensor | null)[] = []): Tensor {
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: readonly (Tensor | null)[],
+  rule: GradRule,
+  saved: readonly (Tensor | null)[] = [],
+): Tensor {
   if (!isGradEnabled() || !inputs.some(needsGrad)) return out;
   out.requiresGrad = true;
   out.gradFn = new Node(name, inputs, rule, saved);

@@ -28,7 +28,9 @@ export interface ExplainCommand {
 export function parseElement(value: string): ElementRef {
   const m = /^([wbx]):(\d+(,\d+)*)$/.exec(value);
   if (m === null) {
-    throw new Error(`convgrad explain: --element ${JSON.stringify(value)} is invalid; expected w:o,c,k… or b:o or x:n,c,i… (e.g. w:0,0,1,2)`);
+    throw new Error(
+      `convgrad explain: --element ${JSON.stringify(value)} is invalid; expected w:o,c,k… or b:o or x:n,c,i… (e.g. w:0,0,1,2)`,
+    );
   }
   return { kind: m[1] as ElementKind, index: m[2].split(',').map(Number) };
 }
@@ -80,7 +82,9 @@ export function parseExplainArgs(argv: readonly string[]): ExplainCommand {
     }
   }
   if (config.outputPadding !== undefined && config.transposed !== true) {
-    throw new Error('convgrad explain: --output-padding applies to transposed convolutions only; add --transposed (or drop --output-padding)');
+    throw new Error(
+      'convgrad explain: --output-padding applies to transposed convolutions only; add --transposed (or drop --output-padding)',
+    );
   }
   return cmd;
 }
@@ -106,7 +110,7 @@ export interface Io {
 
 export function runExplain(argv: readonly string[], io: Io): number {
   if (argv.includes('--help') || argv.includes('-h')) {
-    io.out(EXPLAIN_USAGE + '\n');
+    io.out(`${EXPLAIN_USAGE}\n`);
     return 0;
   }
   const cmd = parseExplainArgs(argv);
@@ -116,7 +120,7 @@ export function runExplain(argv: readonly string[], io: Io): number {
   const e = explain({ ...cmd.config, elements });
   if (cmd.element !== null) findElement(e, cmd.element); // a clear error for a bad index, before any output
   if (cmd.svg !== null) writeFileSync(cmd.svg, renderSvg(e, cmd.element));
-  if (cmd.json) io.out(JSON.stringify(explanationJson(e, cmd.element), null, 2) + '\n');
+  if (cmd.json) io.out(`${JSON.stringify(explanationJson(e, cmd.element), null, 2)}\n`);
   else {
     const color = cmd.color ?? (io.isTTY && (io.env.NO_COLOR === undefined || io.env.NO_COLOR === ''));
     io.out(renderText(e, cmd.element, { color }));

@@ -26,7 +26,12 @@ function terminalIO(): CliIO {
     if (stop) process.exit(130);
     stop = true;
   });
-  return { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, stopRequested: () => stop, now: () => performance.now() };
+  return {
+    out: (s) => process.stdout.write(s),
+    isTTY: process.stdout.isTTY === true,
+    stopRequested: () => stop,
+    now: () => performance.now(),
+  };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -45,7 +50,8 @@ async function main(argv: readonly string[]): Promise<number> {
           const [flag, inline] = rest[i].split('=', 2);
           if (flag !== '--torch-seed') throw new Error(`convgrad seed: unknown option ${JSON.stringify(rest[i])}; expected --torch-seed N`);
           const value = inline ?? rest[++i];
-          if (value === undefined || !/^-?\d+$/.test(value)) throw new Error(`convgrad seed: --torch-seed ${JSON.stringify(value ?? '')} is invalid; expected an integer`);
+          if (value === undefined || !/^-?\d+$/.test(value))
+            throw new Error(`convgrad seed: --torch-seed ${JSON.stringify(value ?? '')} is invalid; expected an integer`);
           torchSeed = Number(value);
         }
         process.stdout.write(seedReport(torchSeed));
@@ -54,10 +60,11 @@ async function main(argv: readonly string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE + '\n');
+        process.stdout.write(`${USAGE}\n`);
         return 0;
       default:
-        if (command.startsWith('--')) return runExplain(argv, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
+        if (command.startsWith('--'))
+          return runExplain(argv, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
         throw new Error(`convgrad: unknown command ${JSON.stringify(command)}; expected explain, train, predict, seed or help`);
     }
   } catch (e) {

@@ -20,17 +20,35 @@ export function buildModel(name: ModelName, height: number, width: number, class
     const h = Math.floor((Math.floor(height / 2) - 4) / 2);
     const w = Math.floor((Math.floor(width / 2) - 4) / 2);
     return new Sequential(
-      new Conv2d(1, 6, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
-      new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),
-      new Flatten(), new Linear(16 * h * w, 120), new ReLU(), new Linear(120, 84), new ReLU(), new Linear(84, classes),
+      new Conv2d(1, 6, 5, { padding: 2 }),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(6, 16, 5),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Flatten(),
+      new Linear(16 * h * w, 120),
+      new ReLU(),
+      new Linear(120, 84),
+      new ReLU(),
+      new Linear(84, classes),
     );
   }
   const h = Math.floor(Math.floor(height / 2) / 2);
   const w = Math.floor(Math.floor(width / 2) / 2);
   if (h < 1 || w < 1) throw new Error(`convgrad: the lenet model needs images of at least 4×4; got ${height}×${width}`);
   return new Sequential(
-    new Conv2d(1, 16, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2),
-    new Conv2d(16, 32, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2),
-    new Flatten(), new Linear(32 * h * w, 120), new ReLU(), new Linear(120, 84), new ReLU(), new Linear(84, classes),
+    new Conv2d(1, 16, 3, { padding: 1 }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(16, 32, 3, { padding: 1 }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(32 * h * w, 120),
+    new ReLU(),
+    new Linear(120, 84),
+    new ReLU(),
+    new Linear(84, classes),
   );
 }

@@ -64,7 +64,12 @@ const DEFAULTS: Record<DatasetName, { epochs: number; batchSize: number; lr: num
   'fashion-mnist': { epochs: 5, batchSize: 64, lr: 0.003 },
 };
 
-function parseFlags(args: readonly string[], command: string, allowed: readonly string[], positional = 0): { flags: Map<string, string>; rest: string[] } {
+function parseFlags(
+  args: readonly string[],
+  command: string,
+  allowed: readonly string[],
+  positional = 0,
+): { flags: Map<string, string>; rest: string[] } {
   const flags = new Map<string, string>();
   const rest: string[] = [];
   const booleans = new Set(['--json']);
@@ -89,17 +94,31 @@ function parseFlags(args: readonly string[], command: string, allowed: readonly 
 }
 
 function positiveInt(command: string, flag: string, v: string, max = 1e9): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new Error(`convgrad ${command}: ${flag} ${JSON.stringify(v)} is invalid; expected an integer from 1 to ${max}`);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max)
+    throw new Error(`convgrad ${command}: ${flag} ${JSON.stringify(v)} is invalid; expected an integer from 1 to ${max}`);
   return Number(v);
 }
 
 function oneOf<T extends string>(command: string, flag: string, v: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v)) throw new Error(`convgrad ${command}: ${flag} ${JSON.stringify(v)} is invalid; expected one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new Error(`convgrad ${command}: ${flag} ${JSON.stringify(v)} is invalid; expected one of ${allowed.join(', ')}`);
   return v as T;
 }
 
 export function parseTrain(args: readonly string[]): TrainOptions {
-  const allowed = ['--dataset', '--data', '--model', '--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--threads', '--out', '--json'];
+  const allowed = [
+    '--dataset',
+    '--data',
+    '--model',
+    '--epochs',
+    '--batch-size',
+    '--lr',
+    '--optimizer',
+    '--seed',
+    '--threads',
+    '--out',
+    '--json',
+  ];
   const { flags } = parseFlags(args, 'train', allowed);
   const dataset = oneOf('train', '--dataset', flags.get('--dataset') ?? 'digits', ['digits', 'fashion-mnist'] as const);
   const d = DEFAULTS[dataset];
@@ -107,10 +126,12 @@ export function parseTrain(args: readonly string[]): TrainOptions {
   let lr = d.lr;
   if (lrText !== undefined) {
     lr = Number(lrText);
-    if (!/^[0-9.eE+-]+$/.test(lrText) || !Number.isFinite(lr) || lr <= 0) throw new Error(`convgrad train: --lr ${JSON.stringify(lrText)} is invalid; expected a positive number`);
+    if (!/^[0-9.eE+-]+$/.test(lrText) || !Number.isFinite(lr) || lr <= 0)
+      throw new Error(`convgrad train: --lr ${JSON.stringify(lrText)} is invalid; expected a positive number`);
   }
   const seedText = flags.get('--seed') ?? '0';
-  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(Number(seedText))) throw new Error(`convgrad train: --seed ${JSON.stringify(seedText)} is invalid; expected a non-negative integer below 2^53`);
+  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(Number(seedText)))
+    throw new Error(`convgrad train: --seed ${JSON.stringify(seedText)} is invalid; expected a non-negative integer below 2^53`);
   const out = flags.get('--out') ?? null;
   return {
     dataset,
@@ -169,10 +190,11 @@ export function renderConfusion(confusion: number[][]): string {
   const pad = (s: string | number): string => String(s).padStart(width);
   const lines = ['confusion matrix (rows: true class, columns: predicted)', `${pad('')} ${confusion.map((_, j) => pad(j)).join('')}`];
   confusion.forEach((row, i) => lines.push(`${pad(i)} ${row.map(pad).join('')}`));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
-const fmtTime = (s: number): string => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`);
+const fmtTime = (s: number): string =>
+  s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
 
 function progressLine(epoch: number, epochs: number, i: number, n: number, loss: number, acc: number, rate: number, eta: number): string {
   const width = 24;
@@ -192,14 +214,21 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
   manualSeed(o.seed);
   const model = buildModel(o.model, height, width);
   const params = model.parameters();
-  const opt = o.optimizer === 'sgd' ? new SGD(params, { lr: o.lr, momentum: 0.9 }) : o.optimizer === 'adam' ? new Adam(params, { lr: o.lr }) : new AdamW(params, { lr: o.lr });
+  const opt =
+    o.optimizer === 'sgd'
+      ? new SGD(params, { lr: o.lr, momentum: 0.9 })
+      : o.optimizer === 'adam'
+        ? new Adam(params, { lr: o.lr })
+        : new AdamW(params, { lr: o.lr });
   // The learning rate anneals to 0 over the run (cosine), which steadies the last epochs.
   const schedule = new CosineAnnealingLR(opt, { tMax: o.epochs });
   const loader = new DataLoader(train, { batchSize: o.batchSize, shuffle: true, generator: new Generator().manualSeed(o.seed) });
   const say = (s: string): void => {
     if (!o.json || io.isTTY) io.out(s);
   };
-  say(`training ${o.model} on ${o.dataset} (${train.length} train, ${test.length} test images) with ${o.optimizer}, lr ${o.lr}, batch ${o.batchSize}, ${getNumThreads()} thread${getNumThreads() === 1 ? '' : 's'}\n`);
+  say(
+    `training ${o.model} on ${o.dataset} (${train.length} train, ${test.length} test images) with ${o.optimizer}, lr ${o.lr}, batch ${o.batchSize}, ${getNumThreads()} thread${getNumThreads() === 1 ? '' : 's'}\n`,
+  );
   const history: EpochRecord[] = [];
   let images = 0;
   let trainSeconds = 0;
@@ -227,7 +256,18 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
       if (io.isTTY && (now - lastDraw > 100 || batch === loader.length)) {
         lastDraw = now;
         const elapsed = (now - t0) / 1000;
-        io.out(progressLine(epoch, o.epochs, batch, loader.length, lossSum / seen, correct / seen, seen / elapsed, (elapsed / batch) * (loader.length - batch)));
+        io.out(
+          progressLine(
+            epoch,
+            o.epochs,
+            batch,
+            loader.length,
+            lossSum / seen,
+            correct / seen,
+            seen / elapsed,
+            (elapsed / batch) * (loader.length - batch),
+          ),
+        );
       }
       // Let Ctrl-C (and the progress output) through: the loop is otherwise synchronous.
       if (batch % 4 === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -239,7 +279,7 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
     const seconds = (io.now() - t0) / 1000;
     trainSeconds += seconds;
     images += seen;
-    if (io.isTTY) io.out('\r' + ' '.repeat(100) + '\r');
+    if (io.isTTY) io.out(`\r${' '.repeat(100)}\r`);
     if (stopped) {
       say(`stopped in epoch ${epoch} after ${batch} of ${loader.length} batches\n`);
       break;
@@ -247,12 +287,20 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
     schedule.step();
     const t = evaluate(model, test);
     history.push({ epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, testLoss: t.loss, testAccuracy: t.accuracy, seconds });
-    say(`epoch ${epoch}/${o.epochs}  train loss ${(lossSum / seen).toFixed(4)}  acc ${(100 * correct / seen).toFixed(2)}%  ` +
-      `test loss ${t.loss.toFixed(4)}  acc ${(100 * t.accuracy).toFixed(2)}%  ${(seen / seconds).toFixed(0)} img/s  ${seconds.toFixed(1)}s\n`);
+    say(
+      `epoch ${epoch}/${o.epochs}  train loss ${(lossSum / seen).toFixed(4)}  acc ${((100 * correct) / seen).toFixed(2)}%  ` +
+        `test loss ${t.loss.toFixed(4)}  acc ${(100 * t.accuracy).toFixed(2)}%  ${(seen / seconds).toFixed(0)} img/s  ${seconds.toFixed(1)}s\n`,
+    );
   }
   const final = evaluate(model, test);
   if (o.out !== null) {
-    save(model.stateDict(), o.out, { model: o.model, dataset: o.dataset, height: String(height), width: String(width), epochs: String(history.length) });
+    save(model.stateDict(), o.out, {
+      model: o.model,
+      dataset: o.dataset,
+      height: String(height),
+      width: String(width),
+      epochs: String(history.length),
+    });
     say(`saved the weights to ${o.out}\n`);
   }
   say(renderConfusion(final.confusion));
@@ -266,8 +314,11 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
     stopped,
     history,
   };
-  if (o.json) io.out(JSON.stringify(summary) + '\n');
-  else say(`test accuracy ${(100 * final.accuracy).toFixed(2)}% in ${seconds.toFixed(1)} s (${summary.imagesPerSecond.toFixed(0)} training images/s)\n`);
+  if (o.json) io.out(`${JSON.stringify(summary)}\n`);
+  else
+    say(
+      `test accuracy ${(100 * final.accuracy).toFixed(2)}% in ${seconds.toFixed(1)} s (${summary.imagesPerSecond.toFixed(0)} training images/s)\n`,
+    );
   return stopped ? 130 : 0;
 }
 
@@ -276,7 +327,10 @@ export function runPredict(args: readonly string[], io: CliIO): number {
   const { flags, rest } = parseFlags(args, 'predict', ['--dataset', '--data', '--model', '--json'], 1);
   if (rest.length !== 1) throw new Error('convgrad predict: expected one FILE.safetensors');
   const { tensors, metadata } = load(rest[0]);
-  const dataset = oneOf('predict', '--dataset', flags.get('--dataset') ?? metadata.dataset ?? 'digits', ['digits', 'fashion-mnist'] as const);
+  const dataset = oneOf('predict', '--dataset', flags.get('--dataset') ?? metadata.dataset ?? 'digits', [
+    'digits',
+    'fashion-mnist',
+  ] as const);
   const modelName = oneOf('predict', '--model', flags.get('--model') ?? metadata.model ?? 'lenet', MODELS);
   const { test } = loadDataset(dataset, flags.get('--data') ?? null);
   const [, , height, width] = test.images.shape;
@@ -284,10 +338,15 @@ export function runPredict(args: readonly string[], io: CliIO): number {
   try {
     model.loadStateDict(tensors);
   } catch (e) {
-    throw new Error(`convgrad predict: ${rest[0]} does not hold ${modelName} weights for ${dataset}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `convgrad predict: ${rest[0]} does not hold ${modelName} weights for ${dataset}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   const r = evaluate(model, test);
-  if (flags.has('--json')) io.out(JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, confusion: r.confusion }) + '\n');
-  else io.out(`${modelName} on ${dataset}: test accuracy ${(100 * r.accuracy).toFixed(2)}%, test loss ${r.loss.toFixed(4)}\n${renderConfusion(r.confusion)}`);
+  if (flags.has('--json')) io.out(`${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, confusion: r.confusion })}\n`);
+  else
+    io.out(
+      `${modelName} on ${dataset}: test accuracy ${(100 * r.accuracy).toFixed(2)}%, test loss ${r.loss.toFixed(4)}\n${renderConfusion(r.confusion)}`,
+    );
   return 0;
 }

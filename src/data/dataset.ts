@@ -12,7 +12,9 @@ export class TensorDataset {
   ) {
     if (!(images instanceof Tensor) || !(labels instanceof Tensor)) throw new Error('TensorDataset: images and labels must be Tensors');
     if (images.ndim === 0 || labels.ndim !== 1 || images.shape[0] !== labels.shape[0]) {
-      throw new Error(`TensorDataset: images of shape [${images.shape.join(', ')}] and labels of shape [${labels.shape.join(', ')}] must have the same first size`);
+      throw new Error(
+        `TensorDataset: images of shape [${images.shape.join(', ')}] and labels of shape [${labels.shape.join(', ')}] must have the same first size`,
+      );
     }
   }
 
@@ -22,7 +24,8 @@ export class TensorDataset {
 
   /** Element i: its image and label. */
   get(i: number): { image: Tensor; label: number } {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new Error(`TensorDataset: index ${i} is out of range for ${this.length} elements`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.length)
+      throw new Error(`TensorDataset: index ${i} is out of range for ${this.length} elements`);
     return { image: this.images.select(0, i), label: this.labels.data[i] };
   }
 }
@@ -50,7 +53,8 @@ export class DataLoader {
   ) {
     if (!(dataset instanceof TensorDataset)) throw new Error('DataLoader: dataset must be a TensorDataset');
     this.batchSize = options.batchSize ?? 1;
-    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) throw new Error(`DataLoader: batchSize=${String(options.batchSize)} must be a positive integer`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
+      throw new Error(`DataLoader: batchSize=${String(options.batchSize)} must be a positive integer`);
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
     this.generator = options.generator ?? null;

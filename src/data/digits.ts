@@ -32,10 +32,7 @@ export function digits(): { train: TensorDataset; test: TensorDataset } {
     }
     cached = { images, labels };
   }
-  const all = new TensorDataset(
-    tensor(cached.images, { shape: [DIGITS_ROWS, 1, 8, 8] }),
-    tensor(cached.labels, { dtype: 'int64' }),
-  );
+  const all = new TensorDataset(tensor(cached.images, { shape: [DIGITS_ROWS, 1, 8, 8] }), tensor(cached.labels, { dtype: 'int64' }));
   const perm = randperm(DIGITS_ROWS, { generator: new Generator().manualSeed(0) });
   const split = (lo: number, hi: number): TensorDataset => {
     const idx = perm.slice(0, lo, hi);

@@ -19,13 +19,17 @@ export function parseIdx(bytes: Uint8Array, file: string, dims: number): IdxArra
   const magic = view.getUint32(0, false);
   const want = 0x800 + dims;
   if (magic !== want) {
-    fail(`wrong magic number 0x${magic.toString(16).padStart(8, '0')}; expected 0x${want.toString(16).padStart(8, '0')} (unsigned bytes, ${dims} dimension${dims === 1 ? '' : 's'})`);
+    fail(
+      `wrong magic number 0x${magic.toString(16).padStart(8, '0')}; expected 0x${want.toString(16).padStart(8, '0')} (unsigned bytes, ${dims} dimension${dims === 1 ? '' : 's'})`,
+    );
   }
   const shape = Array.from({ length: dims }, (_, i) => view.getUint32(4 + 4 * i, false));
   const count = shape.reduce((a, b) => a * b, 1);
   const start = 4 + 4 * dims;
-  if (bytes.length - start < count) fail(`the header promises ${count} values of shape [${shape.join(', ')}] but the file holds ${bytes.length - start} (truncated)`);
-  if (bytes.length - start > count) fail(`the file holds ${bytes.length - start} values after its header; the shape [${shape.join(', ')}] has ${count}`);
+  if (bytes.length - start < count)
+    fail(`the header promises ${count} values of shape [${shape.join(', ')}] but the file holds ${bytes.length - start} (truncated)`);
+  if (bytes.length - start > count)
+    fail(`the file holds ${bytes.length - start} values after its header; the shape [${shape.join(', ')}] has ${count}`);
   return { shape, data: bytes.subarray(start, start + count) };
 }
 
@@ -37,7 +41,8 @@ type NodeModules = {
 function node(op: string): NodeModules {
   const g = globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } };
   const get = g.process?.getBuiltinModule;
-  if (get === undefined) throw new Error(`${op}: reading files needs Node.js (≥ 20.16); in a browser, parse the bytes with datasets.parseIdx`);
+  if (get === undefined)
+    throw new Error(`${op}: reading files needs Node.js (≥ 20.16); in a browser, parse the bytes with datasets.parseIdx`);
   return { fs: get('node:fs') as NodeModules['fs'], zlib: get('node:zlib') as NodeModules['zlib'] };
 }
 
@@ -62,7 +67,9 @@ function split(dir: string, prefix: string, op: string): TensorDataset {
   const images = readIdxFile(dir, `${prefix}-images-idx3-ubyte`, 3, op);
   const labels = readIdxFile(dir, `${prefix}-labels-idx1-ubyte`, 1, op);
   if (images.shape[0] !== labels.shape[0]) {
-    throw new Error(`${op}: ${dir}/${prefix}-images-idx3-ubyte has ${images.shape[0]} images but ${prefix}-labels-idx1-ubyte has ${labels.shape[0]} labels; expected equal counts`);
+    throw new Error(
+      `${op}: ${dir}/${prefix}-images-idx3-ubyte has ${images.shape[0]} images but ${prefix}-labels-idx1-ubyte has ${labels.shape[0]} labels; expected equal counts`,
+    );
   }
   const [n, h, w] = images.shape;
   const pixels = new Float32Array(images.data.length);

@@ -213,18 +213,26 @@ function resolve(c: ExplainConfig): ResolvedConfig {
   const transposed = c.transposed ?? false;
   const op = 'explain';
   const kernelSize = expandIntArg(c.kernelSize ?? 3, dims, 'kernelSize', op, positive, 'positive integers');
-  const options = { stride: c.stride, dilation: c.dilation, padding: c.padding ?? 1, outputPadding: c.outputPadding, groups: c.groups, paddingMode: c.paddingMode };
+  const options = {
+    stride: c.stride,
+    dilation: c.dilation,
+    padding: c.padding ?? 1,
+    outputPadding: c.outputPadding,
+    groups: c.groups,
+    paddingMode: c.paddingMode,
+  };
   const { stride, dilation, padding, outputPadding, groups, paddingMode } = parseConvOptions(options, dims, transposed, op);
   const { lo: paddingLo, hi: paddingHi } = resolvePadding(padding, kernelSize, dilation);
   const outputSize = transposed
     ? inputSize.map((L, i) => convTransposeOutputSize(L, kernelSize[i], stride[i], paddingLo[i], dilation[i], outputPadding[i]))
     : inputSize.map((L, i) => convOutputSize(L, kernelSize[i], stride[i], paddingLo[i], paddingHi[i], dilation[i]));
-  const input = c.input instanceof Tensor ? 'given' : c.input ?? 'range';
+  const input = c.input instanceof Tensor ? 'given' : (c.input ?? 'range');
   if (input !== 'given' && input !== 'range' && input !== 'randn' && input !== 'ones') {
     throw new Error(`explain: input=${JSON.stringify(input)} is not supported; expected 'range', 'randn', 'ones' or a tensor`);
   }
   const loss = c.loss ?? 'mean';
-  if (loss !== 'mean' && loss !== 'sum') throw new Error(`explain: loss=${JSON.stringify(loss)} is not supported; expected 'mean' or 'sum'`);
+  if (loss !== 'mean' && loss !== 'sum')
+    throw new Error(`explain: loss=${JSON.stringify(loss)} is not supported; expected 'mean' or 'sum'`);
   const seed = c.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`explain: seed=${String(seed)} must be an integer`);
   return {
@@ -261,20 +269,26 @@ function buildTensors(r: ResolvedConfig, c: ExplainConfig): { x: Tensor; w: Tens
   const gen = new RandomGenerator().manualSeed(r.seed);
   const common = { stride: r.stride, dilation: r.dilation, groups: r.groups, bias: r.bias, dtype: r.dtype, generator: gen };
   const module = r.transposed
-    ? new MODULES[1][r.dims - 1](r.inChannels, r.outChannels, r.kernelSize, { ...common, padding: r.padding as number[], outputPadding: r.outputPadding })
+    ? new MODULES[1][r.dims - 1](r.inChannels, r.outChannels, r.kernelSize, {
+        ...common,
+        padding: r.padding as number[],
+        outputPadding: r.outputPadding,
+      })
     : new MODULES[0][r.dims - 1](r.inChannels, r.outChannels, r.kernelSize, { ...common, padding: r.padding, paddingMode: r.paddingMode });
   const xShape = [r.batch, r.inChannels, ...r.inputSize];
   let x: Tensor;
   if (c.input instanceof Tensor) {
     if (formatShape(c.input.shape) !== formatShape(xShape)) {
-      throw new Error(`explain: input of shape ${formatShape(c.input.shape)} does not match the configuration; expected ${formatShape(xShape)}`);
+      throw new Error(
+        `explain: input of shape ${formatShape(c.input.shape)} does not match the configuration; expected ${formatShape(xShape)}`,
+      );
     }
     x = c.input.detach();
   } else if (r.input === 'range') x = range(1, numelOf(xShape), 1, { dtype: r.dtype }).view(xShape);
   else if (r.input === 'ones') x = ones(xShape, { dtype: r.dtype });
   else x = randn(xShape, { dtype: r.dtype, generator: gen });
   const w = c.weight?.detach() ?? module.weight.detach();
-  const b = r.bias ? c.biasValues?.detach() ?? module.bias!.detach() : null;
+  const b = r.bias ? (c.biasValues?.detach() ?? module.bias!.detach()) : null;
   return { x: x.requiresGrad_(), w: w.requiresGrad_(), b: b === null ? null : b.requiresGrad_() };
 }
 
@@ -287,16 +301,25 @@ export function workedElements(wShape: readonly number[], bShape: readonly numbe
 }
 
 /** Checks each requested element against its gradient's shape, naming the first that does not fit. */
-function checkElements(elements: readonly ExplainElement[], wShape: readonly number[], bShape: readonly number[] | null, xShape: readonly number[]): ExplainElement[] {
+function checkElements(
+  elements: readonly ExplainElement[],
+  wShape: readonly number[],
+  bShape: readonly number[] | null,
+  xShape: readonly number[],
+): ExplainElement[] {
   if (!Array.isArray(elements)) throw new Error('explain: elements must be an array of { kind, index }');
   return elements.map((e, i) => {
     const kind = e?.kind;
-    if (kind !== 'w' && kind !== 'b' && kind !== 'x') throw new Error(`explain: elements[${i}].kind=${String(kind)} is invalid; expected 'w', 'b' or 'x'`);
-    if (kind === 'b' && bShape === null) throw new Error('explain: element b:… asks for a bias gradient, but the convolution has no bias (pass --bias)');
+    if (kind !== 'w' && kind !== 'b' && kind !== 'x')
+      throw new Error(`explain: elements[${i}].kind=${String(kind)} is invalid; expected 'w', 'b' or 'x'`);
+    if (kind === 'b' && bShape === null)
+      throw new Error('explain: element b:… asks for a bias gradient, but the convolution has no bias (pass --bias)');
     const shape = kind === 'w' ? wShape : kind === 'b' ? bShape! : xShape;
     const index = e.index;
     if (!Array.isArray(index) || index.length !== shape.length || index.some((v, d) => !Number.isInteger(v) || v < 0 || v >= shape[d])) {
-      throw new Error(`explain: element ${kind}:${Array.isArray(index) ? index.join(',') : String(index)} is not in ${kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`);
+      throw new Error(
+        `explain: element ${kind}:${Array.isArray(index) ? index.join(',') : String(index)} is not in ${kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`,
+      );
     }
     return { kind, index: [...index] };
   });
@@ -310,7 +333,13 @@ export function explain(config: ExplainConfig = {}): Explanation {
   const r = resolve(config);
   const { x, w, b } = buildTensors(r, config);
   const y = r.transposed
-    ? convTransposeNd(r.dims, x, w, b, { stride: r.stride, padding: r.paddingLo, outputPadding: r.outputPadding, groups: r.groups, dilation: r.dilation })
+    ? convTransposeNd(r.dims, x, w, b, {
+        stride: r.stride,
+        padding: r.paddingLo,
+        outputPadding: r.outputPadding,
+        groups: r.groups,
+        dilation: r.dilation,
+      })
     : convNd(r.dims, x, w, b, { stride: r.stride, padding: r.padding, dilation: r.dilation, groups: r.groups, paddingMode: r.paddingMode });
 
   // dy = ∂E/∂y: given, or the gradient of the mean (1/M everywhere) or of the sum (1 everywhere).
@@ -335,7 +364,11 @@ export function explain(config: ExplainConfig = {}): Explanation {
 
   const xPadded = r.transposed
     ? x.detach()
-    : pad(x.detach(), r.paddingLo.flatMap((_, i) => [r.paddingLo[r.dims - 1 - i], r.paddingHi[r.dims - 1 - i]]), r.paddingMode === 'zeros' ? 'constant' : r.paddingMode);
+    : pad(
+        x.detach(),
+        r.paddingLo.flatMap((_, i) => [r.paddingLo[r.dims - 1 - i], r.paddingHi[r.dims - 1 - i]]),
+        r.paddingMode === 'zeros' ? 'constant' : r.paddingMode,
+      );
 
   const xs = stridesOf(x.shape);
   const ws = stridesOf(w.shape);
@@ -343,7 +376,9 @@ export function explain(config: ExplainConfig = {}): Explanation {
   // Which elements to explain: all of them, or the ones asked for (checked against the shapes first).
   const bShape = b === null ? null : b.shape;
   const wanted =
-    config.elements === undefined ? null : checkElements(config.elements === 'worked' ? workedElements(w.shape, bShape, x.shape) : config.elements, w.shape, bShape, x.shape);
+    config.elements === undefined
+      ? null
+      : checkElements(config.elements === 'worked' ? workedElements(w.shape, bShape, x.shape) : config.elements, w.shape, bShape, x.shape);
   // The terms this explanation would collect, checked against the budget before any is made.
   const outPositions = numelOf(r.transposed ? r.inputSize : r.outputSize) * r.batch;
   const products = (r.transposed ? x.numel * (r.outChannels / r.groups) : y.numel * (r.inChannels / r.groups)) * numelOf(r.kernelSize);
@@ -367,7 +402,8 @@ export function explain(config: ExplainConfig = {}): Explanation {
   const input = entries<InputTerm>('x', x.shape, dx);
   const bias = b === null ? [] : entries<BiasTerm>('b', b.shape, db!);
   // Flat offset → the entry explaining it (only the explained elements have one).
-  const byOffset = <T>(list: ElementExplanation<T>[], strides: number[]): Map<number, ElementExplanation<T>> => new Map(list.map((e) => [ravel(e.index, strides), e]));
+  const byOffset = <T>(list: ElementExplanation<T>[], strides: number[]): Map<number, ElementExplanation<T>> =>
+    new Map(list.map((e) => [ravel(e.index, strides), e]));
   const weightAt = byOffset(weight, ws);
   const inputAt = byOffset(input, xs);
   const biasAt = new Map(bias.map((e) => [e.index[0], e]));
@@ -379,7 +415,9 @@ export function explain(config: ExplainConfig = {}): Explanation {
     const kappas = [...indices(K)];
     const weightsOnly = wanted !== null && !wanted.some((e) => e.kind === 'x');
     // Per dimension: which input index each padded position copies (−1: a zero-padding cell).
-    const source = r.inputSize.map((L, d) => padIndexMap(L, r.paddingLo[d], r.paddingHi[d], r.paddingMode === 'zeros' ? 'constant' : r.paddingMode));
+    const source = r.inputSize.map((L, d) =>
+      padIndexMap(L, r.paddingLo[d], r.paddingHi[d], r.paddingMode === 'zeros' ? 'constant' : r.paddingMode),
+    );
     for (const out of indices(y.shape)) {
       const [n, o, ...i] = out;
       const dyv = dy.data[ravel(out, ys)];
@@ -399,7 +437,8 @@ export function explain(config: ExplainConfig = {}): Explanation {
           const wIndex = [o, c, ...kappa];
           const xv = xIndex === null ? 0 : x.data[ravel(xIndex, xs)];
           weightAt.get(wAt)?.terms.push({ output: out, padded: [n, cg, ...P], input: xIndex, x: xv, dy: dyv });
-          if (xIndex !== null) inputAt.get(ravel(xIndex, xs))?.terms.push({ weight: wIndex, output: out, padded: [n, cg, ...P], w: w.data[wAt], dy: dyv });
+          if (xIndex !== null)
+            inputAt.get(ravel(xIndex, xs))?.terms.push({ weight: wIndex, output: out, padded: [n, cg, ...P], w: w.data[wAt], dy: dyv });
         }
       }
     }
@@ -451,8 +490,7 @@ export function explain(config: ExplainConfig = {}): Explanation {
 function closedForms(r: ResolvedConfig, loss: LossInfo): Explanation['closedForm'] {
   const L = r.outputSize.join('·');
   const M = `N·C_out·${r.outputSize.map((_, d) => `L${d}`).join('·')} = ${r.batch}·${r.outChannels}·${L} = ${loss.count ?? ''}`;
-  const weighting =
-    loss.kind === 'mean' ? `1/M · Σ S, with M = ${M}` : loss.kind === 'sum' ? 'Σ S (dy = 1 everywhere)' : 'Σ x̃·dy';
+  const weighting = loss.kind === 'mean' ? `1/M · Σ S, with M = ${M}` : loss.kind === 'sum' ? 'Σ S (dy = 1 everywhere)' : 'Σ x̃·dy';
   const where = r.transposed
     ? 'S: the input elements x[n, ci, i] this weight multiplied, at every input position i whose product lands inside the output'
     : 'S: the padded-input elements x̃[n, g·C_in/G + c, i·s + κ·d] this weight multiplied, one per output position (zero-padding cells add 0' +

@@ -27,7 +27,13 @@ interface Block {
 const CHAR10 = 6.4;
 const CHAR14 = 8.9;
 
-function planeBlock(t: Tensor, plane: Plane, label: string, fill: (offset: number, row: number, col: number) => string, text: (v: number) => string): Block {
+function planeBlock(
+  t: Tensor,
+  plane: Plane,
+  label: string,
+  fill: (offset: number, row: number, col: number) => string,
+  text: (v: number) => string,
+): Block {
   const body: string[] = [`<text x="0" y="12" font-size="12" font-weight="bold">${esc(label)}</text>`];
   const texts = plane.offsets.map((o) => text(t.data[o]));
   const cell = Math.max(CELL, Math.ceil(Math.max(...texts.map((s) => s.length)) * CHAR10 + 8));
@@ -36,7 +42,9 @@ function planeBlock(t: Tensor, plane: Plane, label: string, fill: (offset: numbe
       const k = r * plane.cols + c;
       const x = c * cell;
       const y = 18 + r * CELL;
-      body.push(`<rect x="${x}" y="${y}" width="${cell - 2}" height="${CELL - 2}" rx="3" fill="${fill(plane.offsets[k], r, c)}" stroke="#888" stroke-width="0.5"/>`);
+      body.push(
+        `<rect x="${x}" y="${y}" width="${cell - 2}" height="${CELL - 2}" rx="3" fill="${fill(plane.offsets[k], r, c)}" stroke="#888" stroke-width="0.5"/>`,
+      );
       body.push(`<text x="${x + (cell - 2) / 2}" y="${y + CELL / 2 + 2}" font-size="10" text-anchor="middle">${esc(texts[k])}</text>`);
     }
   }
@@ -82,8 +90,14 @@ export function renderSvg(e: Explanation, element: ElementRef | null = null): st
   const inputBlocks = planesOf(source, spatial)
     .filter((p) => focus === null || (p.lead[0] === focus[0] && p.lead[1] === focus[1]))
     .map((p) =>
-    planeBlock(source, p, `x̃[${p.lead.join(', ')}]`, (_o, r, c) => (isMarked(p, r, c) ? '#ffb300' : isPadding(p, r, c) ? '#e6e6e6' : '#ffffff'), num),
-  );
+      planeBlock(
+        source,
+        p,
+        `x̃[${p.lead.join(', ')}]`,
+        (_o, r, c) => (isMarked(p, r, c) ? '#ffb300' : isPadding(p, r, c) ? '#e6e6e6' : '#ffffff'),
+        num,
+      ),
+    );
   /** Heat maps of a gradient, with the explained element's cell highlighted when it belongs to it. */
   const heatBlocks = (t: Tensor, name: string, highlight: boolean): Block[] => {
     let maxAbs = 0;

@@ -84,10 +84,12 @@ function grid(e: Explanation, n: number, c: number, marked: readonly number[][],
         const hit = hits.has(key(plane.lead, r, col));
         cells.push(hit ? (options.color ? ` ${MARK_ON}${s}${MARK_OFF} ` : `[${s}]`) : ` ${s} `);
       }
-      lines.push('  ' + cells.join(''));
+      lines.push(`  ${cells.join('')}`);
     }
     if (rows.length < plane.rows || cols.length < plane.cols) {
-      const visible = new Set(rows.filter((r) => r >= 0).flatMap((r) => cols.filter((col) => col >= 0).map((col) => key(plane.lead, r, col))));
+      const visible = new Set(
+        rows.filter((r) => r >= 0).flatMap((r) => cols.filter((col) => col >= 0).map((col) => key(plane.lead, r, col))),
+      );
       for (const h of hits) if (h.startsWith(`${plane.lead.join(',')}|`) && !visible.has(h)) hidden++;
     }
   }
@@ -119,7 +121,9 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
   const [o, c, ...kappa] = el.index;
   const out: string[] = [];
   const t = e.config.transposed;
-  out.push(`dw${idx(el.index)}: the gradient of weight w${idx(el.index)} (${t ? 'input' : 'output'} channel ${o}, channel ${c} of its group, kernel position (${kappa.join(', ')}))`);
+  out.push(
+    `dw${idx(el.index)}: the gradient of weight w${idx(el.index)} (${t ? 'input' : 'output'} channel ${o}, channel ${c} of its group, kernel position (${kappa.join(', ')}))`,
+  );
   out.push(e.closedForm.weight);
   const first = el.terms[0];
   if (first !== undefined) {
@@ -136,7 +140,9 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
   out.push(`\nThe ${el.terms.length} products x̃ · dy, one per ${t ? 'input' : 'output'} position:`);
   out.push(
     ...listed(el.terms, (k) => {
-      const where = t ? `x${idx(k.input)} → y${idx(k.output)}` : `y${idx(k.output)} ← x̃${idx(k.padded)}${k.input === null ? ' (zero padding)' : k.padded !== null && !sameIndex(k.padded, k.input) ? ` = x${idx(k.input)}` : ''}`;
+      const where = t
+        ? `x${idx(k.input)} → y${idx(k.output)}`
+        : `y${idx(k.output)} ← x̃${idx(k.padded)}${k.input === null ? ' (zero padding)' : k.padded !== null && !sameIndex(k.padded, k.input) ? ` = x${idx(k.input)}` : ''}`;
       return `  ${where}: ${num(k.x)} · ${num(k.dy)}`;
     }),
   );
@@ -144,10 +150,20 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
   if (e.loss.kind === 'mean' && e.loss.count !== null) {
     out.push(
       `Normalization: the loss is the mean of M = ${e.loss.count} output elements, so dy = 1/${e.loss.count} at every output; ` +
-        `dw = ${rightSide(e, el.terms.filter((k) => k.output !== null).map((k) => [k.x, k.dy]), el.value)}`,
+        `dw = ${rightSide(
+          e,
+          el.terms.filter((k) => k.output !== null).map((k) => [k.x, k.dy]),
+          el.value,
+        )}`,
     );
   } else if (e.loss.kind === 'sum') {
-    out.push(`Normalization: none: the loss is the sum, so dy = 1 at every output; dw = ${rightSide(e, el.terms.filter((k) => k.output !== null).map((k) => [k.x, k.dy]), el.value)}`);
+    out.push(
+      `Normalization: none: the loss is the sum, so dy = 1 at every output; dw = ${rightSide(
+        e,
+        el.terms.filter((k) => k.output !== null).map((k) => [k.x, k.dy]),
+        el.value,
+      )}`,
+    );
   }
   out.push(check(e, el));
   return out.join('\n');
@@ -174,7 +190,9 @@ function explainInput(e: Explanation, el: ElementExplanation<InputTerm>, options
       seen.add(k.padded.join(','));
       copies.push(k.padded);
     }
-    out.push(`\nThe padded input x̃ (batch ${n}, channel ${c}); ${options.color ? 'highlighted' : '[ ] marks'}: the ${copies.length} padded cell(s) holding this element:`);
+    out.push(
+      `\nThe padded input x̃ (batch ${n}, channel ${c}); ${options.color ? 'highlighted' : '[ ] marks'}: the ${copies.length} padded cell(s) holding this element:`,
+    );
     out.push(grid(e, n, c, copies, options));
   }
   out.push(`\nThe ${el.terms.length} products w · dy, one per (weight, output position) pair that read this element:`);
@@ -189,22 +207,30 @@ function explainInput(e: Explanation, el: ElementExplanation<InputTerm>, options
   out.push(`Sum of the products: ${num(el.value)}`);
   if (e.loss.kind === 'mean' && e.loss.count !== null) {
     const W = el.terms.filter((k) => k.output !== null).reduce((s, k) => s + k.w, 0);
-    out.push(`Normalization: dy = 1/${e.loss.count} everywhere, so dx = (Σ of the ${el.terms.length} weights = ${num(W)}) / ${e.loss.count} = ${num(el.value)}`);
+    out.push(
+      `Normalization: dy = 1/${e.loss.count} everywhere, so dx = (Σ of the ${el.terms.length} weights = ${num(W)}) / ${e.loss.count} = ${num(el.value)}`,
+    );
   }
   out.push(check(e, el));
   return out.join('\n');
 }
 
 /** Finds the explanation of one element; throws naming the element when it does not exist. */
-export function findElement(e: Explanation, ref: ElementRef): ElementExplanation<WeightTerm> | ElementExplanation<BiasTerm> | ElementExplanation<InputTerm> {
+export function findElement(
+  e: Explanation,
+  ref: ElementRef,
+): ElementExplanation<WeightTerm> | ElementExplanation<BiasTerm> | ElementExplanation<InputTerm> {
   const list = ref.kind === 'w' ? e.weight : ref.kind === 'b' ? e.bias : e.input;
   const shape = ref.kind === 'w' ? e.w.shape : ref.kind === 'b' ? (e.b?.shape ?? []) : e.x.shape;
-  if (ref.kind === 'b' && e.b === null) throw new Error('explain: element b:… asks for a bias gradient, but the convolution has no bias (pass --bias)');
+  if (ref.kind === 'b' && e.b === null)
+    throw new Error('explain: element b:… asks for a bias gradient, but the convolution has no bias (pass --bias)');
   const found = list.find((el) => sameIndex(el.index, ref.index));
   if (found !== undefined) return found;
   const inside = ref.index.length === shape.length && ref.index.every((v, d) => Number.isInteger(v) && v >= 0 && v < shape[d]);
   if (inside) throw new Error(`explain: element ${ref.kind}:${ref.index.join(',')} was not explained; pass it in explain({ elements })`);
-  throw new Error(`explain: element ${ref.kind}:${ref.index.join(',')} is not in ${ref.kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`);
+  throw new Error(
+    `explain: element ${ref.kind}:${ref.index.join(',')} is not in ${ref.kind} of shape [${shape.join(', ')}]; expected ${shape.length} indices within it`,
+  );
 }
 
 /**
@@ -239,7 +265,8 @@ export function elementEquation(e: Explanation, ref: ElementRef): string {
 function rightSide(e: Explanation, pairs: readonly number[][], value: number): string {
   const M = e.loss.count;
   const factors = pairs.map(([v]) => v);
-  if (e.loss.kind === 'mean' && M !== null) return `(${sumOf(factors) || '0'}) / ${M} = ${num(factors.reduce((s, v) => s + v, 0))} / ${M} = ${num(value)}`;
+  if (e.loss.kind === 'mean' && M !== null)
+    return `(${sumOf(factors) || '0'}) / ${M} = ${num(factors.reduce((s, v) => s + v, 0))} / ${M} = ${num(value)}`;
   if (e.loss.kind === 'sum') return `${sumOf(factors) || '0'} = ${num(value)}`;
   return `${pairs.length === 0 ? '0' : pairs.map(([v, dy]) => `${num(v)}·${num(dy)}`).join(' + ')} = ${num(value)}`;
 }

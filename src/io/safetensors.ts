@@ -112,8 +112,10 @@ export function deserialize(bytes: Uint8Array, source = 'safetensors data'): Saf
     }
     const e = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) fail(`the entry of ${JSON.stringify(name)} is not an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPES)) fail(`${JSON.stringify(name)} has dtype ${JSON.stringify(e.dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
-    if (!Array.isArray(e.shape) || e.shape.some((s) => !Number.isInteger(s) || s < 0)) fail(`${JSON.stringify(name)} has shape ${JSON.stringify(e.shape)}; expected non-negative integers`);
+    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPES))
+      fail(`${JSON.stringify(name)} has dtype ${JSON.stringify(e.dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
+    if (!Array.isArray(e.shape) || e.shape.some((s) => !Number.isInteger(s) || s < 0))
+      fail(`${JSON.stringify(name)} has shape ${JSON.stringify(e.shape)}; expected non-negative integers`);
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isInteger(o) && o >= 0) || off[0] > off[1]) {
       fail(`${JSON.stringify(name)} has data_offsets ${JSON.stringify(off)}; expected [begin, end] with 0 ≤ begin ≤ end`);
@@ -121,9 +123,12 @@ export function deserialize(bytes: Uint8Array, source = 'safetensors data'): Saf
     const dtype = DTYPES[e.dtype as string];
     const shape = e.shape as number[];
     const [begin, end] = off as [number, number];
-    if (end > dataLength) fail(`${JSON.stringify(name)} ends at byte ${end} of the data, past its end (${dataLength} bytes): the file is truncated`);
+    if (end > dataLength)
+      fail(`${JSON.stringify(name)} ends at byte ${end} of the data, past its end (${dataLength} bytes): the file is truncated`);
     if (end - begin !== numelOf(shape) * SIZES[dtype]) {
-      fail(`${JSON.stringify(name)} of shape ${formatShape(shape)} and dtype ${e.dtype} needs ${numelOf(shape) * SIZES[dtype]} bytes, but its data_offsets span ${end - begin}`);
+      fail(
+        `${JSON.stringify(name)} of shape ${formatShape(shape)} and dtype ${e.dtype} needs ${numelOf(shape) * SIZES[dtype]} bytes, but its data_offsets span ${end - begin}`,
+      );
     }
     entries.push({ name, dtype, shape, begin, end });
   }
@@ -151,7 +156,8 @@ export function deserialize(bytes: Uint8Array, source = 'safetensors data'): Saf
           break;
         case 'int64': {
           const v = view.getBigInt64(at + 8 * i, true);
-          if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) fail(`${JSON.stringify(e.name)} holds ${v}, beyond the ±2^53 that convgrad's int64 holds exactly`);
+          if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER))
+            fail(`${JSON.stringify(e.name)} holds ${v}, beyond the ±2^53 that convgrad's int64 holds exactly`);
           data[i] = Number(v);
           break;
         }
@@ -170,7 +176,8 @@ type NodeFs = { readFileSync(path: string): Uint8Array; writeFileSync(path: stri
 function nodeFs(op: string): NodeFs {
   const g = globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } };
   const fs = g.process?.getBuiltinModule?.('node:fs') as NodeFs | undefined;
-  if (fs === undefined) throw new Error(`${op}: reading and writing files needs Node.js (≥ 20.16); in a browser use serialize/deserialize on a Uint8Array`);
+  if (fs === undefined)
+    throw new Error(`${op}: reading and writing files needs Node.js (≥ 20.16); in a browser use serialize/deserialize on a Uint8Array`);
   return fs;
 }
 

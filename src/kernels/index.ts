@@ -7,7 +7,16 @@ import './wasm/register.js';
 import { getNumThreads, wasmRuntime, wasmThreadsUnavailableReason, wasmUnavailableReason, workerCount } from './wasm/runtime.js';
 import { defineKernel, getBackend, type BackendName } from './registry.js';
 
-export { getBackend, setBackend, defineKernel, kernelInventory, getKernel, registerBackend, type BackendName, type Kernel } from './registry.js';
+export {
+  getBackend,
+  setBackend,
+  defineKernel,
+  kernelInventory,
+  getKernel,
+  registerBackend,
+  type BackendName,
+  type Kernel,
+} from './registry.js';
 
 export interface ConvKernels {
   convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void;
@@ -31,7 +40,14 @@ export function convKernels(backend: BackendName = getBackend()): ConvKernels {
 export interface BackendInfo {
   backend: BackendName;
   /** Whether the wasm kernels can run here, and if not, why. */
-  wasm: { available: boolean; reason: string; features: 'relaxed-simd' | 'simd' | null; threads: number; workers: number; threadsReason: string };
+  wasm: {
+    available: boolean;
+    reason: string;
+    features: 'relaxed-simd' | 'simd' | null;
+    threads: number;
+    workers: number;
+    threadsReason: string;
+  };
 }
 
 /** What runs the convolutions here: the backend, the wasm features and threads, and why any is missing. */

@@ -16,7 +16,8 @@ export class ReLU extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
-    if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope)) throw new Error(`LeakyReLU: negativeSlope=${String(negativeSlope)} must be a number`);
+    if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope))
+      throw new Error(`LeakyReLU: negativeSlope=${String(negativeSlope)} must be a number`);
   }
   forward(x: Tensor): Tensor {
     return leakyRelu(x, this.negativeSlope);
@@ -32,7 +33,8 @@ export class LeakyReLU extends Module {
 export class GELU extends Module {
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`GELU: approximate=${String(approximate)} is invalid; expected 'none' or 'tanh'`);
+    if (approximate !== 'none' && approximate !== 'tanh')
+      throw new Error(`GELU: approximate=${String(approximate)} is invalid; expected 'none' or 'tanh'`);
   }
   forward(x: Tensor): Tensor {
     return gelu(x, { approximate: this.approximate });

@@ -22,7 +22,8 @@ export class Sequential extends Module {
   at(i: number): Module {
     const children = this.children();
     const k = i < 0 ? i + children.length : i;
-    if (!Number.isInteger(k) || k < 0 || k >= children.length) throw new Error(`Sequential: index ${i} is out of range for ${children.length} modules`);
+    if (!Number.isInteger(k) || k < 0 || k >= children.length)
+      throw new Error(`Sequential: index ${i} is out of range for ${children.length} modules`);
     return children[k];
   }
 
@@ -38,7 +39,10 @@ export class Sequential extends Module {
 }
 
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -53,9 +57,13 @@ export class Flatten extends Module {
 }
 
 export class Dropout extends Module {
-  constructor(readonly p = 0.5, readonly options: { generator?: Generator } = {}) {
+  constructor(
+    readonly p = 0.5,
+    readonly options: { generator?: Generator } = {},
+  ) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`Dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw new Error(`Dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
   }
   forward(x: Tensor): Tensor {
     return dropout(x, { p: this.p, training: this.training, generator: this.options.generator });

@@ -91,7 +91,7 @@ abstract class ConvBase extends Module {
       : [this.outChannels, this.inChannels / this.groups, ...this.kernelSize];
     checkSize(weightShape, op);
     this.weight = new Parameter(zeros(weightShape, { dtype }));
-    this.bias = o.bias ?? true ? new Parameter(zeros([this.outChannels], { dtype })) : null;
+    this.bias = (o.bias ?? true) ? new Parameter(zeros([this.outChannels], { dtype })) : null;
     this.resetParameters(o.generator);
   }
 
@@ -142,7 +142,11 @@ class ConvTransposeNdModule extends ConvBase {
   declare readonly padding: number[];
 
   constructor(dims: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
-    checkOptionKeys(options, ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'paddingMode', 'dtype', 'generator'], new.target.name);
+    checkOptionKeys(
+      options,
+      ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'paddingMode', 'dtype', 'generator'],
+      new.target.name,
+    );
     super(dims, true, inChannels, outChannels, kernelSize, options);
   }
 

@@ -1,14 +1,27 @@
 // torch.nn.init, with PyTorch's arithmetic for the bounds, so a seed gives PyTorch's values.
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { normal_, uniform_ } from '../tensor/creation.js';
 
-export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu';
 
 /** fan_in = size(1) · ∏ kernel, fan_out = size(0) · ∏ kernel. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) {
-    throw new Error(`calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with ${t.ndim} dimensions; expected at least 2`);
+    throw new Error(
+      `calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with ${t.ndim} dimensions; expected at least 2`,
+    );
   }
   const receptive = t.shape.slice(2).reduce((p, n) => p * n, 1);
   return [t.shape[1] * receptive, t.shape[0] * receptive];

@@ -25,13 +25,16 @@ export class Linear extends Module {
   ) {
     super();
     checkOptionKeys(options, ['bias', 'dtype', 'generator'], 'Linear');
-    for (const [arg, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [arg, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Linear: ${arg}=${String(v)} is invalid; expected a positive integer`);
     }
     const dtype = checkDType(options.dtype ?? 'float32', 'Linear');
     checkSize([outFeatures, inFeatures], 'Linear');
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
-    this.bias = options.bias ?? true ? new Parameter(zeros([outFeatures], { dtype })) : null;
+    this.bias = (options.bias ?? true) ? new Parameter(zeros([outFeatures], { dtype })) : null;
     defaultLayerInit(this.weight, this.bias, options.generator);
   }
 

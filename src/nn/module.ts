@@ -98,7 +98,8 @@ export abstract class Module {
 
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const [path, m] of this.namedModules()) for (const [name, b] of m.ownBuffers()) out.push([path === '' ? name : `${path}.${name}`, b]);
+    for (const [path, m] of this.namedModules())
+      for (const [name, b] of m.ownBuffers()) out.push([path === '' ? name : `${path}.${name}`, b]);
     return out;
   }
 
@@ -130,7 +131,8 @@ export abstract class Module {
 
   /** Converts every floating parameter and buffer to dtype in place (the Parameter objects stay the same). */
   to(dtype: FloatDType): this {
-    if (dtype !== 'float32' && dtype !== 'float64') throw new Error(`to: dtype=${String(dtype)} is invalid; expected 'float32' or 'float64'`);
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw new Error(`to: dtype=${String(dtype)} is invalid; expected 'float32' or 'float64'`);
     for (const m of this.modules()) {
       for (const [, p] of m.ownParameters()) {
         if (p.dtype !== dtype) {
@@ -174,7 +176,8 @@ export abstract class Module {
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
     const errors: string[] = [];
-    if (strict && unexpectedKeys.length > 0) errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+    if (strict && unexpectedKeys.length > 0)
+      errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
     if (strict && missingKeys.length > 0) errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
     for (const [key, t] of Object.entries(stateDict)) {
       const target = targets.get(key);
@@ -184,7 +187,9 @@ export abstract class Module {
         continue;
       }
       if (t.shape.length !== target.shape.length || t.shape.some((s, i) => s !== target.shape[i])) {
-        errors.push(`size mismatch for ${key}: copying a param with shape ${formatShape(t.shape)} from checkpoint, the shape in current model is ${formatShape(target.shape)}.`);
+        errors.push(
+          `size mismatch for ${key}: copying a param with shape ${formatShape(t.shape)} from checkpoint, the shape in current model is ${formatShape(target.shape)}.`,
+        );
       }
     }
     if (errors.length > 0) throw new Error(`loadStateDict: error(s) in loading state_dict:\n\t${errors.join('\n\t')}`);
@@ -212,7 +217,9 @@ export abstract class Module {
     const children = this.namedChildren();
     const name = this.typeName();
     if (children.length === 0) return `${name}(${this.extraRepr()})`;
-    const lines = [this.extraRepr(), ...children.map(([key, m]) => `(${key}): ${m.toString().split('\n').join('\n  ')}`)].filter((l) => l !== '');
+    const lines = [this.extraRepr(), ...children.map(([key, m]) => `(${key}): ${m.toString().split('\n').join('\n  ')}`)].filter(
+      (l) => l !== '',
+    );
     return `${name}(\n  ${lines.join('\n  ')}\n)`;
   }
 

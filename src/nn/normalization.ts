@@ -27,11 +27,15 @@ abstract class BatchNormNd extends Module {
   declare runningVar: Tensor | null;
   declare numBatchesTracked: Tensor | null;
 
-  constructor(readonly numFeatures: number, options: BatchNormModuleOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    options: BatchNormModuleOptions = {},
+  ) {
     super();
     const op = this.typeName();
     checkOptionKeys(options, ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'], op);
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new Error(`${op}: numFeatures=${String(numFeatures)} is invalid; expected a positive integer`);
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0)
+      throw new Error(`${op}: numFeatures=${String(numFeatures)} is invalid; expected a positive integer`);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.affine = options.affine ?? true;
@@ -55,7 +59,9 @@ abstract class BatchNormNd extends Module {
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     if (x.shape[1] !== this.numFeatures) {
-      throw new Error(`${this.typeName()}: input of shape ${formatShape(x.shape)} has ${x.shape[1]} channels; expected numFeatures=${this.numFeatures}`);
+      throw new Error(
+        `${this.typeName()}: input of shape ${formatShape(x.shape)} has ${x.shape[1]} channels; expected numFeatures=${this.numFeatures}`,
+      );
     }
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.numBatchesTracked !== null) {
@@ -83,7 +89,8 @@ abstract class BatchNormNd extends Module {
 
 export class BatchNorm1d extends BatchNormNd {
   protected checkInput(x: Tensor): void {
-    if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input of shape ${formatShape(x.shape)})`);
+    if (x.ndim !== 2 && x.ndim !== 3)
+      throw new Error(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input of shape ${formatShape(x.shape)})`);
   }
   protected override typeName(): string {
     return 'BatchNorm1d';

@@ -15,7 +15,9 @@ class ConstantPadNd extends Module {
     const op = this.constructor.name;
     const list = typeof padding === 'number' ? new Array<number>(2 * dims).fill(padding) : [...padding];
     if (list.length !== 2 * dims || list.some((p) => !Number.isInteger(p))) {
-      throw new Error(`${op}: padding=${JSON.stringify(padding)} is invalid; expected an int or ${2 * dims} ints (before/after for each padded dimension)`);
+      throw new Error(
+        `${op}: padding=${JSON.stringify(padding)} is invalid; expected an int or ${2 * dims} ints (before/after for each padded dimension)`,
+      );
     }
     if (typeof value !== 'number') throw new Error(`${op}: value=${String(value)} must be a number`);
     this.padding = list;

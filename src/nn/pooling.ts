@@ -28,7 +28,10 @@ abstract class MaxPoolNd extends Module {
   readonly dilation: IntOrTuple;
   readonly ceilMode: boolean;
 
-  constructor(readonly kernelSize: IntOrTuple, options: MaxPoolModuleOptions = {}) {
+  constructor(
+    readonly kernelSize: IntOrTuple,
+    options: MaxPoolModuleOptions = {},
+  ) {
     super();
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
@@ -41,8 +44,10 @@ abstract class MaxPoolNd extends Module {
   }
 
   override extraRepr(): string {
-    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, ` +
-      `dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+    return (
+      `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, ` +
+      `dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`
+    );
   }
 }
 
@@ -71,7 +76,10 @@ abstract class AvgPoolNd extends Module {
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
 
-  constructor(readonly kernelSize: IntOrTuple, options: AvgPoolModuleOptions = {}) {
+  constructor(
+    readonly kernelSize: IntOrTuple,
+    options: AvgPoolModuleOptions = {},
+  ) {
     super();
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
@@ -83,7 +91,12 @@ abstract class AvgPoolNd extends Module {
 
 export class AvgPool1d extends AvgPoolNd {
   forward(x: Tensor): Tensor {
-    return avgPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+    return avgPool1d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
   }
   protected override typeName(): string {
     return 'AvgPool1d';

@@ -4,7 +4,7 @@
 //   silu'(x)      = σ(x)·(1 + x·(1 − σ(x)))           silu''(x) = σ(x)·(1 − σ(x))·(2 + x·(1 − 2σ(x)))
 //   hardswish'(x) = 0 (x < −3), 1 (x ≥ 3), x/3 + 1/2  hardswish''(x) = 1/3 on (−3, 3)
 //   hardtanh'(x)  = 1 on (min, max), else 0          hardtanh''(x) = 0
-import { defineMethods, Tensor, type Storage } from '../tensor/tensor.js';
+import { defineMethods, type Tensor, type Storage } from '../tensor/tensor.js';
 import { record } from '../autograd/node.js';
 import { defineKernel } from '../kernels/index.js';
 import type { HardtanhScalars } from '../kernels/signatures.js';
@@ -77,13 +77,19 @@ export function silu(x: Tensor): Tensor {
 function siluBackward(dy: Tensor, x: Tensor): Tensor {
   const dx = empty(dy.dtype, dy.shape);
   siluGradKernel.impl(dy.data, x.data, dx.data);
-  return record(dx, 'SiluBackwardBackward0', [dy, x], (g, needs) => {
-    if (!needs[1]) return [siluBackward(g, x), null];
-    const s = sigmoid(x);
-    // σ(1 − σ)(2 + x(1 − 2σ))
-    const second = mul(mul(s, add(neg(s), 1)), add(mul(x, add(mul(s, -2), 1)), 2));
-    return [needs[0] ? siluBackward(g, x) : null, mul(mul(g, dy), second)];
-  }, [dy, x]);
+  return record(
+    dx,
+    'SiluBackwardBackward0',
+    [dy, x],
+    (g, needs) => {
+      if (!needs[1]) return [siluBackward(g, x), null];
+      const s = sigmoid(x);
+      // σ(1 − σ)(2 + x(1 − 2σ))
+      const second = mul(mul(s, add(neg(s), 1)), add(mul(x, add(mul(s, -2), 1)), 2));
+      return [needs[0] ? siluBackward(g, x) : null, mul(mul(g, dy), second)];
+    },
+    [dy, x],
+  );
 }
 
 /** Hardswish: x·relu6(x + 3)/6. */
@@ -98,12 +104,18 @@ export function hardswish(x: Tensor): Tensor {
 function hardswishBackward(dy: Tensor, x: Tensor): Tensor {
   const dx = empty(dy.dtype, dy.shape);
   hardswishGradKernel.impl(dy.data, x.data, dx.data);
-  return record(dx, 'HardswishBackwardBackward0', [dy, x], (g, needs) => {
-    if (!needs[1]) return [hardswishBackward(g, x), null];
-    const inside = empty(x.dtype, x.shape);
-    for (let i = 0; i < inside.numel; i++) inside.data[i] = x.data[i] > -3 && x.data[i] < 3 ? 1 : 0;
-    return [needs[0] ? hardswishBackward(g, x) : null, div(mul(mul(g, dy), inside), 3)];
-  }, [dy, x]);
+  return record(
+    dx,
+    'HardswishBackwardBackward0',
+    [dy, x],
+    (g, needs) => {
+      if (!needs[1]) return [hardswishBackward(g, x), null];
+      const inside = empty(x.dtype, x.shape);
+      for (let i = 0; i < inside.numel; i++) inside.data[i] = x.data[i] > -3 && x.data[i] < 3 ? 1 : 0;
+      return [needs[0] ? hardswishBackward(g, x) : null, div(mul(mul(g, dy), inside), 3)];
+    },
+    [dy, x],
+  );
 }
 
 /** Hardtanh: x clamped to [minVal, maxVal] (PyTorch's defaults −1 and 1). */

@@ -3,7 +3,7 @@
 // gradient of the gradient is exact:
 //   x̂ = (x − μ)·σ⁻¹,  dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))  with g = dy·w   (training)
 //   dx = dy·w·σ⁻¹ with the running statistics                                  (evaluation)
-import { Tensor, bumpVersion } from '../tensor/tensor.js';
+import { type Tensor, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { noGrad } from '../autograd/mode.js';
@@ -53,9 +53,12 @@ function checkChannelVector(t: Tensor | null | undefined, arg: string, C: number
   if (t === null || t === undefined) return null;
   checkTensor(t, arg, 'batchNorm');
   if (t.ndim !== 1 || t.shape[0] !== C) {
-    throw new Error(`batchNorm: ${arg} of shape ${formatShape(t.shape)} must have shape [${C}] (one value per channel of input ${formatShape(x.shape)})`);
+    throw new Error(
+      `batchNorm: ${arg} of shape ${formatShape(t.shape)} must have shape [${C}] (one value per channel of input ${formatShape(x.shape)})`,
+    );
   }
-  if (t.dtype !== x.dtype) throw new Error(`batchNorm: ${arg} has dtype ${t.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
+  if (t.dtype !== x.dtype)
+    throw new Error(`batchNorm: ${arg} has dtype ${t.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
   return t;
 }
 
@@ -115,23 +118,31 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const channelShape = x.shape.map((s, i) => (i === 1 ? s : 1));
   const asChannels = (t: Tensor): Tensor => reshape(t, channelShape);
-  const frozen = !training ? noGrad(() => ({ mu: reshape(rm!.detach(), channelShape), invstd: reshape(pow(add(rv!.detach(), eps), -0.5), channelShape) })) : null;
-  return record(y, 'NativeBatchNormBackward0', [x, w, b], (dy, needs) => {
-    let xhat: Tensor;
-    let inv: Tensor;
-    if (frozen !== null) {
-      inv = frozen.invstd;
-      xhat = mul(sub(x, frozen.mu), inv);
-    } else {
-      const xc = sub(x, mean(x, dims, true));
-      inv = pow(add(mean(mul(xc, xc), dims, true), eps), -0.5);
-      xhat = mul(xc, inv);
-    }
-    const g = w === null ? dy : mul(dy, asChannels(w));
-    let dx: Tensor | null = null;
-    if (needs[0]) {
-      dx = frozen !== null ? mul(g, inv) : mul(inv, sub(sub(g, mean(g, dims, true)), mul(xhat, mean(mul(g, xhat), dims, true))));
-    }
-    return [dx, needs[1] ? sum(mul(dy, xhat), dims) : null, needs[2] ? sum(dy, dims) : null];
-  }, [x, w]);
+  const frozen = !training
+    ? noGrad(() => ({ mu: reshape(rm!.detach(), channelShape), invstd: reshape(pow(add(rv!.detach(), eps), -0.5), channelShape) }))
+    : null;
+  return record(
+    y,
+    'NativeBatchNormBackward0',
+    [x, w, b],
+    (dy, needs) => {
+      let xhat: Tensor;
+      let inv: Tensor;
+      if (frozen !== null) {
+        inv = frozen.invstd;
+        xhat = mul(sub(x, frozen.mu), inv);
+      } else {
+        const xc = sub(x, mean(x, dims, true));
+        inv = pow(add(mean(mul(xc, xc), dims, true), eps), -0.5);
+        xhat = mul(xc, inv);
+      }
+      const g = w === null ? dy : mul(dy, asChannels(w));
+      let dx: Tensor | null = null;
+      if (needs[0]) {
+        dx = frozen !== null ? mul(g, inv) : mul(inv, sub(sub(g, mean(g, dims, true)), mul(xhat, mean(mul(g, xhat), dims, true))));
+      }
+      return [dx, needs[1] ? sum(mul(dy, xhat), dims) : null, needs[2] ? sum(dy, dims) : null];
+    },
+    [x, w],
+  );
 }

@@ -50,7 +50,9 @@ function checkInputs(dims: number, op: string, input: unknown, weight: unknown, 
     throw new Error(`${op}: bias must be a Tensor or null, got ${typeof bias}`);
   }
   if (weight.ndim !== dims + 2) {
-    throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} has ${weight.ndim} dimensions; expected ${dims + 2} ${weightLayout}`);
+    throw new Error(
+      `${op}: weight of shape ${formatShape(weight.shape)} has ${weight.ndim} dimensions; expected ${dims + 2} ${weightLayout}`,
+    );
   }
   if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
     throw new Error(
@@ -65,14 +67,20 @@ function checkInputs(dims: number, op: string, input: unknown, weight: unknown, 
   }
   const kernel = weight.shape.slice(2);
   if (kernel.some((k) => k === 0)) {
-    throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} has a kernel size of zero; expected kernel sizes greater than zero`);
+    throw new Error(
+      `${op}: weight of shape ${formatShape(weight.shape)} has a kernel size of zero; expected kernel sizes greater than zero`,
+    );
   }
   if (weight.numel === 0) {
-    throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} is empty; expected at least one channel in each of its first two dimensions`);
+    throw new Error(
+      `${op}: weight of shape ${formatShape(weight.shape)} is empty; expected at least one channel in each of its first two dimensions`,
+    );
   }
   const spatial = input.shape.slice(input.ndim - dims);
   if (spatial.some((n) => n === 0)) {
-    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has an empty spatial dimension; only a zero batch or zero channels may be empty`);
+    throw new Error(
+      `${op}: input of shape ${formatShape(input.shape)} has an empty spatial dimension; only a zero batch or zero channels may be empty`,
+    );
   }
   const batched = input.ndim === dims + 2;
   return { x: batched ? input : unsqueeze(input, 0), batched };
@@ -117,8 +125,7 @@ export function convNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor
     );
   }
   // Reversed, repeated-twice padding as F.pad takes it: last dimension first.
-  const padsFor = (lo: readonly number[], hi: readonly number[]): number[] =>
-    lo.flatMap((_, i) => [lo[dims - 1 - i], hi[dims - 1 - i]]);
+  const padsFor = (lo: readonly number[], hi: readonly number[]): number[] => lo.flatMap((_, i) => [lo[dims - 1 - i], hi[dims - 1 - i]]);
   let p = padding.lo;
   if (mode !== 'zeros') {
     x = pad(x, padsFor(padding.lo, padding.hi), mode);
@@ -126,7 +133,14 @@ export function convNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor
   } else if (padding.lo.some((lo, i) => lo !== padding.hi[i])) {
     // Asymmetric 'same': pad the extra cells on the high side, then convolve symmetrically (as ATen does).
     const extra = padding.hi.map((hi, i) => hi - padding.lo[i]);
-    x = pad(x, padsFor(extra.map(() => 0), extra), 'constant');
+    x = pad(
+      x,
+      padsFor(
+        extra.map(() => 0),
+        extra,
+      ),
+      'constant',
+    );
   }
   const xSize = x.shape.slice(2);
   const geometry: ConvGeometry = {
@@ -158,20 +172,30 @@ export function outputPaddingFor(
   const dims = kernel.length;
   const target = outputSize.length === dims + 2 || outputSize.length === dims + 1 ? outputSize.slice(outputSize.length - dims) : outputSize;
   if (target.length !== dims) {
-    throw new Error(`${op}: outputSize=[${outputSize.join(', ')}] must have ${dims} spatial sizes (or ${dims + 2} with batch and channels)`);
+    throw new Error(
+      `${op}: outputSize=[${outputSize.join(', ')}] must have ${dims} spatial sizes (or ${dims + 2} with batch and channels)`,
+    );
   }
   return target.map((want, i) => {
     const min = convTransposeOutputSize(inputSize[i], kernel[i], stride[i], padding[i], dilation[i], 0);
     const max = min + stride[i] - 1;
     if (!Number.isInteger(want) || want < min || want > max) {
-      throw new Error(`${op}: outputSize=[${outputSize.join(', ')}] is invalid: dimension ${i} must be between ${min} and ${max}, got ${want}`);
+      throw new Error(
+        `${op}: outputSize=[${outputSize.join(', ')}] is invalid: dimension ${i} must be between ${min} and ${max}, got ${want}`,
+      );
     }
     return want - min;
   });
 }
 
 /** The transposed convolution of input (N, C_in, …) with weight (C_in, C_out/groups, …k). */
-export function convTransposeNd(dims: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvTransposeOptions = {}): Tensor {
+export function convTransposeNd(
+  dims: number,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  options: ConvTransposeOptions = {},
+): Tensor {
   const op = `convTranspose${dimsName(dims)}d`;
   checkOptionKeys(options, ['stride', 'padding', 'outputPadding', 'groups', 'dilation'], op);
   const { x, batched } = checkInputs(dims, op, input, weight, bias, '(in_channels, out_channels/groups, *kernel_size)');
@@ -185,7 +209,8 @@ export function convTransposeNd(dims: number, input: Tensor, weight: Tensor, bia
   });
   const kernel = weight.shape.slice(2);
   const inChannels = x.shape[1];
-  if (weight.shape[0] % groups !== 0) throw new Error(`${op}: groups=${groups} must divide in_channels=${weight.shape[0]} (weight.shape[0])`);
+  if (weight.shape[0] % groups !== 0)
+    throw new Error(`${op}: groups=${groups} must divide in_channels=${weight.shape[0]} (weight.shape[0])`);
   if (weight.shape[0] !== inChannels) {
     throw new Error(
       `${op}: input of shape ${formatShape(input.shape)} has ${inChannels} channels; expected ${weight.shape[0]} (weight.shape[0] of weight ${formatShape(weight.shape)})`,

@@ -5,7 +5,7 @@
 // Each map's gradient is one of the others, so the conv gradients are convolutions and double
 // backward comes free:
 //   ⟨dy, A(w)x⟩ = ⟨A(w)ᵀdy, x⟩ = ⟨gradWeight(x, dy), w⟩.
-import { Tensor, type Storage } from '../tensor/tensor.js';
+import type { Tensor, Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
 import { convKernels, defineKernel } from '../kernels/index.js';
@@ -47,11 +47,17 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
   const y = empty(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'conv');
   convKernels().convForward(x.data, w.data, y.data, g);
   if (b !== null) addBias(y, b);
-  return record(y, name, [x, w, b], (dy, needs) => [
-    needs[0] ? convGradInput(dy, w, null, g, CONV_BACKWARD_NODE) : null,
-    needs[1] ? convGradWeight(x, dy, g, CONV_BACKWARD_NODE) : null,
-    needs[2] ? biasGrad(dy, g) : null,
-  ], [x, w]);
+  return record(
+    y,
+    name,
+    [x, w, b],
+    (dy, needs) => [
+      needs[0] ? convGradInput(dy, w, null, g, CONV_BACKWARD_NODE) : null,
+      needs[1] ? convGradWeight(x, dy, g, CONV_BACKWARD_NODE) : null,
+      needs[2] ? biasGrad(dy, g) : null,
+    ],
+    [x, w],
+  );
 }
 
 /** dx = A(w)ᵀ·dy (+ b over x's channels): dy (N, Cy, …ySize) → (N, Cx, …xSize). */
@@ -59,19 +65,31 @@ export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGe
   const dx = empty(dy.dtype, [g.batch, g.xChannels, ...g.xSize], 'convTranspose');
   convKernels().convGradInput(dy.data, w.data, dx.data, g);
   if (b !== null) addBias(dx, b);
-  return record(dx, name, [dy, w, b], (u, needs) => [
-    needs[0] ? convForward(u, w, null, g, CONV_BACKWARD_NODE) : null,
-    needs[1] ? convGradWeight(u, dy, g, CONV_BACKWARD_NODE) : null,
-    needs[2] ? sum(u, [0, ...spatialDims(g)]) : null,
-  ], [dy, w]);
+  return record(
+    dx,
+    name,
+    [dy, w, b],
+    (u, needs) => [
+      needs[0] ? convForward(u, w, null, g, CONV_BACKWARD_NODE) : null,
+      needs[1] ? convGradWeight(u, dy, g, CONV_BACKWARD_NODE) : null,
+      needs[2] ? sum(u, [0, ...spatialDims(g)]) : null,
+    ],
+    [dy, w],
+  );
 }
 
 /** dw[o, c, κ] = Σ_n Σ_i dy[n, o, i] · x[n, g·Cx/G + c, tap(i, κ)], of shape (Cy, Cx/G, …k). */
 export function convGradWeight(x: Tensor, dy: Tensor, g: ConvGeometry, name: string = CONV_BACKWARD_NODE): Tensor {
   const dw = empty(x.dtype, [g.yChannels, g.xChannels / g.groups, ...g.kSize]);
   convKernels().convGradWeight(x.data, dy.data, dw.data, g);
-  return record(dw, name, [x, dy], (v, needs) => [
-    needs[0] ? convGradInput(dy, v, null, g, CONV_BACKWARD_NODE) : null,
-    needs[1] ? convForward(x, v, null, g, CONV_BACKWARD_NODE) : null,
-  ], [x, dy]);
+  return record(
+    dw,
+    name,
+    [x, dy],
+    (v, needs) => [
+      needs[0] ? convGradInput(dy, v, null, g, CONV_BACKWARD_NODE) : null,
+      needs[1] ? convForward(x, v, null, g, CONV_BACKWARD_NODE) : null,
+    ],
+    [x, dy],
+  );
 }

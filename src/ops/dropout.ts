@@ -1,7 +1,7 @@
 // Dropout: zeroes each element with probability p and scales the rest by 1/(1−p), so the expectation
 // is unchanged. The mask comes from the library's generator (it does not match PyTorch's masks); the
 // gradient is the same mask times dy (a MulBackward0, as PyTorch records it).
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { checkFloating, checkTensor, empty } from './util.js';
 import { mul } from './elementwise.js';
@@ -16,7 +16,8 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   checkTensor(x, 'input', 'dropout');
   checkFloating(x, 'input', 'dropout');
   const p = options.p ?? 0.5;
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    throw new Error(`dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
   if (!(options.training ?? true) || p === 0) return x;
   const gen = options.generator ?? defaultGenerator;
   const mask = empty(x.dtype, x.shape);

@@ -1,5 +1,5 @@
 // Broadcasting elementwise ops and their gradient rules (each rule built from these same ops).
-import { defineMethods, Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { defineMethods, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { binaryKernel, expandKernel, type BinaryCode } from '../kernels/reference/elementwise.js';
@@ -21,7 +21,14 @@ declare module '../tensor/tensor.js' {
   }
 }
 
-function binary(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: number) => number, floatResult = false, code: BinaryCode = 'fn'): Tensor {
+function binary(
+  op: string,
+  a: Tensor,
+  b: TensorOrScalar,
+  f: (x: number, y: number) => number,
+  floatResult = false,
+  code: BinaryCode = 'fn',
+): Tensor {
   checkTensor(a, 'input', op);
   checkNumberOrTensor(b, 'other', op);
   const dtype = floatResult ? floatingOf(promote(a, b)) : promote(a, b);
@@ -36,7 +43,7 @@ type UnaryCode = 'neg' | 'exp' | 'log' | 'relu';
 
 /** y = max(x, 0); NaN stays NaN, as PyTorch's relu. */
 function referenceRelu(x: Storage, y: Storage): void {
-  for (let i = 0; i < y.length; i++) y[i] = x[i] > 0 || x[i] !== x[i] ? x[i] : 0;
+  for (let i = 0; i < y.length; i++) y[i] = x[i] > 0 || Number.isNaN(x[i]) ? x[i] : 0;
 }
 
 /** dx = dy where y > 0, else 0. */
@@ -85,22 +92,25 @@ export function sub(a: Tensor, b: TensorOrScalar): Tensor {
 
 export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   const y = binary('mul', a, b, (x, z) => x * z, false, 'mul');
-  return record(
-    y,
-    'MulBackward0',
-    [a, other(b)],
-    (dy, needs) => [needs[0] ? mul(dy, b) : null, needs[1] ? mul(dy, a) : null],
-    [a, other(b)],
-  );
+  return record(y, 'MulBackward0', [a, other(b)], (dy, needs) => [needs[0] ? mul(dy, b) : null, needs[1] ? mul(dy, a) : null], [
+    a,
+    other(b),
+  ]);
 }
 
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
   const y = binary('div', a, b, (x, z) => x / z, true, 'div');
-  return record(y, 'DivBackward0', [a, other(b)], (dy, needs) => [
-    needs[0] ? div(dy, b) : null,
-    // d(a/b)/db = −a/b²
-    needs[1] ? neg(div(div(mul(dy, a), b), b)) : null,
-  ], [a, other(b)]);
+  return record(
+    y,
+    'DivBackward0',
+    [a, other(b)],
+    (dy, needs) => [
+      needs[0] ? div(dy, b) : null,
+      // d(a/b)/db = −a/b²
+      needs[1] ? neg(div(div(mul(dy, a), b), b)) : null,
+    ],
+    [a, other(b)],
+  );
 }
 
 export function neg(a: Tensor): Tensor {
@@ -145,15 +155,21 @@ export function pow(a: Tensor, p: TensorOrScalar): Tensor {
   if (typeof p === 'number') {
     return record(y, 'PowBackward0', [a], (dy) => [p === 0 ? mul(dy, 0) : mul(mul(dy, p), pow(a, p - 1))], [a]);
   }
-  return record(y, 'PowBackward1', [a, p], (dy, needs) => {
-    let dp: Tensor | null = null;
-    if (needs[1]) {
-      const zeroBase = binary('pow', a, p, (x, e) => (x === 0 && e >= 0 ? 1 : 0));
-      const safeA = where(zeroBase, scalarTensor(1, a.dtype), a);
-      dp = where(zeroBase, scalarTensor(0, y.dtype), mul(dy, mul(y, log(safeA))));
-    }
-    return [needs[0] ? mul(mul(dy, p), pow(a, sub(p, 1))) : null, dp];
-  }, [a, p, y]);
+  return record(
+    y,
+    'PowBackward1',
+    [a, p],
+    (dy, needs) => {
+      let dp: Tensor | null = null;
+      if (needs[1]) {
+        const zeroBase = binary('pow', a, p, (x, e) => (x === 0 && e >= 0 ? 1 : 0));
+        const safeA = where(zeroBase, scalarTensor(1, a.dtype), a);
+        dp = where(zeroBase, scalarTensor(0, y.dtype), mul(dy, mul(y, log(safeA))));
+      }
+      return [needs[0] ? mul(mul(dy, p), pow(a, sub(p, 1))) : null, dp];
+    },
+    [a, p, y],
+  );
 }
 
 export function relu(a: Tensor): Tensor {

@@ -19,7 +19,17 @@ export { max, min, argmax, argmin } from './max.js';
 export { cat, stack } from './join.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { matmul, linear } from './matmul.js';
-export { maxPool1d, maxPool2d, maxPool3d, maxPool2dWithIndices, avgPool1d, avgPool2d, avgPool3d, adaptiveAvgPool1d, adaptiveAvgPool2d } from './pool.js';
+export {
+  maxPool1d,
+  maxPool2d,
+  maxPool3d,
+  maxPool2dWithIndices,
+  avgPool1d,
+  avgPool2d,
+  avgPool3d,
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+} from './pool.js';
 export type { MaxPoolOptions, AvgPoolOptions } from './pool.js';
 export { batchNorm, type BatchNormOptions } from './batchnorm.js';
 export { nllLoss, crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './loss.js';

@@ -1,7 +1,7 @@
 // Index-based primitives: gather / scatterAdd and indexSelect / indexAdd, each pair the other's
 // adjoint, so their gradients (and second gradients) are each other. Pooling, max(dim) and the losses
 // build their gradients on them.
-import { defineMethods, Tensor } from '../tensor/tensor.js';
+import { defineMethods, type Tensor } from '../tensor/tensor.js';
 import { formatShape, normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { checkTensor, empty } from './util.js';
@@ -38,7 +38,9 @@ function checkInRange(v: number, n: number, op: string, dim: number): number {
 function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor, other?: Tensor): void {
   const rank = Math.max(x.ndim, 1);
   if (Math.max(index.ndim, 1) !== rank) {
-    throw new Error(`${op}: index of shape ${formatShape(index.shape)} must have as many dimensions as input of shape ${formatShape(x.shape)}`);
+    throw new Error(
+      `${op}: index of shape ${formatShape(index.shape)} must have as many dimensions as input of shape ${formatShape(x.shape)}`,
+    );
   }
   index.shape.forEach((n, i) => {
     if (i !== d && n > x.shape[i]) {
@@ -54,7 +56,14 @@ function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor, othe
  * Visits every element of `index`: `visit(offsetIn, offsetOut)` with the offset in a tensor of
  * `shape` where dimension `dim` takes the index value, and the element's own offset in `shape2`.
  */
-function forEachGathered(op: string, index: Tensor, dim: number, shape: readonly number[], shape2: readonly number[], visit: (at: number, own: number) => void): void {
+function forEachGathered(
+  op: string,
+  index: Tensor,
+  dim: number,
+  shape: readonly number[],
+  shape2: readonly number[],
+  visit: (at: number, own: number) => void,
+): void {
   const ish = index.shape.length === 0 ? [1] : index.shape;
   const sh = shape.length === 0 ? [1] : shape;
   const sh2 = shape2.length === 0 ? [1] : shape2;
@@ -103,7 +112,8 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   checkIndex(index, 'scatterAdd');
   const d = normalizeDim(dim, x.ndim, 'scatterAdd');
   checkGatherShapes('scatterAdd', x, d, index, src);
-  if (src.dtype !== x.dtype) throw new Error(`scatterAdd: src has dtype ${src.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
+  if (src.dtype !== x.dtype)
+    throw new Error(`scatterAdd: src has dtype ${src.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
   const y = empty(x.dtype, x.shape);
   y.data.set(x.data);
   forEachGathered('scatterAdd', index, d, x.shape, src.shape, (at, own) => (y.data[at] += src.data[own]));
@@ -148,9 +158,12 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor):
   const m = index.numel;
   const want = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? m : s));
   if (source.shape.length !== want.length || source.shape.some((s, i) => s !== want[i])) {
-    throw new Error(`indexAdd: source of shape ${formatShape(source.shape)} must have shape ${formatShape(want)} (input's with index's length along dim ${d})`);
+    throw new Error(
+      `indexAdd: source of shape ${formatShape(source.shape)} must have shape ${formatShape(want)} (input's with index's length along dim ${d})`,
+    );
   }
-  if (source.dtype !== x.dtype) throw new Error(`indexAdd: source has dtype ${source.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
+  if (source.dtype !== x.dtype)
+    throw new Error(`indexAdd: source has dtype ${source.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
   const y = empty(x.dtype, x.shape);
   y.data.set(x.data);
   for (let k = 0; k < m; k++) {

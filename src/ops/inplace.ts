@@ -2,7 +2,7 @@
 // backward pass that needs the old values refuses to run (the version counter, autograd/node.ts).
 // As in PyTorch, a leaf that requires grad may only be changed under noGrad (an optimizer's update);
 // convgrad's autograd does not rewrite graphs, so tensors with a gradFn are refused too.
-import { defineMethods, Tensor, type TensorOrScalar, bumpVersion } from '../tensor/tensor.js';
+import { defineMethods, type Tensor, type TensorOrScalar, bumpVersion } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape, sameShape } from '../tensor/shape.js';
 import { isGradEnabled } from '../autograd/mode.js';
 import { expandKernel } from '../kernels/reference/elementwise.js';
@@ -28,17 +28,23 @@ declare module '../tensor/tensor.js' {
 function checkWritable(t: Tensor, op: string): void {
   if (!isGradEnabled()) return;
   if (t.requiresGrad && t.isLeaf) {
-    throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; run it under noGrad (as an optimizer's update does)`);
+    throw new Error(
+      `${op}: a leaf tensor that requires grad is being used in an in-place operation; run it under noGrad (as an optimizer's update does)`,
+    );
   }
   if (t.gradFn !== null) {
-    throw new Error(`${op}: in-place operations on a tensor computed by the graph (gradFn ${t.gradFn.name}) are not supported; use the out-of-place op`);
+    throw new Error(
+      `${op}: in-place operations on a tensor computed by the graph (gradFn ${t.gradFn.name}) are not supported; use the out-of-place op`,
+    );
   }
 }
 
 /** Writes `values` (of this tensor's shape) into t's data and bumps its version. */
 function overwrite(t: Tensor, values: Tensor, op: string): Tensor {
   if (!sameShape(values.shape, t.shape)) {
-    throw new Error(`${op}: the result has shape ${formatShape(values.shape)}, which cannot be written into a tensor of shape ${formatShape(t.shape)}`);
+    throw new Error(
+      `${op}: the result has shape ${formatShape(values.shape)}, which cannot be written into a tensor of shape ${formatShape(t.shape)}`,
+    );
   }
   t.data.set(values.data);
   return bumpVersion(t);

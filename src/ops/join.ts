@@ -1,5 +1,5 @@
 // cat and stack: tensors joined along a dimension; the gradient of each input is its slice of dy.
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { checkTensor, empty, promote } from './util.js';
@@ -61,9 +61,14 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normalizeDim(dim, list[0].ndim + 1, 'stack');
   list.forEach((t, i) => {
     if (t.ndim !== list[0].ndim || t.shape.some((n, k) => n !== list[0].shape[k])) {
-      throw new Error(`stack: tensors[${i}] has shape ${formatShape(t.shape)}; expected every tensor to have shape ${formatShape(list[0].shape)}`);
+      throw new Error(
+        `stack: tensors[${i}] has shape ${formatShape(t.shape)}; expected every tensor to have shape ${formatShape(list[0].shape)}`,
+      );
     }
   });
-  const y = cat(list.map((t) => unsqueeze(t.detach(), d)), d);
+  const y = cat(
+    list.map((t) => unsqueeze(t.detach(), d)),
+    d,
+  );
   return record(y, 'StackBackward0', list, (dy, needs) => list.map((_, i) => (needs[i] ? dy.select(d, i) : null)));
 }

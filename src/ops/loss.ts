@@ -1,7 +1,7 @@
 // Losses: nllLoss, crossEntropy (class indices or probabilities, label smoothing), mseLoss and
 // binaryCrossEntropyWithLogits, with PyTorch's reductions and checks. Each has a direct forward and a
 // rule built from differentiable ops (nllLoss's is a scatterAdd of the weighted dy at the targets).
-import { isFloating, Tensor } from '../tensor/tensor.js';
+import { isFloating, type Tensor } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { checkTensor, empty, scalarTensor } from './util.js';
@@ -15,7 +15,8 @@ import { expand, reshape, unsqueeze } from './view.js';
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkReduction(r: unknown, op: string): Reduction {
-  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${op}: reduction=${String(r)} is invalid; expected 'mean', 'sum' or 'none'`);
+  if (r !== 'mean' && r !== 'sum' && r !== 'none')
+    throw new Error(`${op}: reduction=${String(r)} is invalid; expected 'mean', 'sum' or 'none'`);
   return r;
 }
 
@@ -25,7 +26,8 @@ function checkWeight(weight: Tensor | null | undefined, C: number, input: Tensor
   if (weight.ndim !== 1 || weight.shape[0] !== C) {
     throw new Error(`${op}: weight of shape ${formatShape(weight.shape)} must have shape [${C}] (one value per class)`);
   }
-  if (weight.dtype !== input.dtype) throw new Error(`${op}: weight has dtype ${weight.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
+  if (weight.dtype !== input.dtype)
+    throw new Error(`${op}: weight has dtype ${weight.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
   return weight;
 }
 
@@ -38,12 +40,16 @@ export interface NllLossOptions {
 /** Checks (input, target) as nll_loss does and returns the class dimension. */
 function checkClassTarget(input: Tensor, target: Tensor, op: string): void {
   if (target.dtype !== 'int64') {
-    throw new Error(`${op}: target has dtype ${target.dtype}; expected int64 class indices (or, for crossEntropy, probabilities of input's shape)`);
+    throw new Error(
+      `${op}: target has dtype ${target.dtype}; expected int64 class indices (or, for crossEntropy, probabilities of input's shape)`,
+    );
   }
   if (input.ndim === 0) throw new Error(`${op}: input must have at least 1 dimension (C) or 2 (N, C, …)`);
   const want = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
   if (!sameShape(target.shape, want)) {
-    throw new Error(`${op}: target of shape ${formatShape(target.shape)} does not match input of shape ${formatShape(input.shape)}; expected ${formatShape(want)}`);
+    throw new Error(
+      `${op}: target of shape ${formatShape(target.shape)} does not match input of shape ${formatShape(input.shape)}; expected ${formatShape(want)}`,
+    );
   }
 }
 
@@ -68,7 +74,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   for (let i = 0; i < target.numel; i++) {
     const t = target.data[i];
     if (t === ignoreIndex) continue;
-    if (!(t >= 0 && t < C)) throw new Error(`${op}: target ${t} is out of bounds; expected class indices in [0, ${C - 1}] or ignoreIndex=${ignoreIndex}`);
+    if (!(t >= 0 && t < C))
+      throw new Error(`${op}: target ${t} is out of bounds; expected class indices in [0, ${C - 1}] or ignoreIndex=${ignoreIndex}`);
     const w = weight === null ? 1 : weight.data[t];
     coef.data[i] = -w;
     at.data[i] = t;
@@ -118,12 +125,21 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const C = input.shape[classDim];
   const weight = checkWeight(options.weight, C, input, op);
   const logp = logSoftmax(input, classDim);
-  const weightView = weight === null ? null : reshape(weight, input.shape.map((s, i) => (i === classDim ? s : 1)));
+  const weightView =
+    weight === null
+      ? null
+      : reshape(
+          weight,
+          input.shape.map((s, i) => (i === classDim ? s : 1)),
+        );
   if (isFloating(target.dtype)) {
     if (!sameShape(target.shape, input.shape)) {
-      throw new Error(`${op}: a floating target holds class probabilities and must have input's shape ${formatShape(input.shape)}; got ${formatShape(target.shape)} (use int64 class indices otherwise)`);
+      throw new Error(
+        `${op}: a floating target holds class probabilities and must have input's shape ${formatShape(input.shape)}; got ${formatShape(target.shape)} (use int64 class indices otherwise)`,
+      );
     }
-    if (target.dtype !== input.dtype) throw new Error(`${op}: target has dtype ${target.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
+    if (target.dtype !== input.dtype)
+      throw new Error(`${op}: target has dtype ${target.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
     const t = eps > 0 ? add(mul(target, 1 - eps), eps / C) : target;
     const weighted = weightView === null ? mul(logp, t) : mul(mul(logp, t), weightView);
     const loss = neg(sum(weighted, classDim));
@@ -160,14 +176,20 @@ function reduce(perElement: Tensor, reduction: Reduction): Tensor {
 function spread(dy: Tensor, shape: readonly number[], reduction: Reduction): Tensor {
   if (reduction === 'none') return dy;
   const g = expand(dy, shape);
-  return reduction === 'mean' ? div(g, shape.reduce((a, b) => a * b, 1)) : g;
+  return reduction === 'mean'
+    ? div(
+        g,
+        shape.reduce((a, b) => a * b, 1),
+      )
+    : g;
 }
 
 function checkPair(input: Tensor, target: Tensor, op: string): void {
   checkTensor(input, 'input', op);
   checkTensor(target, 'target', op);
   if (!isFloating(input.dtype)) throw new Error(`${op}: input has dtype ${input.dtype}; expected float32 or float64`);
-  if (target.dtype !== input.dtype) throw new Error(`${op}: target has dtype ${target.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
+  if (target.dtype !== input.dtype)
+    throw new Error(`${op}: target has dtype ${target.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
   if (!sameShape(input.shape, target.shape)) {
     throw new Error(`${op}: target of shape ${formatShape(target.shape)} must have input's shape ${formatShape(input.shape)}`);
   }
@@ -183,10 +205,16 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
     sq.data[i] = d * d;
   }
   const y = reduce(sq, reduction);
-  return record(y, 'MseLossBackward0', [input, target], (dy, needs) => {
-    const g = mul(mul(sub(input, target), 2), spread(dy, input.shape, reduction));
-    return [needs[0] ? g : null, needs[1] ? neg(g) : null];
-  }, [input, target]);
+  return record(
+    y,
+    'MseLossBackward0',
+    [input, target],
+    (dy, needs) => {
+      const g = mul(mul(sub(input, target), 2), spread(dy, input.shape, reduction));
+      return [needs[0] ? g : null, needs[1] ? neg(g) : null];
+    },
+    [input, target],
+  );
 }
 
 export interface BceWithLogitsOptions {
@@ -202,10 +230,14 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   const reduction = checkReduction(options.reduction ?? 'mean', op);
   const weight = options.weight ?? null;
   const posWeight = options.posWeight ?? null;
-  for (const [arg, t] of [['weight', weight], ['posWeight', posWeight]] as const) {
+  for (const [arg, t] of [
+    ['weight', weight],
+    ['posWeight', posWeight],
+  ] as const) {
     if (t === null) continue;
     checkTensor(t, arg, op);
-    if (t.dtype !== input.dtype) throw new Error(`${op}: ${arg} has dtype ${t.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
+    if (t.dtype !== input.dtype)
+      throw new Error(`${op}: ${arg} has dtype ${t.dtype} but input has dtype ${input.dtype}; expected the same dtype`);
   }
   // softplus(−x) = max(−x, 0) + log(1 + e^(−|x|)), as differentiable ops.
   const softplusNeg = (x: Tensor): Tensor => add(relu(neg(x)), log(add(exp(neg(abs(x))), 1)));
@@ -219,24 +251,35 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   };
   const values = perElement(input.detach(), target.detach());
   if (!sameShape(values.shape, input.shape)) {
-    throw new Error(`${op}: weight or posWeight broadcast the loss to shape ${formatShape(values.shape)}; expected input's shape ${formatShape(input.shape)}`);
+    throw new Error(
+      `${op}: weight or posWeight broadcast the loss to shape ${formatShape(values.shape)}; expected input's shape ${formatShape(input.shape)}`,
+    );
   }
   const y = reduce(values, reduction);
-  return record(y, 'BinaryCrossEntropyWithLogitsBackward0', [input, target], (dy, needs) => {
-    const g = spread(dy, input.shape, reduction);
-    const w = (t: Tensor): Tensor => (weight === null ? t : mul(t, weight));
-    let dx: Tensor | null = null;
-    let dt: Tensor | null = null;
-    if (needs[0]) {
-      // (pw·t + 1 − t)·σ(x) − pw·t, or σ(x) − t without posWeight.
-      const d = posWeight === null ? sub(sigmoid(input), target) : sub(mul(add(sub(mul(posWeight, target), target), 1), sigmoid(input)), mul(posWeight, target));
-      dx = mul(w(d), g);
-    }
-    if (needs[1]) {
-      // ∂/∂t = −x + (pw − 1)·softplus(−x)
-      const d = posWeight === null ? neg(input) : add(neg(input), mul(sub(posWeight, 1), softplusNeg(input)));
-      dt = mul(w(d), g);
-    }
-    return [dx, dt];
-  }, [input, target]);
+  return record(
+    y,
+    'BinaryCrossEntropyWithLogitsBackward0',
+    [input, target],
+    (dy, needs) => {
+      const g = spread(dy, input.shape, reduction);
+      const w = (t: Tensor): Tensor => (weight === null ? t : mul(t, weight));
+      let dx: Tensor | null = null;
+      let dt: Tensor | null = null;
+      if (needs[0]) {
+        // (pw·t + 1 − t)·σ(x) − pw·t, or σ(x) − t without posWeight.
+        const d =
+          posWeight === null
+            ? sub(sigmoid(input), target)
+            : sub(mul(add(sub(mul(posWeight, target), target), 1), sigmoid(input)), mul(posWeight, target));
+        dx = mul(w(d), g);
+      }
+      if (needs[1]) {
+        // ∂/∂t = −x + (pw − 1)·softplus(−x)
+        const d = posWeight === null ? neg(input) : add(neg(input), mul(sub(posWeight, 1), softplusNeg(input)));
+        dt = mul(w(d), g);
+      }
+      return [dx, dt];
+    },
+    [input, target],
+  );
 }

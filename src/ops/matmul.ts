@@ -2,7 +2,7 @@
 // GEMM: c = a·b is a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1), so the
 // register-blocked SIMD micro-kernel serves both without a copy of either operand.
 //   dA = dy · Bᵀ,  dB = Aᵀ · dy   (each a matmul, so second derivatives come free)
-import { defineMethods, Tensor } from '../tensor/tensor.js';
+import { defineMethods, type Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { defineKernel } from '../kernels/index.js';
@@ -25,7 +25,9 @@ function batchedMatmul(a: Tensor, b: Tensor, name: string): Tensor {
   const [M, K] = a.shape.slice(-2);
   const [K2, N] = b.shape.slice(-2);
   if (K !== K2) {
-    throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${M}x${K} and ${K2}x${N}); expected equal inner sizes`);
+    throw new Error(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${M}x${K} and ${K2}x${N}); expected equal inner sizes`,
+    );
   }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
   const count = numelOf(batch);
@@ -34,10 +36,13 @@ function batchedMatmul(a: Tensor, b: Tensor, name: string): Tensor {
   const y = empty(a.dtype, [...batch, M, N]);
   const kernel = matmulKernel.impl;
   for (let i = 0; i < count; i++) kernel(ae.data, i * M * K, be.data, i * K * N, y.data, i * M * N, M, K, N);
-  return record(y, name, [a, b], (dy, needs) => [
-    needs[0] ? matmul(dy, transpose(b, -1, -2)) : null,
-    needs[1] ? matmul(transpose(a, -1, -2), dy) : null,
-  ], [a, b]);
+  return record(
+    y,
+    name,
+    [a, b],
+    (dy, needs) => [needs[0] ? matmul(dy, transpose(b, -1, -2)) : null, needs[1] ? matmul(transpose(a, -1, -2), dy) : null],
+    [a, b],
+  );
 }
 
 /** torch.matmul: 1-d operands are promoted to a row (left) or column (right) and the added dimension removed. */
@@ -58,7 +63,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   checkTensor(weight, 'weight', 'linear');
   if (weight.ndim !== 2) throw new Error(`linear: weight of shape ${formatShape(weight.shape)} must be 2-d (outFeatures, inFeatures)`);
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw new Error(`linear: input of shape ${formatShape(x.shape)} must end in inFeatures=${weight.shape[1]} (weight ${formatShape(weight.shape)})`);
+    throw new Error(
+      `linear: input of shape ${formatShape(x.shape)} must end in inFeatures=${weight.shape[1]} (weight ${formatShape(weight.shape)})`,
+    );
   }
   if (bias !== null) {
     checkTensor(bias, 'bias', 'linear');
@@ -75,11 +82,13 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (bias !== null) {
     addBiasKernel.impl(y.data, bias.data, { outer: y.shape[0], channels: y.shape[1], inner: 1 });
   }
-  return record(y, bias === null ? 'MmBackward0' : 'AddmmBackward0', [x, weight, bias], (dy, needs) => [
-    needs[0] ? matmul(dy, weight) : null,
-    needs[1] ? matmul(transpose(dy, 0, 1), x) : null,
-    needs[2] ? sum(dy, 0) : null,
-  ], [x, weight]);
+  return record(
+    y,
+    bias === null ? 'MmBackward0' : 'AddmmBackward0',
+    [x, weight, bias],
+    (dy, needs) => [needs[0] ? matmul(dy, weight) : null, needs[1] ? matmul(transpose(dy, 0, 1), x) : null, needs[2] ? sum(dy, 0) : null],
+    [x, weight],
+  );
 }
 
 defineMethods({

@@ -1,6 +1,6 @@
 // max / min / argmax / argmin: value-selecting reductions. The gradient goes to the selected element
 // (the first one on ties along a dim, as PyTorch), through scatterAdd, so it is differentiable again.
-import { defineMethods, Tensor } from '../tensor/tensor.js';
+import { defineMethods, type Tensor } from '../tensor/tensor.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { checkTensor, empty } from './util.js';
@@ -23,8 +23,10 @@ declare module '../tensor/tensor.js' {
 }
 
 /** NaN counts as the largest (and smallest): PyTorch's max and argmax propagate it. */
-const better = (largest: boolean) => (v: number, best: number): boolean =>
-  !Number.isNaN(best) && (Number.isNaN(v) || (largest ? v > best : v < best));
+const better =
+  (largest: boolean) =>
+  (v: number, best: number): boolean =>
+    !Number.isNaN(best) && (Number.isNaN(v) || (largest ? v > best : v < best));
 
 /** Index (first on ties) of the best element along dim, for each (outer, inner) position. */
 function selectAlong(x: Tensor, d: number, largest: boolean, op: string): { indices: Tensor; values: Tensor } {
@@ -73,10 +75,16 @@ function reduceAll(x: Tensor, largest: boolean): Tensor {
   if (x.numel === 0) throw new Error(`${op}: the input is empty; expected at least one element (pass dim to reduce along a dimension)`);
   const flat = selectAlong(reshape(x.detach(), [x.numel]), 0, largest, op).values;
   const y = reshape(flat, []);
-  return record(y, largest ? 'MaxBackward1' : 'MinBackward1', [x], (dy) => {
-    const hit = eq(x, y).to(x.dtype);
-    return [mul(div(hit, sum(hit)), expand(dy, x.shape))];
-  }, [x]);
+  return record(
+    y,
+    largest ? 'MaxBackward1' : 'MinBackward1',
+    [x],
+    (dy) => {
+      const hit = eq(x, y).to(x.dtype);
+      return [mul(div(hit, sum(hit)), expand(dy, x.shape))];
+    },
+    [x],
+  );
 }
 
 export function max(x: Tensor): Tensor;
@@ -99,7 +107,12 @@ function argBest(x: Tensor, dim: number | undefined, keepdim: boolean, largest: 
   if (dim === undefined) {
     if (x.numel === 0) throw new Error(`${op}: the input is empty; expected at least one element`);
     const r = selectAlong(reshape(x.detach(), [x.numel]), 0, largest, op).indices;
-    return keepdim ? reshape(r, x.shape.map(() => 1)) : reshape(r, []);
+    return keepdim
+      ? reshape(
+          r,
+          x.shape.map(() => 1),
+        )
+      : reshape(r, []);
   }
   const d = normalizeDim(dim, x.ndim, op);
   const { indices } = selectAlong(x.detach(), d, largest, op);

@@ -1,7 +1,7 @@
 // F.pad, as torch.nn.functional.pad: pads = [last-dim before, last-dim after, previous dim before, …].
 // Every mode is a gather, so the gradient is the matching scatter-add, and the scatter's gradient
 // is the gather again: gradients of padded cells flow back to the cells they copy.
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/node.js';
 import { padGather, padPlan, padScatter, type PadMode, type PadPlan } from '../kernels/reference/pad.js';
 import { checkTensor, empty } from './util.js';
@@ -45,7 +45,8 @@ export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constan
   if (!Array.isArray(pads) || pads.some((p) => typeof p !== 'number' || !Number.isInteger(p))) {
     throw new Error(`pad: pad=${JSON.stringify(pads)} must be an array of integers`);
   }
-  if (pads.length % 2 !== 0) throw new Error(`pad: pad=[${pads.join(', ')}] has length ${pads.length}; expected an even length (before/after pairs)`);
+  if (pads.length % 2 !== 0)
+    throw new Error(`pad: pad=[${pads.join(', ')}] has length ${pads.length}; expected an even length (before/after pairs)`);
   const padded = pads.length / 2;
   if (padded > x.ndim) {
     throw new Error(`pad: pad=[${pads.join(', ')}] pads ${padded} dimensions but the input has only ${x.ndim}`);
@@ -54,7 +55,8 @@ export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constan
     throw new Error(`pad: mode=${JSON.stringify(mode)} is not supported; expected 'constant', 'reflect', 'replicate' or 'circular'`);
   }
   if (mode !== 'constant') {
-    if (value !== undefined && value !== 0) throw new Error(`pad: mode='${mode}' does not take value=${value}; only 'constant' padding has a fill value`);
+    if (value !== undefined && value !== 0)
+      throw new Error(`pad: mode='${mode}' does not take value=${value}; only 'constant' padding has a fill value`);
     if (padded < 1 || padded > 3 || x.ndim < padded + 1 || x.ndim > padded + 2) {
       throw new Error(
         `pad: mode='${mode}' with pad of length ${pads.length} needs a ${padded + 1}-d or ${padded + 2}-d input (unbatched or batched), ` +
@@ -75,13 +77,18 @@ export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constan
       );
     }
     if (mode === 'circular' && (lo[d] > L || hi[d] > L)) {
-      throw new Error(`pad: circular padding (${lo[d]}, ${hi[d]}) at dimension ${d} of size ${L} wraps around more than once; expected at most ${L}`);
+      throw new Error(
+        `pad: circular padding (${lo[d]}, ${hi[d]}) at dimension ${d} of size ${L} wraps around more than once; expected at most ${L}`,
+      );
     }
     if (mode === 'replicate' && L === 0) throw new Error(`pad: replicate padding needs dimension ${d} to be non-empty`);
     if (L + lo[d] + hi[d] < 0 || (mode !== 'constant' && L + Math.min(lo[d], 0) + Math.min(hi[d], 0) <= 0)) {
       throw new Error(`pad: padding (${lo[d]}, ${hi[d]}) of dimension ${d} with size ${L} leaves a negative or empty size`);
     }
   }
-  checkSize(x.shape.map((L, d) => L + lo[d] + hi[d]), 'pad');
+  checkSize(
+    x.shape.map((L, d) => L + lo[d] + hi[d]),
+    'pad',
+  );
   return gather(x, padPlan(x.shape, lo, hi, mode), value ?? 0, nodeName(mode, padded));
 }

@@ -1,7 +1,7 @@
 // Pointwise ops beyond arithmetic: comparisons (bool results, no gradient), sqrt, abs, tanh, sigmoid,
 // erf, clamp and the activations. Each rule is built from differentiable ops, most from the saved
 // output (as PyTorch's tanh_backward and sigmoid_backward are).
-import { defineMethods, Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { defineMethods, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { erf as erfScalar } from '../tensor/erf.js';
 import { record } from '../autograd/node.js';
@@ -111,11 +111,17 @@ export function clamp(x: Tensor, min: number | null = null, max: number | null =
     const v = x.data[i];
     y.data[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi);
   }
-  return record(y, 'ClampBackward1', [x], (dy) => {
-    const inside = empty(x.dtype, x.shape);
-    for (let i = 0; i < inside.data.length; i++) inside.data[i] = x.data[i] >= lo && x.data[i] <= hi ? 1 : 0;
-    return [mul(dy, inside)];
-  }, [x]);
+  return record(
+    y,
+    'ClampBackward1',
+    [x],
+    (dy) => {
+      const inside = empty(x.dtype, x.shape);
+      for (let i = 0; i < inside.data.length; i++) inside.data[i] = x.data[i] >= lo && x.data[i] <= hi ? 1 : 0;
+      return [mul(dy, inside)];
+    },
+    [x],
+  );
 }
 
 /** max(0, x) + negativeSlope · min(0, x). */
@@ -123,10 +129,16 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkFloating(x, 'input', 'leakyRelu');
   const slope = checkNumber(negativeSlope, 'negativeSlope', 'leakyRelu');
   const y = map('leakyRelu', x, (v) => (v > 0 ? v : v * slope));
-  return record(y, 'LeakyReluBackward0', [x], (dy) => {
-    const factor = map('leakyRelu', x, (v) => (v > 0 ? 1 : slope));
-    return [mul(dy, factor)];
-  }, [x]);
+  return record(
+    y,
+    'LeakyReluBackward0',
+    [x],
+    (dy) => {
+      const factor = map('leakyRelu', x, (v) => (v > 0 ? 1 : slope));
+      return [mul(dy, factor)];
+    },
+    [x],
+  );
 }
 
 /** x·Φ(x) (approximate 'none') or PyTorch's tanh approximation. */
@@ -141,20 +153,32 @@ export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {})
     // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), built from differentiable ops.
     const inner = (t: Tensor): Tensor => mul(add(t, mul(mul(mul(t, t), t), 0.044715)), k);
     const y = map('gelu', x, (v) => 0.5 * v * (1 + Math.tanh(k * (v + 0.044715 * v * v * v))));
-    return record(y, 'GeluBackward0', [x], (dy) => {
-      const t = tanh(inner(x));
-      const dInner = mul(add(mul(mul(x, x), 3 * 0.044715), 1), k);
-      const d = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), oneMinus(mul(t, t))), dInner));
-      return [mul(dy, d)];
-    }, [x]);
+    return record(
+      y,
+      'GeluBackward0',
+      [x],
+      (dy) => {
+        const t = tanh(inner(x));
+        const dInner = mul(add(mul(mul(x, x), 3 * 0.044715), 1), k);
+        const d = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), oneMinus(mul(t, t))), dInner));
+        return [mul(dy, d)];
+      },
+      [x],
+    );
   }
   const y = map('gelu', x, (v) => 0.5 * v * (1 + erfScalar(v * Math.SQRT1_2)));
-  return record(y, 'GeluBackward0', [x], (dy) => {
-    // Φ(x) + x·φ(x)
-    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-    return [mul(dy, add(cdf, mul(x, pdf)))];
-  }, [x]);
+  return record(
+    y,
+    'GeluBackward0',
+    [x],
+    (dy) => {
+      // Φ(x) + x·φ(x)
+      const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+      const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return [mul(dy, add(cdf, mul(x, pdf)))];
+    },
+    [x],
+  );
 }
 
 defineMethods({

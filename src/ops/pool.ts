@@ -45,7 +45,9 @@ function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOr
   checkTensor(input, 'input', op);
   checkFloating(input, 'input', op);
   if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
-    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`);
+    throw new Error(
+      `${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`,
+    );
   }
   if (typeof ceilMode !== 'boolean') throw new Error(`${op}: ceilMode=${String(ceilMode)} must be a boolean`);
   const k = expandIntArg(kernelSize, dims, 'kernelSize', op, positive, 'positive integers');
@@ -54,7 +56,9 @@ function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOr
   const d = expandIntArg(o.dilation ?? 1, dims, 'dilation', op, positive, 'positive integers');
   p.forEach((pi, i) => {
     if (pi > Math.floor(k[i] / 2)) {
-      throw new Error(`${op}: padding=${pi} in dimension ${i} is larger than half the kernel size ${k[i]}; expected padding ≤ ${Math.floor(k[i] / 2)}`);
+      throw new Error(
+        `${op}: padding=${pi} in dimension ${i} is larger than half the kernel size ${k[i]}; expected padding ≤ ${Math.floor(k[i] / 2)}`,
+      );
     }
   });
   const batched = input.ndim === dims + 2;
@@ -96,7 +100,7 @@ function referenceMaxPool2d(x: Storage, y: Storage, idx: Float64Array, g: MaxPoo
         for (let h = h0; h < h1; h += d[0]) {
           for (let w = w0; w < w1; w += d[1]) {
             const v = x[base + h * W + w];
-            if (v > best || v !== v) {
+            if (v > best || Number.isNaN(v)) {
               best = v;
               bestAt = h * W + w;
             }
@@ -183,7 +187,13 @@ function maxPoolIndices(g: PoolGeometry): Tensor {
   return idx;
 }
 
-function maxPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions, returnIndices: boolean): Tensor | { values: Tensor; indices: Tensor } {
+function maxPoolNd(
+  dims: number,
+  input: Tensor,
+  kernelSize: IntOrTuple,
+  options: MaxPoolOptions,
+  returnIndices: boolean,
+): Tensor | { values: Tensor; indices: Tensor } {
   const op = `maxPool${dims}d`;
   checkOptionKeys(options, ['stride', 'padding', 'dilation', 'ceilMode'], op);
   const g = poolGeometry(dims, op, input, kernelSize, options, options.ceilMode ?? false);
@@ -227,26 +237,45 @@ function pool1dAs2d<O extends { stride?: IntOrTuple | null; padding?: IntOrTuple
 ): Tensor {
   checkTensor(input, 'input', op);
   if (input.ndim !== 2 && input.ndim !== 3) {
-    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected 2 (unbatched) or 3 (batched)`);
+    throw new Error(
+      `${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected 2 (unbatched) or 3 (batched)`,
+    );
   }
   checkOptionKeys(options, allowed, op);
   const lift = (v: IntOrTuple, fill: number, arg: string): number[] => [fill, ...expandIntArg(v, 1, arg, op, (n) => n >= 0, 'integers')];
   const k = lift(kernelSize, 1, 'kernelSize');
-  const o = { ...options, stride: options.stride === undefined || options.stride === null ? k : lift(options.stride, 1, 'stride'), padding: lift(options.padding ?? 0, 0, 'padding') };
+  const o = {
+    ...options,
+    stride: options.stride === undefined || options.stride === null ? k : lift(options.stride, 1, 'stride'),
+    padding: lift(options.padding ?? 0, 0, 'padding'),
+  };
   if (options.dilation !== undefined) o.dilation = lift(options.dilation, 1, 'dilation');
   return squeeze(pool2d(unsqueeze(input, -2), k, o), -2);
 }
 
 /** Max over sliding windows of a (N, C, L) or (C, L) input. */
 export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor {
-  return pool1dAs2d('maxPool1d', input, kernelSize, options, ['stride', 'padding', 'dilation', 'ceilMode'], (x, k, o) => maxPoolNd(2, x, k, o, false) as Tensor);
+  return pool1dAs2d(
+    'maxPool1d',
+    input,
+    kernelSize,
+    options,
+    ['stride', 'padding', 'dilation', 'ceilMode'],
+    (x, k, o) => maxPoolNd(2, x, k, o, false) as Tensor,
+  );
 }
 
-export const maxPool2d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor => maxPoolNd(2, input, kernelSize, options, false) as Tensor;
-export const maxPool3d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor => maxPoolNd(3, input, kernelSize, options, false) as Tensor;
+export const maxPool2d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor =>
+  maxPoolNd(2, input, kernelSize, options, false) as Tensor;
+export const maxPool3d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor =>
+  maxPoolNd(3, input, kernelSize, options, false) as Tensor;
 
 /** maxPool2d that also returns PyTorch's indices (int64, flat in each input plane). */
-export function maxPool2dWithIndices(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } {
+export function maxPool2dWithIndices(
+  input: Tensor,
+  kernelSize: IntOrTuple,
+  options: MaxPoolOptions = {},
+): { values: Tensor; indices: Tensor } {
   checkTensor(input, 'input', 'maxPool2dWithIndices');
   return maxPoolNd(2, input, kernelSize, options, true) as { values: Tensor; indices: Tensor };
 }
@@ -259,7 +288,14 @@ interface Windows {
 }
 
 /** y[c, o] = Σ_{j ∈ window(o)} x[c, j] / divisor(o), or with adjoint dx[c, j] += dy[c, o] / divisor(o). */
-function windowMap(src: Tensor, planes: number, L: readonly number[], windows: readonly Windows[], divisor: number | null, adjoint: boolean): Tensor {
+function windowMap(
+  src: Tensor,
+  planes: number,
+  L: readonly number[],
+  windows: readonly Windows[],
+  divisor: number | null,
+  adjoint: boolean,
+): Tensor {
   const dims = L.length;
   const out = windows.map((w) => w.start.length);
   const planeIn = numelOf(L);
@@ -300,10 +336,19 @@ function windowMap(src: Tensor, planes: number, L: readonly number[], windows: r
 }
 
 /** The linear pooling map and its adjoint as one differentiable pair. */
-function pooled(x: Tensor, L: readonly number[], windows: readonly Windows[], divisor: number | null, name: string, adjoint: boolean): Tensor {
+function pooled(
+  x: Tensor,
+  L: readonly number[],
+  windows: readonly Windows[],
+  divisor: number | null,
+  name: string,
+  adjoint: boolean,
+): Tensor {
   const planes = numelOf(x.shape.slice(0, x.ndim - L.length));
   const y = windowMap(x, planes, L, windows, divisor, adjoint);
-  return record(y, adjoint ? `${name}BackwardBackward0` : `${name}Backward0`, [x], (dy) => [pooled(dy, L, windows, divisor, name, !adjoint)]);
+  return record(y, adjoint ? `${name}BackwardBackward0` : `${name}Backward0`, [x], (dy) => [
+    pooled(dy, L, windows, divisor, name, !adjoint),
+  ]);
 }
 
 function avgPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions): Tensor {
@@ -312,7 +357,8 @@ function avgPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
   const countIncludePad = options.countIncludePad ?? true;
   if (typeof countIncludePad !== 'boolean') throw new Error(`${op}: countIncludePad=${String(countIncludePad)} must be a boolean`);
   const divisor = options.divisorOverride ?? null;
-  if (divisor !== null && (!Number.isInteger(divisor) || divisor === 0)) throw new Error(`${op}: divisorOverride=${divisor} must be a non-zero integer`);
+  if (divisor !== null && (!Number.isInteger(divisor) || divisor === 0))
+    throw new Error(`${op}: divisorOverride=${divisor} must be a non-zero integer`);
   const g = poolGeometry(dims, op, input, kernelSize, { stride: options.stride, padding: options.padding }, options.ceilMode ?? false);
   // ATen's avg_pool: the window is cut at the padded border for the divisor, then at the input.
   const windows = g.out.map((n, i): Windows => {
@@ -331,28 +377,39 @@ function avgPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
 }
 
 export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}): Tensor {
-  return pool1dAs2d('avgPool1d', input, kernelSize, options, ['stride', 'padding', 'ceilMode', 'countIncludePad'], (x, k, o) => avgPoolNd(2, x, k, o));
+  return pool1dAs2d('avgPool1d', input, kernelSize, options, ['stride', 'padding', 'ceilMode', 'countIncludePad'], (x, k, o) =>
+    avgPoolNd(2, x, k, o),
+  );
 }
 
-export const avgPool2d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor => avgPoolNd(2, input, kernelSize, options);
-export const avgPool3d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor => avgPoolNd(3, input, kernelSize, options);
+export const avgPool2d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor =>
+  avgPoolNd(2, input, kernelSize, options);
+export const avgPool3d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor =>
+  avgPoolNd(3, input, kernelSize, options);
 
 function adaptiveAvgPoolNd(dims: number, input: Tensor, outputSize: IntOrTuple | readonly (number | null)[]): Tensor {
   const op = `adaptiveAvgPool${dims}d`;
   checkTensor(input, 'input', op);
   checkFloating(input, 'input', op);
   if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
-    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`);
+    throw new Error(
+      `${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`,
+    );
   }
   const L = input.shape.slice(input.ndim - dims);
   // null keeps the input's size in that dimension.
   const raw = Array.isArray(outputSize) ? outputSize : [outputSize];
   const filled = raw.map((v, i) => (v === null ? L[raw.length === 1 ? 0 : i] : v));
   const out = expandIntArg(filled, dims, 'outputSize', op, nonNegative, 'non-negative integers (or null)');
-  if (L.some((l) => l === 0)) throw new Error(`${op}: input of shape ${formatShape(input.shape)} has an empty spatial dimension; expected non-empty`);
+  if (L.some((l) => l === 0))
+    throw new Error(`${op}: input of shape ${formatShape(input.shape)} has an empty spatial dimension; expected non-empty`);
   if (out.every((n) => n === 1)) {
     // As ATen: an output of one is the mean over the spatial dimensions.
-    return mean(input, L.map((_, i) => input.ndim - dims + i), true);
+    return mean(
+      input,
+      L.map((_, i) => input.ndim - dims + i),
+      true,
+    );
   }
   const windows = out.map((n, i): Windows => {
     const w: Windows = { start: new Int32Array(n), end: new Int32Array(n), count: new Float64Array(n) };
@@ -367,4 +424,5 @@ function adaptiveAvgPoolNd(dims: number, input: Tensor, outputSize: IntOrTuple |
 }
 
 export const adaptiveAvgPool1d = (input: Tensor, outputSize: IntOrTuple): Tensor => adaptiveAvgPoolNd(1, input, outputSize);
-export const adaptiveAvgPool2d = (input: Tensor, outputSize: IntOrTuple | readonly (number | null)[]): Tensor => adaptiveAvgPoolNd(2, input, outputSize);
+export const adaptiveAvgPool2d = (input: Tensor, outputSize: IntOrTuple | readonly (number | null)[]): Tensor =>
+  adaptiveAvgPoolNd(2, input, outputSize);

@@ -1,5 +1,5 @@
 // sum and mean over all or given dimensions; their gradients broadcast dy back (expand).
-import { defineMethods, Tensor } from '../tensor/tensor.js';
+import { defineMethods, type Tensor } from '../tensor/tensor.js';
 import { defineKernel } from '../kernels/index.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
@@ -33,14 +33,17 @@ function reducedShape(shape: readonly number[], dims: readonly number[], keepdim
 }
 
 /** db[c] = Σ x[p, c, i]: a sum over every dimension but 1 (a bias gradient), with its own wasm kernel. */
-const biasGradKernel = defineKernel('biasGrad', (dy, db, { outer, channels, inner }) => sumKernel(dy, [outer, channels, inner], [0, 2], db));
+const biasGradKernel = defineKernel('biasGrad', (dy, db, { outer, channels, inner }) =>
+  sumKernel(dy, [outer, channels, inner], [0, 2], db),
+);
 
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor(x, 'input', 'sum');
   const dims = reduceDims(x, dim, 'sum');
   const y = empty(x.dtype, reducedShape(x.shape, dims, keepdim));
   const allButChannels = x.ndim >= 2 && dims.length === x.ndim - 1 && !dims.includes(1);
-  if (allButChannels) biasGradKernel.impl(x.data, y.data, { outer: x.shape[0], channels: x.shape[1], inner: x.numel / Math.max(x.shape[0] * x.shape[1], 1) });
+  if (allButChannels)
+    biasGradKernel.impl(x.data, y.data, { outer: x.shape[0], channels: x.shape[1], inner: x.numel / Math.max(x.shape[0] * x.shape[1], 1) });
   else sumKernel(x.data, x.shape, dims, y.data);
   const name = dim === undefined ? 'SumBackward0' : 'SumBackward1';
   return record(y, name, [x], (dy) => [expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape)]);

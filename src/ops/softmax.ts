@@ -2,7 +2,7 @@
 // Their rules use the saved output, as PyTorch's _softmax_backward_data does:
 //   softmax:    dx = y · (dy − Σ_dim dy·y)
 //   logSoftmax: dx = dy − e^y · Σ_dim dy
-import { defineMethods, Tensor } from '../tensor/tensor.js';
+import { defineMethods, type Tensor } from '../tensor/tensor.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { checkFloating, checkTensor, empty } from './util.js';

@@ -1,7 +1,7 @@
 // Shape ops. Tensors are always contiguous here, so each of these copies; the gradient of a shape
 // op is the inverse shape op (reshape back, inverse permutation, sum over broadcast dimensions,
 // scatter of a slice).
-import { checkAnyDType, defineMethods, flattenShapeArgs, isFloating, Tensor, type DType } from '../tensor/tensor.js';
+import { checkAnyDType, defineMethods, flattenShapeArgs, isFloating, type Tensor, type DType } from '../tensor/tensor.js';
 import { formatShape, normalizeDim, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { expandKernel, permuteKernel, sliceKernel } from '../kernels/reference/elementwise.js';
@@ -79,7 +79,12 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 export function squeeze(x: Tensor, dim?: number): Tensor {
   checkTensor(x, 'input', 'squeeze');
-  if (dim === undefined) return reshape(x, x.shape.filter((n) => n !== 1), 'SqueezeBackward0');
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((n) => n !== 1),
+      'SqueezeBackward0',
+    );
   const d = normalizeDim(dim, x.ndim, 'squeeze');
   const shape = x.ndim === 0 || x.shape[d] !== 1 ? [...x.shape] : x.shape.filter((_, i) => i !== d);
   return reshape(x, shape, 'SqueezeBackward1');
@@ -100,7 +105,10 @@ export function permute(x: Tensor, dims: readonly number[], name = 'PermuteBackw
   }
   const perm = dims.map((d) => normalizeDim(d, x.ndim, 'permute'));
   if (new Set(perm).size !== perm.length) throw new Error(`permute: dims=[${dims.join(', ')}] repeats a dimension`);
-  const y = empty(x.dtype, perm.map((p) => x.shape[p]));
+  const y = empty(
+    x.dtype,
+    perm.map((p) => x.shape[p]),
+  );
   permuteKernel(x.data, x.shape, perm, y.data);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
@@ -129,7 +137,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     const own = i < lead ? 1 : x.shape[i - lead];
     if (n === -1 && i >= lead) return own;
     if (own !== 1 && own !== n) {
-      throw new Error(`expand: size ${own} of dimension ${i - lead} must match the requested size ${n} (or be 1); shape ${formatShape(shape)}`);
+      throw new Error(
+        `expand: size ${own} of dimension ${i - lead} must match the requested size ${n} (or be 1); shape ${formatShape(shape)}`,
+      );
     }
     return n;
   });
@@ -159,7 +169,10 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
   if (x.ndim === 0) throw new Error('slice: cannot slice a 0-d tensor; expected at least 1 dimension');
   const d = normalizeDim(dim, x.ndim, 'slice');
   if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step=${step} must be a positive integer`);
-  for (const [arg, v] of [['start', start], ['end', end]] as const) {
+  for (const [arg, v] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
     if (typeof v !== 'number' || !(Number.isInteger(v) || v === Infinity || v === -Infinity)) {
       throw new Error(`slice: ${arg}=${String(v)} is invalid; expected an integer`);
     }

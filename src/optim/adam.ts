@@ -44,9 +44,11 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     checkNonNegative(o.lr, 'learning rate', op);
     checkNonNegative(o.eps, 'epsilon value', op);
     checkNonNegative(o.weightDecay, 'weight_decay value', op);
-    if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new Error(`${op}: betas=${String(o.betas)} must be a pair of numbers in [0, 1)`);
+    if (!Array.isArray(o.betas) || o.betas.length !== 2)
+      throw new Error(`${op}: betas=${String(o.betas)} must be a pair of numbers in [0, 1)`);
     o.betas.forEach((b, i) => {
-      if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new Error(`${op}: invalid beta parameter at index ${i}: ${String(b)}; expected a number in [0, 1)`);
+      if (typeof b !== 'number' || !(b >= 0 && b < 1))
+        throw new Error(`${op}: invalid beta parameter at index ${i}: ${String(b)}; expected a number in [0, 1)`);
     });
   }
 

@@ -19,7 +19,8 @@ export abstract class LRScheduler {
     if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups)) {
       throw new Error(`${name}: optimizer must be an Optimizer`);
     }
-    if (lastEpoch !== -1) throw new Error(`${name}: lastEpoch=${lastEpoch} is not supported; resume with loadStateDict instead (expected -1)`);
+    if (lastEpoch !== -1)
+      throw new Error(`${name}: lastEpoch=${lastEpoch} is not supported; resume with loadStateDict instead (expected -1)`);
     for (const g of optimizer.paramGroups) (g as { initialLr?: number }).initialLr ??= g.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => (g as { initialLr?: number }).initialLr ?? g.lr);
     this.lastEpoch = lastEpoch;
@@ -66,7 +67,8 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
     super('StepLR', optimizer, options?.lastEpoch ?? -1);
-    if (!Number.isInteger(options.stepSize) || options.stepSize <= 0) throw new Error(`StepLR: stepSize=${String(options.stepSize)} must be a positive integer`);
+    if (!Number.isInteger(options.stepSize) || options.stepSize <= 0)
+      throw new Error(`StepLR: stepSize=${String(options.stepSize)} must be a positive integer`);
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
     if (typeof this.gamma !== 'number' || Number.isNaN(this.gamma)) throw new Error(`StepLR: gamma=${String(this.gamma)} must be a number`);
@@ -87,7 +89,8 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: { tMax: number; etaMin?: number; lastEpoch?: number }) {
     super('CosineAnnealingLR', optimizer, options?.lastEpoch ?? -1);
-    if (!Number.isInteger(options.tMax) || options.tMax <= 0) throw new Error(`CosineAnnealingLR: tMax=${String(options.tMax)} must be a positive integer`);
+    if (!Number.isInteger(options.tMax) || options.tMax <= 0)
+      throw new Error(`CosineAnnealingLR: tMax=${String(options.tMax)} must be a positive integer`);
     this.tMax = options.tMax;
     this.etaMin = options.etaMin ?? 0;
     this.initialStep();

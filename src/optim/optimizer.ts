@@ -18,7 +18,14 @@ export interface OptimizerStateDict<O> {
 }
 
 function isGroupList<O>(params: ParamsInput<O>): params is readonly ParamGroupInput<O>[] {
-  return Array.isArray(params) && params.length > 0 && !(params[0] instanceof Tensor) && typeof params[0] === 'object' && params[0] !== null && 'params' in params[0];
+  return (
+    Array.isArray(params) &&
+    params.length > 0 &&
+    !(params[0] instanceof Tensor) &&
+    typeof params[0] === 'object' &&
+    params[0] !== null &&
+    'params' in params[0]
+  );
 }
 
 export abstract class Optimizer<O extends { lr: number }> {
@@ -34,7 +41,8 @@ export abstract class Optimizer<O extends { lr: number }> {
     const groups: ParamGroupInput<O>[] = isGroupList(params) ? [...params] : [{ params } as ParamGroupInput<O>];
     const seen = new Set<Tensor>();
     for (const g of groups) this.addParamGroup(g, seen);
-    if (this.paramGroups.every((g) => g.params.length === 0)) throw new Error(`${name}: got an empty parameter list; expected parameters to optimize`);
+    if (this.paramGroups.every((g) => g.params.length === 0))
+      throw new Error(`${name}: got an empty parameter list; expected parameters to optimize`);
   }
 
   /** Validates one set of options (the defaults, or a group's), naming the bad option. */
@@ -42,7 +50,8 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /** Adds a group of parameters, with options defaulting to the optimizer's. */
   addParamGroup(group: ParamGroupInput<O>, seen = new Set(this.paramGroups.flatMap((g) => g.params))): void {
-    if (typeof group !== 'object' || group === null || !('params' in group)) throw new Error(`${this.name}: a parameter group must be an object with params`);
+    if (typeof group !== 'object' || group === null || !('params' in group))
+      throw new Error(`${this.name}: a parameter group must be an object with params`);
     if (group.params === null || typeof (group.params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
       throw new Error(`${this.name}: params must be an iterable of Tensors`);
     }
@@ -50,7 +59,10 @@ export abstract class Optimizer<O extends { lr: number }> {
     params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`${this.name}: params[${i}] is not a Tensor (got ${p === null ? 'null' : typeof p})`);
       if (!isFloating(p.dtype)) throw new Error(`${this.name}: params[${i}] has dtype ${p.dtype}; expected floating point parameters`);
-      if (!p.isLeaf) throw new Error(`${this.name}: params[${i}] is not a leaf tensor; expected leaves (parameters), as PyTorch cannot optimize non-leaf tensors`);
+      if (!p.isLeaf)
+        throw new Error(
+          `${this.name}: params[${i}] is not a leaf tensor; expected leaves (parameters), as PyTorch cannot optimize non-leaf tensors`,
+        );
       if (seen.has(p)) throw new Error(`${this.name}: some parameters appear in more than one parameter group`);
       seen.add(p);
     });
@@ -65,9 +77,9 @@ export abstract class Optimizer<O extends { lr: number }> {
       for (const p of g.params) {
         if (setToNone || p.grad === null) p.grad = null;
         else {
-        p.grad.data.fill(0);
-        bumpVersion(p.grad);
-      }
+          p.grad.data.fill(0);
+          bumpVersion(p.grad);
+        }
       }
     }
   }
@@ -83,7 +95,9 @@ export abstract class Optimizer<O extends { lr: number }> {
           throw new Error(`${this.name}.step: a gradient of dtype ${p.grad.dtype} does not match its parameter's dtype ${p.dtype}`);
         }
         if (p.grad.shape.length !== p.shape.length || p.grad.shape.some((s, i) => s !== p.shape[i])) {
-          throw new Error(`${this.name}.step: a gradient of shape ${formatShape(p.grad.shape)} does not match its parameter's shape ${formatShape(p.shape)}`);
+          throw new Error(
+            `${this.name}.step: a gradient of shape ${formatShape(p.grad.shape)} does not match its parameter's shape ${formatShape(p.shape)}`,
+          );
         }
       }
     }
@@ -108,7 +122,11 @@ export abstract class Optimizer<O extends { lr: number }> {
     let n = 0;
     const paramGroups = this.paramGroups.map((g) => {
       const { params, ...options } = g;
-      return { ...(options as unknown as O), params: params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, n), n++))) };
+      const indexOf = (p: Tensor): number => {
+        if (!index.has(p)) index.set(p, n++);
+        return index.get(p)!;
+      };
+      return { ...(options as unknown as O), params: params.map(indexOf) };
     });
     const state: Record<number, ParamState> = {};
     for (const [p, s] of this.state) {
@@ -125,12 +143,16 @@ export abstract class Optimizer<O extends { lr: number }> {
       throw new Error(`${this.name}.loadStateDict: expected an object with state and paramGroups`);
     }
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(`${this.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups; this optimizer has ${this.paramGroups.length}`);
+      throw new Error(
+        `${this.name}.loadStateDict: the state dict has ${sd.paramGroups.length} parameter groups; this optimizer has ${this.paramGroups.length}`,
+      );
     }
     const params: Tensor[] = [];
     sd.paramGroups.forEach((g, i) => {
       if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[i].params.length) {
-        throw new Error(`${this.name}.loadStateDict: group ${i} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters; expected ${this.paramGroups[i].params.length}`);
+        throw new Error(
+          `${this.name}.loadStateDict: group ${i} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters; expected ${this.paramGroups[i].params.length}`,
+        );
       }
       g.params.forEach((id, k) => (params[id] = this.paramGroups[i].params[k]));
       const { params: _ignored, ...options } = g;
@@ -141,7 +163,9 @@ export abstract class Optimizer<O extends { lr: number }> {
       if (p === undefined) throw new Error(`${this.name}.loadStateDict: state refers to parameter ${id}, which no group has`);
       for (const [k, v] of Object.entries(s)) {
         if (typeof v !== 'number' && v.length !== p.numel) {
-          throw new Error(`${this.name}.loadStateDict: state ${k} of parameter ${id} has ${v.length} elements; the parameter has ${p.numel}`);
+          throw new Error(
+            `${this.name}.loadStateDict: state ${k} of parameter ${id} has ${v.length} elements; the parameter has ${p.numel}`,
+          );
         }
       }
     }

@@ -22,9 +22,12 @@ export class SGD extends Optimizer<SGDOptions> {
     checkNonNegative(o.lr, 'learning rate', 'SGD');
     checkNonNegative(o.momentum, 'momentum value', 'SGD');
     checkNonNegative(o.weightDecay, 'weight_decay value', 'SGD');
-    if (typeof o.dampening !== 'number' || Number.isNaN(o.dampening)) throw new Error(`SGD: invalid dampening value: ${String(o.dampening)}`);
+    if (typeof o.dampening !== 'number' || Number.isNaN(o.dampening))
+      throw new Error(`SGD: invalid dampening value: ${String(o.dampening)}`);
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-      throw new Error(`SGD: Nesterov momentum requires a momentum and zero dampening (got momentum=${o.momentum}, dampening=${o.dampening})`);
+      throw new Error(
+        `SGD: Nesterov momentum requires a momentum and zero dampening (got momentum=${o.momentum}, dampening=${o.dampening})`,
+      );
     }
   }
 
@@ -62,4 +65,3 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 }
-

@@ -54,7 +54,14 @@ export function convOutputSize(length: number, kernel: number, stride: number, p
 }
 
 /** L_out = (L − 1)·s − 2p + d·(k−1) + outputPadding + 1. */
-export function convTransposeOutputSize(length: number, kernel: number, stride: number, padding: number, dilation: number, outputPadding: number): number {
+export function convTransposeOutputSize(
+  length: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+  dilation: number,
+  outputPadding: number,
+): number {
   return (length - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
 }
 
@@ -66,7 +73,11 @@ export interface PaddingAmounts {
 }
 
 /** The padding parseConvOptions returned, as amounts before and after each dimension ('same' split as PyTorch splits it). */
-export function resolvePadding(padding: ConvOptionsParsed['padding'], kernel: readonly number[], dilation: readonly number[]): PaddingAmounts {
+export function resolvePadding(
+  padding: ConvOptionsParsed['padding'],
+  kernel: readonly number[],
+  dilation: readonly number[],
+): PaddingAmounts {
   const dims = kernel.length;
   if (padding === 'valid') return { lo: new Array<number>(dims).fill(0), hi: new Array<number>(dims).fill(0), same: false };
   if (padding === 'same') {
@@ -117,7 +128,12 @@ export interface ConvOptionsParsed {
  * padding strings ('same' needs stride 1; transposed convolutions take integers only), and the padding
  * modes a transposed convolution supports (only 'zeros'). Throws naming `op`, the option and the value.
  */
-export function parseConvOptions(options: ConvOptionsInput, dims: number, transposed: true, op: string): ConvOptionsParsed & { padding: number[] };
+export function parseConvOptions(
+  options: ConvOptionsInput,
+  dims: number,
+  transposed: true,
+  op: string,
+): ConvOptionsParsed & { padding: number[] };
 export function parseConvOptions(options: ConvOptionsInput, dims: number, transposed: boolean, op: string): ConvOptionsParsed;
 export function parseConvOptions(options: ConvOptionsInput, dims: number, transposed: boolean, op: string): ConvOptionsParsed {
   const stride = expandIntArg(options.stride ?? 1, dims, 'stride', op, positive, 'positive integers');
@@ -125,8 +141,10 @@ export function parseConvOptions(options: ConvOptionsInput, dims: number, transp
   const given = options.padding ?? 0;
   let padding: ConvOptionsParsed['padding'];
   if (typeof given === 'string') {
-    if (transposed) throw new Error(`${op}: padding='${given}' is not supported for transposed convolutions; expected non-negative integers`);
-    if (given !== 'same' && given !== 'valid') throw new Error(`${op}: padding='${String(given)}' is not a valid padding string; expected 'same' or 'valid'`);
+    if (transposed)
+      throw new Error(`${op}: padding='${given}' is not supported for transposed convolutions; expected non-negative integers`);
+    if (given !== 'same' && given !== 'valid')
+      throw new Error(`${op}: padding='${String(given)}' is not a valid padding string; expected 'same' or 'valid'`);
     if (given === 'same' && stride.some((s) => s !== 1)) {
       throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride=${show(stride)}); expected stride 1`);
     }
@@ -135,7 +153,8 @@ export function parseConvOptions(options: ConvOptionsInput, dims: number, transp
   const outputPadding = expandIntArg(options.outputPadding ?? 0, dims, 'outputPadding', op, nonNegative, 'non-negative integers');
   const groups = checkGroups(options.groups ?? 1, op);
   const paddingMode = checkPaddingMode(options.paddingMode ?? 'zeros', op);
-  if (transposed && paddingMode !== 'zeros') throw new Error(`${op}: paddingMode='${paddingMode}' is not supported; only 'zeros' padding mode is supported for ${op}`);
+  if (transposed && paddingMode !== 'zeros')
+    throw new Error(`${op}: paddingMode='${paddingMode}' is not supported; only 'zeros' padding mode is supported for ${op}`);
   return { stride, dilation, padding, outputPadding, groups, paddingMode };
 }
 

@@ -12,7 +12,13 @@ export interface RandomOptions extends FactoryOptions {
   generator?: Generator;
 }
 
-function make(op: string, shape: readonly number[], options: FactoryOptions, fill: (data: Float32Array | Float64Array) => void, defaultDType: DType = 'float32'): Tensor {
+function make(
+  op: string,
+  shape: readonly number[],
+  options: FactoryOptions,
+  fill: (data: Float32Array | Float64Array) => void,
+  defaultDType: DType = 'float32',
+): Tensor {
   checkShape(shape, op);
   checkSize(shape, op);
   const dtype = checkAnyDType(options.dtype ?? defaultDType, op);
@@ -35,7 +41,11 @@ export function full(shape: readonly number[], value: number, options: FactoryOp
 }
 
 function checkRangeArgs(op: string, start: number, end: number, step: number): void {
-  for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end],
+    ['step', step],
+  ] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name}=${String(v)} must be a finite number`);
   }
   if (step === 0) throw new Error(`${op}: step=0 must be non-zero`);
@@ -99,24 +109,36 @@ export function randint(low: number, high: number, shape: readonly number[], opt
     throw new Error(`randint: [${low}, ${high}) does not fit float32 exactly; expected |low|, |high| ≤ 2^24 or dtype 'float64'`);
   }
   const gen = options.generator ?? defaultGenerator;
-  return make('randint', shape, options, (d) => {
-    for (let i = 0; i < d.length; i++) d[i] = gen.randomInt(low, high);
-  }, 'int64');
+  return make(
+    'randint',
+    shape,
+    options,
+    (d) => {
+      for (let i = 0; i < d.length; i++) d[i] = gen.randomInt(low, high);
+    },
+    'int64',
+  );
 }
 
 /** A random permutation of 0..n−1 (int64), like torch.randperm (Fisher–Yates from the front, as PyTorch's CPU kernel). */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n=${n} must be a non-negative integer`);
   const gen = options.generator ?? defaultGenerator;
-  return make('randperm', [n], options, (d) => {
-    for (let i = 0; i < n; i++) d[i] = i;
-    for (let i = 0; i < n - 1; i++) {
-      const z = gen.nextUint32() % (n - i);
-      const t = d[i];
-      d[i] = d[z + i];
-      d[z + i] = t;
-    }
-  }, 'int64');
+  return make(
+    'randperm',
+    [n],
+    options,
+    (d) => {
+      for (let i = 0; i < n; i++) d[i] = i;
+      for (let i = 0; i < n - 1; i++) {
+        const z = gen.nextUint32() % (n - i);
+        const t = d[i];
+        d[i] = d[z + i];
+        d[z + i] = t;
+      }
+    },
+    'int64',
+  );
 }
 
 /** Fills t in place with N(mean, std²), like tensor.normal_. */

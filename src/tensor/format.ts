@@ -55,7 +55,9 @@ function isNegative(v: number): boolean {
 export function formatFixed(v: number, precision: number): string {
   const special = nonFinite(v);
   if (special !== null) return special;
-  const digits = roundScaled(v, precision).toString().padStart(precision + 1, '0');
+  const digits = roundScaled(v, precision)
+    .toString()
+    .padStart(precision + 1, '0');
   const sign = isNegative(v) ? '-' : '';
   if (precision === 0) return sign + digits;
   return `${sign}${digits.slice(0, digits.length - precision)}.${digits.slice(digits.length - precision)}`;
@@ -188,7 +190,7 @@ function vectorStr(view: View, indent: number, summarize: boolean, fmt: Formatte
   } else for (let i = 0; i < n; i++) data.push(at(i));
   const lines: string[] = [];
   for (let i = 0; i < data.length; i += perLine) lines.push(data.slice(i, i + perLine).join(', '));
-  return '[' + lines.join(',\n' + ' '.repeat(indent + 1)) + ']';
+  return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
 }
 
 function tensorStrWithFormatter(view: View, indent: number, summarize: boolean, fmt: Formatter): string {
@@ -203,7 +205,7 @@ function tensorStrWithFormatter(view: View, indent: number, summarize: boolean, 
     slices.push('...');
     for (let i = n - e; i < n; i++) slices.push(tensorStrWithFormatter(sub(view, i), indent + 1, summarize, fmt));
   } else for (let i = 0; i < n; i++) slices.push(tensorStrWithFormatter(sub(view, i), indent + 1, summarize, fmt));
-  return '[' + slices.join(',' + '\n'.repeat(dim - 1) + ' '.repeat(indent + 1)) + ']';
+  return `[${slices.join(`,${'\n'.repeat(dim - 1)}${' '.repeat(indent + 1)}`)}]`;
 }
 
 /** PyTorch writes `dtype=torch.float64`; we write `dtype=float64` but wrap lines as PyTorch does. */
@@ -216,10 +218,10 @@ function addSuffixes(tensorStr: string, suffixes: readonly string[], indent: num
   for (const suffix of suffixes) {
     const length = suffix.length + (suffix.startsWith('dtype=') ? TORCH_PREFIX_LENGTH : 0);
     if (lastLineLen + length + 2 > PRINT_OPTIONS.linewidth) {
-      parts.push(',\n' + ' '.repeat(indent) + suffix);
+      parts.push(`,\n${' '.repeat(indent)}${suffix}`);
       lastLineLen = indent + length;
     } else {
-      parts.push(', ' + suffix);
+      parts.push(`, ${suffix}`);
       lastLineLen += length + 2;
     }
   }

@@ -69,7 +69,9 @@ export class Tensor {
     }
     const own: DType = data instanceof Float64Array ? 'float64' : 'float32';
     if (dtype !== undefined && dtype !== own && !(own === 'float64' && !isFloating(dtype))) {
-      throw new Error(`Tensor: dtype=${dtype} cannot be stored in a ${data.constructor === Float64Array ? 'Float64Array' : 'Float32Array'}`);
+      throw new Error(
+        `Tensor: dtype=${dtype} cannot be stored in a ${data.constructor === Float64Array ? 'Float64Array' : 'Float32Array'}`,
+      );
     }
     this.data = data;
     this.shape = Object.freeze([...shape]);
@@ -303,7 +305,8 @@ function describe(v: unknown): string {
 
 function inferShape(data: NestedArray, path: string): number[] {
   if (typeof data === 'number') return [];
-  if (typeof data === 'bigint') throw new Error(`tensor: data${path}=${String(data)}n is a BigInt; expected numbers (convert with Number())`);
+  if (typeof data === 'bigint')
+    throw new Error(`tensor: data${path}=${String(data)}n is a BigInt; expected numbers (convert with Number())`);
   if (!Array.isArray(data)) {
     throw new Error(`tensor: data${path}=${describe(data)} is not a number or an array of numbers`);
   }
@@ -334,7 +337,10 @@ function fillFromNested(data: NestedArray, shape: readonly number[], dim: number
  * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
  */
 export function tensor(data: NestedArray | readonly number[] | Storage, options: TensorOptions = {}): Tensor {
-  const dtype = checkAnyDType(options.dtype ?? (data instanceof Float64Array && options.shape !== undefined ? 'float64' : 'float32'), 'tensor');
+  const dtype = checkAnyDType(
+    options.dtype ?? (data instanceof Float64Array && options.shape !== undefined ? 'float64' : 'float32'),
+    'tensor',
+  );
   if (options.requiresGrad !== undefined && typeof options.requiresGrad !== 'boolean') {
     throw new Error(`tensor: requiresGrad=${String(options.requiresGrad)} must be a boolean`);
   }
@@ -349,7 +355,9 @@ export function tensor(data: NestedArray | readonly number[] | Storage, options:
     } else if (typeof data === 'number') flat = [data];
     else throw new Error(`tensor: data=${String(data)} must be a number, nested arrays, a Float32Array or a Float64Array`);
     if (flat.length !== numelOf(shape)) {
-      throw new Error(`tensor: data has ${flat.length} elements, which does not match shape ${formatShape(shape)} (${numelOf(shape)} elements)`);
+      throw new Error(
+        `tensor: data has ${flat.length} elements, which does not match shape ${formatShape(shape)} (${numelOf(shape)} elements)`,
+      );
     }
   } else {
     if (data instanceof Float32Array || data instanceof Float64Array) {

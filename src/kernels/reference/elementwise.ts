@@ -8,7 +8,7 @@ import { scratchFloat64 } from './scratch.js';
 function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
   const own = stridesOf(shape);
   const lead = outShape.length - shape.length;
-  return outShape.map((n, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]));
+  return outShape.map((_, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]));
 }
 
 /** The arithmetic ops that have loops of their own; any other op passes its function. */
@@ -19,7 +19,11 @@ export type BinaryCode = 'add' | 'sub' | 'mul' | 'div' | 'fn';
  * together (the same contiguity, or both broadcast), so the innermost loop is as long as possible:
  * [N, C, H, W] + [C, 1, 1] runs N·C loops of H·W, a same-shape op one loop over everything.
  */
-function loopPlan(aShape: readonly number[], bShape: readonly number[], yShape: readonly number[]): { sizes: number[]; sa: number[]; sb: number[] } {
+function loopPlan(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  yShape: readonly number[],
+): { sizes: number[]; sa: number[]; sb: number[] } {
   const fullA = broadcastStrides(aShape, yShape);
   const fullB = broadcastStrides(bShape, yShape);
   const sizes: number[] = [];
@@ -42,7 +46,19 @@ function loopPlan(aShape: readonly number[], bShape: readonly number[], yShape: 
 }
 
 /** y[iy + j] = a[ia + j·sA] ∘ b[ib + j·sB] for j < n: one innermost loop per op, so each stays monomorphic. */
-function innerLoop(code: BinaryCode, f: (x: number, y: number) => number, a: Storage, ia: number, sA: number, b: Storage, ib: number, sB: number, y: Storage, iy: number, n: number): void {
+function innerLoop(
+  code: BinaryCode,
+  f: (x: number, y: number) => number,
+  a: Storage,
+  ia: number,
+  sA: number,
+  b: Storage,
+  ib: number,
+  sB: number,
+  y: Storage,
+  iy: number,
+  n: number,
+): void {
   switch (code) {
     case 'add':
       for (let j = 0; j < n; j++) y[iy + j] = a[ia + j * sA] + b[ib + j * sB];

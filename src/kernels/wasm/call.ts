@@ -3,7 +3,7 @@
 // (kernels.generated.ts) goes through here.
 import type { Storage } from '../../tensor/tensor.js';
 import type { KernelExports } from './boundary.generated.js';
-import { ARENA_START, ensureMemory, WasmMemoryError, wasmRuntime } from './runtime.js';
+import { layoutArena, WasmMemoryError, wasmRuntime } from './runtime.js';
 
 /** A buffer argument: its data (null for an optional one left out), element type, and which way it is copied. */
 export type BufferArg = readonly [data: Storage | null, type: 'f32' | 'f64', copy: 'in' | 'out' | 'inout'];
@@ -25,14 +25,12 @@ export function callKernel(buffers: readonly BufferArg[], run: (kernels: KernelE
   for (const [data, type] of buffers) {
     if (data !== null && !(type === 'f32' ? data instanceof Float32Array : data instanceof Float64Array)) return false;
   }
-  let next = ARENA_START;
-  const at = buffers.map(([data, type]) => {
-    const address = next;
-    next = Math.ceil((address + (data?.length ?? 0) * BYTES[type]) / 16) * 16;
-    return address;
-  });
+  let at: number[];
   try {
-    ensureMemory(rt, next);
+    at = layoutArena(
+      rt,
+      buffers.map(([data, type]) => (data?.length ?? 0) * BYTES[type]),
+    );
   } catch (e) {
     if (e instanceof WasmMemoryError) return false;
     throw e;

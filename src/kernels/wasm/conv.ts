@@ -5,7 +5,7 @@
 import type { Storage } from '../../tensor/tensor.js';
 import type { ConvGeometry } from '../../tensor/conv_params.js';
 import { allFinite } from '../reference/conv.js';
-import { ARENA_START, ensureMemory, getNumThreads, runJob, threadsFor, WasmMemoryError, wasmRuntime, type WasmRuntime } from './runtime.js';
+import { ARENA_START, getNumThreads, layoutArena, runJob, threadsFor, WasmMemoryError, wasmRuntime, type WasmRuntime } from './runtime.js';
 import {
   GEMM_OVERREAD,
   HEADER_INTS,
@@ -80,21 +80,41 @@ function macs(g: ConvGeometry): number {
   return g.batch * g.yChannels * (g.xChannels / g.groups) * g.ySize.reduce((a, b) => a * b, 1) * g.kSize.reduce((a, b) => a * b, 1);
 }
 
-/** A bump allocator over the arena, in floats (16-byte aligned). */
-class Layout {
-  private next = ARENA_START + HEADER_INTS * 4;
-  alloc(floats: number): number {
-    const at = this.next;
-    this.next = roundUp(at + floats * 4, 16);
-    return at;
-  }
-  get end(): number {
-    return this.next;
-  }
-}
+/** Addresses for buffers of the given float counts, after the job header (see layoutArena). */
+const arena = (rt: WasmRuntime, floats: readonly number[]): number[] =>
+  layoutArena(
+    rt,
+    floats.map((f) => f * 4),
+    ARENA_START + HEADER_INTS * 4,
+  );
 
 /** The header fields besides the op and the geometry (which writeHeader takes from Geo3). */
-type JobFields = Omit<ConvJob, 'op' | 'n' | 'g' | 'cx' | 'cy' | 'xd' | 'xh' | 'xw' | 'yd' | 'yh' | 'yw' | 'kd' | 'kh' | 'kw' | 'sd' | 'sh' | 'sw' | 'dd' | 'dh' | 'dw' | 'pd' | 'ph' | 'pw'>;
+type JobFields = Omit<
+  ConvJob,
+  | 'op'
+  | 'n'
+  | 'g'
+  | 'cx'
+  | 'cy'
+  | 'xd'
+  | 'xh'
+  | 'xw'
+  | 'yd'
+  | 'yh'
+  | 'yw'
+  | 'kd'
+  | 'kh'
+  | 'kw'
+  | 'sd'
+  | 'sh'
+  | 'sw'
+  | 'dd'
+  | 'dh'
+  | 'dw'
+  | 'pd'
+  | 'ph'
+  | 'pw'
+>;
 
 function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: JobFields): void {
   const [xd, xh, xw] = g.x;
@@ -136,14 +156,21 @@ type Feed = (a: Float32Array, b: Float32Array, publish: (upTo: number) => void) 
  * by task range, while the other threads already compute: the copy overlaps the work instead of
  * preceding it.
  */
-function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Float32Array, out: Float32Array, tasks: number, scratchFloats: number, macCount: number, fields: Pick<ConvJob, 'a' | 'b'> = {}, feed?: Feed): void {
+function planeJob(
+  rt: WasmRuntime,
+  op: number,
+  g: Geo3,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  tasks: number,
+  scratchFloats: number,
+  macCount: number,
+  fields: Pick<ConvJob, 'a' | 'b'> = {},
+  feed?: Feed,
+): void {
   const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
-  const L = new Layout();
-  const aAt = L.alloc(a.length);
-  const bAt = L.alloc(b.length);
-  const outAt = L.alloc(out.length);
-  const scratchAt = L.alloc(T * scratchFloats);
-  ensureMemory(rt, L.end);
+  const [aAt, bAt, outAt, scratchAt] = arena(rt, [a.length, b.length, out.length, T * scratchFloats]);
   writeHeader(rt, op, g, { xPtr: aAt, wPtr: bAt, outPtr: outAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, ...fields });
   const aView = view(rt, aAt, a.length);
   const bView = view(rt, bAt, b.length);
@@ -160,7 +187,13 @@ function planeJob(rt: WasmRuntime, op: number, g: Geo3, a: Float32Array, b: Floa
  * Copies inputs in for tasks 0..tasks−1 in 64 blocks, publishing each block: task t reads plane t of
  * every image (planes (n, t)), for each [source, destination, plane size] given.
  */
-function streamPlanes(copies: [Float32Array, Float32Array, number][], tasks: number, images: number, publish: (upTo: number) => void, blocks = 64): void {
+function streamPlanes(
+  copies: [Float32Array, Float32Array, number][],
+  tasks: number,
+  images: number,
+  publish: (upTo: number) => void,
+  blocks = 64,
+): void {
   const step = Math.max(1, Math.ceil(tasks / blocks));
   for (let t = 0; t < tasks; t += step) {
     const end = Math.min(tasks, t + step);
@@ -184,7 +217,19 @@ function paddedPlane(g: Geo3, outSize: number[], stride: number[], rowSlack: boo
  * Direct correlation, one task per (n, group): out[n, g·A + a] = Σ_b corr(src[n, g·B + b] padded, v[g·A + a, b]).
  * The input gradient at stride 1 (src = dy, v = w flipped and transposed); the wasm kernel pads 8 floats per row.
  */
-function direct(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, A: number, B: number, pad: number[], macCount: number): void {
+function direct(
+  rt: WasmRuntime,
+  src: Float32Array,
+  srcSize: number[],
+  v: Float32Array,
+  out: Float32Array,
+  outSize: number[],
+  g: Geo3,
+  A: number,
+  B: number,
+  pad: number[],
+  macCount: number,
+): void {
   const g2 = { ...g, x: srcSize, y: outSize, s: [1, 1, 1], p: pad };
   planeJob(rt, OP_DIRECT, g2, src, v, out, g.N * g.G, B * paddedPlane(g2, outSize, g2.s, true), macCount, { a: A, b: B });
 }
@@ -199,7 +244,18 @@ function directGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw
  * The direct depthwise path (one input and one output channel per group): out = Σ_κ v[c, κ] ·
  * src_padded[i·s + κ·d], one task per plane; the forward pass, and the input gradient at stride 1.
  */
-function depthwise(rt: WasmRuntime, src: Float32Array, srcSize: number[], v: Float32Array, out: Float32Array, outSize: number[], g: Geo3, stride: number[], pad: number[], macCount: number): void {
+function depthwise(
+  rt: WasmRuntime,
+  src: Float32Array,
+  srcSize: number[],
+  v: Float32Array,
+  out: Float32Array,
+  outSize: number[],
+  g: Geo3,
+  stride: number[],
+  pad: number[],
+  macCount: number,
+): void {
   const g2 = { ...g, x: srcSize, y: outSize, s: stride, p: pad };
   // Task t reads source plane t: stream the source in while the other threads compute.
   const tasks = g.N * g.Cx;
@@ -216,7 +272,16 @@ function depthwiseGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array,
   const xPlane = prod(g.x);
   const yPlane = prod(g.y);
   planeJob(rt, OP_DEPTHWISE_GRAD_WEIGHT, g, x, dy, dw, g.Cx, paddedPlane(g, g.y, g.s, false), macCount, {}, (a, b, publish) =>
-    streamPlanes([[x, a, xPlane], [dy, b, yPlane]], g.Cx, g.N, publish, 32),
+    streamPlanes(
+      [
+        [x, a, xPlane],
+        [dy, b, yPlane],
+      ],
+      g.Cx,
+      g.N,
+      publish,
+      32,
+    ),
   );
 }
 
@@ -251,12 +316,7 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   // Per thread: the im2col rows, the GEMM output, the strip.
   const scratch = scratchRegions(K * colStride(chunk, strip.rows), M4 * chunk, strip.floats);
   const scratchFloats = scratch.floats;
-  const L = new Layout();
-  const xAt = L.alloc(x.length);
-  const wAt = L.alloc(g.G * M4 * K);
-  const yAt = L.alloc(y.length);
-  const scratchAt = L.alloc(T * scratchFloats);
-  ensureMemory(rt, L.end);
+  const [xAt, wAt, yAt, scratchAt] = arena(rt, [x.length, g.G * M4 * K, y.length, T * scratchFloats]);
   view(rt, xAt, x.length).set(x);
   const wp = view(rt, wAt, g.G * M4 * K);
   wp.fill(0);
@@ -270,7 +330,18 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   }
   const [colAt, cAt, stripAt] = scratch.at;
   writeHeader(rt, OP_FORWARD, g, {
-    xPtr: xAt, wPtr: wAt, outPtr: yAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, chunk, chunks, m4: M4, stripRows: strip.rows, colAt, cAt, stripAt,
+    xPtr: xAt,
+    wPtr: wAt,
+    outPtr: yAt,
+    scratch: scratchAt,
+    scratchBytes: scratchFloats * 4,
+    chunk,
+    chunks,
+    m4: M4,
+    stripRows: strip.rows,
+    colAt,
+    cAt,
+    stripAt,
   });
   runJob(rt, ARENA_START, tasks, T);
   y.set(view(rt, yAt, y.length));
@@ -293,12 +364,8 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
   // Per thread: the GEMM output Cols, the accumulator.
   const scratch = scratchRegions(M4 * chunk, cxg * Hp * extent(g, 2));
   const scratchFloats = scratch.floats;
-  const L = new Layout();
-  const dyAt = L.alloc(dy.length + GEMM_OVERREAD); // the GEMM reads dy in place
-  const wAt = L.alloc(g.G * M4 * cyg);
-  const dxAt = L.alloc(dx.length);
-  const scratchAt = L.alloc(T * scratchFloats);
-  ensureMemory(rt, L.end);
+  // the GEMM reads dy in place
+  const [dyAt, wAt, dxAt, scratchAt] = arena(rt, [dy.length + GEMM_OVERREAD, g.G * M4 * cyg, dx.length, T * scratchFloats]);
   view(rt, dyAt, dy.length).set(dy);
   const wp = view(rt, wAt, g.G * M4 * cyg);
   wp.fill(0);
@@ -309,7 +376,18 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
     }
   }
   const [colAt, cAt] = scratch.at;
-  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, { xPtr: dyAt, wPtr: wAt, outPtr: dxAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, chunk, m4: M4, stripRows: Hp, colAt, cAt });
+  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, {
+    xPtr: dyAt,
+    wPtr: wAt,
+    outPtr: dxAt,
+    scratch: scratchAt,
+    scratchBytes: scratchFloats * 4,
+    chunk,
+    m4: M4,
+    stripRows: Hp,
+    colAt,
+    cAt,
+  });
   runJob(rt, ARENA_START, g.N, T);
   dx.set(view(rt, dxAt, dx.length));
 }
@@ -350,7 +428,12 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
     if (useDirect(g)) return direct(rt, dy, g.y, v, dx, g.x, { ...g, Cx: g.Cy, Cy: g.Cx }, g.Cx / g.G, g.Cy / g.G, pad, macs(geometry));
     const lead = 3 - geometry.kSize.length;
     return forward(rt, dy, v, dx, {
-      ...geometry, xChannels: geometry.yChannels, yChannels: geometry.xChannels, xSize: geometry.ySize, ySize: geometry.xSize, padding: pad.slice(lead),
+      ...geometry,
+      xChannels: geometry.yChannels,
+      yChannels: geometry.xChannels,
+      xSize: geometry.ySize,
+      ySize: geometry.xSize,
+      padding: pad.slice(lead),
     });
   }
   if (scatter) return gradInputScatter(rt, dy, w, dx, g, macs(geometry));
@@ -373,7 +456,8 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
     for (let dim = 0; dim < 3; dim++) {
       // Kernel taps κ that reach positions ≡ r (mod s): (r + p − κ·d) divisible by s; then dy index t + (r + p − κ·d)/s.
       const kappas: number[] = [];
-      for (let kk = 0; kk < g.k[dim]; kk++) if ((((rr[dim] + g.p[dim] - kk * g.d[dim]) % g.s[dim]) + g.s[dim]) % g.s[dim] === 0) kappas.push(kk);
+      for (let kk = 0; kk < g.k[dim]; kk++)
+        if ((((rr[dim] + g.p[dim] - kk * g.d[dim]) % g.s[dim]) + g.s[dim]) % g.s[dim] === 0) kappas.push(kk);
       t[TAP_TABLE_SLOT.countD + dim] = kappas.length;
       t[TAP_TABLE_SLOT.td + dim] = Math.max(0, Math.ceil((g.x[dim] - rr[dim]) / g.s[dim]));
       kappas.forEach((kk, i) => {
@@ -398,13 +482,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
   // Per thread: the gathered taps of dy, the GEMM output.
   const scratch = scratchRegions(maxK * chunk, M4 * chunk);
   const scratchFloats = scratch.floats;
-  const L = new Layout();
-  const dyAt = L.alloc(dy.length);
-  const wAt = L.alloc(g.G * wGroup);
-  const dxAt = L.alloc(dx.length);
-  const tabAt = L.alloc(tables.length);
-  const scratchAt = L.alloc(T * scratchFloats);
-  ensureMemory(rt, L.end);
+  const [dyAt, wAt, dxAt, tabAt, scratchAt] = arena(rt, [dy.length, g.G * wGroup, dx.length, tables.length, T * scratchFloats]);
   view(rt, dyAt, dy.length).set(dy);
   new Int32Array(rt.memory.buffer, tabAt, tables.length).set(tables);
   const wp = view(rt, wAt, g.G * wGroup);
@@ -415,19 +493,33 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
       const [tD, tH, tW] = res.taps;
       let kk = 0;
       for (let o = 0; o < cyg; o++) {
-        for (const kd of tD) for (const kh of tH) for (const kw of tW) {
-          const kIndex = (kd * g.k[1] + kh) * g.k[2] + kw;
-          for (let c = 0; c < cxg; c++) {
-            wp[gi * wGroup + res.base + (c >> 2) * 4 * res.K + kk * 4 + (c & 3)] = w[((gi * cyg + o) * cxg + c) * K3 + kIndex];
-          }
-          kk++;
-        }
+        for (const kd of tD)
+          for (const kh of tH)
+            for (const kw of tW) {
+              const kIndex = (kd * g.k[1] + kh) * g.k[2] + kw;
+              for (let c = 0; c < cxg; c++) {
+                wp[gi * wGroup + res.base + (c >> 2) * 4 * res.K + kk * 4 + (c & 3)] = w[((gi * cyg + o) * cxg + c) * K3 + kIndex];
+              }
+              kk++;
+            }
       }
     }
   }
   const [colAt, cAt] = scratch.at;
   writeHeader(rt, OP_GRAD_INPUT, g, {
-    xPtr: dyAt, wPtr: wAt, outPtr: dxAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, chunk, chunks, taps: tabAt, m4: M4, res: R, wGroup, colAt, cAt,
+    xPtr: dyAt,
+    wPtr: wAt,
+    outPtr: dxAt,
+    scratch: scratchAt,
+    scratchBytes: scratchFloats * 4,
+    chunk,
+    chunks,
+    taps: tabAt,
+    m4: M4,
+    res: R,
+    wGroup,
+    colAt,
+    cAt,
   });
   runJob(rt, ARENA_START, tasks, T);
   dx.set(view(rt, dxAt, dx.length));
@@ -456,20 +548,28 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   // Per thread: the im2col rows, their transpose ColT, the packed dy panels, the strip.
   const scratch = scratchRegions(K * colStride(chunk, strip.rows), chunk * Kpad, M4 * chunk, strip.floats);
   const scratchFloats = scratch.floats;
-  const L = new Layout();
-  const xAt = L.alloc(x.length);
-  const dyAt = L.alloc(dy.length);
-  const slotsAt = L.alloc(slots * slotFloats);
-  const sumAt = L.alloc(slotFloats);
-  const scratchAt = L.alloc(T * scratchFloats);
-  ensureMemory(rt, L.end);
+  const [xAt, dyAt, slotsAt, sumAt, scratchAt] = arena(rt, [x.length, dy.length, slots * slotFloats, slotFloats, T * scratchFloats]);
   view(rt, xAt, x.length).set(x);
   view(rt, dyAt, dy.length).set(dy);
   view(rt, slotsAt, slots * slotFloats).fill(0);
   const [colAt, cAt, packAt, stripAt] = scratch.at;
   writeHeader(rt, OP_GRAD_WEIGHT, g, {
-    xPtr: xAt, wPtr: dyAt, outPtr: slotsAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, chunk, chunks,
-    slotBytes: slotFloats * 4, m4: M4, kpad: Kpad, slots, stripRows: strip.rows, colAt, cAt, packAt, stripAt,
+    xPtr: xAt,
+    wPtr: dyAt,
+    outPtr: slotsAt,
+    scratch: scratchAt,
+    scratchBytes: scratchFloats * 4,
+    chunk,
+    chunks,
+    slotBytes: slotFloats * 4,
+    m4: M4,
+    kpad: Kpad,
+    slots,
+    stripRows: strip.rows,
+    colAt,
+    cAt,
+    packAt,
+    stripAt,
   });
   runJob(rt, ARENA_START, slots, T);
   rt.exports.sumBuffers(sumAt, slotsAt, slotFloats, slots, slotFloats);
@@ -491,7 +591,13 @@ function useWasm(a: Storage, g: ConvGeometry): WasmRuntime | null {
  * `outPerImage`, else it is the sum over the batch. Returns false where not even one image fits (then
  * nothing was computed).
  */
-function inBatchRuns(inputs: Float32Array[], out: Float32Array, g: ConvGeometry, outPerImage: boolean, pass: (inputs: Float32Array[], out: Float32Array, g: ConvGeometry) => void): boolean {
+function inBatchRuns(
+  inputs: Float32Array[],
+  out: Float32Array,
+  g: ConvGeometry,
+  outPerImage: boolean,
+  pass: (inputs: Float32Array[], out: Float32Array, g: ConvGeometry) => void,
+): boolean {
   const N = g.batch;
   const slice = (a: Float32Array, n0: number, n1: number): Float32Array => a.subarray((n0 * a.length) / N, (n1 * a.length) / N);
   for (let run = N; ; run = Math.ceil(run / 2)) {
@@ -502,7 +608,11 @@ function inBatchRuns(inputs: Float32Array[], out: Float32Array, g: ConvGeometry,
         if (part !== null) out.fill(0);
         for (let n0 = 0; n0 < N; n0 += run) {
           const n1 = Math.min(N, n0 + run);
-          pass(inputs.map((a) => slice(a, n0, n1)), part ?? slice(out, n0, n1), { ...g, batch: n1 - n0 });
+          pass(
+            inputs.map((a) => slice(a, n0, n1)),
+            part ?? slice(out, n0, n1),
+            { ...g, batch: n1 - n0 },
+          );
           if (part !== null) for (let i = 0; i < out.length; i++) out[i] += part[i];
         }
       }
@@ -518,15 +628,26 @@ function inBatchRuns(inputs: Float32Array[], out: Float32Array, g: ConvGeometry,
 // float64, tiny convolutions, and layouts that fit nowhere in WebAssembly's 4 GiB.
 export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): boolean {
   const rt = useWasm(x, g);
-  return rt !== null && inBatchRuns([x as Float32Array], y as Float32Array, g, true, ([xs], ys, gs) => forward(rt, xs, w as Float32Array, ys, gs));
+  return (
+    rt !== null &&
+    inBatchRuns([x as Float32Array], y as Float32Array, g, true, ([xs], ys, gs) => forward(rt, xs, w as Float32Array, ys, gs))
+  );
 }
 
 export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): boolean {
   const rt = useWasm(dy, g);
-  return rt !== null && inBatchRuns([dy as Float32Array], dx as Float32Array, g, true, ([dys], dxs, gs) => gradInput(rt, dys, w as Float32Array, dxs, gs));
+  return (
+    rt !== null &&
+    inBatchRuns([dy as Float32Array], dx as Float32Array, g, true, ([dys], dxs, gs) => gradInput(rt, dys, w as Float32Array, dxs, gs))
+  );
 }
 
 export function convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): boolean {
   const rt = useWasm(x, g);
-  return rt !== null && inBatchRuns([x as Float32Array, dy as Float32Array], dw as Float32Array, g, false, ([xs, dys], dws, gs) => gradWeight(rt, xs, dys, dws, gs));
+  return (
+    rt !== null &&
+    inBatchRuns([x as Float32Array, dy as Float32Array], dw as Float32Array, g, false, ([xs, dys], dws, gs) =>
+      gradWeight(rt, xs, dys, dws, gs),
+    )
+  );
 }

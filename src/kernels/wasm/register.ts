@@ -9,7 +9,18 @@ import { wasmUnavailableReason } from './runtime.js';
 /** c = a·b as a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1): the conv GEMM serves both. */
 function matmul(a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number): boolean {
   if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) return false;
-  const geometry = { batch: 1, groups: 1, xChannels: K, yChannels: M, xSize: [N], ySize: [N], kSize: [1], stride: [1], padding: [0], dilation: [1] };
+  const geometry = {
+    batch: 1,
+    groups: 1,
+    xChannels: K,
+    yChannels: M,
+    xSize: [N],
+    ySize: [N],
+    kSize: [1],
+    stride: [1],
+    padding: [0],
+    dilation: [1],
+  };
   return conv.convForward(b.subarray(bAt, bAt + K * N), a.subarray(aAt, aAt + M * K), c.subarray(cAt, cAt + M * N), geometry);
 }
 

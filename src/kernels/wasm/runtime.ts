@@ -18,7 +18,19 @@ export interface WasmRuntime {
 }
 
 /** The control block's i32 slots (at CONTROL, assembly/boundary.json); the arena starts at ARENA_START. */
-export const CTL = { GEN: 0, JOB: 1, TOTAL: 2, NEXT: 3, DONE: 4, QUIT: 5, THREADS: 6, BATCH: 8, FAILED: 9, AVAILABLE: 10, BASE: 11 } as const;
+export const CTL = {
+  GEN: 0,
+  JOB: 1,
+  TOTAL: 2,
+  NEXT: 3,
+  DONE: 4,
+  QUIT: 5,
+  THREADS: 6,
+  BATCH: 8,
+  FAILED: 9,
+  AVAILABLE: 10,
+  BASE: 11,
+} as const;
 // WORKER_IDS: per worker index (1..256), the id of the worker that holds it, written by the worker once
 // it runs. A worker serves jobs only while its slot holds its own id: one that was ended but still runs
 // for a moment can never share a thread index (and its scratch) with its successor.
@@ -77,7 +89,9 @@ export function wasmRuntime(): WasmRuntime | null {
   try {
     const relaxed = relaxedSimdSupported();
     const shared = typeof SharedArrayBuffer !== 'undefined';
-    if (!shared) threadsNote = 'SharedArrayBuffer is unavailable (a browser page needs cross-origin isolation: COOP/COEP headers), so the wasm kernels run on one thread';
+    if (!shared)
+      threadsNote =
+        'SharedArrayBuffer is unavailable (a browser page needs cross-origin isolation: COOP/COEP headers), so the wasm kernels run on one thread';
     const binary = shared ? (relaxed ? RELAXED_SIMD_WASM : SIMD_WASM) : relaxed ? RELAXED_SIMD_UNSHARED_WASM : SIMD_UNSHARED_WASM;
     const bytes = decode(binary);
     if (!WebAssembly.validate(bytes)) throw new Error('this engine has no WebAssembly SIMD128');
@@ -102,7 +116,8 @@ export function setMemoryLimitForTesting(bytes: number | null): void {
 
 /** Grows the memory so that `bytes` from address 0 are usable; throws WasmMemoryError past 4 GiB. */
 export function ensureMemory(rt: WasmRuntime, bytes: number): void {
-  if (bytes > memoryLimit) throw new WasmMemoryError(`wasm backend: a job needs ${bytes} bytes, over WebAssembly's limit of ${memoryLimit}`);
+  if (bytes > memoryLimit)
+    throw new WasmMemoryError(`wasm backend: a job needs ${bytes} bytes, over WebAssembly's limit of ${memoryLimit}`);
   const have = rt.memory.buffer.byteLength;
   if (bytes <= have) return;
   const pages = Math.ceil((bytes - have) / 65536);
@@ -111,6 +126,22 @@ export function ensureMemory(rt: WasmRuntime, bytes: number): void {
   } catch {
     throw new WasmMemoryError(`wasm backend: cannot grow memory to ${bytes} bytes`);
   }
+}
+
+/**
+ * Lays buffers of the given byte sizes out end to end from `start` (each 16-byte aligned) and grows the
+ * memory to hold them: their addresses. Throws WasmMemoryError (before anything is written) where they
+ * do not fit in WebAssembly's 4 GiB. Every job and kernel call lays its buffers out through here.
+ */
+export function layoutArena(rt: WasmRuntime, bytes: readonly number[], start = ARENA_START): number[] {
+  let next = start;
+  const at = bytes.map((b) => {
+    const address = next;
+    next = Math.ceil((address + b) / 16) * 16;
+    return address;
+  });
+  ensureMemory(rt, next);
+  return at;
 }
 
 // ---- the thread pool ----
@@ -153,14 +184,15 @@ export function getNumThreads(): number {
  * threads nobody uses (more threads than cores are allowed, as in PyTorch).
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`setNumThreads: n=${String(n)} is invalid; expected an integer from 1 to 256`);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new Error(`setNumThreads: n=${String(n)} is invalid; expected an integer from 1 to 256`);
   threads = n;
   // Jobs run synchronously on the calling thread, so no job is in flight here: surplus workers are idle.
   const first = Math.max(0, n - 1);
   const surplus = workers.splice(first);
   if (surplus.length > 0) {
     const rt = wasmRuntime();
-    if (rt !== null && rt.shared) surplus.forEach((_, i) => Atomics.store(workerIdSlots(rt.memory), first + 1 + i, 0));
+    if (rt?.shared) surplus.forEach((_, i) => Atomics.store(workerIdSlots(rt.memory), first + 1 + i, 0));
     for (const w of surplus) void w.worker.terminate();
   }
 }
@@ -199,7 +231,10 @@ function startWorkers(rt: WasmRuntime): void {
   const want = threads - 1;
   if (workers.length >= want) return;
   const url = new URL('./worker.js', import.meta.url);
-  const g = globalThis as { process?: { getBuiltinModule?: (m: string) => unknown }; Worker?: new (u: URL, o: { type: string }) => PoolWorker & { postMessage(m: unknown): void } };
+  const g = globalThis as {
+    process?: { getBuiltinModule?: (m: string) => unknown };
+    Worker?: new (u: URL, o: { type: string }) => PoolWorker & { postMessage(m: unknown): void };
+  };
   const wt = g.process?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
   while (workers.length < want) {
     const data = { module: rt.module, memory: rt.memory, index: workers.length + 1, id: nextWorkerId++ };
@@ -221,7 +256,16 @@ function startWorkers(rt: WasmRuntime): void {
  * hot path when tasks are small. Tasks at or past CTL.AVAILABLE wait for their input: the calling thread
  * may still be copying it in (runJob's `feed`).
  */
-export function work(ctl: Int32Array, exports: KernelExports, gen: number, job: number, total: number, thread: number, batch: number, base: number): void {
+export function work(
+  ctl: Int32Array,
+  exports: KernelExports,
+  gen: number,
+  job: number,
+  total: number,
+  thread: number,
+  batch: number,
+  base: number,
+): void {
   for (;;) {
     const cur = Atomics.load(ctl, CTL.NEXT);
     const first = cur & TASK_MASK;
@@ -267,7 +311,14 @@ export function runJob(rt: WasmRuntime, job: number, total: number, count: numbe
 }
 
 /** Runs tasks base..base+total−1 (total ≤ ROUND_TASKS) on `count` threads. */
-function runRound(rt: WasmRuntime, job: number, base: number, total: number, count: number, feed?: (publish: (upTo: number) => void) => void): void {
+function runRound(
+  rt: WasmRuntime,
+  job: number,
+  base: number,
+  total: number,
+  count: number,
+  feed?: (publish: (upTo: number) => void) => void,
+): void {
   startWorkers(rt);
   const ctl = control(rt);
   const gen = (Atomics.load(ctl, CTL.GEN) + 1) & 0xfff;
@@ -297,7 +348,8 @@ function runRound(rt: WasmRuntime, job: number, base: number, total: number, cou
   for (let done = Atomics.load(ctl, CTL.DONE); done < total; done = Atomics.load(ctl, CTL.DONE)) {
     if (block) Atomics.wait(ctl, CTL.DONE, done, 20);
   }
-  if (Atomics.load(ctl, CTL.FAILED) !== 0) throw new Error('wasm backend: a kernel task failed (a WebAssembly trap); the result is invalid');
+  if (Atomics.load(ctl, CTL.FAILED) !== 0)
+    throw new Error('wasm backend: a kernel task failed (a WebAssembly trap); the result is invalid');
 }
 
 /** Measures the micro-kernel's GFLOP/s on this thread: the ceiling of the wasm kernels here. */

@@ -25,11 +25,23 @@ function serve(start: Start): void {
     if (Atomics.load(ids, start.index) !== start.id) return;
     // A job laid out scratch for CTL.THREADS threads: workers beyond that sit this one out.
     if (start.index >= Atomics.load(ctl, CTL.THREADS)) continue;
-    work(ctl, exports, gen, Atomics.load(ctl, CTL.JOB), Atomics.load(ctl, CTL.TOTAL), start.index, Atomics.load(ctl, CTL.BATCH), Atomics.load(ctl, CTL.BASE));
+    work(
+      ctl,
+      exports,
+      gen,
+      Atomics.load(ctl, CTL.JOB),
+      Atomics.load(ctl, CTL.TOTAL),
+      start.index,
+      Atomics.load(ctl, CTL.BATCH),
+      Atomics.load(ctl, CTL.BASE),
+    );
   }
 }
 
-const g = globalThis as { process?: { getBuiltinModule?: (m: string) => unknown }; addEventListener?: (t: string, f: (e: { data: Start }) => void) => void };
+const g = globalThis as {
+  process?: { getBuiltinModule?: (m: string) => unknown };
+  addEventListener?: (t: string, f: (e: { data: Start }) => void) => void;
+};
 const wt = g.process?.getBuiltinModule?.('node:worker_threads') as { workerData: Start } | undefined;
 if (wt !== undefined && wt.workerData !== undefined && wt.workerData !== null) serve(wt.workerData);
 else g.addEventListener?.('message', (e) => serve(e.data));
