@@ -88,35 +88,27 @@ const arena = (rt: WasmRuntime, floats: readonly number[]): number[] =>
     ARENA_START + HEADER_INTS * 4,
   );
 
-/** The header fields besides the op and the geometry (which writeHeader takes from Geo3). */
-type JobFields = Omit<
+/** The header fields besides the op, the geometry, the buffers and the scratch (writeHeader takes those apart). */
+type JobFields = Pick<
   ConvJob,
-  | 'op'
-  | 'n'
-  | 'g'
-  | 'cx'
-  | 'cy'
-  | 'xd'
-  | 'xh'
-  | 'xw'
-  | 'yd'
-  | 'yh'
-  | 'yw'
-  | 'kd'
-  | 'kh'
-  | 'kw'
-  | 'sd'
-  | 'sh'
-  | 'sw'
-  | 'dd'
-  | 'dh'
-  | 'dw'
-  | 'pd'
-  | 'ph'
-  | 'pw'
+  'chunk' | 'chunks' | 'taps' | 'slotBytes' | 'm4' | 'kpad' | 'res' | 'wGroup' | 'a' | 'b' | 'slots' | 'stripRows'
 >;
 
-function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: JobFields): void {
+/** A job's buffers in the arena: the gathered tensor (x or dy), the weights (or dy), the output, thread 0's scratch. */
+type JobBuffers = readonly [x: number, w: number, out: number, scratch: number];
+
+/** One thread's scratch: its floats, and the byte offsets of its regions (see scratchRegions). */
+type Scratch = { floats: number } & Pick<ConvJob, 'colAt' | 'cAt' | 'packAt' | 'stripAt'>;
+
+/** Writes the job header: the op, the geometry (from Geo3), the buffers, the scratch and the op's own fields. */
+function writeHeader(
+  rt: WasmRuntime,
+  op: number,
+  g: Geo3,
+  [xPtr, wPtr, outPtr, scratchAt]: JobBuffers,
+  scratch: Scratch,
+  fields: JobFields = {},
+): void {
   const [xd, xh, xw] = g.x;
   const [yd, yh, yw] = g.y;
   const [kd, kh, kw] = g.k;
@@ -124,18 +116,17 @@ function writeHeader(rt: WasmRuntime, op: number, g: Geo3, fields: JobFields): v
   const [dd, dh, dw] = g.d;
   const [pd, ph, pw] = g.p;
   const geometry = { n: g.N, g: g.G, cx: g.Cx, cy: g.Cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw };
-  writeConvJob(new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS), { op, ...geometry, ...fields });
+  const { floats, ...regions } = scratch;
+  const buffers = { xPtr, wPtr, outPtr, scratch: scratchAt, scratchBytes: floats * 4 };
+  writeConvJob(new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS), { op, ...geometry, ...buffers, ...regions, ...fields });
 }
 
-/** Regions of one thread's scratch, laid end to end: their byte offsets, and the floats of all. */
-function scratchRegions(...floats: number[]): { at: number[]; floats: number } {
-  let next = 0;
-  const at = floats.map((f) => {
-    const offset = next;
-    next += f;
-    return offset * 4;
-  });
-  return { at, floats: next };
+/** One thread's scratch laid out end to end, in this order: the gathered columns, the GEMM output (or ColT, or the accumulator), the packed panels, the strip (floats each). */
+function scratchRegions(r: { col: number; c: number; pack?: number; strip?: number }): Scratch {
+  const cAt = r.col * 4;
+  const packAt = cAt + r.c * 4;
+  const stripAt = packAt + (r.pack ?? 0) * 4;
+  return { floats: r.col + r.c + (r.pack ?? 0) + (r.strip ?? 0), colAt: 0, cAt, packAt, stripAt };
 }
 
 const view = (rt: WasmRuntime, at: number, floats: number): Float32Array => new Float32Array(rt.memory.buffer, at, floats);
@@ -171,7 +162,7 @@ function planeJob(
 ): void {
   const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
   const [aAt, bAt, outAt, scratchAt] = arena(rt, [a.length, b.length, out.length, T * scratchFloats]);
-  writeHeader(rt, op, g, { xPtr: aAt, wPtr: bAt, outPtr: outAt, scratch: scratchAt, scratchBytes: scratchFloats * 4, ...fields });
+  writeHeader(rt, op, g, [aAt, bAt, outAt, scratchAt], { floats: scratchFloats }, fields);
   const aView = view(rt, aAt, a.length);
   const bView = view(rt, bAt, b.length);
   if (feed === undefined || T === 1) {
@@ -314,7 +305,7 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   // Narrow outputs (2-D, 1-D: no depth to read): im2col through a padded strip of the rows a chunk reads (see im2colStrip).
   const strip = stripPlan(g, chunk);
   // Per thread: the im2col rows, the GEMM output, the strip.
-  const scratch = scratchRegions(K * colStride(chunk, strip.rows), M4 * chunk, strip.floats);
+  const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: M4 * chunk, strip: strip.floats });
   const scratchFloats = scratch.floats;
   const [xAt, wAt, yAt, scratchAt] = arena(rt, [x.length, g.G * M4 * K, y.length, T * scratchFloats]);
   view(rt, xAt, x.length).set(x);
@@ -328,21 +319,7 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
       for (let k = 0; k < K; k++) wp[dst + 4 * k] = w[src + k];
     }
   }
-  const [colAt, cAt, stripAt] = scratch.at;
-  writeHeader(rt, OP_FORWARD, g, {
-    xPtr: xAt,
-    wPtr: wAt,
-    outPtr: yAt,
-    scratch: scratchAt,
-    scratchBytes: scratchFloats * 4,
-    chunk,
-    chunks,
-    m4: M4,
-    stripRows: strip.rows,
-    colAt,
-    cAt,
-    stripAt,
-  });
+  writeHeader(rt, OP_FORWARD, g, [xAt, wAt, yAt, scratchAt], scratch, { chunk, chunks, m4: M4, stripRows: strip.rows });
   runJob(rt, ARENA_START, tasks, T);
   y.set(view(rt, yAt, y.length));
 }
@@ -362,7 +339,7 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
   // Narrow 2-D outputs: col2im into a zero-bordered accumulator of Hp rows per channel (col2imStrip).
   const Hp = stripPlan(g, chunk).rows > 0 ? extent(g, 1) : 0;
   // Per thread: the GEMM output Cols, the accumulator.
-  const scratch = scratchRegions(M4 * chunk, cxg * Hp * extent(g, 2));
+  const scratch = scratchRegions({ col: M4 * chunk, c: cxg * Hp * extent(g, 2) });
   const scratchFloats = scratch.floats;
   // the GEMM reads dy in place
   const [dyAt, wAt, dxAt, scratchAt] = arena(rt, [dy.length + GEMM_OVERREAD, g.G * M4 * cyg, dx.length, T * scratchFloats]);
@@ -375,19 +352,7 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
       for (let m = 0; m < cxg * K3; m++) wp[gi * M4 * cyg + (m >> 2) * 4 * cyg + o * 4 + (m & 3)] = w[(gi * cyg + o) * cxg * K3 + m];
     }
   }
-  const [colAt, cAt] = scratch.at;
-  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, {
-    xPtr: dyAt,
-    wPtr: wAt,
-    outPtr: dxAt,
-    scratch: scratchAt,
-    scratchBytes: scratchFloats * 4,
-    chunk,
-    m4: M4,
-    stripRows: Hp,
-    colAt,
-    cAt,
-  });
+  writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, [dyAt, wAt, dxAt, scratchAt], scratch, { chunk, m4: M4, stripRows: Hp });
   runJob(rt, ARENA_START, g.N, T);
   dx.set(view(rt, dxAt, dx.length));
 }
@@ -480,7 +445,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
   const tasks = g.N * g.G * R * chunks;
   const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
   // Per thread: the gathered taps of dy, the GEMM output.
-  const scratch = scratchRegions(maxK * chunk, M4 * chunk);
+  const scratch = scratchRegions({ col: maxK * chunk, c: M4 * chunk });
   const scratchFloats = scratch.floats;
   const [dyAt, wAt, dxAt, tabAt, scratchAt] = arena(rt, [dy.length, g.G * wGroup, dx.length, tables.length, T * scratchFloats]);
   view(rt, dyAt, dy.length).set(dy);
@@ -505,22 +470,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
       }
     }
   }
-  const [colAt, cAt] = scratch.at;
-  writeHeader(rt, OP_GRAD_INPUT, g, {
-    xPtr: dyAt,
-    wPtr: wAt,
-    outPtr: dxAt,
-    scratch: scratchAt,
-    scratchBytes: scratchFloats * 4,
-    chunk,
-    chunks,
-    taps: tabAt,
-    m4: M4,
-    res: R,
-    wGroup,
-    colAt,
-    cAt,
-  });
+  writeHeader(rt, OP_GRAD_INPUT, g, [dyAt, wAt, dxAt, scratchAt], scratch, { chunk, chunks, taps: tabAt, m4: M4, res: R, wGroup });
   runJob(rt, ARENA_START, tasks, T);
   dx.set(view(rt, dxAt, dx.length));
 }
@@ -546,19 +496,13 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   const slotFloats = g.G * M4 * Kpad;
   const strip = stripPlan(g, chunk);
   // Per thread: the im2col rows, their transpose ColT, the packed dy panels, the strip.
-  const scratch = scratchRegions(K * colStride(chunk, strip.rows), chunk * Kpad, M4 * chunk, strip.floats);
+  const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: chunk * Kpad, pack: M4 * chunk, strip: strip.floats });
   const scratchFloats = scratch.floats;
   const [xAt, dyAt, slotsAt, sumAt, scratchAt] = arena(rt, [x.length, dy.length, slots * slotFloats, slotFloats, T * scratchFloats]);
   view(rt, xAt, x.length).set(x);
   view(rt, dyAt, dy.length).set(dy);
   view(rt, slotsAt, slots * slotFloats).fill(0);
-  const [colAt, cAt, packAt, stripAt] = scratch.at;
-  writeHeader(rt, OP_GRAD_WEIGHT, g, {
-    xPtr: xAt,
-    wPtr: dyAt,
-    outPtr: slotsAt,
-    scratch: scratchAt,
-    scratchBytes: scratchFloats * 4,
+  writeHeader(rt, OP_GRAD_WEIGHT, g, [xAt, dyAt, slotsAt, scratchAt], scratch, {
     chunk,
     chunks,
     slotBytes: slotFloats * 4,
@@ -566,10 +510,6 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
     kpad: Kpad,
     slots,
     stripRows: strip.rows,
-    colAt,
-    cAt,
-    packAt,
-    stripAt,
   });
   runJob(rt, ARENA_START, slots, T);
   rt.exports.sumBuffers(sumAt, slotsAt, slotFloats, slots, slotFloats);
