@@ -17,6 +17,7 @@
 
 import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
 import { gemm } from './gemm';
+import { threadScratch } from './scratch';
 import { col2imStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
 
@@ -291,11 +292,6 @@ function gradWeightItem(job: ConvJob, task: i32, slot: i32, thread: i32): void {
   v128.store(dst + dstStride, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
   v128.store(dst + 2 * dstStride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
   v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-}
-
-/** This thread's scratch: the job's scratch base, `scratchBytes` per thread. */
-@inline function threadScratch(job: ConvJob, thread: i32): usize {
-  return <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
 }
 
 /** Runs task `task` of the job at `at` on thread `thread` (0 is the calling thread). */

@@ -2,6 +2,7 @@
 import { ConvJob, extent, paddedRow } from './boundary.generated';
 import { addLanes, fma } from './simd';
 import { padPlane } from './gather';
+import { threadScratch } from './scratch';
 
 
 /** The common 3×3 depthwise case, weights held in registers: columns [0, vecEnd) of every output row. */
@@ -51,7 +52,7 @@ export function depthwiseTask(job: ConvJob, task: i32, thread: i32): void {
   const bD = extent(oD, tD, kD, dD);
   const bH = extent(oH, tH, kH, dH);
   const bW = extent(oW, tW, kW, dW);
-  const buf = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
+  const buf = threadScratch(job, thread);
   padPlane(<usize>job.xPtr + ((<usize>task * <usize>(sD * sH * sW)) << 2), sD, sH, sW, buf, bD, bH, bW, job.pd, job.ph, job.pw);
   const K3 = kD * kH * kW;
   const v = <usize>job.wPtr + ((<usize>c * <usize>K3) << 2);
@@ -198,7 +199,7 @@ export function depthwiseGradWeightTask(job: ConvJob, task: i32, thread: i32): v
   const bD = extent(oD, tD, kD, dD);
   const bH = extent(oH, tH, kH, dH);
   const bW = extent(oW, tW, kW, dW);
-  const buf = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
+  const buf = threadScratch(job, thread);
   const K3 = kD * kH * kW;
   const dw = <usize>job.outPtr + ((<usize>c * <usize>K3) << 2);
   memory.fill(dw, 0, <usize>K3 << 2);
@@ -292,7 +293,7 @@ export function directTask(job: ConvJob, task: i32, thread: i32): void {
   const bH = extent(oH, tH, kH, dH);
   const bW = paddedRow(oW, tW, kW, dW); // with slack: vector loads may run past a row
   const planeB = <usize>(bD * bH * bW);
-  const buf = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
+  const buf = threadScratch(job, thread);
   const srcPlane = <usize>(sD * sH * sW);
   for (let b = 0; b < B; b++) {
     const src = <usize>job.xPtr + ((<usize>(n * G * B + g * B + b) * srcPlane) << 2);
@@ -367,7 +368,7 @@ export function directGradWeightTask(job: ConvJob, task: i32, thread: i32): void
   const bD = extent(oD, tD, kD, dD);
   const bH = extent(oH, tH, kH, dH);
   const bW = paddedRow(oW, 1, kW, dW);
-  const buf = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
+  const buf = threadScratch(job, thread);
   const K3 = kD * kH * kW;
   const dw = <usize>job.outPtr + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
   memory.fill(dw, 0, (<usize>B * <usize>K3) << 2);

@@ -2,6 +2,8 @@
 // thread: JavaScript copies the operands in, calls one function, copies the result out. Each is the
 // plain loop of the reference kernel it replaces (src/ops/*.ts), vectorized; the op table tests both.
 
+import { ADAM_AMSGRAD, ADAM_DECOUPLED, ADAM_MAXIMIZE } from './boundary.generated';
+
 /** y[i] = max(x[i], 0) (NaN stays NaN, as wasm's f32x4.max and PyTorch's relu). */
 export function relu(x: usize, y: usize, n: i32): void {
   const zero = f32x4.splat(0);
@@ -180,16 +182,16 @@ export function maxPoolScatter(dy: usize, idx: usize, dx: usize, planes: i32, pl
 
 /**
  * One Adam/AdamW step over n float32 parameters, each operation rounded to float32 as PyTorch's
- * _single_tensor_adam(w) runs them (no fused multiply-add). flags: 1 maximize, 2 decoupled (AdamW),
- * 4 amsgrad (vMax used).
+ * _single_tensor_adam(w) runs them (no fused multiply-add). flags (bits from assembly/boundary.json):
+ * maximize, decoupled (AdamW), amsgrad (vMax used).
  */
 export function adam(
   x: usize, g: usize, m: usize, v: usize, vMax: usize, n: i32,
   b1: f32, b2: f32, oneMinusB1: f32, oneMinusB2: f32, wd: f32, decay: f32, bc2Sqrt: f32, stepSize: f32, eps: f32, flags: i32,
 ): void {
-  const maximize = (flags & 1) != 0;
-  const decoupled = (flags & 2) != 0;
-  const amsgrad = (flags & 4) != 0;
+  const maximize = (flags & ADAM_MAXIMIZE) != 0;
+  const decoupled = (flags & ADAM_DECOUPLED) != 0;
+  const amsgrad = (flags & ADAM_AMSGRAD) != 0;
   for (let i = 0; i < n; i++) {
     const at = <usize>i << 2;
     let gi = load<f32>(g + at);
