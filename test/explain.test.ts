@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { explain, ones, type ExplainConfig, type Explanation, type PaddingMode, type IntOrTuple, type PaddingArg } from '../src/index.js';
 import { renderText } from '../src/explain/render_text.js';
 import { renderSvg } from '../src/explain/render_svg.js';
-import { parseExplainArgs } from '../src/cli/explain.js';
+import { EXPLAIN_USAGE, parseExplainArgs } from '../src/cli/explain.js';
+import { EXPLAIN_OPTIONS, type ExplainOption } from '../src/explain/schema.js';
 import { assertClose, fixture, lcg, randInt } from './helpers.js';
 
 function randomConfig(next: () => number): ExplainConfig {
@@ -420,4 +421,28 @@ test('elementEquation writes one element as a sum with its numbers, for each los
   );
   // An element that was not explained is refused by name.
   assert.throws(() => elementEquation(explain({ elements: [] }), w0), /element w:0,0,0,0 was not explained/);
+});
+
+test('the explain schema drives the CLI: every option has its flag in the help, and its default parses to what explain() assumes', () => {
+  const base = explain({ elements: [] });
+  for (const o of EXPLAIN_OPTIONS as readonly ExplainOption[]) {
+    assert.ok(EXPLAIN_USAGE.includes(`  ${o.flag}`), `${o.flag} in the help`);
+    // Options of transposed convolutions only are checked on one.
+    const transposed = 'transposed' in o && o.transposed === true;
+    const args = [...(o.kind === 'switch' ? [] : [o.flag, o.default]), ...(transposed ? ['--transposed'] : [])];
+    const { config } = parseExplainArgs(args);
+    const e = explain({ ...config, elements: [] });
+    const expected = transposed ? explain({ transposed: true, elements: [] }).config : base.config;
+    assert.deepEqual(e.config, expected, `${o.flag} ${o.default} is the default`);
+  }
+  // A value that is not one: the CLI names the flag and what it expected.
+  assert.throws(
+    () => parseExplainArgs(['--stride', '2x']),
+    /convgrad explain: --stride "2x" is invalid; expected 1-3 non-negative integers/,
+  );
+  assert.throws(
+    () => parseExplainArgs(['--padding-mode', 'mirror']),
+    /--padding-mode "mirror" is invalid; expected one of zeros, reflect, replicate, circular/,
+  );
+  assert.throws(() => explain({ strides: 2 } as never), /explain: unknown option 'strides'; expected one of inputSize, batch/);
 });
