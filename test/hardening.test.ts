@@ -175,3 +175,21 @@ test('constant padding costs only its output: a 10,000,000-cell pad of a 4-eleme
   const leafGrad = (x.gradFn!.inputs[0] as Tensor).grad!;
   assert.deepEqual(Array.from(leafGrad.data), [1, 1, 1, 0]);
 });
+
+test('a batch whose targets are all ignored: the loss is NaN (0/0) and the gradient zero, as PyTorch 1.13', () => {
+  const target = tensor([-100, -100, -100], { dtype: 'int64' });
+  for (const options of [{}, { labelSmoothing: 0.1 }, { weight: tensor([1, 2, 3, 4]) }]) {
+    const x = randn([3, 4], { requiresGrad: true });
+    const loss = F.crossEntropy(x, target, options);
+    assert.ok(Number.isNaN(loss.item()), `loss of ${JSON.stringify(options)}`);
+    const [g] = grad(loss, [x]);
+    assert.deepEqual(Array.from(g!.data), new Array<number>(12).fill(0), `gradient of ${JSON.stringify(options)}`);
+  }
+  const logp = randn([2, 3], { requiresGrad: true });
+  const [g] = grad(F.nllLoss(logp, tensor([-100, -100], { dtype: 'int64' })), [logp]);
+  assert.deepEqual(Array.from(g!.data), new Array<number>(6).fill(0));
+  // One target left: its gradient as before (finite, not all zero).
+  const x = randn([3, 4], { requiresGrad: true });
+  const [h] = grad(F.crossEntropy(x, tensor([-100, 2, -100], { dtype: 'int64' })), [x]);
+  assert.ok(Array.from(h!.data).every(Number.isFinite) && Array.from(h!.data).some((v) => v !== 0));
+});

@@ -97,7 +97,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   }
   const classDim = batched ? 1 : 0;
   return record(y, 'NllLossBackward0', [input], (dy) => {
-    const scale = reduction === 'mean' ? div(coef, total) : coef;
+    // Every target ignored (total weight 0): the loss is 0/0 = NaN, but no element took part, so the
+    // gradient is zero (PyTorch's nll_loss_backward returns its zeroed grad_input), not NaN.
+    const scale = reduction === 'mean' && total !== 0 ? div(coef, total) : coef;
     const g = mul(reduction === 'none' ? dy : expand(dy, target.shape), scale);
     return [scatterAdd(empty(dy.dtype, input.shape), classDim, unsqueeze(at, classDim), unsqueeze(g, classDim))];
   });
