@@ -118,3 +118,18 @@ test('bad flags are refused with exit code 2 and a message naming the flag and v
   assert.equal(p.status, 2);
   assert.match(p.stderr, /load: cannot read .*missing.safetensors/);
 });
+
+test('a diverging run stops at the first non-finite loss, naming the epoch and batch, and saves nothing (issue 20, item 5)', async () => {
+  const out = join(dir, 'diverged.safetensors');
+  const io: CliIO = { out: () => undefined, isTTY: false, stopRequested: () => false, now: () => performance.now() };
+  await assert.rejects(
+    runTrain(['--epochs', '1', '--lr', '10', '--optimizer', 'sgd', '--out', out], io),
+    /convgrad train: the loss is NaN at epoch 1, batch \d+ of 45: training diverged \(try a smaller --lr; --continue-on-nan keeps going\); the weights were not saved/,
+  );
+  assert.ok(!existsSync(out), 'no weights written');
+  // With --continue-on-nan the run goes on as before (and ends with exit code 0).
+  assert.equal(await runTrain(['--epochs', '1', '--lr', '10', '--optimizer', 'sgd', '--continue-on-nan'], io), 0);
+  const cli = spawnSync(process.execPath, [main, 'train', '--epochs', '1', '--lr', '10', '--optimizer', 'sgd'], { encoding: 'utf8' });
+  assert.equal(cli.status, 2);
+  assert.match(cli.stderr, /training diverged/);
+});

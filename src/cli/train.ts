@@ -29,6 +29,7 @@ lenet, Adam with a cosine-annealed learning rate; digits: 20 epochs, batch 32, l
   --threads T              wasm threads (all cores)
   --out FILE.safetensors   save the trained weights (also on Ctrl-C)
   --json                   end with one JSON line: testAccuracy, testLoss, epochs, seconds, imagesPerSecond, history
+  --continue-on-nan        keep training past a non-finite loss (by default the run stops there: exit 2)
 
 usage: convgrad predict FILE.safetensors [--dataset digits|fashion-mnist] [--data DIR] [--model lenet|mlp] [--json]
 
@@ -49,6 +50,8 @@ export interface TrainOptions {
   threads: number | null;
   out: string | null;
   json: boolean;
+  /** Keep training past a non-finite loss (by default the run stops there, naming the epoch and batch). */
+  continueOnNan: boolean;
 }
 
 export interface CliIO {
@@ -72,7 +75,7 @@ function parseFlags(
 ): { flags: Map<string, string>; rest: string[] } {
   const flags = new Map<string, string>();
   const rest: string[] = [];
-  const booleans = new Set(['--json']);
+  const booleans = new Set(['--json', '--continue-on-nan']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (!a.startsWith('--')) {
@@ -118,6 +121,7 @@ export function parseTrain(args: readonly string[]): TrainOptions {
     '--threads',
     '--out',
     '--json',
+    '--continue-on-nan',
   ];
   const { flags } = parseFlags(args, 'train', allowed);
   const dataset = oneOf('train', '--dataset', flags.get('--dataset') ?? 'digits', ['digits', 'fashion-mnist'] as const);
@@ -145,6 +149,7 @@ export function parseTrain(args: readonly string[]): TrainOptions {
     threads: flags.has('--threads') ? positiveInt('train', '--threads', flags.get('--threads')!, 256) : null,
     out,
     json: flags.has('--json'),
+    continueOnNan: flags.has('--continue-on-nan'),
   };
 }
 
@@ -244,12 +249,21 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
     for (const { x, y } of loader) {
       const logits: Tensor = model.forward(x);
       const loss = crossEntropy(logits, y);
+      const value = loss.item();
+      batch++;
+      // A diverged run stops before the step, so no weights turn non-finite and nothing is saved.
+      if (!Number.isFinite(value) && !o.continueOnNan) {
+        if (io.isTTY) io.out(`\r${' '.repeat(100)}\r`);
+        throw new Error(
+          `convgrad train: the loss is ${value} at epoch ${epoch}, batch ${batch} of ${loader.length}: training diverged ` +
+            `(try a smaller --lr; --continue-on-nan keeps going); the weights were not saved`,
+        );
+      }
       opt.zeroGrad();
       loss.backward();
       opt.step();
-      batch++;
       seen += y.numel;
-      lossSum += loss.item() * y.numel;
+      lossSum += value * y.numel;
       const predicted = logits.argmax(1).data;
       for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
       const now = io.now();
