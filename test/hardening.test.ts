@@ -193,3 +193,24 @@ test('a batch whose targets are all ignored: the loss is NaN (0/0) and the gradi
   const [h] = grad(F.crossEntropy(x, tensor([-100, 2, -100], { dtype: 'int64' })), [x]);
   assert.ok(Array.from(h!.data).every(Number.isFinite) && Array.from(h!.data).some((v) => v !== 0));
 });
+
+test('linear refuses an int64 input and mixed dtypes, as PyTorch (issue 20, item 6)', () => {
+  const w = tensor([
+    [1, 0.5],
+    [0.25, 2],
+  ]);
+  throwsWith(() => F.linear(tensor([[1, 2]], { dtype: 'int64' }), w), /linear: input has dtype int64; expected a floating point tensor/);
+  throwsWith(
+    () => F.linear(tensor([[1, 2]], { dtype: 'float64' }), w),
+    /linear: input has dtype float64 but weight has dtype float32; expected the same dtype/,
+  );
+  throwsWith(
+    () => F.linear(tensor([[1, 2]]), w, tensor([1, 2], { dtype: 'float64' })),
+    /linear: input has dtype float32 but bias has dtype float64/,
+  );
+  throwsWith(
+    () => new nn.Linear(2, 2).forward(tensor([[1, 2]], { dtype: 'float64' })),
+    /linear: input has dtype float64 but weight has dtype float32/,
+  );
+  assert.deepEqual(Array.from(F.linear(tensor([[1, 2]]), w).data), [2, 4.25]);
+});

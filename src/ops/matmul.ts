@@ -73,6 +73,16 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       throw new Error(`linear: bias of shape ${formatShape(bias.shape)} must have shape [${weight.shape[0]}]`);
     }
   }
+  // As PyTorch (and conv, matmul here): floating operands of one dtype; an int64 input would give an int64
+  // tensor holding fractions, and a float64 input into float32 weights a silent mix.
+  checkFloating(x, 'input', 'linear');
+  for (const [t, arg] of [
+    [weight, 'weight'],
+    [bias, 'bias'],
+  ] as const) {
+    if (t !== null && t.dtype !== x.dtype)
+      throw new Error(`linear: input has dtype ${x.dtype} but ${arg} has dtype ${t.dtype}; expected the same dtype`);
+  }
   if (x.ndim !== 2) {
     const rows = reshape(x, [-1, weight.shape[1]]);
     return reshape(linear(rows, weight, bias), [...x.shape.slice(0, -1), weight.shape[0]], 'ViewBackward0');
