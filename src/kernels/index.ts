@@ -24,9 +24,9 @@ export interface ConvKernels {
   convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void;
 }
 
-const convForwardKernel = defineKernel('convForward', reference.convForward);
-const convGradInputKernel = defineKernel('convGradInput', reference.convGradInput);
-const convGradWeightKernel = defineKernel('convGradWeight', reference.convGradWeight);
+export const convForwardKernel = defineKernel('convForward', reference.convForward);
+export const convGradInputKernel = defineKernel('convGradInput', reference.convGradInput);
+export const convGradWeightKernel = defineKernel('convGradWeight', reference.convGradWeight);
 
 /** The three conv passes of one backend (the current one by default), each falling back to reference. */
 export function convKernels(backend: BackendName = getBackend()): ConvKernels {

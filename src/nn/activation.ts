@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { gelu, hardswish, hardtanh, leakyRelu, relu, sigmoid, silu, softmax, tanh } from '../ops/index.js';
 import { Module, pyFloat } from './module.js';
-import { zeros } from '../tensor/creation.js';
+import { checkRange } from '../ops/util.js';
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
@@ -105,7 +105,7 @@ export class Hardtanh extends Module {
     readonly maxVal = 1,
   ) {
     super();
-    hardtanh(zeros([0]), minVal, maxVal); // the op's checks, at construction as in PyTorch
+    checkRange(minVal, maxVal, 'Hardtanh'); // at construction, as in PyTorch
   }
   forward(x: Tensor): Tensor {
     return hardtanh(x, this.minVal, this.maxVal);

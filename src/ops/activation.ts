@@ -8,7 +8,7 @@ import { defineMethods, type Tensor, type Storage } from '../tensor/tensor.js';
 import { record } from '../autograd/node.js';
 import { defineKernel } from '../kernels/index.js';
 import type { HardtanhScalars } from '../kernels/signatures.js';
-import { checkFloating, checkNumber, empty } from './util.js';
+import { checkFloating, checkRange, empty } from './util.js';
 import { add, div, mul, neg } from './elementwise.js';
 import { sigmoid } from './pointwise.js';
 
@@ -121,9 +121,7 @@ function hardswishBackward(dy: Tensor, x: Tensor): Tensor {
 /** Hardtanh: x clamped to [minVal, maxVal] (PyTorch's defaults −1 and 1). */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   checkFloating(x, 'input', 'hardtanh');
-  checkNumber(minVal, 'minVal', 'hardtanh');
-  checkNumber(maxVal, 'maxVal', 'hardtanh');
-  if (!(minVal <= maxVal)) throw new Error(`hardtanh: minVal=${minVal} is greater than maxVal=${maxVal}; expected minVal ≤ maxVal`);
+  checkRange(minVal, maxVal, 'hardtanh');
   // PyTorch compares in the tensor's dtype: the bounds become float32 for float32 tensors.
   const r = rounding(x.data);
   const bounds = { minVal: r(minVal), maxVal: r(maxVal) };

@@ -8,7 +8,7 @@
 import type { Tensor, Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
-import { convKernels, defineKernel } from '../kernels/index.js';
+import { convForwardKernel, convGradInputKernel, convGradWeightKernel, defineKernel } from '../kernels/index.js';
 import type { AddBiasScalars } from '../kernels/signatures.js';
 import { empty } from './util.js';
 import { sum } from './reduce.js';
@@ -45,7 +45,7 @@ function biasGrad(dy: Tensor, g: ConvGeometry): Tensor {
 /** y = conv(x, w) + b, x of shape (N, Cx, …xSize), w (Cy, Cx/G, …k), y (N, Cy, …ySize). */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
   const y = empty(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'conv');
-  convKernels().convForward(x.data, w.data, y.data, g);
+  convForwardKernel.impl(x.data, w.data, y.data, g);
   if (b !== null) addBias(y, b);
   return record(
     y,
@@ -63,7 +63,7 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
 /** dx = A(w)ᵀ·dy (+ b over x's channels): dy (N, Cy, …ySize) → (N, Cx, …xSize). */
 export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
   const dx = empty(dy.dtype, [g.batch, g.xChannels, ...g.xSize], 'convTranspose');
-  convKernels().convGradInput(dy.data, w.data, dx.data, g);
+  convGradInputKernel.impl(dy.data, w.data, dx.data, g);
   if (b !== null) addBias(dx, b);
   return record(
     dx,
@@ -81,7 +81,7 @@ export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGe
 /** dw[o, c, κ] = Σ_n Σ_i dy[n, o, i] · x[n, g·Cx/G + c, tap(i, κ)], of shape (Cy, Cx/G, …k). */
 export function convGradWeight(x: Tensor, dy: Tensor, g: ConvGeometry, name: string = CONV_BACKWARD_NODE): Tensor {
   const dw = empty(x.dtype, [g.yChannels, g.xChannels / g.groups, ...g.kSize]);
-  convKernels().convGradWeight(x.data, dy.data, dw.data, g);
+  convGradWeightKernel.impl(x.data, dy.data, dw.data, g);
   return record(
     dw,
     name,

@@ -64,6 +64,13 @@ export function checkInt(v: unknown, arg: string, op: string, min = -Infinity): 
 }
 
 /** A finite number argument. */
+/** A range [minVal, maxVal] of numbers (hardtanh's; nn.Hardtanh checks at construction): minVal ≤ maxVal. */
+export function checkRange(minVal: unknown, maxVal: unknown, op: string): void {
+  const lo = checkNumber(minVal, 'minVal', op);
+  const hi = checkNumber(maxVal, 'maxVal', op);
+  if (!(lo <= hi)) throw new Error(`${op}: minVal=${lo} is greater than maxVal=${hi}; expected minVal ≤ maxVal`);
+}
+
 export function checkNumber(v: unknown, arg: string, op: string): number {
   if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${op}: ${arg}=${String(v)} is invalid; expected a number`);
   return v;
