@@ -8,7 +8,8 @@ import { Generator, randn, setBackend, setNumThreads, type Tensor } from '../src
 import { convKernels } from '../src/kernels/index.js';
 import { convOutputSize, type ConvGeometry } from '../src/tensor/conv_params.js';
 import { measurePeak, threadsReady, wasmRuntime } from '../src/kernels/wasm/runtime.js';
-import { cliAccuracy, trainBench } from './train.js';
+import { cliAccuracy, evalImagesPerSecond, trainBench } from './train.js';
+import { NET_NAMES, NET_TITLES, type NetName } from './nets.js';
 
 interface Shape {
   name: string;
@@ -527,22 +528,28 @@ async function main(): Promise<void> {
       `${s.shape} | ${s.pass} | ${f(s.gflopsOneThread, 1)} | ${f(s.gflopsAllThreads, 1)} | ${f(s.fractionOfPeakPerThread)} | ${f(s.speedupVsTfjsWasmOneThread)} | ${f(s.speedupVsTfjsWasmAllThreads)} | ${f(s.speedupVsTfjsCpuAllThreads)}`,
     );
   }
-  // Training: LeNet-5 on Fashion-MNIST, convgrad with 1 and all threads against PyTorch's same steps.
-  const training = process.argv.includes('--no-train') ? null : await trainBench();
+  // Training: four nets, convgrad with 1 and all threads against PyTorch's same steps, and where the time goes.
+  const netsArg = process.argv.find((a) => a.startsWith('--nets='))?.slice('--nets='.length);
+  const nets = netsArg === undefined ? NET_NAMES : (netsArg.split(',') as NetName[]);
+  const training = process.argv.includes('--no-train') ? null : await trainBench(nets);
   if (training !== null) {
-    console.log(
-      '\ntraining LeNet-5 on Fashion-MNIST (Adam, batch 64; 200 steps after 20 warm-up) | images/s | step ms | conv passes ms | rest ms | × PyTorch',
-    );
+    console.log('\ntraining (batch 64) | threads | images/s | step ms | PyTorch images/s | × PyTorch');
     if (training.note) console.log(training.note);
     for (const r of training.ours) {
-      const torch = training.torch?.[String(r.threads)]?.trainImagesPerSecond;
+      const torch = training.torch?.[r.net]?.[String(r.threads)]?.trainImagesPerSecond;
       const ratio = torch ? (r.trainImagesPerSecond / torch).toFixed(2) : 'n/a';
       console.log(
-        `convgrad ${r.threads} thread(s) | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${r.convMs.toFixed(1)} | ${(r.stepMs - r.convMs).toFixed(1)} | ${ratio}`,
+        `${NET_TITLES[r.net]} | ${r.threads} | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${torch?.toFixed(0) ?? 'n/a'} | ${ratio}`,
       );
     }
-    for (const [threads, t] of Object.entries(training.torch ?? {}))
-      console.log(`PyTorch ${threads} thread(s) | ${t.trainImagesPerSecond.toFixed(0)} | ${(64000 / t.trainImagesPerSecond).toFixed(1)}`);
+    console.log('\nwhere a one-thread step goes (share of the CPU profile)');
+    for (const [net, shares] of Object.entries(training.profiles)) {
+      const parts = Object.entries(shares)
+        .sort((a, b) => b[1] - a[1])
+        .map(([c, v]) => `${c} ${(100 * v).toFixed(0)}%`);
+      console.log(`${net}: ${parts.join(', ')}`);
+    }
+    console.log(`LeNet-5 evaluation: ${evalImagesPerSecond().toFixed(0)} images/s`);
   }
   // End to end: `convgrad train` on the digits (defaults) and Fashion-MNIST (5 epochs), with the wall time.
   const accuracy = process.argv.includes('--no-accuracy')

@@ -1,129 +1,139 @@
-// The training benchmark: LeNet-5 on Fashion-MNIST (Adam lr 1e-3, batch 64), 200 timed steps after 20
-// warm-up steps, with 1 and all threads; PyTorch's same steps (scripts/bench_torch_train.py) when
-// Debian's python3-torch is there; and where the time of a step goes (the five conv passes, timed on
-// their own, against everything else).
+// The training benchmark: four nets (bench/nets.ts: LeNet-5, a BatchNorm CNN, ResNet-8, LeNet-5 in
+// float64), batch 64, timed steps after warm-up steps, with 1 and all threads; PyTorch's same steps
+// (scripts/bench_torch_train.py) when Debian's python3-torch is there; and where the time of a step goes
+// by op category, from a CPU profile of one-thread steps (node:inspector).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { availableParallelism } from 'node:os';
-import { F, datasets, manualSeed, nn, noGrad, optim, randperm, setNumThreads, threadsReady, type Tensor } from '../src/index.js';
-import { convKernels } from '../src/kernels/index.js';
+import { F, datasets, manualSeed, noGrad, randint, randn, randperm, setNumThreads, threadsReady, type Tensor } from '../src/index.js';
+import { buildNet, lenet5, NET_NAMES, type NetName } from './nets.js';
 
-const lenet5 = (): nn.Sequential =>
-  new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
+/** Timed and warm-up steps per net: enough for a stable rate without making the bench long. */
+const STEPS: Record<NetName, [timed: number, warmup: number]> = {
+  lenet5: [200, 20],
+  bncnn: [40, 5],
+  resnet8: [30, 5],
+  'lenet5-f64': [40, 5],
+};
 
 export interface TrainBench {
+  net: NetName;
   threads: number;
   trainImagesPerSecond: number;
-  evalImagesPerSecond: number;
   stepMs: number;
-  convMs: number;
 }
 
-/** Milliseconds per step of LeNet-5's five conv passes (conv1 forward and weight gradient; conv2 all three). */
-function convMsPerStep(): number {
-  const k = convKernels();
-  const layers = [
-    {
-      batch: 64,
-      groups: 1,
-      xChannels: 1,
-      yChannels: 6,
-      xSize: [28, 28],
-      ySize: [28, 28],
-      kSize: [5, 5],
-      stride: [1, 1],
-      padding: [2, 2],
-      dilation: [1, 1],
-    },
-    {
-      batch: 64,
-      groups: 1,
-      xChannels: 6,
-      yChannels: 16,
-      xSize: [14, 14],
-      ySize: [10, 10],
-      kSize: [5, 5],
-      stride: [1, 1],
-      padding: [0, 0],
-      dilation: [1, 1],
-    },
-  ];
-  let total = 0;
-  layers.forEach((g, i) => {
-    const x = new Float32Array(64 * g.xChannels * g.xSize[0] * g.xSize[1]).map(Math.random);
-    const w = new Float32Array(g.yChannels * g.xChannels * 25).map(Math.random);
-    const y = new Float32Array(64 * g.yChannels * g.ySize[0] * g.ySize[1]);
-    const passes: (() => void)[] = [() => k.convForward(x, w, y, g), () => k.convGradWeight(x, y, w.slice(), g)];
-    if (i > 0) passes.push(() => k.convGradInput(y, w, x.slice(), g));
-    for (const p of passes) {
-      for (let r = 0; r < 5; r++) p();
-      const t = performance.now();
-      for (let r = 0; r < 30; r++) p();
-      total += (performance.now() - t) / 30;
-    }
-  });
-  return total;
-}
+type Batches = (i: number) => { x: Tensor; y: Tensor };
 
-export async function trainBench(
-  steps = 200,
-  warmup = 20,
-): Promise<{
-  ours: TrainBench[];
-  torch: Record<string, { trainImagesPerSecond: number; evalImagesPerSecond: number }> | null;
-  note: string;
-}> {
-  const dir = '/usr/share/datasets/fashion-mnist';
-  if (!existsSync(dir)) return { ours: [], torch: null, note: `${dir} is missing: apt-get install dataset-fashion-mnist` };
-  const { train, test } = datasets.fashionMnist(dir);
-  const evalImages = test.images.slice(0, 0, 2000);
-  const ours: TrainBench[] = [];
-  for (const threads of [1, availableParallelism()]) {
-    setNumThreads(threads);
-    await threadsReady();
-    manualSeed(0);
-    const model = lenet5();
-    const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-    const perm = randperm(train.length);
-    const step = (i: number): void => {
-      const at = (i * 64) % 59968;
-      const idx = perm.slice(0, at, at + 64);
-      const loss = F.crossEntropy(model.forward(train.images.indexSelect(0, idx)), train.labels.indexSelect(0, idx));
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
+function batches(net: NetName, dtype: 'float32' | 'float64'): Batches {
+  if (net === 'resnet8') {
+    manualSeed(1);
+    const x = randn([8 * 64, 3, 32, 32]);
+    const y = randint(0, 10, [8 * 64]);
+    return (i) => {
+      const at = (i % 8) * 64;
+      return { x: x.slice(0, at, at + 64), y: y.slice(0, at, at + 64) };
     };
-    for (let i = 0; i < warmup; i++) step(i);
-    let t = performance.now();
-    for (let i = 0; i < steps; i++) step(warmup + i);
-    const trainMs = performance.now() - t;
-    model.eval();
-    t = performance.now();
-    noGrad(() => {
-      for (let i = 0; i < 2000; i += 1000) (model.forward(evalImages.slice(0, i, i + 1000)) as Tensor).argmax(1);
-    });
-    const evalMs = performance.now() - t;
-    ours.push({
-      threads,
-      trainImagesPerSecond: (steps * 64) / (trainMs / 1000),
-      evalImagesPerSecond: 2000 / (evalMs / 1000),
-      stepMs: trainMs / steps,
-      convMs: convMsPerStep(),
-    });
   }
+  const { train } = datasets.fashionMnist(FASHION);
+  manualSeed(1);
+  const perm = randperm(train.length);
+  return (i) => {
+    const at = (i * 64) % 59968;
+    const idx = perm.slice(0, at, at + 64);
+    const x = train.images.indexSelect(0, idx);
+    return { x: dtype === 'float64' ? x.double() : x, y: train.labels.indexSelect(0, idx) };
+  };
+}
+
+const FASHION = '/usr/share/datasets/fashion-mnist';
+
+/** A step function for `net`, built fresh from seed 0 (model, optimizer, data). */
+function stepper(net: NetName): (i: number) => void {
+  manualSeed(0);
+  const { model, optimizer, dtype } = buildNet(net);
+  const data = batches(net, dtype);
+  return (i) => {
+    const { x, y } = data(i);
+    const loss = F.crossEntropy(model.forward(x), y);
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+  };
+}
+
+/** Which category a profiled function's self time belongs to, from its source file and name. */
+function category(url: string, name: string): string {
+  if (name === '(garbage collector)') return 'garbage collection';
+  if (name === '(program)' || name === '(idle)' || name === '(root)') return 'outside JS';
+  if (url.startsWith('wasm://') || url === '') {
+    if (/relu|silu|hardswish|hardtanh/i.test(name)) return 'activations';
+    if (/adam|sgd/i.test(name)) return 'optimizer';
+    if (/pool/i.test(name)) return 'pooling';
+    if (/bias/i.test(name)) return 'conv';
+    if (/batchnorm|bn/i.test(name)) return 'batchnorm';
+    if (url.startsWith('wasm://')) return /binary|unary|reduce|sum/i.test(name) ? 'elementwise / reductions' : 'conv';
+    return 'other';
+  }
+  const file = url.replace(/^.*\/(src|bench)\//, '$1/');
+  if (/kernels\/(wasm\/(conv|conv_job|runtime)|reference\/(conv|pad))|ops\/(conv|pad)/.test(file)) return 'conv';
+  if (/ops\/batchnorm|nn\/normalization/.test(file)) return 'batchnorm';
+  if (/ops\/(elementwise|pointwise|reduce|inplace)|kernels\/reference\/elementwise|tensor\/(float32|double)_math/.test(file))
+    return 'elementwise / reductions';
+  if (/ops\/pool|ops\/max/.test(file)) return 'pooling';
+  if (/ops\/(loss|softmax)|nn\/loss/.test(file)) return 'softmax / loss';
+  if (/ops\/matmul|kernels\/reference\/matmul|nn\/linear/.test(file)) return 'linear / matmul';
+  if (/ops\/(view|indexing|join)/.test(file)) return 'views / indexing / copies';
+  if (/optim\//.test(file)) return 'optimizer';
+  if (/autograd\//.test(file)) return 'autograd';
+  if (/kernels\/wasm\/call|kernels\/registry/.test(file)) return 'wasm calls (copy in/out)';
+  if (/tensor\/|ops\/util/.test(file)) return 'tensors (allocation)';
+  return 'other';
+}
+
+/** Per category, the share (0-1) of `steps` one-thread training steps of `net`, from a CPU profile. */
+export async function profileNet(net: NetName, steps: number): Promise<Record<string, number>> {
+  setNumThreads(1);
+  await threadsReady();
+  const step = stepper(net);
+  for (let i = 0; i < 3; i++) step(i);
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  for (let i = 0; i < steps; i++) step(3 + i);
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  const deltas = profile.timeDeltas ?? [];
+  const byNode = new Map<number, number>();
+  (profile.samples ?? []).forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (deltas[i] ?? 0)));
+  const shares: Record<string, number> = {};
+  let total = 0;
+  for (const node of profile.nodes) {
+    const t = byNode.get(node.id) ?? 0;
+    const c = category(node.callFrame.url, node.callFrame.functionName);
+    if (c === 'outside JS' && node.callFrame.functionName === '(idle)') continue;
+    shares[c] = (shares[c] ?? 0) + t;
+    total += t;
+  }
+  for (const k of Object.keys(shares)) shares[k] /= total;
+  return shares;
+}
+
+export interface TrainBenchResult {
+  ours: TrainBench[];
+  torch: Record<string, Record<string, { trainImagesPerSecond: number }>> | null;
+  profiles: Record<string, Record<string, number>>;
+  note: string;
+}
+
+export async function trainBench(nets: readonly NetName[] = NET_NAMES): Promise<TrainBenchResult> {
+  if (!existsSync(FASHION))
+    return { ours: [], torch: null, profiles: {}, note: `${FASHION} is missing: apt-get install dataset-fashion-mnist` };
+  const threadCounts = [1, availableParallelism()];
+  // PyTorch first, while none of our threads exist.
   let torch = null;
   let note = '';
   try {
@@ -131,18 +141,47 @@ export async function trainBench(
       '/usr/bin/python3',
       [
         new URL('../../scripts/bench_torch_train.py', import.meta.url).pathname,
-        '--steps',
-        String(steps),
+        '--nets',
+        nets.map((n) => `${n}:${STEPS[n][0]}:${STEPS[n][1]}`).join(','),
         '--threads',
-        `1,${availableParallelism()}`,
+        threadCounts.join(','),
       ],
       { encoding: 'utf8' },
     );
-    torch = (JSON.parse(out) as { threads: Record<string, { trainImagesPerSecond: number; evalImagesPerSecond: number }> }).threads;
+    torch = (JSON.parse(out) as { nets: Record<string, Record<string, { trainImagesPerSecond: number }>> }).nets;
   } catch (e) {
     note = `PyTorch not measured (${(e as Error).message.split('\n')[0]})`;
   }
-  return { ours, torch, note };
+  const ours: TrainBench[] = [];
+  for (const net of nets) {
+    const [timed, warmup] = STEPS[net];
+    for (const threads of threadCounts) {
+      setNumThreads(threads);
+      await threadsReady();
+      const step = stepper(net);
+      for (let i = 0; i < warmup; i++) step(i);
+      const t = performance.now();
+      for (let i = 0; i < timed; i++) step(warmup + i);
+      const ms = performance.now() - t;
+      ours.push({ net, threads, trainImagesPerSecond: (timed * 64) / (ms / 1000), stepMs: ms / timed });
+    }
+  }
+  const profiles: Record<string, Record<string, number>> = {};
+  for (const net of nets) profiles[net] = await profileNet(net, Math.max(5, Math.round(STEPS[net][0] / 4)));
+  return { ours, torch, profiles, note };
+}
+
+/** Images/s of LeNet-5 evaluation (no gradient) over 2000 test images, in batches of 1000. */
+export function evalImagesPerSecond(): number {
+  const { test } = datasets.fashionMnist(FASHION);
+  const images = test.images.slice(0, 0, 2000);
+  manualSeed(0);
+  const model = lenet5().eval();
+  const t = performance.now();
+  noGrad(() => {
+    for (let i = 0; i < 2000; i += 1000) (model.forward(images.slice(0, i, i + 1000)) as Tensor).argmax(1);
+  });
+  return 2000 / ((performance.now() - t) / 1000);
 }
 
 /** `convgrad train --json` end to end (start-up, training, evaluation): accuracy, seconds, images/s. */

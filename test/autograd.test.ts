@@ -132,3 +132,27 @@ test('factories', () => {
   const variance = n.sub(mean).pow(2).mean().item();
   assert.ok(Math.abs(mean) < 0.1 && Math.abs(variance - 1) < 0.1, `mean ${mean}, variance ${variance}`);
 });
+
+test('batchNorm: the fused backward (no graph) equals the differentiable rule (createGraph), train and eval, float32 and float64', () => {
+  const gen = new Generator().manualSeed(5);
+  for (const dtype of ['float64', 'float32'] as const) {
+    for (const training of [true, false]) {
+      const x = randn([4, 3, 5, 6], { generator: gen, dtype }).mul(2).add(1).requiresGrad_();
+      const w = randn([3], { generator: gen, dtype }).requiresGrad_();
+      const b = randn([3], { generator: gen, dtype }).requiresGrad_();
+      const rm = randn([3], { generator: gen, dtype });
+      const rv = rand([3], { generator: gen, dtype }).add(0.5);
+      const dy = randn([4, 3, 5, 6], { generator: gen, dtype });
+      const y = F.batchNorm(x, rm, rv, { weight: w, bias: b, training });
+      const fused = grad([y], [x, w, b], { gradOutputs: [dy], retainGraph: true });
+      const rule = grad([y], [x, w, b], { gradOutputs: [dy], createGraph: true });
+      const tol = dtype === 'float64' ? 1e-12 : 2e-5;
+      fused.forEach((g, i) => {
+        const r = Array.from(rule[i]!.data, Number);
+        Array.from(g!.data, Number).forEach((v, j) => {
+          assert.ok(Math.abs(v - r[j]) <= tol * (1 + Math.abs(r[j])), `${dtype} training=${training} grad ${i}[${j}]: ${v} vs ${r[j]}`);
+        });
+      });
+    }
+  }
+});

@@ -12,7 +12,7 @@ const gen = new Generator().manualSeed(21);
 const data = (n: number): Float32Array => randn([n], { generator: gen }).data as Float32Array;
 const skip = !backendInfo().wasm.available;
 
-function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]) => void) => Storage[]): void {
+function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]) => void) => Storage[], tolerance = 1e-6): void {
   const k = getKernel(name);
   const wasm = k.on('wasm');
   assert.ok(wasm !== null, `${name} has a wasm kernel`);
@@ -21,7 +21,7 @@ function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]
   a.forEach((x, i) => {
     for (let j = 0; j < x.length; j++) {
       const same =
-        x[j] === b[i][j] || Math.abs(x[j] - b[i][j]) <= 1e-6 * (1 + Math.abs(x[j])) || (Number.isNaN(x[j]) && Number.isNaN(b[i][j]));
+        x[j] === b[i][j] || Math.abs(x[j] - b[i][j]) <= tolerance * (1 + Math.abs(x[j])) || (Number.isNaN(x[j]) && Number.isNaN(b[i][j]));
       assert.ok(same, `${name} output ${i} element ${j}: ${x[j]} vs ${b[i][j]}`);
     }
   });
@@ -152,4 +152,71 @@ test('silu, hardswish, hardtanh and their gradients: wasm ≡ reference (tails, 
     f(dy, x, dx, bounds);
     return [dx];
   });
+});
+
+test('BatchNorm statistics, affine map and fused backward, float32 and float64: wasm ≡ reference', { skip }, () => {
+  for (const [outer, channels, inner] of [
+    [3, 5, 37],
+    [2, 4, 1],
+    [4, 3, 64],
+  ] as const) {
+    const n = outer * channels * inner;
+    const l = { outer, channels, inner };
+    for (const f64 of [false, true]) {
+      const make = (): Storage => {
+        const v = data(n).map((z) => 3 * z + 1.5);
+        return f64 ? Float64Array.from(v, (z) => z + 1e-9 * Math.sin(z)) : v;
+      };
+      const tol = f64 ? 1e-12 : 1e-6;
+      const x = make();
+      const dy = make();
+      const like = (): Storage => (f64 ? new Float64Array(n) : new Float32Array(n));
+      const mean = new Float64Array(channels);
+      const variance = new Float64Array(channels);
+      getKernel('batchNormStats').on('reference')!(x, mean, variance, l);
+      const perChannel = (f: (c: number) => number): Float64Array => Float64Array.from({ length: channels }, (_, c) => f(c));
+      both(
+        'batchNormStats',
+        (f) => {
+          const m = new Float64Array(channels);
+          const v = new Float64Array(channels);
+          f(x, m, v, l);
+          return [m, v];
+        },
+        1e-12,
+      );
+      const scale = perChannel((c) => 0.5 + c / 3);
+      const shift = perChannel((c) => c - 1);
+      both(
+        'batchNormApply',
+        (f) => {
+          const y = like();
+          f(x, y, mean, scale, shift, l);
+          return [y];
+        },
+        tol,
+      );
+      both(
+        'batchNormBackwardSums',
+        (f) => {
+          const s = new Float64Array(channels);
+          const q = new Float64Array(channels);
+          f(dy, x, mean, s, q, l);
+          return [s, q];
+        },
+        1e-12,
+      );
+      const meanDy = perChannel((c) => 0.1 * c);
+      const c2 = perChannel((c) => 0.2 - 0.05 * c);
+      both(
+        'batchNormBackwardInput',
+        (f) => {
+          const dx = like();
+          f(dy, x, dx, mean, scale, meanDy, c2, l);
+          return [dx];
+        },
+        tol,
+      );
+    }
+  }
 });
