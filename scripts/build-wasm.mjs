@@ -31,7 +31,8 @@ const snake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 /** A kernel's arguments, classified; buffers must come first (the bindings pass addresses, then scalars). */
 function classify(name, spec) {
   const args = spec.args.map(([arg, type, third, fourth]) => {
-    if (BUFFER.has(type) && ['in', 'out', 'inout'].includes(third))
+    // 'scratch': working memory laid out for the call, neither copied in nor out (the caller gives its bytes).
+    if (BUFFER.has(type) && ['in', 'out', 'inout', 'scratch'].includes(third))
       return { arg, kind: 'buffer', type, copy: third, optional: fourth === 'optional' };
     if (typeof type === 'string' && type.startsWith('length:')) return { arg, kind: 'length', of: type.slice(7) };
     if (type === 'flags') return { arg, kind: 'flags', bits: third };
@@ -46,6 +47,8 @@ function classify(name, spec) {
       throw new Error(`boundary.json: kernel ${name}: ${a.arg} is the length of an unknown buffer ${a.of}`);
   if (spec.kernel && args.some((a) => a.kind === 'scalar' && a.type === 'ptr'))
     throw new Error(`boundary.json: kernel ${name}: a registered kernel takes buffers, not addresses`);
+  if (spec.kernel && args.some((a) => a.copy === 'scratch'))
+    throw new Error(`boundary.json: kernel ${name}: scratch buffers are for kernels called by hand (their size is the caller's plan)`);
   if (args.some((a) => a.type === 'T') && !args.some((a) => a.kind === 'buffer' && a.type === 'T' && !a.optional))
     throw new Error(`boundary.json: kernel ${name}: a generic kernel needs a buffer of type T that is always given`);
   return args;

@@ -5,8 +5,13 @@ import type { Storage } from '../../tensor/tensor.js';
 import type { KernelExports } from './boundary.generated.js';
 import { layoutArena, WasmMemoryError, wasmRuntime } from './runtime.js';
 
-/** A buffer argument: its data (null for an optional one left out), element type, and which way it is copied. */
-export type BufferArg = readonly [data: Storage | null, type: 'f32' | 'f64', copy: 'in' | 'out' | 'inout'];
+/**
+ * A buffer argument: its data (null for an optional one left out), element type, and which way it is
+ * copied; or scratch memory for the kernel's own use, by its size in bytes (laid out, never copied).
+ */
+export type BufferArg =
+  | readonly [data: Storage | null, type: 'f32' | 'f64', copy: 'in' | 'out' | 'inout']
+  | readonly [bytes: number, type: 'f32' | 'f64', copy: 'scratch'];
 
 const BYTES = { f32: 4, f64: 8 } as const;
 
@@ -23,24 +28,29 @@ export function callKernel(buffers: readonly BufferArg[], run: (kernels: KernelE
   const rt = wasmRuntime();
   if (rt === null) return false;
   for (const [data, type] of buffers) {
-    if (data !== null && !(type === 'f32' ? data instanceof Float32Array : data instanceof Float64Array)) return false;
+    if (data !== null && typeof data !== 'number' && !(type === 'f32' ? data instanceof Float32Array : data instanceof Float64Array))
+      return false;
   }
   let at: number[];
   try {
     at = layoutArena(
       rt,
-      buffers.map(([data, type]) => (data?.length ?? 0) * BYTES[type]),
+      buffers.map(([data, type]) => (typeof data === 'number' ? data : (data?.length ?? 0) * BYTES[type])),
     );
   } catch (e) {
     if (e instanceof WasmMemoryError) return false;
     throw e;
   }
-  buffers.forEach(([data, type, copy], i) => {
-    if (data !== null && copy !== 'out') view(rt.memory, type, at[i], data.length).set(data);
-  });
+  for (let i = 0; i < buffers.length; i++) {
+    const [data, type, copy] = buffers[i];
+    if (typeof data !== 'number' && data !== null && (copy === 'in' || copy === 'inout'))
+      view(rt.memory, type, at[i], data.length).set(data);
+  }
   run(rt.exports, at);
-  buffers.forEach(([data, type, copy], i) => {
-    if (data !== null && copy !== 'in') data.set(view(rt.memory, type, at[i], data.length));
-  });
+  for (let i = 0; i < buffers.length; i++) {
+    const [data, type, copy] = buffers[i];
+    if (typeof data !== 'number' && data !== null && (copy === 'out' || copy === 'inout'))
+      data.set(view(rt.memory, type, at[i], data.length));
+  }
   return true;
 }

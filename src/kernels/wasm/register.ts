@@ -3,11 +3,13 @@
 import type { Storage } from '../../tensor/tensor.js';
 import { registerBackend } from '../registry.js';
 import * as conv from './conv.js';
+import { convForward64, convGradInput64, convGradWeight64, matmul64 } from './conv64.js';
 import { generatedKernels } from './kernels.generated.js';
 import { wasmUnavailableReason } from './runtime.js';
 
 /** c = a·b as a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1): the conv GEMM serves both. */
 function matmul(a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number): boolean {
+  if (a instanceof Float64Array) return matmul64(a, aAt, b, bAt, c, cAt, M, K, N);
   if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) return false;
   const geometry = {
     batch: 1,
@@ -28,9 +30,10 @@ registerBackend('wasm', {
   unavailableReason: wasmUnavailableReason,
   kernels: {
     ...generatedKernels,
-    convForward: conv.convForward,
-    convGradInput: conv.convGradInput,
-    convGradWeight: conv.convGradWeight,
+    // float32 through the planned jobs (conv.ts), float64 through one call each (conv64.ts).
+    convForward: (x, w, y, g) => conv.convForward(x, w, y, g) || convForward64(x, w, y, g),
+    convGradInput: (dy, w, dx, g) => conv.convGradInput(dy, w, dx, g) || convGradInput64(dy, w, dx, g),
+    convGradWeight: (x, dy, dw, g) => conv.convGradWeight(x, dy, dw, g) || convGradWeight64(x, dy, dw, g),
     matmul,
   },
 });
