@@ -154,7 +154,7 @@ test('silu, hardswish, hardtanh and their gradients: wasm ≡ reference (tails, 
   });
 });
 
-test('BatchNorm statistics, affine map and fused backward, float32 and float64: wasm ≡ reference', { skip }, () => {
+test('BatchNorm training forward, affine map and fused backward, float32 and float64: wasm ≡ reference', { skip }, () => {
   for (const [outer, channels, inner] of [
     [3, 5, 37],
     [2, 4, 1],
@@ -171,52 +171,45 @@ test('BatchNorm statistics, affine map and fused backward, float32 and float64: 
       const x = make();
       const dy = make();
       const like = (): Storage => (f64 ? new Float64Array(n) : new Float32Array(n));
-      const mean = new Float64Array(channels);
-      const variance = new Float64Array(channels);
-      getKernel('batchNormStats').on('reference')!(x, mean, variance, l);
       const perChannel = (f: (c: number) => number): Float64Array => Float64Array.from({ length: channels }, (_, c) => f(c));
-      both(
-        'batchNormStats',
-        (f) => {
-          const m = new Float64Array(channels);
-          const v = new Float64Array(channels);
-          f(x, m, v, l);
-          return [m, v];
-        },
-        1e-12,
-      );
-      const scale = perChannel((c) => 0.5 + c / 3);
+      const weight = perChannel((c) => 0.5 + c / 3);
       const shift = perChannel((c) => c - 1);
+      both(
+        'batchNormTrainForward',
+        (f) => {
+          const [y, m, v] = [like(), new Float64Array(channels), new Float64Array(channels)];
+          f(x, y, m, v, weight, shift, { ...l, eps: 1e-5 });
+          return [y, m, v];
+        },
+        tol,
+      );
+      const mean = perChannel((c) => 1.5 + 0.1 * c);
       both(
         'batchNormApply',
         (f) => {
           const y = like();
-          f(x, y, mean, scale, shift, l);
+          f(x, y, mean, weight, shift, l);
           return [y];
         },
         tol,
       );
-      both(
-        'batchNormBackwardSums',
-        (f) => {
-          const s = new Float64Array(channels);
-          const q = new Float64Array(channels);
-          f(dy, x, mean, s, q, l);
-          return [s, q];
-        },
-        1e-12,
-      );
-      const meanDy = perChannel((c) => 0.1 * c);
-      const c2 = perChannel((c) => 0.2 - 0.05 * c);
-      both(
-        'batchNormBackwardInput',
-        (f) => {
-          const dx = like();
-          f(dy, x, dx, mean, scale, meanDy, c2, l);
-          return [dx];
-        },
-        tol,
-      );
+      const invstd = perChannel((c) => 0.3 + 0.2 * c);
+      for (const flags of [
+        { inputGrad: true, training: true },
+        { inputGrad: true, training: false },
+        { inputGrad: false, training: true },
+      ]) {
+        both(
+          'batchNormBackward',
+          (f) => {
+            const dx = flags.inputGrad ? like() : null;
+            const [s, q] = [new Float64Array(channels), new Float64Array(channels)];
+            f(dy, x, dx, mean, invstd, weight, s, q, { ...l, flags });
+            return dx === null ? [s, q] : [dx, s, q];
+          },
+          tol,
+        );
+      }
     }
   }
 });

@@ -34,78 +34,89 @@ function forEachRow(l: ChannelLayout, c: number, visit: (base: number) => void):
   for (let p = 0; p < l.outer; p++) visit((p * l.channels + c) * l.inner);
 }
 
-/** Per channel: the mean and biased variance over (N, …spatial), in double, in two passes. */
-function referenceStats(x: Storage, mean: Float64Array, variance: Float64Array, l: ChannelLayout): void {
+/** Channel c's mean and biased variance over (N, …spatial), in double, in two passes. */
+function channelStats(x: Storage, c: number, l: ChannelLayout): [mean: number, variance: number] {
   const count = l.outer * l.inner;
-  for (let c = 0; c < l.channels; c++) {
-    let s = 0;
-    forEachRow(l, c, (base) => {
-      for (let i = 0; i < l.inner; i++) s += x[base + i];
-    });
-    const mu = s / count;
-    let q = 0;
-    forEachRow(l, c, (base) => {
-      for (let i = 0; i < l.inner; i++) q += (x[base + i] - mu) * (x[base + i] - mu);
-    });
-    mean[c] = mu;
-    variance[c] = q / count;
+  let s = 0;
+  forEachRow(l, c, (base) => {
+    for (let i = 0; i < l.inner; i++) s += x[base + i];
+  });
+  const mu = s / count;
+  let q = 0;
+  forEachRow(l, c, (base) => {
+    for (let i = 0; i < l.inner; i++) q += (x[base + i] - mu) * (x[base + i] - mu);
+  });
+  return [mu, q / count];
+}
+
+/** y = (x − mu)·k + b over channel c's rows, in double, rounded once to y's dtype. */
+function applyChannel(x: Storage, y: Storage, c: number, mu: number, k: number, b: number, l: ChannelLayout): void {
+  forEachRow(l, c, (base) => {
+    for (let i = 0; i < l.inner; i++) y[base + i] = (x[base + i] - mu) * k + b;
+  });
+}
+
+/** Training: per channel, the batch's mean and biased variance, then y = (x − mean)·weight/√(variance + eps) + shift. */
+function referenceTrainForward(
+  x: Storage,
+  y: Storage,
+  mean: Float64Array,
+  variance: Float64Array,
+  weight: Float64Array,
+  shift: Float64Array,
+  s: ChannelLayout & { eps: number },
+): void {
+  for (let c = 0; c < s.channels; c++) {
+    [mean[c], variance[c]] = channelStats(x, c, s);
+    applyChannel(x, y, c, mean[c], weight[c] / Math.sqrt(variance[c] + s.eps), shift[c], s);
   }
 }
 
-/** y = (x − mean)·scale + shift per channel, in double, rounded once to y's dtype. */
+/** y = (x − mean)·scale + shift per channel (evaluation, with the running statistics). */
 function referenceApply(x: Storage, y: Storage, mean: Float64Array, scale: Float64Array, shift: Float64Array, l: ChannelLayout): void {
-  for (let c = 0; c < l.channels; c++) {
-    forEachRow(l, c, (base) => {
-      for (let i = 0; i < l.inner; i++) y[base + i] = (x[base + i] - mean[c]) * scale[c] + shift[c];
-    });
-  }
+  for (let c = 0; c < l.channels; c++) applyChannel(x, y, c, mean[c], scale[c], shift[c], l);
 }
 
-/** Per channel: Σ dy and Σ dy·(x − mean), in double. */
-function referenceBackwardSums(
+/**
+ * Per channel: Σ dy and Σ dy·(x − mean), in double; with inputGrad, dx = k·(dy − meanDy − (x − mean)·c2)
+ * with k = weight·invstd and, in training, meanDy = Σdy/count and c2 = invstd²·Σ dy·(x − mean)/count (0 in evaluation).
+ */
+function referenceBackward(
   dy: Storage,
   x: Storage,
+  dx: Storage | null,
   mean: Float64Array,
+  invstd: Float64Array,
+  weight: Float64Array,
   sumDy: Float64Array,
   sumDyXc: Float64Array,
-  l: ChannelLayout,
+  s: ChannelLayout & { flags: { inputGrad: boolean; training: boolean } },
 ): void {
-  for (let c = 0; c < l.channels; c++) {
-    let s = 0;
+  const count = s.outer * s.inner;
+  for (let c = 0; c < s.channels; c++) {
+    let sd = 0;
     let q = 0;
-    forEachRow(l, c, (base) => {
-      for (let i = 0; i < l.inner; i++) {
-        s += dy[base + i];
+    forEachRow(s, c, (base) => {
+      for (let i = 0; i < s.inner; i++) {
+        sd += dy[base + i];
         q += dy[base + i] * (x[base + i] - mean[c]);
       }
     });
-    sumDy[c] = s;
+    sumDy[c] = sd;
     sumDyXc[c] = q;
-  }
-}
-
-/** dx = k·(dy − meanDy − (x − mean)·c2) per channel, in double, rounded once to dx's dtype. */
-function referenceBackwardInput(
-  dy: Storage,
-  x: Storage,
-  dx: Storage,
-  mean: Float64Array,
-  k: Float64Array,
-  meanDy: Float64Array,
-  c2: Float64Array,
-  l: ChannelLayout,
-): void {
-  for (let c = 0; c < l.channels; c++) {
-    forEachRow(l, c, (base) => {
-      for (let i = 0; i < l.inner; i++) dx[base + i] = k[c] * (dy[base + i] - meanDy[c] - (x[base + i] - mean[c]) * c2[c]);
+    if (dx === null || !s.flags.inputGrad) continue;
+    const k = weight[c] * invstd[c];
+    const meanDy = s.flags.training ? sd / count : 0;
+    const c2 = s.flags.training ? (q / count) * invstd[c] * invstd[c] : 0;
+    forEachRow(s, c, (base) => {
+      for (let i = 0; i < s.inner; i++) dx[base + i] = k * (dy[base + i] - meanDy - (x[base + i] - mean[c]) * c2);
     });
   }
 }
 
-const statsKernel = defineKernel('batchNormStats', referenceStats);
+const trainForwardKernel = defineKernel('batchNormTrainForward', referenceTrainForward);
 const applyKernel = defineKernel('batchNormApply', referenceApply);
-const backwardSumsKernel = defineKernel('batchNormBackwardSums', referenceBackwardSums);
-const backwardInputKernel = defineKernel('batchNormBackwardInput', referenceBackwardInput);
+const backwardKernel = defineKernel('batchNormBackward', referenceBackward);
 
 function checkChannelVector(t: Tensor | null | undefined, arg: string, C: number, x: Tensor): Tensor | null {
   if (t === null || t === undefined) return null;
@@ -146,11 +157,14 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     throw new Error('batchNorm: runningMean and runningVar must be given when training=false (evaluation uses them)');
   }
   const layout: ChannelLayout = { outer: x.shape[0], channels: C, inner };
+  const weight = Float64Array.from({ length: C }, (_, c) => (w === null ? 1 : w.data[c]));
+  const shift = Float64Array.from({ length: C }, (_, c) => (b === null ? 0 : b.data[c]));
   const mu = new Float64Array(C);
   const invstd = new Float64Array(C);
+  const y = empty(x.dtype, x.shape);
   if (training) {
     const variance = new Float64Array(C);
-    statsKernel.impl(x.data, mu, variance, layout);
+    trainForwardKernel.impl(x.data, y.data, mu, variance, weight, shift, { ...layout, eps });
     for (let c = 0; c < C; c++) invstd[c] = 1 / Math.sqrt(variance[c] + eps);
     if (rm !== null && rv !== null) {
       const count = x.shape[0] * inner;
@@ -165,12 +179,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   } else {
     mu.set(rm!.data);
     for (let c = 0; c < C; c++) invstd[c] = 1 / Math.sqrt(rv!.data[c] + eps);
+    applyKernel.impl(x.data, y.data, mu, invstd.map((v, c) => v * weight[c]), shift, layout);
   }
-  const wOf = (c: number): number => (w === null ? 1 : w.data[c]);
-  const scale = invstd.map((v, c) => v * wOf(c));
-  const shift = Float64Array.from({ length: C }, (_, c) => (b === null ? 0 : b.data[c]));
-  const y = empty(x.dtype, x.shape);
-  applyKernel.impl(x.data, y.data, mu, scale, shift, layout);
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const channelShape = x.shape.map((s, i) => (i === 1 ? s : 1));
   const asChannels = (t: Tensor): Tensor => reshape(t, channelShape);
@@ -179,20 +189,11 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const fusedBackward = (dy: Tensor, needs: readonly boolean[]): (Tensor | null)[] => {
     const sumDy = new Float64Array(C);
     const sumDyXc = new Float64Array(C);
-    backwardSumsKernel.impl(dy.data, x.data, mu, sumDy, sumDyXc, layout);
-    let dx: Tensor | null = null;
-    if (needs[0]) {
-      dx = empty(x.dtype, x.shape);
-      if (training) {
-        const count = x.shape[0] * inner;
-        const meanDy = sumDy.map((s) => s / count);
-        const c2 = sumDyXc.map((s, c) => (s / count) * invstd[c] * invstd[c]);
-        backwardInputKernel.impl(dy.data, x.data, dx.data, mu, scale, meanDy, c2, layout);
-      } else {
-        const zeros = new Float64Array(C);
-        applyKernel.impl(dy.data, dx.data, zeros, scale, zeros, layout);
-      }
-    }
+    const dx = needs[0] ? empty(x.dtype, x.shape) : null;
+    backwardKernel.impl(dy.data, x.data, dx?.data ?? null, mu, invstd, weight, sumDy, sumDyXc, {
+      ...layout,
+      flags: { inputGrad: dx !== null, training },
+    });
     const channelVector = (values: Float64Array): Tensor => {
       const t = empty(x.dtype, [C]);
       t.data.set(values);
