@@ -213,3 +213,66 @@ test('BatchNorm training forward, affine map and fused backward, float32 and flo
     }
   }
 });
+
+test('broadcasting + − × ÷ and the matrix transpose, float32 and float64: wasm ≡ reference, bit for bit', { skip }, () => {
+  // Loop plans as loopPlan makes them: same shape, a channel vector, a scalar, an outer product, strided both ways.
+  const plans = [
+    { n: [1, 1, 1, 1037], sa: [0, 0, 0, 1], sb: [0, 0, 0, 1] },
+    { n: [1, 3, 5, 37], sa: [0, 185, 37, 1], sb: [0, 1, 0, 0] },
+    { n: [1, 1, 1, 517], sa: [0, 0, 0, 1], sb: [0, 0, 0, 0] },
+    { n: [1, 1, 13, 11], sa: [0, 0, 1, 0], sb: [0, 0, 0, 1] },
+    { n: [2, 3, 4, 9], sa: [108, 36, 9, 1], sb: [0, 9, 27, 1] },
+    { n: [1, 1, 6, 7], sa: [0, 0, 0, 6], sb: [0, 0, 7, 1] },
+  ];
+  for (const f64 of [false, true]) {
+    for (const p of plans) {
+      const span = (s: number[]): number => 1 + p.n.reduce((acc, n, i) => acc + (n - 1) * s[i], 0);
+      const a = f64 ? Float64Array.from(data(span(p.sa))) : data(span(p.sa));
+      const b = f64 ? Float64Array.from(data(span(p.sb))) : data(span(p.sb));
+      b[0] = 0; // ÷ 0 and 0 · x
+      const count = p.n.reduce((x, y) => x * y, 1);
+      for (let op = 0; op < 4; op++) {
+        const s = {
+          op,
+          n0: p.n[0],
+          n1: p.n[1],
+          n2: p.n[2],
+          n3: p.n[3],
+          sa0: p.sa[0],
+          sa1: p.sa[1],
+          sa2: p.sa[2],
+          sa3: p.sa[3],
+          sb0: p.sb[0],
+          sb1: p.sb[1],
+          sb2: p.sb[2],
+          sb3: p.sb[3],
+        };
+        both(
+          'binary',
+          (f) => {
+            const y = f64 ? new Float64Array(count) : new Float32Array(count);
+            f(a, b, y, s);
+            return [y];
+          },
+          0,
+        );
+      }
+    }
+    for (const [batches, rows, cols] of [
+      [1, 37, 19],
+      [3, 8, 8],
+      [2, 1, 13],
+    ]) {
+      const x = f64 ? Float64Array.from(data(batches * rows * cols)) : data(batches * rows * cols);
+      both(
+        'transpose',
+        (f) => {
+          const y = f64 ? new Float64Array(x.length) : new Float32Array(x.length);
+          f(x, y, { batches, rows, cols });
+          return [y];
+        },
+        0,
+      );
+    }
+  }
+});

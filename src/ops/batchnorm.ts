@@ -179,7 +179,14 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   } else {
     mu.set(rm!.data);
     for (let c = 0; c < C; c++) invstd[c] = 1 / Math.sqrt(rv!.data[c] + eps);
-    applyKernel.impl(x.data, y.data, mu, invstd.map((v, c) => v * weight[c]), shift, layout);
+    applyKernel.impl(
+      x.data,
+      y.data,
+      mu,
+      invstd.map((v, c) => v * weight[c]),
+      shift,
+      layout,
+    );
   }
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const channelShape = x.shape.map((s, i) => (i === 1 ? s : 1));

@@ -2,7 +2,8 @@
 import { defineMethods, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
-import { binaryKernel, expandKernel, type BinaryCode } from '../kernels/reference/elementwise.js';
+import { binaryKernel, expandKernel, loopPlan, type BinaryCode } from '../kernels/reference/elementwise.js';
+import type { BinaryScalars } from '../kernels/signatures.js';
 import { defineKernel } from '../kernels/index.js';
 import type { Storage } from '../tensor/tensor.js';
 import { checkNumberOrTensor, checkTensor, empty, floatingOf, promote, scalarTensor } from './util.js';
@@ -21,6 +22,56 @@ declare module '../tensor/tensor.js' {
   }
 }
 
+const ARITHMETIC = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+const SCALAR_OPS = [
+  (x: number, y: number) => x + y,
+  (x: number, y: number) => x - y,
+  (x: number, y: number) => x * y,
+  (x: number, y: number) => x / y,
+];
+
+/** y = a ∘ b over a loop plan of 4 dimensions (sizes n, strides sa and sb), ∘ = + − × ÷ by s.op; y contiguous. */
+function referenceArithmetic(a: Storage, b: Storage, y: Storage, s: BinaryScalars): void {
+  const f = SCALAR_OPS[s.op];
+  let out = 0;
+  for (let i0 = 0; i0 < s.n0; i0++) {
+    for (let i1 = 0; i1 < s.n1; i1++) {
+      for (let i2 = 0; i2 < s.n2; i2++) {
+        const ia = i0 * s.sa0 + i1 * s.sa1 + i2 * s.sa2;
+        const ib = i0 * s.sb0 + i1 * s.sb1 + i2 * s.sb2;
+        for (let j = 0; j < s.n3; j++) y[out++] = f(a[ia + j * s.sa3], b[ib + j * s.sb3]);
+      }
+    }
+  }
+}
+
+const arithmeticKernel = defineKernel('binary', referenceArithmetic);
+
+/** Runs + − × ÷ through the arithmetic kernel when the merged loop plan has at most 4 dimensions; false otherwise. */
+function arithmetic(code: BinaryCode, a: Tensor, b: Tensor, y: Tensor): boolean {
+  if (code === 'fn' || y.numel === 0) return false;
+  const { sizes, sa, sb } = loopPlan(a.shape, b.shape, y.shape);
+  if (sizes.length > 4) return false;
+  const lead = 4 - sizes.length;
+  const at = (v: number[], i: number, fill: number): number => (i < lead ? fill : v[i - lead]);
+  arithmeticKernel.impl(a.data, b.data, y.data, {
+    op: ARITHMETIC[code],
+    n0: at(sizes, 0, 1),
+    n1: at(sizes, 1, 1),
+    n2: at(sizes, 2, 1),
+    n3: at(sizes, 3, 1),
+    sa0: at(sa, 0, 0),
+    sa1: at(sa, 1, 0),
+    sa2: at(sa, 2, 0),
+    sa3: at(sa, 3, 0),
+    sb0: at(sb, 0, 0),
+    sb1: at(sb, 1, 0),
+    sb2: at(sb, 2, 0),
+    sb3: at(sb, 3, 0),
+  });
+  return true;
+}
+
 function binary(
   op: string,
   a: Tensor,
@@ -35,7 +86,9 @@ function binary(
   const bt = typeof b === 'number' ? scalarTensor(b, dtype) : b;
   const shape = broadcastShapes(a.shape, bt.shape, op);
   const y = empty(dtype, shape);
-  binaryKernel(a.data, a.shape, bt.data, bt.shape, y.data, shape, f, code);
+  // Mixed dtypes (an int64 operand promoted) go through the general loop, which reads any storage.
+  if (a.dtype !== dtype || bt.dtype !== dtype || !arithmetic(code, a, bt, y))
+    binaryKernel(a.data, a.shape, bt.data, bt.shape, y.data, shape, f, code);
   return y;
 }
 

@@ -4,7 +4,8 @@
 import { checkAnyDType, defineMethods, flattenShapeArgs, isFloating, type Tensor, type DType } from '../tensor/tensor.js';
 import { formatShape, normalizeDim, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
-import { expandKernel, permuteKernel, sliceKernel } from '../kernels/reference/elementwise.js';
+import { expandKernel, isLastTwoSwap, permuteKernel, sliceKernel, transposeKernel } from '../kernels/reference/elementwise.js';
+import { defineKernel } from '../kernels/index.js';
 import { checkTensor, empty } from './util.js';
 
 declare module '../tensor/tensor.js' {
@@ -98,6 +99,9 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return reshape(x, shape, 'UnsqueezeBackward0');
 }
 
+/** The common permutation, a transpose of the last two dimensions (linear and matmul's gradients), has a kernel of its own. */
+const matrixTransposeKernel = defineKernel('transpose', transposeKernel);
+
 export function permute(x: Tensor, dims: readonly number[], name = 'PermuteBackward0'): Tensor {
   checkTensor(x, 'input', 'permute');
   if (dims.length !== x.ndim) {
@@ -109,7 +113,10 @@ export function permute(x: Tensor, dims: readonly number[], name = 'PermuteBackw
     x.dtype,
     perm.map((p) => x.shape[p]),
   );
-  permuteKernel(x.data, x.shape, perm, y.data);
+  if (isLastTwoSwap(perm)) {
+    const [rows, cols] = x.shape.slice(-2);
+    matrixTransposeKernel.impl(x.data, y.data, { batches: x.numel / Math.max(rows * cols, 1), rows, cols });
+  } else permuteKernel(x.data, x.shape, perm, y.data);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   return record(y, name, [x], (dy) => [permute(dy, inverse, name)]);

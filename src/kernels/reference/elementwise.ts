@@ -19,7 +19,7 @@ export type BinaryCode = 'add' | 'sub' | 'mul' | 'div' | 'fn';
  * together (the same contiguity, or both broadcast), so the innermost loop is as long as possible:
  * [N, C, H, W] + [C, 1, 1] runs N·C loops of H·W, a same-shape op one loop over everything.
  */
-function loopPlan(
+export function loopPlan(
   aShape: readonly number[],
   bShape: readonly number[],
   yShape: readonly number[],
@@ -155,27 +155,31 @@ export function sumKernel(x: Storage, xShape: readonly number[], dims: readonly 
   y.set(acc);
 }
 
+/** Whether perm swaps the last two dimensions and keeps the others: a batch of matrix transposes. */
+export const isLastTwoSwap = (perm: readonly number[]): boolean => {
+  const nd = perm.length;
+  return nd >= 2 && perm[nd - 2] === nd - 1 && perm[nd - 1] === nd - 2 && perm.slice(0, nd - 2).every((p, i) => p === i);
+};
+
+/** y[m, c, r] = x[m, r, c]: each rows × cols matrix of the batch transposed, in 32×32 blocks for the caches. */
+export function transposeKernel(x: Storage, y: Storage, s: { batches: number; rows: number; cols: number }): void {
+  const { batches, rows, cols } = s;
+  const B = 32;
+  for (let b = 0; b < batches; b++) {
+    const base = b * rows * cols;
+    for (let r0 = 0; r0 < rows; r0 += B) {
+      for (let c0 = 0; c0 < cols; c0 += B) {
+        const r1 = Math.min(r0 + B, rows);
+        const c1 = Math.min(c0 + B, cols);
+        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) y[base + c * rows + r] = x[base + r * cols + c];
+      }
+    }
+  }
+}
+
 /** y = x with its dimensions permuted: y[i_perm[0], …] = x[i_0, …]. */
 export function permuteKernel(x: Storage, xShape: readonly number[], perm: readonly number[], y: Storage): void {
   const nd = xShape.length;
-  // The common case, a transpose of the last two dimensions (matmul's gradients): blocked, for the caches.
-  if (nd >= 2 && perm[nd - 2] === nd - 1 && perm[nd - 1] === nd - 2 && perm.slice(0, nd - 2).every((p, i) => p === i)) {
-    const rows = xShape[nd - 2];
-    const cols = xShape[nd - 1];
-    const batches = x.length / Math.max(rows * cols, 1);
-    const B = 32;
-    for (let b = 0; b < batches; b++) {
-      const base = b * rows * cols;
-      for (let r0 = 0; r0 < rows; r0 += B) {
-        for (let c0 = 0; c0 < cols; c0 += B) {
-          const r1 = Math.min(r0 + B, rows);
-          const c1 = Math.min(c0 + B, cols);
-          for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) y[base + c * rows + r] = x[base + r * cols + c];
-        }
-      }
-    }
-    return;
-  }
   const yShape = perm.map((p) => xShape[p]);
   const xs = stridesOf(xShape);
   const sx = perm.map((p) => xs[p]);

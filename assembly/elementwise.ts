@@ -1,0 +1,103 @@
+// Broadcasting arithmetic, float32 and float64 (T): y = a ∘ b for ∘ in + − × ÷, over a loop plan of up
+// to 4 merged dimensions (src/kernels/reference/elementwise.ts's loopPlan: sizes and each operand's
+// strides, 0 along its broadcast dimensions). Each lane computes exactly what the scalar loop does, so
+// the result equals the reference kernel's bit for bit.
+
+const ADD = 0;
+const SUB = 1;
+const MUL = 2;
+const DIV = 3;
+
+@inline function vop<T>(op: i32, x: v128, y: v128): v128 {
+  if (sizeof<T>() == 4) {
+    if (op == ADD) return f32x4.add(x, y);
+    if (op == SUB) return f32x4.sub(x, y);
+    if (op == MUL) return f32x4.mul(x, y);
+    return f32x4.div(x, y);
+  }
+  if (op == ADD) return f64x2.add(x, y);
+  if (op == SUB) return f64x2.sub(x, y);
+  if (op == MUL) return f64x2.mul(x, y);
+  return f64x2.div(x, y);
+}
+
+@inline function sop<T>(op: i32, x: T, y: T): T {
+  if (op == ADD) return x + y;
+  if (op == SUB) return x - y;
+  if (op == MUL) return x * y;
+  return x / y;
+}
+
+@inline function splat<T>(at: usize): v128 {
+  return sizeof<T>() == 4 ? v128.load32_splat(at) : v128.load64_splat(at);
+}
+
+/** y[j] = a[j·sa] ∘ b[j·sb] for j < n: vector loops where each operand moves by 1 or stays. */
+@inline function row<T>(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+  const V = 16 / sizeof<T>();
+  const shift = alignof<T>();
+  let j = 0;
+  if (sa == 1 && sb == 1) {
+    for (; j + V <= n; j += V) {
+      const o = <usize>j << shift;
+      v128.store(y + o, vop<T>(op, v128.load(a + o), v128.load(b + o)));
+    }
+  } else if (sa == 1 && sb == 0) {
+    const vb = splat<T>(b);
+    for (; j + V <= n; j += V) {
+      const o = <usize>j << shift;
+      v128.store(y + o, vop<T>(op, v128.load(a + o), vb));
+    }
+  } else if (sa == 0 && sb == 1) {
+    const va = splat<T>(a);
+    for (; j + V <= n; j += V) {
+      const o = <usize>j << shift;
+      v128.store(y + o, vop<T>(op, va, v128.load(b + o)));
+    }
+  }
+  for (; j < n; j++) {
+    store<T>(y + (<usize>j << shift), sop<T>(op, load<T>(a + (<usize>(j * sa) << shift)), load<T>(b + (<usize>(j * sb) << shift))));
+  }
+}
+
+/**
+ * y[i0, i1, i2, i3] = a[Σ i·sa] ∘ b[Σ i·sb] over sizes n0 × n1 × n2 × n3 (y contiguous), ∘ = op
+ * (0 add, 1 sub, 2 mul, 3 div).
+ */
+export function binary<T>(
+  a: usize, b: usize, y: usize, op: i32,
+  n0: i32, n1: i32, n2: i32, n3: i32, sa0: i32, sa1: i32, sa2: i32, sa3: i32, sb0: i32, sb1: i32, sb2: i32, sb3: i32,
+): void {
+  const shift = alignof<T>();
+  let out = y;
+  for (let i0 = 0; i0 < n0; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        const ia = i0 * sa0 + i1 * sa1 + i2 * sa2;
+        const ib = i0 * sb0 + i1 * sb1 + i2 * sb2;
+        row<T>(op, a + (<usize>ia << shift), sa3, b + (<usize>ib << shift), sb3, out, n3);
+        out += <usize>n3 << shift;
+      }
+    }
+  }
+}
+
+/** y[b, c, r] = x[b, r, c]: the last two dimensions of each of `batches` rows × cols matrices swapped, in 8×8 blocks. */
+export function transpose<T>(x: usize, y: usize, batches: i32, rows: i32, cols: i32): void {
+  const shift = alignof<T>();
+  const B = 8;
+  for (let m = 0; m < batches; m++) {
+    const base = <usize>m * <usize>rows * <usize>cols;
+    for (let r0 = 0; r0 < rows; r0 += B) {
+      const r1 = min(r0 + B, rows);
+      for (let c0 = 0; c0 < cols; c0 += B) {
+        const c1 = min(c0 + B, cols);
+        for (let r = r0; r < r1; r++) {
+          for (let c = c0; c < c1; c++) {
+            store<T>(y + ((base + <usize>c * <usize>rows + <usize>r) << shift), load<T>(x + ((base + <usize>r * <usize>cols + <usize>c) << shift)));
+          }
+        }
+      }
+    }
+  }
+}
