@@ -3,7 +3,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { F, arange, grad, gradcheck, nn, ones, randn, tensor, uniform_, zeros, type Tensor } from '../src/index.js';
+import { availableParallelism } from 'node:os';
+import {
+  DataLoader,
+  F,
+  TensorDataset,
+  arange,
+  grad,
+  gradcheck,
+  nn,
+  ones,
+  optim,
+  randn,
+  setNumThreads,
+  tensor,
+  uniform_,
+  zeros,
+  type Tensor,
+} from '../src/index.js';
 
 const throwsWith = (fn: () => unknown, message: RegExp): void =>
   assert.throws(fn, (e: unknown) => e instanceof Error && message.test(e.message), String(message));
@@ -213,4 +230,116 @@ test('linear refuses an int64 input and mixed dtypes, as PyTorch (issue 20, item
     /linear: input has dtype float64 but weight has dtype float32/,
   );
   assert.deepEqual(Array.from(F.linear(tensor([[1, 2]]), w).data), [2, 4.25]);
+});
+
+test("every options object refuses unknown keys, naming PyTorch's snake_case spelling's camelCase (issue 20, item 7)", () => {
+  const x = randn([3, 4]);
+  const y = tensor([0, 1, 2], { dtype: 'int64' });
+  const loose = (o: object): never => o as never;
+  throwsWith(
+    () => F.crossEntropy(x, y, loose({ ignore_index: 1 })),
+    /crossEntropy: unknown option 'ignore_index'; PyTorch's ignore_index is spelled 'ignoreIndex' here/,
+  );
+  throwsWith(
+    () => F.crossEntropy(x, y, loose({ label_smoothing: 0.5 })),
+    /crossEntropy: unknown option 'label_smoothing'; PyTorch's label_smoothing is spelled 'labelSmoothing' here/,
+  );
+  throwsWith(() => F.nllLoss(x, y, loose({ foo: 1 })), /nllLoss: unknown option 'foo'; expected one of weight, reduction, ignoreIndex/);
+  throwsWith(() => new nn.CrossEntropyLoss(loose({ foo: 1 })), /CrossEntropyLoss: unknown option 'foo'/);
+  throwsWith(() => new nn.MSELoss(loose({ size_average: true })), /MSELoss: unknown option 'size_average'; expected one of reduction/);
+  const p = [nn.init.kaimingUniform_(zeros([2, 2]).requiresGrad_())];
+  throwsWith(
+    () => new optim.SGD(p, loose({ lr: 0.1, weight_decay: 0.1 })),
+    /SGD: unknown option 'weight_decay'; PyTorch's weight_decay is spelled 'weightDecay' here/,
+  );
+  throwsWith(
+    () => new optim.Adam(p, loose({ amsGrad: true })),
+    /Adam: unknown option 'amsGrad'; expected one of lr, betas, eps, weightDecay, amsgrad, maximize/,
+  );
+  throwsWith(
+    () => new optim.AdamW([{ params: p, weight_decay: 0 } as never]),
+    /AdamW: unknown option 'weight_decay'; PyTorch's weight_decay is spelled 'weightDecay' here/,
+  );
+  const ds = new TensorDataset(randn([5, 1, 2, 2]), tensor([0, 1, 0, 1, 0], { dtype: 'int64' }));
+  throwsWith(
+    () => new DataLoader(ds, loose({ batch_size: 4 })),
+    /DataLoader: unknown option 'batch_size'; PyTorch's batch_size is spelled 'batchSize' here/,
+  );
+  throwsWith(
+    () => new nn.MaxPool2d(2, loose({ ceil_mode: true })),
+    /MaxPool2d: unknown option 'ceil_mode'; PyTorch's ceil_mode is spelled 'ceilMode' here/,
+  );
+  throwsWith(() => new nn.AvgPool1d(2, loose({ divisorOverride: 2 })), /AvgPool1d: unknown option 'divisorOverride'/);
+  throwsWith(() => F.dropout(x, loose({ inplace: true })), /dropout: unknown option 'inplace'; expected one of p, training, generator/);
+  throwsWith(
+    () => randn([2], loose({ requires_grad: true })),
+    /randn: unknown option 'requires_grad'; PyTorch's requires_grad is spelled 'requiresGrad' here/,
+  );
+  throwsWith(() => zeros([2], loose({ generator: null })), /zeros: unknown option 'generator'; expected one of dtype, requiresGrad/);
+  throwsWith(() => tensor([1], loose({ dtyp: 'float64' })), /tensor: unknown option 'dtyp'/);
+  throwsWith(
+    () =>
+      x
+        .requiresGrad_()
+        .sum()
+        .backward(undefined, loose({ retain_graph: true })),
+    /backward: unknown option 'retain_graph'; PyTorch's retain_graph is spelled 'retainGraph' here/,
+  );
+  throwsWith(
+    () => grad([x.sum()], [x], loose({ allow_unused: true })),
+    /grad: unknown option 'allow_unused'; PyTorch's allow_unused is spelled 'allowUnused' here/,
+  );
+  throwsWith(
+    () => new nn.Linear(2, 2).loadStateDict({}, loose({ strictly: false })),
+    /loadStateDict: unknown option 'strictly'; expected one of strict/,
+  );
+  throwsWith(
+    () => nn.init.kaimingNormal_(zeros([2, 2]), loose({ nonlinearity: 'relu', fan: 'fan_in' })),
+    /kaimingNormal_: unknown option 'fan'/,
+  );
+  throwsWith(
+    () => new optim.lrScheduler.StepLR(new optim.SGD(p, { lr: 0.1 }), loose({ stepSize: 2, step_size: 3 })),
+    /StepLR: unknown option 'step_size'; PyTorch's step_size is spelled 'stepSize' here/,
+  );
+});
+
+test('booleans must be booleans, and odd values are refused where they are given (issue 20, items 10 and 11)', () => {
+  const p = [nn.init.kaimingUniform_(zeros([2, 2]).requiresGrad_())];
+  const loose = (o: unknown): never => o as never;
+  throwsWith(() => new optim.Adam(p, loose({ maximize: 'false' })), /Adam: maximize="false" must be a boolean/);
+  throwsWith(() => new optim.SGD(p, loose({ lr: 0.1, nesterov: 1 })), /SGD: nesterov=1 must be a boolean/);
+  const ds = new TensorDataset(randn([5, 1, 2, 2]), tensor([0, 1, 0, 1, 0], { dtype: 'int64' }));
+  throwsWith(() => new DataLoader(ds, loose({ shuffle: 'yes' })), /DataLoader: shuffle="yes" must be a boolean/);
+  throwsWith(() => new DataLoader(ds, loose({ generator: 5 })), /DataLoader: generator=5 must be a Generator/);
+  throwsWith(() => new nn.BatchNorm2d(3, loose({ momentum: -5 })), /BatchNorm2d: momentum=-5 must be a number in \[0, 1\] or null/);
+  throwsWith(() => new nn.BatchNorm2d(3, loose({ momentum: 'x' })), /BatchNorm2d: momentum="x" must be a number in \[0, 1\] or null/);
+  throwsWith(() => new nn.BatchNorm2d(3, loose({ affine: 0 })), /BatchNorm2d: affine=0 must be a boolean/);
+  assert.equal(new nn.BatchNorm2d(3, { momentum: null }).momentum, null);
+  const x = randn([3, 4]);
+  const y = tensor([0, 1, 2], { dtype: 'int64' });
+  for (const bad of [NaN, '1', 1.5]) {
+    throwsWith(() => F.crossEntropy(x, y, loose({ ignoreIndex: bad })), /crossEntropy: ignoreIndex=.* must be an integer/);
+    throwsWith(() => F.nllLoss(x, y, loose({ ignoreIndex: bad })), /nllLoss: ignoreIndex=.* must be an integer/);
+  }
+  const opt = new optim.SGD(p, { lr: 0.1 });
+  throwsWith(
+    () => new optim.lrScheduler.StepLR(opt, loose(undefined)),
+    /StepLR: options=undefined must be an object with stepSize \(e\.g\. \{ stepSize: 10 \}\)/,
+  );
+  for (const gamma of [-1, Infinity, NaN]) {
+    throwsWith(() => new optim.lrScheduler.StepLR(opt, { stepSize: 1, gamma }), /StepLR: gamma=.* must be a finite number ≥ 0/);
+  }
+  throwsWith(
+    () => new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 3, etaMin: NaN }),
+    /CosineAnnealingLR: etaMin=NaN must be a finite number ≥ 0/,
+  );
+  throwsWith(() => new nn.MaxPool2d(loose(null)), /MaxPool2d: kernelSize=null/);
+  throwsWith(() => new nn.MaxPool2d(2, { padding: 2 }), /MaxPool2d: padding=2 in dimension 0 is larger than half the kernel size 2/);
+  // 255 idle workers cost 2.2 GB on a 2-core machine: at most 4 per hardware thread (at least 8).
+  const over = Math.max(8, 4 * availableParallelism()) + 1;
+  throwsWith(
+    () => setNumThreads(over),
+    new RegExp(`setNumThreads: n=${over} is invalid; expected an integer from 1 to \\d+ \\(this machine has \\d+ hardware threads\\)`),
+  );
+  if (availableParallelism() < 64) throwsWith(() => setNumThreads(256), /setNumThreads: n=256 is invalid/);
 });

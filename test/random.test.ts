@@ -50,9 +50,9 @@ function draw(c: Call, generator?: Generator): Tensor {
     case 'randperm':
       return randperm(a[0] as number, o);
     case 'normal_':
-      return normal_(zeros(a[0] as number[], o), a[1] as number, a[2] as number, generator);
+      return normal_(zeros(a[0] as number[], { dtype: c.dtype }), a[1] as number, a[2] as number, generator);
     default:
-      return uniform_(zeros(a[0] as number[], o), a[1] as number, a[2] as number, generator);
+      return uniform_(zeros(a[0] as number[], { dtype: c.dtype }), a[1] as number, a[2] as number, generator);
   }
 }
 

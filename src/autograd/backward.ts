@@ -1,5 +1,6 @@
 // Reverse mode: topological sort of the graph, a reverse walk applying each node's rule, and
 // accumulation of gradients, summed back to each input's shape where an op broadcast it.
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { defineMethods, Tensor, type BackwardOptions } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { withGradMode } from './mode.js';
@@ -102,8 +103,9 @@ function run(
   options: GradOptions,
   accumulate: boolean,
 ): RunResult {
-  const createGraph = options.createGraph ?? false;
-  const retainGraph = options.retainGraph ?? createGraph;
+  const op = accumulate ? 'backward' : 'grad';
+  const createGraph = checkBoolean(options.createGraph, 'createGraph', op, false);
+  const retainGraph = checkBoolean(options.retainGraph, 'retainGraph', op, createGraph);
   const order = topologicalOrder(outputs);
   // A tensor is relevant when a target can be reached from it; others need no gradient.
   const relevant = new Set<Tensor>();
@@ -168,6 +170,7 @@ export function backward(
       `backward: gradient must be a Tensor of the output's shape ${formatShape(output.shape)}, got ${Array.isArray(gradient) ? 'an array' : typeof gradient}`,
     );
   }
+  checkOptionKeys(options, ['retainGraph', 'createGraph'], 'backward');
   const seeds = initialGrads([output], gradient === undefined ? undefined : [gradient], 'backward');
   run([output], seeds, null, options, true);
 }
@@ -181,6 +184,8 @@ export function grad(
   inputs: Tensor | readonly Tensor[],
   options: GradOptions = {},
 ): (Tensor | null)[] {
+  checkOptionKeys(options, ['gradOutputs', 'retainGraph', 'createGraph', 'allowUnused'], 'grad');
+  checkBoolean(options.allowUnused, 'allowUnused', 'grad', false);
   const outs = tensorList(outputs, 'outputs', 'grad');
   const ins = tensorList(inputs, 'inputs', 'grad');
   ins.forEach((x, i) => {

@@ -2,6 +2,7 @@
 // backward pass per output element) against central differences (one pair of forward passes per
 // input element); they pass when |analytical − numerical| ≤ atol + rtol·|numerical| everywhere.
 // Meant for float64 inputs, as in PyTorch.
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator, normalFill } from '../tensor/random.js';
 import { grad } from './backward.js';
@@ -41,11 +42,14 @@ function describe(m: Float64Array, rows: number, cols: number): string {
 }
 
 /** Checks the gradients of fn at inputs against finite differences; true when they agree. */
+const GRADCHECK_KEYS = ['eps', 'atol', 'rtol', 'raiseException'];
+
 export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): boolean {
+  checkOptionKeys(options, GRADCHECK_KEYS, 'gradcheck');
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
-  const raise = options.raiseException ?? true;
+  const raise = checkBoolean(options.raiseException, 'raiseException', 'gradcheck', true);
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   ins.forEach((x, i) => {
     if (!(x instanceof Tensor)) throw new Error(`gradcheck: inputs[${i}] must be a Tensor`);
@@ -104,6 +108,7 @@ export interface GradgradcheckOptions extends GradcheckOptions {
 
 /** Checks second derivatives: gradcheck of (inputs, gradOutputs) ↦ grad(fn(inputs), inputs, gradOutputs). */
 export function gradgradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): boolean {
+  checkOptionKeys(options, [...GRADCHECK_KEYS, 'gradOutputs', 'seed'], 'gradgradcheck');
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   const outputs = asList(fn(...ins));
   const gen = new Generator().manualSeed(options.seed ?? 0);
@@ -128,5 +133,6 @@ export function gradgradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], option
     );
     return grads.filter((g): g is Tensor => g !== null);
   };
-  return gradcheck(firstOrder, [...ins, ...gradOutputs], options);
+  const { eps, atol, rtol, raiseException } = options;
+  return gradcheck(firstOrder, [...ins, ...gradOutputs], { eps, atol, rtol, raiseException });
 }

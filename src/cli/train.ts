@@ -86,6 +86,8 @@ function parseFlags(
     const [flag, inline] = a.split('=', 2);
     if (!allowed.includes(flag)) throw new Error(`convgrad ${command}: unknown option ${flag}; expected one of ${allowed.join(', ')}`);
     if (booleans.has(flag)) {
+      if (inline !== undefined)
+        throw new Error(`convgrad ${command}: ${flag} takes no value (got ${JSON.stringify(a)}); leave it out to turn it off`);
       flags.set(flag, 'true');
       continue;
     }

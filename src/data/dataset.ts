@@ -1,5 +1,6 @@
 // Data sets as tensors: images (N, …) and int64 labels (N), like a torch.utils.data.TensorDataset of
 // two tensors; and the DataLoader that batches them.
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { arange, randperm } from '../tensor/creation.js';
@@ -52,11 +53,14 @@ export class DataLoader {
     options: DataLoaderOptions = {},
   ) {
     if (!(dataset instanceof TensorDataset)) throw new Error('DataLoader: dataset must be a TensorDataset');
+    checkOptionKeys(options, ['batchSize', 'shuffle', 'generator', 'dropLast'], 'DataLoader');
     this.batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
       throw new Error(`DataLoader: batchSize=${String(options.batchSize)} must be a positive integer`);
-    this.shuffle = options.shuffle ?? false;
-    this.dropLast = options.dropLast ?? false;
+    this.shuffle = checkBoolean(options.shuffle, 'shuffle', 'DataLoader', false);
+    this.dropLast = checkBoolean(options.dropLast, 'dropLast', 'DataLoader', false);
+    if (options.generator !== undefined && options.generator !== null && !(options.generator instanceof Generator))
+      throw new Error(`DataLoader: generator=${String(options.generator)} must be a Generator (e.g. new Generator().manualSeed(0))`);
     this.generator = options.generator ?? null;
   }
 

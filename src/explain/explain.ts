@@ -6,11 +6,11 @@
 //   dx[n, c', j] = Σ over every (o, κ, i) whose tap reads j, through padding copies too, of w · dy
 // The terms are enumerated here from the formula with explicit indices, independently of the
 // kernels, and each value is checked against the library's autograd.
+import { checkOptionKeys } from '../tensor/options.js';
 import { Tensor, type DType } from '../tensor/tensor.js';
 import { ones, randn, range } from '../tensor/creation.js';
 import { Generator as RandomGenerator } from '../tensor/random.js';
 import {
-  checkOptionKeys,
   convOutputSize,
   convTransposeOutputSize,
   expandIntArg,

@@ -1,5 +1,6 @@
 // The explanation as text for people: the padded input with one element's cells marked, the
 // products written out, their sum, the normalization, and the check against autograd.
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { Formatter } from '../tensor/format.js';
 import { workedElements, type Explanation, type ElementExplanation, type WeightTerm, type BiasTerm, type InputTerm } from './explain.js';
 import { locate, planesOf, sameIndex } from './planes.js';
@@ -272,6 +273,8 @@ function rightSide(e: Explanation, pairs: readonly number[][], value: number): s
 }
 
 export function renderElement(e: Explanation, ref: ElementRef, options: TextOptions = {}): string {
+  checkOptionKeys(options, ['color'], 'renderElement');
+  checkBoolean(options.color, 'color', 'renderElement', false);
   const el = findElement(e, ref);
   if (ref.kind === 'w') return explainWeight(e, el as ElementExplanation<WeightTerm>, options);
   if (ref.kind === 'b') return explainBias(e, el as ElementExplanation<BiasTerm>);
@@ -293,6 +296,8 @@ function describeConfig(e: Explanation): string {
 
 /** The whole explanation: the gradients as PyTorch prints them, then one worked element each (or just `element`). */
 export function renderText(e: Explanation, element: ElementRef | null = null, options: TextOptions = {}): string {
+  checkOptionKeys(options, ['color'], 'renderText');
+  checkBoolean(options.color, 'color', 'renderText', false);
   const head = describeConfig(e);
   if (element !== null) return `${head}\n\n${renderElement(e, element, options)}\n`;
   const parts = [head, '', 'dw (conv.weight.grad):', String(e.dw)];

@@ -1,4 +1,5 @@
 // Sequential, Flatten and Dropout, as torch.nn.
+import { checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Generator } from '../tensor/random.js';
 import { dropout, flatten } from '../ops/index.js';
@@ -62,6 +63,7 @@ export class Dropout extends Module {
     readonly options: { generator?: Generator } = {},
   ) {
     super();
+    checkOptionKeys(options, ['generator'], 'Dropout');
     if (typeof p !== 'number' || !(p >= 0 && p <= 1))
       throw new Error(`Dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
   }

@@ -1,8 +1,8 @@
 // Conv1d/2d/3d and ConvTranspose1d/2d/3d, as torch/nn/modules/conv.py: validation in the
 // constructor, PyTorch's default initialization, and PyTorch's repr.
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
 import {
-  checkOptionKeys,
   expandIntArg,
   parseConvOptions,
   positive,
@@ -91,7 +91,7 @@ abstract class ConvBase extends Module {
       : [this.outChannels, this.inChannels / this.groups, ...this.kernelSize];
     checkSize(weightShape, op);
     this.weight = new Parameter(zeros(weightShape, { dtype }));
-    this.bias = (o.bias ?? true) ? new Parameter(zeros([this.outChannels], { dtype })) : null;
+    this.bias = checkBoolean(o.bias, 'bias', op, true) ? new Parameter(zeros([this.outChannels], { dtype })) : null;
     this.resetParameters(o.generator);
   }
 

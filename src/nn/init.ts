@@ -1,4 +1,5 @@
 // torch.nn.init, with PyTorch's arithmetic for the bounds, so a seed gives PyTorch's values.
+import { checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { normal_, uniform_ } from '../tensor/creation.js';
@@ -60,8 +61,11 @@ export interface KaimingOptions {
   generator?: Generator;
 }
 
+const KAIMING_KEYS = ['a', 'mode', 'nonlinearity', 'generator'];
+
 /** kaiming_uniform_: U(±gain·√(3/fan)). */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  checkOptionKeys(options, KAIMING_KEYS, 'kaimingUniform_');
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const fan = (options.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
   if (fan === 0) return t;
@@ -73,6 +77,7 @@ export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor
 
 /** kaiming_normal_: N(0, (gain/√fan)²). */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  checkOptionKeys(options, KAIMING_KEYS, 'kaimingNormal_');
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const fan = (options.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
   if (fan === 0) return t;
@@ -82,6 +87,7 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
 
 /** xavier_uniform_: U(±gain·√(6/(fan_in + fan_out))). */
 export function xavierUniform_(t: Tensor, options: { gain?: number; generator?: Generator } = {}): Tensor {
+  checkOptionKeys(options, ['gain', 'generator'], 'xavierUniform_');
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (options.gain ?? 1.0) * Math.sqrt(2.0 / (fanIn + fanOut));
   const a = Math.sqrt(3.0) * std;
@@ -90,6 +96,7 @@ export function xavierUniform_(t: Tensor, options: { gain?: number; generator?: 
 
 /** xavier_normal_: N(0, gain²·2/(fan_in + fan_out)). */
 export function xavierNormal_(t: Tensor, options: { gain?: number; generator?: Generator } = {}): Tensor {
+  checkOptionKeys(options, ['gain', 'generator'], 'xavierNormal_');
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (options.gain ?? 1.0) * Math.sqrt(2.0 / (fanIn + fanOut));
   return normal_(t, 0, std, options.generator ?? defaultGenerator);

@@ -1,9 +1,9 @@
 // Linear, as torch.nn.Linear: y = x·wᵀ + b over the last dimension, with PyTorch's default init.
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import { checkSize } from '../tensor/shape.js';
 import type { Generator } from '../tensor/random.js';
-import { checkOptionKeys } from '../tensor/conv_params.js';
 import { linear } from '../ops/index.js';
 import { defaultLayerInit } from './init.js';
 import { Module, Parameter } from './module.js';
@@ -34,7 +34,7 @@ export class Linear extends Module {
     const dtype = checkDType(options.dtype ?? 'float32', 'Linear');
     checkSize([outFeatures, inFeatures], 'Linear');
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
-    this.bias = (options.bias ?? true) ? new Parameter(zeros([outFeatures], { dtype })) : null;
+    this.bias = checkBoolean(options.bias, 'bias', 'Linear', true) ? new Parameter(zeros([outFeatures], { dtype })) : null;
     defaultLayerInit(this.weight, this.bias, options.generator);
   }
 

@@ -2,11 +2,14 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss } from '../ops/index.js';
 import type { BceWithLogitsOptions, CrossEntropyOptions, NllLossOptions, Reduction } from '../ops/index.js';
+import { LOSS_OPTION_KEYS } from '../ops/loss.js';
+import { checkOptionKeys } from '../tensor/options.js';
 import { Module } from './module.js';
 
 export class CrossEntropyLoss extends Module {
   constructor(readonly options: CrossEntropyOptions = {}) {
     super();
+    checkOptionKeys(options, LOSS_OPTION_KEYS.crossEntropy, 'CrossEntropyLoss');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, this.options);
@@ -19,6 +22,7 @@ export class CrossEntropyLoss extends Module {
 export class NLLLoss extends Module {
   constructor(readonly options: NllLossOptions = {}) {
     super();
+    checkOptionKeys(options, LOSS_OPTION_KEYS.nllLoss, 'NLLLoss');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, this.options);
@@ -31,6 +35,7 @@ export class NLLLoss extends Module {
 export class MSELoss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    checkOptionKeys(options, LOSS_OPTION_KEYS.mseLoss, 'MSELoss');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, this.options);
@@ -43,6 +48,7 @@ export class MSELoss extends Module {
 export class BCEWithLogitsLoss extends Module {
   constructor(readonly options: BceWithLogitsOptions = {}) {
     super();
+    checkOptionKeys(options, LOSS_OPTION_KEYS.binaryCrossEntropyWithLogits, 'BCEWithLogitsLoss');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, this.options);

@@ -1,5 +1,6 @@
 // Module and Parameter, as torch.nn.Module and torch.nn.Parameter: submodules, parameters and buffers
 // are the fields assigned in the constructor, registered in assignment order.
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { isFloating, Tensor, type FloatDType, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { to } from '../ops/index.js';
@@ -170,7 +171,8 @@ export abstract class Module {
    */
   loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): LoadStateDictResult {
     if (typeof stateDict !== 'object' || stateDict === null) throw new Error('loadStateDict: stateDict must be an object of tensors');
-    const strict = options.strict ?? true;
+    checkOptionKeys(options, ['strict'], 'loadStateDict');
+    const strict = checkBoolean(options.strict, 'strict', 'loadStateDict', true);
     const own = this.stateDict();
     const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));

@@ -1,9 +1,9 @@
 // BatchNorm1d/2d, as torch.nn: affine weight (ones) and bias (zeros), running statistics as buffers
 // (running_mean, running_var, num_batches_tracked), batch statistics in training, running ones in eval.
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { checkDType, type DType, type Tensor, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { ones, zeros } from '../tensor/creation.js';
-import { checkOptionKeys } from '../tensor/conv_params.js';
 import { batchNorm } from '../ops/index.js';
 import { Module, Parameter, pyFloat } from './module.js';
 
@@ -38,8 +38,11 @@ abstract class BatchNormNd extends Module {
       throw new Error(`${op}: numFeatures=${String(numFeatures)} is invalid; expected a positive integer`);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    this.affine = options.affine ?? true;
-    this.trackRunningStats = options.trackRunningStats ?? true;
+    // null: a cumulative average, as PyTorch's momentum=None; otherwise the weight of the new batch.
+    if (this.momentum !== null && (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)))
+      throw new Error(`${op}: momentum=${JSON.stringify(this.momentum) ?? String(this.momentum)} must be a number in [0, 1] or null`);
+    this.affine = checkBoolean(options.affine, 'affine', op, true);
+    this.trackRunningStats = checkBoolean(options.trackRunningStats, 'trackRunningStats', op, true);
     if (typeof this.eps !== 'number' || !(this.eps >= 0)) throw new Error(`${op}: eps=${String(this.eps)} must be a non-negative number`);
     const dtype = checkDType(options.dtype ?? 'float32', op);
     this.weight = this.affine ? new Parameter(ones([numFeatures], { dtype })) : null;

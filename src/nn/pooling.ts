@@ -4,6 +4,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { IntOrTuple } from '../tensor/conv_params.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/index.js';
 import { Module, pyIntOrTuple, pyTuple } from './module.js';
+import { AVG_POOL_OPTION_KEYS, avgPoolExtras, MAX_POOL_OPTION_KEYS, poolWindow } from '../ops/pool.js';
+import { checkOptionKeys } from '../tensor/options.js';
 
 export interface MaxPoolModuleOptions {
   stride?: IntOrTuple | null;
@@ -21,6 +23,8 @@ export interface AvgPoolModuleOptions {
 }
 
 const pyBool = (b: boolean): string => (b ? 'True' : 'False');
+/** The spatial dimensions of a pooling module, from its name (MaxPool2d: 2). */
+const dimsOf = (name: string): number => Number(name.at(-2));
 
 abstract class MaxPoolNd extends Module {
   readonly stride: IntOrTuple;
@@ -33,6 +37,11 @@ abstract class MaxPoolNd extends Module {
     options: MaxPoolModuleOptions = {},
   ) {
     super();
+    options = options ?? {};
+    // Checked here, as PyTorch's modules would fail at their first forward: a bad option names the module now.
+    const name = this.typeName();
+    checkOptionKeys(options, MAX_POOL_OPTION_KEYS, name);
+    poolWindow(dimsOf(name), name, kernelSize, options, options.ceilMode ?? false);
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
     this.dilation = options.dilation ?? 1;
@@ -81,6 +90,11 @@ abstract class AvgPoolNd extends Module {
     options: AvgPoolModuleOptions = {},
   ) {
     super();
+    options = options ?? {};
+    const name = this.typeName();
+    checkOptionKeys(options, name === 'AvgPool1d' ? AVG_POOL_OPTION_KEYS.slice(0, -1) : AVG_POOL_OPTION_KEYS, name);
+    poolWindow(dimsOf(name), name, kernelSize, { stride: options.stride, padding: options.padding }, options.ceilMode ?? false);
+    avgPoolExtras(name, options);
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
     this.ceilMode = options.ceilMode ?? false;

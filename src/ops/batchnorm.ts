@@ -4,6 +4,7 @@
 // input with differentiable ops, so the gradient of the gradient is exact. Both compute:
 //   x̂ = (x − μ)·σ⁻¹,  dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))  with g = dy·w   (training)
 //   dx = dy·w·σ⁻¹ with the running statistics                                  (evaluation)
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { type Storage, type Tensor, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
@@ -136,15 +137,17 @@ function checkChannelVector(t: Tensor | null | undefined, arg: string, C: number
  * are updated in place: running = (1 − momentum)·running + momentum·batch (unbiased variance).
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+  checkOptionKeys(options, ['weight', 'bias', 'training', 'momentum', 'eps'], 'batchNorm');
   checkTensor(x, 'input', 'batchNorm');
   checkFloating(x, 'input', 'batchNorm');
   if (x.ndim < 2) throw new Error(`batchNorm: input of shape ${formatShape(x.shape)} must have at least 2 dimensions (N, C, …)`);
   const C = x.shape[1];
-  const training = options.training ?? false;
+  const training = checkBoolean(options.training, 'training', 'batchNorm', false);
   const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
   if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`batchNorm: eps=${String(eps)} must be a non-negative number`);
-  if (typeof momentum !== 'number' || Number.isNaN(momentum)) throw new Error(`batchNorm: momentum=${String(momentum)} must be a number`);
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+    throw new Error(`batchNorm: momentum=${String(momentum)} must be a number in [0, 1]`);
   const w = checkChannelVector(options.weight, 'weight', C, x);
   const b = checkChannelVector(options.bias, 'bias', C, x);
   const rm = checkChannelVector(runningMean, 'runningMean', C, x);

@@ -1,10 +1,10 @@
 // The user-facing convolutions F.conv1d/2d/3d and F.convTranspose1d/2d/3d: validate every option
 // (throwing before any work), normalize padding ('same', 'valid', padding modes, unbatched input),
 // then run the convolution primitive.
+import { checkOptionKeys } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import {
-  checkOptionKeys,
   convOutputSize,
   convTransposeOutputSize,
   parseConvOptions,

@@ -1,6 +1,7 @@
 // Dropout: zeroes each element with probability p and scales the rest by 1/(1−p), so the expectation
 // is unchanged. The mask comes from the library's generator (it does not match PyTorch's masks); the
 // gradient is the same mask times dy (a MulBackward0, as PyTorch records it).
+import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { checkFloating, checkTensor, empty } from './util.js';
@@ -13,12 +14,13 @@ export interface DropoutOptions {
 }
 
 export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
+  checkOptionKeys(options, ['p', 'training', 'generator'], 'dropout');
   checkTensor(x, 'input', 'dropout');
   checkFloating(x, 'input', 'dropout');
   const p = options.p ?? 0.5;
   if (typeof p !== 'number' || !(p >= 0 && p <= 1))
     throw new Error(`dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
-  if (!(options.training ?? true) || p === 0) return x;
+  if (!checkBoolean(options.training, 'training', 'dropout', true) || p === 0) return x;
   const gen = options.generator ?? defaultGenerator;
   const mask = empty(x.dtype, x.shape);
   const scale = p === 1 ? 0 : 1 / (1 - p);

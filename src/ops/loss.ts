@@ -1,6 +1,7 @@
 // Losses: nllLoss, crossEntropy (class indices or probabilities, label smoothing), mseLoss and
 // binaryCrossEntropyWithLogits, with PyTorch's reductions and checks. Each has a direct forward and a
 // rule built from differentiable ops (nllLoss's is a scatterAdd of the weighted dy at the targets).
+import { checkOptionKeys } from '../tensor/options.js';
 import { isFloating, type Tensor } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
@@ -56,12 +57,13 @@ function checkClassTarget(input: Tensor, target: Tensor, op: string): void {
 /** The negative log-likelihood of the target classes: −w[t]·input[t] per element, reduced. */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const op = 'nllLoss';
+  checkOptionKeys(options, LOSS_OPTION_KEYS.nllLoss, op);
   checkTensor(input, 'input', op);
   checkTensor(target, 'target', op);
   if (!isFloating(input.dtype)) throw new Error(`${op}: input has dtype ${input.dtype}; expected float32 or float64 log-probabilities`);
   checkClassTarget(input, target, op);
   const reduction = checkReduction(options.reduction ?? 'mean', op);
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  const ignoreIndex = checkIgnoreIndex(options.ignoreIndex, op);
   const batched = input.ndim > 1;
   const C = batched ? input.shape[1] : input.shape[0];
   const weight = checkWeight(options.weight, C, input, op);
@@ -109,6 +111,22 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
+/** The option names of each loss (its module refuses any other at construction, the function at the call). */
+export const LOSS_OPTION_KEYS = {
+  nllLoss: ['weight', 'reduction', 'ignoreIndex'],
+  crossEntropy: ['weight', 'reduction', 'ignoreIndex', 'labelSmoothing'],
+  mseLoss: ['reduction'],
+  binaryCrossEntropyWithLogits: ['weight', 'reduction', 'posWeight'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** ignoreIndex: an integer class index (−100 by default, as PyTorch). */
+function checkIgnoreIndex(v: unknown, op: string): number {
+  if (v === undefined) return -100;
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new Error(`${op}: ignoreIndex=${JSON.stringify(v) ?? String(v)} must be an integer`);
+  return v;
+}
+
 /**
  * logSoftmax over the classes (dim 1, or 0 for unbatched input) then nllLoss; or, for a floating target
  * of input's shape, −Σ target·logSoftmax. With labelSmoothing ε the target mixes (1−ε) of itself with a
@@ -116,6 +134,8 @@ export interface CrossEntropyOptions extends NllLossOptions {
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropy';
+  checkOptionKeys(options, LOSS_OPTION_KEYS.crossEntropy, op);
+  checkIgnoreIndex(options.ignoreIndex, op);
   checkTensor(input, 'input', op);
   checkTensor(target, 'target', op);
   if (!isFloating(input.dtype)) throw new Error(`${op}: input has dtype ${input.dtype}; expected float32 or float64 logits`);
@@ -199,6 +219,7 @@ function checkPair(input: Tensor, target: Tensor, op: string): void {
 
 /** (input − target)², reduced. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkOptionKeys(options, LOSS_OPTION_KEYS.mseLoss, 'mseLoss');
   checkPair(input, target, 'mseLoss');
   const reduction = checkReduction(options.reduction ?? 'mean', 'mseLoss');
   const sq = empty(input.dtype, input.shape);
@@ -228,6 +249,7 @@ export interface BceWithLogitsOptions {
 /** −[p·t·log σ(x) + (1 − t)·log(1 − σ(x))]·w, computed stably from the logits x. */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
+  checkOptionKeys(options, LOSS_OPTION_KEYS.binaryCrossEntropyWithLogits, op);
   checkPair(input, target, op);
   const reduction = checkReduction(options.reduction ?? 'mean', op);
   const weight = options.weight ?? null;

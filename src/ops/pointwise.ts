@@ -1,6 +1,7 @@
 // Pointwise ops beyond arithmetic: comparisons (bool results, no gradient), sqrt, abs, tanh, sigmoid,
 // erf, clamp and the activations. Each rule is built from differentiable ops, most from the saved
 // output (as PyTorch's tanh_backward and sigmoid_backward are).
+import { checkOptionKeys } from '../tensor/options.js';
 import { defineMethods, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { erf as erfScalar } from '../tensor/erf.js';
@@ -143,6 +144,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 
 /** x·Φ(x) (approximate 'none') or PyTorch's tanh approximation. */
 export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  checkOptionKeys(options, ['approximate'], 'gelu');
   checkFloating(x, 'input', 'gelu');
   const approximate = options.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {

@@ -2,11 +2,12 @@
 // window order on ties), average and adaptive average, 1-3 d. Max pooling's gradient is a scatterAdd
 // at the indices; average pooling is a linear map whose gradient is its adjoint, and the adjoint's
 // gradient is the map again (as conv's three faces).
+import { checkOptionKeys } from '../tensor/options.js';
 import { Tensor, type Storage } from '../tensor/tensor.js';
 import { defineKernel } from '../kernels/index.js';
 import type { MaxPool2dScalars, MaxPoolScatterScalars } from '../kernels/signatures.js';
 import { formatShape, numelOf } from '../tensor/shape.js';
-import { checkOptionKeys, expandIntArg, nonNegative, poolOutputSize, positive, type IntOrTuple } from '../tensor/conv_params.js';
+import { expandIntArg, nonNegative, poolOutputSize, positive, type IntOrTuple } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
 import { checkFloating, checkTensor, empty } from './util.js';
 import { mean } from './reduce.js';
@@ -41,14 +42,17 @@ interface PoolGeometry {
   out: number[];
 }
 
-function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOrTuple, o: MaxPoolOptions, ceilMode: boolean): PoolGeometry {
-  checkTensor(input, 'input', op);
-  checkFloating(input, 'input', op);
-  if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
-    throw new Error(
-      `${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`,
-    );
-  }
+/**
+ * The window of a pooling (kernel, stride, padding, dilation per dimension) from its arguments, checked
+ * without an input: the functions call it with their input, the modules at construction.
+ */
+export function poolWindow(
+  dims: number,
+  op: string,
+  kernelSize: unknown,
+  o: MaxPoolOptions,
+  ceilMode: unknown,
+): { k: number[]; s: number[]; p: number[]; d: number[] } {
   if (typeof ceilMode !== 'boolean') throw new Error(`${op}: ceilMode=${String(ceilMode)} must be a boolean`);
   const k = expandIntArg(kernelSize, dims, 'kernelSize', op, positive, 'positive integers');
   const s = o.stride === undefined || o.stride === null ? k : expandIntArg(o.stride, dims, 'stride', op, positive, 'positive integers');
@@ -61,6 +65,31 @@ function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOr
       );
     }
   });
+  return { k, s, p, d };
+}
+
+/** avgPool's own options: countIncludePad a boolean, divisorOverride a non-zero integer or null. */
+export function avgPoolExtras(op: string, o: AvgPoolOptions): { countIncludePad: boolean; divisor: number | null } {
+  const countIncludePad = o.countIncludePad ?? true;
+  if (typeof countIncludePad !== 'boolean') throw new Error(`${op}: countIncludePad=${String(countIncludePad)} must be a boolean`);
+  const divisor = o.divisorOverride ?? null;
+  if (divisor !== null && (!Number.isInteger(divisor) || divisor === 0))
+    throw new Error(`${op}: divisorOverride=${divisor} must be a non-zero integer`);
+  return { countIncludePad, divisor };
+}
+
+export const MAX_POOL_OPTION_KEYS = ['stride', 'padding', 'dilation', 'ceilMode'];
+export const AVG_POOL_OPTION_KEYS = ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'];
+
+function poolGeometry(dims: number, op: string, input: Tensor, kernelSize: IntOrTuple, o: MaxPoolOptions, ceilMode: boolean): PoolGeometry {
+  checkTensor(input, 'input', op);
+  checkFloating(input, 'input', op);
+  if (input.ndim !== dims + 1 && input.ndim !== dims + 2) {
+    throw new Error(
+      `${op}: input of shape ${formatShape(input.shape)} has ${input.ndim} dimensions; expected ${dims + 1} (unbatched) or ${dims + 2} (batched)`,
+    );
+  }
+  const { k, s, p, d } = poolWindow(dims, op, kernelSize, o, ceilMode);
   const batched = input.ndim === dims + 2;
   const x = batched ? input : unsqueeze(input, 0);
   const L = x.shape.slice(2);
@@ -195,7 +224,7 @@ function maxPoolNd(
   returnIndices: boolean,
 ): Tensor | { values: Tensor; indices: Tensor } {
   const op = `maxPool${dims}d`;
-  checkOptionKeys(options, ['stride', 'padding', 'dilation', 'ceilMode'], op);
+  checkOptionKeys(options, MAX_POOL_OPTION_KEYS, op);
   const g = poolGeometry(dims, op, input, kernelSize, options, options.ceilMode ?? false);
   const name = `MaxPool${dims}DWithIndicesBackward0`;
   let idx: Tensor;
@@ -353,12 +382,8 @@ function pooled(
 
 function avgPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions): Tensor {
   const op = `avgPool${dims}d`;
-  checkOptionKeys(options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'], op);
-  const countIncludePad = options.countIncludePad ?? true;
-  if (typeof countIncludePad !== 'boolean') throw new Error(`${op}: countIncludePad=${String(countIncludePad)} must be a boolean`);
-  const divisor = options.divisorOverride ?? null;
-  if (divisor !== null && (!Number.isInteger(divisor) || divisor === 0))
-    throw new Error(`${op}: divisorOverride=${divisor} must be a non-zero integer`);
+  checkOptionKeys(options, AVG_POOL_OPTION_KEYS, op);
+  const { countIncludePad, divisor } = avgPoolExtras(op, options);
   const g = poolGeometry(dims, op, input, kernelSize, { stride: options.stride, padding: options.padding }, options.ceilMode ?? false);
   // ATen's avg_pool: the window is cut at the padded border for the divisor, then at the input.
   const windows = g.out.map((n, i): Windows => {

@@ -7,7 +7,8 @@ import { bumpVersion } from '../tensor/tensor.js';
 import type { Storage } from '../tensor/tensor.js';
 import { defineKernel } from '../kernels/index.js';
 import type { AdamScalars } from '../kernels/signatures.js';
-import { checkNonNegative, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, knownOptions } from './optimizer.js';
+import { checkBoolean } from '../tensor/options.js';
 
 export interface AdamOptions {
   lr: number;
@@ -36,12 +37,16 @@ function referenceAdamFloat32(x: Storage, grad: Storage, m: Storage, v: Storage,
 
 const adamKernel = defineKernel('adam', referenceAdamFloat32);
 
+const ADAM_OPTION_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'];
+
 abstract class AdamBase extends Optimizer<AdamOptions> {
   protected abstract readonly decoupled: boolean;
 
   protected checkOptions(o: AdamOptions): void {
     const op = this.name;
     checkNonNegative(o.lr, 'learning rate', op);
+    checkBoolean(o.amsgrad, 'amsgrad', op, false);
+    checkBoolean(o.maximize, 'maximize', op, false);
     checkNonNegative(o.eps, 'epsilon value', op);
     checkNonNegative(o.weightDecay, 'weight_decay value', op);
     if (!Array.isArray(o.betas) || o.betas.length !== 2)
@@ -106,7 +111,15 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options });
+    super('Adam', params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+      ...knownOptions(options, ADAM_OPTION_KEYS, 'Adam'),
+    });
   }
 }
 
@@ -114,6 +127,14 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...options });
+    super('AdamW', params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 1e-2,
+      amsgrad: false,
+      maximize: false,
+      ...knownOptions(options, ADAM_OPTION_KEYS, 'AdamW'),
+    });
   }
 }

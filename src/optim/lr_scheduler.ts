@@ -2,8 +2,23 @@
 // PyTorch's to the last bit): construction sets lastEpoch to 0 and the lrs to their initial values;
 // each step() moves one epoch.
 import type { Optimizer } from './optimizer.js';
+import { checkOptionKeys } from '../tensor/options.js';
 
 type AnyOptimizer = Optimizer<{ lr: number }>;
+
+/** A scheduler's options: an object (its required option has no default) with only the keys it knows. */
+function schedulerOptions<T extends { lastEpoch?: number }>(options: T, allowed: readonly string[], op: string): T {
+  if (typeof options !== 'object' || options === null)
+    throw new Error(`${op}: options=${String(options)} must be an object with ${allowed[0]} (e.g. { ${allowed[0]}: 10 })`);
+  checkOptionKeys(options, allowed, op);
+  return options;
+}
+
+/** A rate factor or floor: a finite number ≥ 0 (a negative or infinite one would only fail later, in the optimizer's step). */
+function checkFiniteNonNegative(v: unknown, name: string, op: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${op}: ${name}=${String(v)} must be a finite number ≥ 0`);
+  return v;
+}
 
 export abstract class LRScheduler {
   lastEpoch: number;
@@ -66,12 +81,11 @@ export class StepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
-    super('StepLR', optimizer, options?.lastEpoch ?? -1);
+    super('StepLR', optimizer, schedulerOptions(options, ['stepSize', 'gamma', 'lastEpoch'], 'StepLR').lastEpoch ?? -1);
     if (!Number.isInteger(options.stepSize) || options.stepSize <= 0)
       throw new Error(`StepLR: stepSize=${String(options.stepSize)} must be a positive integer`);
     this.stepSize = options.stepSize;
-    this.gamma = options.gamma ?? 0.1;
-    if (typeof this.gamma !== 'number' || Number.isNaN(this.gamma)) throw new Error(`StepLR: gamma=${String(this.gamma)} must be a number`);
+    this.gamma = checkFiniteNonNegative(options.gamma ?? 0.1, 'gamma', 'StepLR');
     this.initialStep();
   }
 
@@ -88,11 +102,11 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly etaMin: number;
 
   constructor(optimizer: AnyOptimizer, options: { tMax: number; etaMin?: number; lastEpoch?: number }) {
-    super('CosineAnnealingLR', optimizer, options?.lastEpoch ?? -1);
+    super('CosineAnnealingLR', optimizer, schedulerOptions(options, ['tMax', 'etaMin', 'lastEpoch'], 'CosineAnnealingLR').lastEpoch ?? -1);
     if (!Number.isInteger(options.tMax) || options.tMax <= 0)
       throw new Error(`CosineAnnealingLR: tMax=${String(options.tMax)} must be a positive integer`);
     this.tMax = options.tMax;
-    this.etaMin = options.etaMin ?? 0;
+    this.etaMin = checkFiniteNonNegative(options.etaMin ?? 0, 'etaMin', 'CosineAnnealingLR');
     this.initialStep();
   }
 

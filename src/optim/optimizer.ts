@@ -1,6 +1,7 @@
 // The optimizer base, as torch.optim.Optimizer: parameter groups with their options, per-parameter
 // state, zeroGrad, and state dicts that refer to parameters by their index (as PyTorch's do).
 // Updates work on the tensors' storage in place, outside the autograd graph, with PyTorch's arithmetic.
+import { checkOptionKeys } from '../tensor/options.js';
 import { isFloating, Tensor, type Storage, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 
@@ -66,6 +67,8 @@ export abstract class Optimizer<O extends { lr: number }> {
       if (seen.has(p)) throw new Error(`${this.name}: some parameters appear in more than one parameter group`);
       seen.add(p);
     });
+    // A group may set any of the optimizer's options (initialLr: a scheduler's record), nothing else.
+    checkOptionKeys(group, ['params', 'initialLr', ...Object.keys(this.defaults)], this.name);
     const full = { ...this.defaults, ...group, params } as ParamGroup<O>;
     this.checkOptions(full);
     this.paramGroups.push(full);
@@ -192,6 +195,12 @@ export abstract class Optimizer<O extends { lr: number }> {
 }
 
 /** A non-negative number option, named in the error. */
+/** options, after refusing any key outside `allowed` (an optimizer's constructor passes them on to its defaults). */
+export function knownOptions<T extends object>(options: T, allowed: readonly string[], op: string): T {
+  checkOptionKeys(options, allowed, op);
+  return options;
+}
+
 export function checkNonNegative(v: unknown, what: string, op: string): void {
   if (typeof v !== 'number' || !(v >= 0)) throw new Error(`${op}: invalid ${what}: ${String(v)}; expected a non-negative number`);
 }

@@ -2,7 +2,8 @@
 // (_single_tensor_sgd), each tensor operation rounded to the parameter's dtype as PyTorch's are.
 //   g ← ±∇ + λ·p;  b ← g (first step) or μ·b + (1 − τ)·g;  g ← g + μ·b (Nesterov) or b;  p ← p − lr·g
 import { bumpVersion } from '../tensor/tensor.js';
-import { checkNonNegative, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { checkBoolean } from '../tensor/options.js';
+import { checkNonNegative, knownOptions, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -15,11 +16,20 @@ export interface SGDOptions {
 
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
-    super('SGD', params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options });
+    super('SGD', params, {
+      momentum: 0,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: false,
+      maximize: false,
+      ...knownOptions(options, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'], 'SGD'),
+    });
   }
 
   protected checkOptions(o: SGDOptions): void {
     checkNonNegative(o.lr, 'learning rate', 'SGD');
+    checkBoolean(o.nesterov, 'nesterov', 'SGD', false);
+    checkBoolean(o.maximize, 'maximize', 'SGD', false);
     checkNonNegative(o.momentum, 'momentum value', 'SGD');
     checkNonNegative(o.weightDecay, 'weight_decay value', 'SGD');
     if (typeof o.dampening !== 'number' || Number.isNaN(o.dampening))

@@ -179,17 +179,6 @@ export interface ConvGeometry {
   dilation: readonly number[];
 }
 
-/** Rejects option names the call does not know (a typo like `strides` would otherwise be ignored). */
-export function checkOptionKeys(options: object | undefined, allowed: readonly string[], op: string): void {
-  if (options === undefined || options === null) return;
-  if (typeof options !== 'object') throw new Error(`${op}: options=${String(options)} must be an object`);
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new Error(`${op}: unknown option '${key}'; expected one of ${allowed.join(', ')}`);
-    }
-  }
-}
-
 /** For one dimension of length L padded by lo before and hi after (negative crops): the source index of each output index, or −1. */
 export function padIndexMap(L: number, lo: number, hi: number, mode: PadMode): Int32Array {
   const out = new Int32Array(L + lo + hi);

@@ -1,4 +1,5 @@
 // Tensor factories: zeros, ones, full, arange, range (torch.range, end-inclusive), rand, randn.
+import { checkBoolean, checkOptionKeys } from './options.js';
 import { allocate, checkAnyDType, checkDType, Tensor, type DType, bumpVersion } from './tensor.js';
 import { checkShape, checkSize, numelOf } from './shape.js';
 import { defaultGenerator, normalFill, type Generator } from './random.js';
@@ -12,6 +13,9 @@ export interface RandomOptions extends FactoryOptions {
   generator?: Generator;
 }
 
+/** The factories that draw from a generator (and so take one). */
+const RANDOM_OPS = new Set(['rand', 'randn', 'randint', 'randperm']);
+
 function make(
   op: string,
   shape: readonly number[],
@@ -19,12 +23,14 @@ function make(
   fill: (data: Float32Array | Float64Array) => void,
   defaultDType: DType = 'float32',
 ): Tensor {
+  checkOptionKeys(options, RANDOM_OPS.has(op) ? ['dtype', 'requiresGrad', 'generator'] : ['dtype', 'requiresGrad'], op);
+  const requiresGrad = checkBoolean(options.requiresGrad, 'requiresGrad', op, false);
   checkShape(shape, op);
   checkSize(shape, op);
   const dtype = checkAnyDType(options.dtype ?? defaultDType, op);
   const data = allocate(dtype, numelOf(shape), op);
   fill(data);
-  return new Tensor(data, shape, options.requiresGrad ?? false, dtype);
+  return new Tensor(data, shape, requiresGrad, dtype);
 }
 
 export function zeros(shape: readonly number[], options: FactoryOptions = {}): Tensor {

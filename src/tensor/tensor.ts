@@ -1,6 +1,7 @@
 // The Tensor: a contiguous Float32Array or Float64Array with a shape, and the autograd fields.
 // Differentiable methods are added by the op files that define them (defineMethods below, with the
 // types declared beside them), so imports flow one way: tensor ← autograd ← ops.
+import { checkOptionKeys } from './options.js';
 import { formatTensor } from './format.js';
 import { checkShape, formatShape, MAX_ELEMENTS, numelOf, stridesOf } from './shape.js';
 
@@ -337,6 +338,7 @@ function fillFromNested(data: NestedArray, shape: readonly number[], dim: number
  * @example tensor([[1, 2], [3, 4]], { requiresGrad: true })
  */
 export function tensor(data: NestedArray | readonly number[] | Storage, options: TensorOptions = {}): Tensor {
+  checkOptionKeys(options, ['shape', 'dtype', 'requiresGrad'], 'tensor');
   const dtype = checkAnyDType(
     options.dtype ?? (data instanceof Float64Array && options.shape !== undefined ? 'float64' : 'float32'),
     'tensor',

@@ -159,12 +159,19 @@ const workers: { worker: PoolWorker; id: number }[] = [];
 let nextWorkerId = 1;
 let threads = defaultThreads();
 
-function defaultThreads(): number {
+/** The hardware threads of this machine (Node's availableParallelism, a browser's hardwareConcurrency). */
+function hardwareThreads(): number {
   const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (m: string) => unknown } };
   const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
-  const n = os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1;
-  return Math.max(1, Math.min(n, 16));
+  return Math.max(1, os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1);
 }
+
+function defaultThreads(): number {
+  return Math.min(hardwareThreads(), 16);
+}
+
+/** The most threads setNumThreads takes: 4 per hardware thread, at least 8 (each worker holds memory; hundreds would only cost it). */
+const maxThreads = (): number => Math.min(256, Math.max(8, 4 * hardwareThreads()));
 
 /** Whether this thread may block in Atomics.wait (Node's main thread may; a browser's main thread may not). */
 function canBlock(): boolean {
@@ -184,8 +191,11 @@ export function getNumThreads(): number {
  * threads nobody uses (more threads than cores are allowed, as in PyTorch).
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 256)
-    throw new Error(`setNumThreads: n=${String(n)} is invalid; expected an integer from 1 to 256`);
+  const max = maxThreads();
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new Error(
+      `setNumThreads: n=${String(n)} is invalid; expected an integer from 1 to ${max} (this machine has ${hardwareThreads()} hardware threads)`,
+    );
   threads = n;
   // Jobs run synchronously on the calling thread, so no job is in flight here: surplus workers are idle.
   const first = Math.max(0, n - 1);
