@@ -1,12 +1,32 @@
 // A seeded, time-bounded fuzz of the public API and the CLI (issue 12): random shapes (empty ones too),
 // options and values for the convolutions (every option, both backends compared), padding, shape ops
-// and factories; random flags for the CLI. Each call returns a finite result equal across backends, or
+// and factories; random flags for the CLI; the training stack's constructors, options, data sets and
+// file bytes (issue 20). Each call returns a finite result equal across backends, or
 // throws an Error whose message names the op; never a TypeError/RangeError from inside, a crash, a hang,
 // or a library that stops working for the next call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { F, Generator, arange, backendInfo, full, getBackend, ones, randn, setBackend, zeros, type Tensor } from '../src/index.js';
+import {
+  DataLoader,
+  F,
+  Generator,
+  TensorDataset,
+  arange,
+  backendInfo,
+  full,
+  getBackend,
+  nn,
+  ones,
+  optim,
+  randn,
+  setBackend,
+  tensor,
+  zeros,
+  type Tensor,
+} from '../src/index.js';
+import { deserialize, serialize } from '../src/io/safetensors.js';
+import { parseIdx } from '../src/data/idx.js';
 import { lcg, randInt } from './helpers.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? 7);
@@ -148,4 +168,100 @@ test('fuzz: random flags for the CLI exit 0 or 2 with a message, never a stack t
       assert.ok(!/\n\s+at /.test(r.stderr), `${args.join(' ')} printed a stack trace: ${r.stderr.slice(0, 300)}`);
     }
   }
+});
+
+test('fuzz: the training stack (optimizers, schedulers, data loaders, losses, modules, state dicts, safetensors and IDX bytes): a result or an Error naming the call', () => {
+  const next = lcg(seed + 2);
+  const gen = new Generator().manualSeed(seed + 2);
+  const values: readonly unknown[] = [
+    undefined,
+    null,
+    0,
+    -1,
+    0.5,
+    1,
+    2,
+    3,
+    NaN,
+    Infinity,
+    'x',
+    'false',
+    true,
+    false,
+    [],
+    {},
+    [1, 2],
+    1e300,
+  ];
+  const any = (): never => pick(next, values) as never;
+  const options = (keys: readonly string[]): never => {
+    const o: Record<string, unknown> = {};
+    for (const k of keys) if (next() < 0.4) o[k] = any();
+    if (next() < 0.15) o[pick(next, ['weight_decay', 'batch_size', 'foo', 'ignore_index', 'step_size'])] = any();
+    return o as never;
+  };
+  const failures: string[] = [];
+  const attempt = (label: string, f: () => unknown): void => {
+    try {
+      f();
+    } catch (e) {
+      if (!named(e)) failures.push(`${label}: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    }
+  };
+  const goodBytes = serialize({ w: randn([2, 3], { generator: gen }), n: arange(3, undefined, 1, { dtype: 'int64' }) }, { model: 'lenet' });
+  const idxBytes = Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8]);
+  for (let round = 0; round < 400; round++) {
+    const p = randn([2, 3], { generator: gen }).requiresGrad_();
+    p.grad = next() < 0.8 ? randn([2, 3], { generator: gen }) : null;
+    attempt('SGD', () => new optim.SGD([p], options(['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'])).step());
+    attempt('Adam', () => new optim.Adam([p], options(['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'])).step());
+    attempt('AdamW', () => new optim.AdamW([{ params: [p], ...(options(['lr', 'eps']) as object) }]).step());
+    attempt('StepLR', () =>
+      new optim.lrScheduler.StepLR(new optim.SGD([p], { lr: 0.1 }), options(['stepSize', 'gamma', 'lastEpoch'])).step(),
+    );
+    attempt(
+      'CosineAnnealingLR',
+      () => new optim.lrScheduler.CosineAnnealingLR(new optim.SGD([p], { lr: 0.1 }), options(['tMax', 'etaMin'])),
+    );
+    const n = randInt(next, 0, 5);
+    attempt('DataLoader', () => {
+      for (const b of new DataLoader(
+        new TensorDataset(randn([n, 1, 2, 2], { generator: gen }), zeros([n], { dtype: 'int64' })),
+        options(['batchSize', 'shuffle', 'dropLast', 'generator']),
+      ))
+        void b.x;
+    });
+    const logits = randn([3, 4], { generator: gen });
+    const target = tensor([randInt(next, -1, 4), 0, randInt(next, 0, 3)], { dtype: 'int64' });
+    attempt('crossEntropy', () => F.crossEntropy(logits, target, options(['weight', 'reduction', 'ignoreIndex', 'labelSmoothing'])));
+    attempt('nllLoss', () => F.nllLoss(logits, target, options(['reduction', 'ignoreIndex'])));
+    attempt('Conv2d', () => new nn.Conv2d(any(), any(), any(), options(['stride', 'padding', 'bias', 'groups'])));
+    attempt('Linear', () => new nn.Linear(any(), any(), options(['bias'])));
+    attempt('BatchNorm2d', () => new nn.BatchNorm2d(any(), options(['eps', 'momentum', 'affine', 'trackRunningStats'])));
+    attempt('MaxPool2d', () => new nn.MaxPool2d(any(), options(['stride', 'padding', 'dilation', 'ceilMode'])));
+    attempt('AvgPool2d', () => new nn.AvgPool2d(any(), options(['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'])));
+    attempt('Dropout', () => new nn.Dropout(any(), options(['generator'])).forward(logits));
+    const bn = new nn.BatchNorm2d(2);
+    attempt('loadStateDict', () =>
+      bn.loadStateDict(
+        {
+          ...bn.stateDict(),
+          [pick(next, ['weight', 'running_var', 'num_batches_tracked', 'extra'])]: pick(next, [
+            tensor([any() as number]),
+            ones([2]),
+            any(),
+          ]),
+        } as never,
+        options(['strict']),
+      ),
+    );
+    // Random byte damage to a good file and to an IDX file.
+    const bytes = goodBytes.slice(0, randInt(next, 0, goodBytes.length));
+    for (let i = 0; i < 3; i++) if (bytes.length > 0) bytes[randInt(next, 0, bytes.length - 1)] = randInt(next, 0, 255);
+    attempt('deserialize', () => deserialize(bytes));
+    const idx = idxBytes.slice(0, randInt(next, 0, idxBytes.length));
+    if (idx.length > 0 && next() < 0.5) idx[randInt(next, 0, idx.length - 1)] = randInt(next, 0, 255);
+    attempt('parseIdx', () => parseIdx(idx, 'fuzz.idx', 3));
+  }
+  assert.deepEqual(failures.slice(0, 8), []);
 });

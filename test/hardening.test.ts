@@ -10,17 +10,20 @@ import {
   TensorDataset,
   arange,
   grad,
+  load,
   gradcheck,
   nn,
   ones,
   optim,
   randn,
+  save,
   setNumThreads,
   tensor,
   uniform_,
   zeros,
   type Tensor,
 } from '../src/index.js';
+import { deserialize } from '../src/io/safetensors.js';
 
 const throwsWith = (fn: () => unknown, message: RegExp): void =>
   assert.throws(fn, (e: unknown) => e instanceof Error && message.test(e.message), String(message));
@@ -342,4 +345,72 @@ test('booleans must be booleans, and odd values are refused where they are given
     new RegExp(`setNumThreads: n=${over} is invalid; expected an integer from 1 to \\d+ \\(this machine has \\d+ hardware threads\\)`),
   );
   if (availableParallelism() < 64) throwsWith(() => setNumThreads(256), /setNumThreads: n=256 is invalid/);
+});
+
+test('int64 holds integers only: overflow and NaN are refused where they enter, loadStateDict included (issue 20, item 9)', () => {
+  throwsWith(
+    () => tensor([1e300], { dtype: 'int64' }),
+    /tensor: value 1e\+300 \(element 0\) cannot be converted to type int64 without overflow/,
+  );
+  throwsWith(
+    () => tensor([1, NaN], { dtype: 'int64' }),
+    /tensor: value NaN \(element 1\) cannot be converted to type int64 without overflow/,
+  );
+  throwsWith(() => tensor([Infinity]).to('int64'), /to: value Infinity \(element 0\) cannot be converted to type int64 without overflow/);
+  assert.deepEqual(Array.from(tensor([1.5, -2.7], { dtype: 'int64' }).data), [1, -2]);
+  const bn = new nn.BatchNorm2d(2);
+  const sd = bn.stateDict();
+  throwsWith(
+    () => bn.loadStateDict({ ...sd, num_batches_tracked: tensor(NaN) }),
+    /loadStateDict: error\(s\) in loading state_dict:\n\tvalue NaN for num_batches_tracked \(element 0\) cannot be converted to type int64 without overflow\./,
+  );
+  assert.equal(bn.numBatchesTracked!.data[0], 0, 'nothing loaded');
+  bn.loadStateDict({ ...sd, num_batches_tracked: tensor(7.9) });
+  assert.equal(bn.numBatchesTracked!.data[0], 7);
+});
+
+test('optimizer state and save metadata of the wrong kind are refused by name (issue 20, item 10)', () => {
+  const p = nn.init.kaimingUniform_(zeros([2, 2]).requiresGrad_());
+  const opt = new optim.SGD([p], { lr: 0.1, momentum: 0.9 });
+  p.grad = ones([2, 2]);
+  opt.step();
+  const sd = opt.stateDict();
+  for (const [bad, what] of [
+    [null, 'null'],
+    ['abcd', 'string'],
+    [[1, '2', 3, 4], 'an array with a non-number'],
+  ] as const) {
+    throwsWith(
+      () => opt.loadStateDict({ ...sd, state: { 0: { momentumBuffer: bad as never } } }),
+      new RegExp(`SGD.loadStateDict: state momentumBuffer of parameter 0 is ${what}; expected a number or an array of numbers`),
+    );
+  }
+  throwsWith(
+    () => save({ a: ones([1]) }, '/tmp/convgrad-null-meta.safetensors', null as never),
+    /save: metadata=null must be an object of strings \(or left out\)/,
+  );
+});
+
+test('safetensors headers: "__proto__" is a name like any other, duplicate keys and unknown dtypes are refused, devices are not read (issue 20, item 12)', () => {
+  const file = (header: string): Uint8Array => {
+    const head = new TextEncoder().encode(header);
+    const out = new Uint8Array(8 + head.length + 4);
+    new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+    out.set(head, 8);
+    return out;
+  };
+  const proto = deserialize(file('{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'));
+  assert.equal(Object.getPrototypeOf(proto.tensors), Object.prototype);
+  assert.deepEqual(Object.keys(proto.tensors), ['__proto__']);
+  assert.ok(!('shape' in proto.tensors) || Object.hasOwn(proto.tensors, '__proto__'));
+  assert.equal((Object.getOwnPropertyDescriptor(proto.tensors, '__proto__')!.value as Tensor).numel, 1);
+  throwsWith(
+    () => deserialize(file('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}')),
+    /is not a valid safetensors file: the header has the key "a" twice/,
+  );
+  throwsWith(
+    () => deserialize(file('{"a":{"dtype":"toString","shape":[1],"data_offsets":[0,4]}}')),
+    /"a" has dtype "toString"; expected one of F32, F64, I64, BOOL/,
+  );
+  throwsWith(() => load('/dev/zero'), /load: cannot read \/dev\/zero: not a regular file/);
 });

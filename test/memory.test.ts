@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DataLoader, F, Generator, datasets, manualSeed, nn, optim, randn } from '../src/index.js';
+import { DataLoader, F, Generator, backendInfo, datasets, manualSeed, nn, optim, randn, setNumThreads } from '../src/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -64,4 +64,27 @@ test('a history of 20,000 small detached tensors keeps about their own memory al
   const grown = (after.external - before.external) / MB;
   assert.equal(history.length, 20000);
   assert.ok(grown < 2, `external memory grew ${grown.toFixed(1)} MB for 20,000 scalars`);
+});
+
+test('the wasm memory grown for one large job is given back after many small calls, and threaded kernels still work (issue 20, item 12)', async () => {
+  const { SHRINK_ABOVE, SHRINK_AFTER, wasmMemoryBytes } = await import('../src/kernels/wasm/runtime.js');
+  if (!backendInfo().wasm.available) return;
+  const small = randn([4, 3, 9, 9]);
+  const w = randn([5, 3, 3, 3]);
+  setNumThreads(2);
+  const want = F.conv2d(small, w, null, { padding: 1 });
+  const [bigX, bigW] = [randn([64, 16, 16, 16]), randn([32, 16, 3, 3])];
+  const bigWant = F.conv2d(bigX, bigW); // large enough for both threads
+  // One large call: 24 M floats in and out (~200 MB of layout).
+  F.relu(randn([24_000_000]));
+  const large = wasmMemoryBytes();
+  assert.ok(large > SHRINK_ABOVE, `${large} bytes after the large call`);
+  for (let i = 0; i < SHRINK_AFTER; i++) F.relu(small);
+  assert.equal(wasmMemoryBytes(), large, 'kept while the calls are few (a large job between small ones keeps it)');
+  F.relu(small);
+  assert.ok(wasmMemoryBytes() < 16 * MB, `${wasmMemoryBytes()} bytes after ${SHRINK_AFTER} small calls`);
+  // Fresh memory, fresh workers: the same results on 2 threads.
+  assert.deepEqual(Array.from(F.conv2d(small, w, null, { padding: 1 }).data), Array.from(want.data));
+  assert.deepEqual(Array.from(F.conv2d(bigX, bigW).data), Array.from(bigWant.data));
+  assert.equal(backendInfo().wasm.workers, 1, 'a new worker serves the fresh memory');
 });

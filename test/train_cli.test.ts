@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTrain, type CliIO } from '../src/cli/train.js';
-import { load } from '../src/index.js';
+import { runPredict, runTrain, type CliIO } from '../src/cli/train.js';
+import { load, save, tensor } from '../src/index.js';
 
 const main = new URL('../src/cli/main.js', import.meta.url).pathname;
 const cli = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
@@ -86,10 +86,15 @@ test('a real SIGINT stops the command, which saves what was asked and exits with
   const out = join(dir, 'sigint.safetensors');
   const child = spawn(process.execPath, [main, 'train', '--epochs', '200', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
+  let sent = false;
   const code = await new Promise<number | null>((resolve) => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (stdout.includes('epoch 1/200')) child.kill('SIGINT');
+      // Once: a second Ctrl-C exits at once, without saving.
+      if (!sent && stdout.includes('epoch 1/200')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
     });
     child.on('close', resolve);
   });
@@ -108,6 +113,7 @@ test('bad flags are refused with exit code 2 and a message naming the flag and v
       /convgrad train: --seed "99999999999999999999" is invalid; expected a non-negative integer below 2\^53/,
     ],
     [['--optimiser', 'sgd'], /convgrad train: unknown option --optimiser/],
+    [['--json=false'], /convgrad train: --json takes no value \(got "--json=false"\); leave it out to turn it off/],
     [['--data', '/nowhere', '--dataset', 'fashion-mnist'], /datasets.idx: \/nowhere\/train-images-idx3-ubyte\(\.gz\) is missing/],
   ] as [string[], RegExp][]) {
     const r = cli('train', ...args);
@@ -132,4 +138,142 @@ test('a diverging run stops at the first non-finite loss, naming the epoch and b
   const cli = spawnSync(process.execPath, [main, 'train', '--epochs', '1', '--lr', '10', '--optimizer', 'sgd'], { encoding: 'utf8' });
   assert.equal(cli.status, 2);
   assert.match(cli.stderr, /training diverged/);
+});
+
+test('Ctrl-C stops after the current batch whatever the batch size (issue 20, item 1)', async () => {
+  // One batch per epoch: the stop used to be checked every 4 batches of an epoch, so never.
+  const out = join(dir, 'one-batch.safetensors');
+  const child = spawn(process.execPath, [main, 'train', '--batch-size', '1437', '--epochs', '100', '--out', out], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let sent = false;
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!sent && /epoch 1\//.test(stdout)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('close', resolve);
+  });
+  assert.equal(code, 130, stdout);
+  assert.match(stdout, /stopped (in epoch \d+ after 1 of 1 batches|while evaluating epoch \d+)/);
+  assert.ok(!/epoch 100\/100/.test(stdout), 'not every epoch ran');
+  assert.ok(existsSync(out), 'the first Ctrl-C still saves');
+});
+
+test('a second Ctrl-C exits at once, during the final evaluation, without saving (issue 20, item 1)', {
+  skip: !existsSync('/usr/share/datasets/fashion-mnist') && "needs Debian's dataset-fashion-mnist",
+}, async () => {
+  // Fashion-MNIST: the final evaluation of 10,000 images takes long enough to be interrupted.
+  const out = join(dir, 'twice.safetensors');
+  const child = spawn(process.execPath, [main, 'train', '--dataset', 'fashion-mnist', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.once('data', (d: Buffer) => {
+      stdout += d.toString();
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGINT'), 150);
+    });
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('close', resolve);
+  });
+  assert.equal(code, 130);
+  assert.ok(!stdout.includes('saved the weights'), stdout);
+  assert.ok(!existsSync(out), 'nothing saved');
+});
+
+test('convgrad predict stops at a Ctrl-C between batches with exit code 130 (issue 20, item 1)', async () => {
+  const out = join(dir, 'for-predict.safetensors');
+  assert.equal(cli('train', '--epochs', '1', '--out', out).status, 0);
+  let written = '';
+  const io: CliIO = { out: (s) => (written += s), isTTY: false, stopRequested: () => true, now: () => performance.now() };
+  assert.equal(await runPredict([out], io), 130);
+  assert.equal(written, '');
+});
+
+test('--out is checked before training; saving is atomic, with a file-size limit or a killed writer (issue 20, item 2)', async () => {
+  for (const [out, message] of [
+    ['/proc/x.safetensors', /convgrad train: --out: cannot write \/proc\/x\.safetensors: /],
+    [dir, /convgrad train: --out: .* is a directory; expected a file path/],
+    ['', /convgrad train: --out: file="" must be a path/],
+    [join(dir, 'no-such-dir', 'w.safetensors'), /convgrad train: --out: cannot write .*no-such-dir\/w\.safetensors: ENOENT/],
+  ] as const) {
+    const r = cli('train', '--dataset', 'fashion-mnist', '--out', out);
+    assert.equal(r.status, 2, out);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, '', 'nothing trained');
+  }
+  // A good file, then a write of 400 kB under a 100 kB file-size limit: the error names the file, the good one stays.
+  const good = join(dir, 'good.safetensors');
+  save({ a: tensor([1, 2, 3]) }, good);
+  const index = new URL('../src/index.js', import.meta.url).pathname;
+  const script = `import(${JSON.stringify(index)}).then((c) => c.save({ big: c.zeros([100000]) }, ${JSON.stringify(good)}))`;
+  const limited = spawnSync('bash', ['-c', `ulimit -f 100; exec "${process.execPath}" -e '${script}'`], { encoding: 'utf8' });
+  assert.notEqual(limited.status, 0);
+  assert.match(limited.stderr, /save: cannot write .*good\.safetensors: .*\(any earlier .*good\.safetensors is unchanged\)/);
+  assert.deepEqual(Array.from(load(good).tensors.a.data), [1, 2, 3]);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary file left',
+  );
+  // A writer killed while it writes 160 MB: the file is the old one or the whole new one, never a part.
+  const big = `import(${JSON.stringify(index)}).then((c) => { process.stdout.write('go\\n'); c.save({ big: c.zeros([40000000]) }, ${JSON.stringify(good)}); })`;
+  const child = spawn(process.execPath, ['-e', big], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  await new Promise((r) => setTimeout(r, 150));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  const after = load(good).tensors;
+  assert.ok('a' in after ? Array.from(after.a.data).join() === '1,2,3' : after.big.numel === 40000000, 'old or complete');
+});
+
+test('a closed stdout (… | head -1) stops the run, saves the weights and ends quietly with 141 (issue 20, item 3)', async () => {
+  const out = join(dir, 'piped.safetensors');
+  const child = spawn(process.execPath, [main, 'train', '--epochs', '50', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 141);
+  assert.equal(stderr, '', 'no error printed');
+  assert.ok(load(out).tensors['0.weight'] !== undefined, 'weights saved');
+});
+
+test('an empty training or test set is refused, naming the data, for train and predict (issue 20, item 8)', () => {
+  const idx = (n: number, images: boolean): Buffer => {
+    const head = images ? [0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 2, 0, 0, 0, 2] : [0, 0, 8, 1, 0, 0, 0, n];
+    return Buffer.concat([Buffer.from(head), Buffer.alloc(images ? n * 4 : n)]);
+  };
+  const write = (sub: string, train: number, testCount: number): string => {
+    const d = join(dir, sub);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'train-images-idx3-ubyte'), idx(train, true));
+    writeFileSync(join(d, 'train-labels-idx1-ubyte'), idx(train, false));
+    writeFileSync(join(d, 't10k-images-idx3-ubyte'), idx(testCount, true));
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), idx(testCount, false));
+    return d;
+  };
+  const noTrain = write('empty-train', 0, 2);
+  let r = cli('train', '--dataset', 'fashion-mnist', '--data', noTrain, '--model', 'mlp');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /convgrad train: the training set of .*empty-train has no images; expected at least one/);
+  const noTest = write('empty-test', 2, 0);
+  r = cli('train', '--dataset', 'fashion-mnist', '--data', noTest, '--model', 'mlp');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /convgrad train: the test set of .*empty-test has no images/);
+  const weights = join(dir, 'any.safetensors');
+  save({ a: tensor([1]) }, weights);
+  r = cli('predict', weights, '--dataset', 'fashion-mnist', '--data', noTest);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /convgrad predict: the test set of .*empty-test has no images/);
+  // A path that is a directory names the file.
+  const asDir = join(dir, 'dir-as-file');
+  mkdirSync(join(asDir, 'train-images-idx3-ubyte'), { recursive: true });
+  r = cli('train', '--dataset', 'fashion-mnist', '--data', asDir);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cannot read .*dir-as-file\/train-images-idx3-ubyte: EISDIR/);
 });

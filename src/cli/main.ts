@@ -19,17 +19,28 @@ ${EXPLAIN_USAGE}
 
 ${TRAIN_USAGE}`;
 
-/** Terminal IO for train/predict; the first Ctrl-C asks the loop to stop (and save), a second one exits. */
+/**
+ * Terminal IO for train/predict: the first Ctrl-C asks the loop to stop (and save), a second one exits
+ * at once. A closed stdout (`… | head -1`) stops the run the same way, and nothing more is written.
+ */
 function terminalIO(): CliIO {
-  let stop = false;
+  let interrupted = false;
+  let closed = false;
   process.on('SIGINT', () => {
-    if (stop) process.exit(130);
-    stop = true;
+    if (interrupted) process.exit(130);
+    interrupted = true;
+  });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
   });
   return {
-    out: (s) => process.stdout.write(s),
+    out: (s) => {
+      if (!closed) process.stdout.write(s);
+    },
     isTTY: process.stdout.isTTY === true,
-    stopRequested: () => stop,
+    stopRequested: () => interrupted || closed,
+    outputClosed: () => closed && !interrupted,
     now: () => performance.now(),
   };
 }
@@ -41,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
       case 'train':
         return await runTrain(rest, terminalIO());
       case 'predict':
-        return runPredict(rest, terminalIO());
+        return await runPredict(rest, terminalIO());
       case 'explain':
         return runExplain(rest, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
       case 'seed': {

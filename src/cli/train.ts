@@ -9,7 +9,7 @@ import { digits } from '../data/digits.js';
 import { fashionMnist } from '../data/idx.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
-import { load, save } from '../io/safetensors.js';
+import { checkWritable, load, save } from '../io/safetensors.js';
 import { CosineAnnealingLR } from '../optim/lr_scheduler.js';
 import { setNumThreads, getNumThreads, threadsReady } from '../kernels/wasm/runtime.js';
 import type { Sequential } from '../nn/container.js';
@@ -57,10 +57,18 @@ export interface TrainOptions {
 export interface CliIO {
   out(s: string): void;
   isTTY: boolean;
-  /** Resolves when the user asked to stop (Ctrl-C); the loop checks it between batches. */
+  /** Whether the user asked to stop (Ctrl-C) or the output was closed; the loops check it between batches. */
   stopRequested(): boolean;
+  /** Whether the output was closed (a pipe whose reader ended): the run stops, saves and ends quietly. */
+  outputClosed?(): boolean;
   now(): number;
 }
+
+/** The exit code of a run stopped early: 130 for Ctrl-C (128 + SIGINT), 141 for a closed output (128 + SIGPIPE). */
+const stoppedCode = (io: CliIO): number => (io.outputClosed?.() ? 141 : 130);
+
+/** Lets the event loop run (Ctrl-C, a closed pipe, progress output): the loops are otherwise synchronous. */
+const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const DEFAULTS: Record<DatasetName, { epochs: number; batchSize: number; lr: number }> = {
   digits: { epochs: 20, batchSize: 32, lr: 0.005 },
@@ -172,14 +180,23 @@ interface EpochRecord {
   seconds: number;
 }
 
-/** Mean cross-entropy, accuracy and confusion matrix (rows: true class, columns: predicted) of the model on a data set. */
-export function evaluate(model: Sequential, data: TensorDataset, classes = 10): { loss: number; accuracy: number; confusion: number[][] } {
+/**
+ * Mean cross-entropy, accuracy and confusion matrix (rows: true class, columns: predicted) of the model
+ * on a data set, in batches of 1000 with the event loop let in between (a second Ctrl-C exits at once);
+ * null when `stop` turns true between batches.
+ */
+export async function evaluate(
+  model: Sequential,
+  data: TensorDataset,
+  classes = 10,
+  stop: () => boolean = () => false,
+): Promise<{ loss: number; accuracy: number; confusion: number[][] } | null> {
   model.eval();
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let loss = 0;
   let correct = 0;
-  noGrad(() => {
-    for (const { x, y } of new DataLoader(data, { batchSize: 1000 })) {
+  for (const { x, y } of new DataLoader(data, { batchSize: 1000 })) {
+    noGrad(() => {
       const logits = model.forward(x);
       loss += crossEntropy(logits, y, { reduction: 'sum' }).item();
       const predicted = logits.argmax(1).data;
@@ -187,9 +204,16 @@ export function evaluate(model: Sequential, data: TensorDataset, classes = 10): 
         confusion[y.data[i]][predicted[i]]++;
         if (predicted[i] === y.data[i]) correct++;
       }
-    }
-  });
+    });
+    await yieldToEvents();
+    if (stop()) return null;
+  }
   return { loss: loss / data.length, accuracy: correct / data.length, confusion };
+}
+
+/** Refuses a data set without images (its loss and accuracy would be 0/0). */
+function checkNotEmpty(set: TensorDataset, which: string, command: string, source: string): void {
+  if (set.length === 0) throw new Error(`convgrad ${command}: the ${which} set of ${source} has no images; expected at least one`);
 }
 
 export function renderConfusion(confusion: number[][]): string {
@@ -213,10 +237,14 @@ function progressLine(epoch: number, epochs: number, i: number, n: number, loss:
 /** Runs `convgrad train`; returns the exit code (130 when stopped by Ctrl-C, after saving). */
 export async function runTrain(args: readonly string[], io: CliIO): Promise<number> {
   const o = parseTrain(args);
+  // Before any work: a path that cannot be written would otherwise lose the whole run at the end.
+  if (o.out !== null) checkWritable(o.out, 'convgrad train: --out');
   if (o.threads !== null) setNumThreads(o.threads);
   const started = io.now();
   await threadsReady();
   const { train, test } = loadDataset(o.dataset, o.data);
+  checkNotEmpty(train, 'training', 'train', o.data ?? o.dataset);
+  checkNotEmpty(test, 'test', 'train', o.data ?? o.dataset);
   const [, , height, width] = train.images.shape;
   manualSeed(o.seed);
   const model = buildModel(o.model, height, width);
@@ -285,8 +313,8 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
           ),
         );
       }
-      // Let Ctrl-C (and the progress output) through: the loop is otherwise synchronous.
-      if (batch % 4 === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Let Ctrl-C (and the progress output) through after every batch: a stop comes after the current one.
+      await yieldToEvents();
       if (io.stopRequested()) {
         stopped = true;
         break;
@@ -301,14 +329,20 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
       break;
     }
     schedule.step();
-    const t = evaluate(model, test);
+    const t = await evaluate(model, test, 10, () => io.stopRequested());
+    if (t === null) {
+      stopped = true;
+      say(`stopped while evaluating epoch ${epoch}\n`);
+      break;
+    }
     history.push({ epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, testLoss: t.loss, testAccuracy: t.accuracy, seconds });
     say(
       `epoch ${epoch}/${o.epochs}  train loss ${(lossSum / seen).toFixed(4)}  acc ${((100 * correct) / seen).toFixed(2)}%  ` +
         `test loss ${t.loss.toFixed(4)}  acc ${(100 * t.accuracy).toFixed(2)}%  ${(seen / seconds).toFixed(0)} img/s  ${seconds.toFixed(1)}s\n`,
     );
   }
-  const final = evaluate(model, test);
+  // The final evaluation runs even after a stop (the weights are saved with their accuracy); a second Ctrl-C exits at once.
+  const final = (await evaluate(model, test))!;
   if (o.out !== null) {
     save(model.stateDict(), o.out, {
       model: o.model,
@@ -335,11 +369,11 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
     say(
       `test accuracy ${(100 * final.accuracy).toFixed(2)}% in ${seconds.toFixed(1)} s (${summary.imagesPerSecond.toFixed(0)} training images/s)\n`,
     );
-  return stopped ? 130 : 0;
+  return stopped ? stoppedCode(io) : 0;
 }
 
 /** Runs `convgrad predict FILE`: builds the model named in the file (or --model), loads the weights, evaluates the test set. */
-export function runPredict(args: readonly string[], io: CliIO): number {
+export async function runPredict(args: readonly string[], io: CliIO): Promise<number> {
   const { flags, rest } = parseFlags(args, 'predict', ['--dataset', '--data', '--model', '--json'], 1);
   if (rest.length !== 1) throw new Error('convgrad predict: expected one FILE.safetensors');
   const { tensors, metadata } = load(rest[0]);
@@ -349,6 +383,7 @@ export function runPredict(args: readonly string[], io: CliIO): number {
   ] as const);
   const modelName = oneOf('predict', '--model', flags.get('--model') ?? metadata.model ?? 'lenet', MODELS);
   const { test } = loadDataset(dataset, flags.get('--data') ?? null);
+  checkNotEmpty(test, 'test', 'predict', flags.get('--data') ?? dataset);
   const [, , height, width] = test.images.shape;
   const model = buildModel(modelName, height, width);
   try {
@@ -358,7 +393,8 @@ export function runPredict(args: readonly string[], io: CliIO): number {
       `convgrad predict: ${rest[0]} does not hold ${modelName} weights for ${dataset}: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  const r = evaluate(model, test);
+  const r = await evaluate(model, test, 10, () => io.stopRequested());
+  if (r === null) return stoppedCode(io);
   if (flags.has('--json')) io.out(`${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, confusion: r.confusion })}\n`);
   else
     io.out(

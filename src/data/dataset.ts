@@ -2,7 +2,7 @@
 // two tensors; and the DataLoader that batches them.
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
-import { defaultGenerator, Generator } from '../tensor/random.js';
+import { defaultGenerator, Generator, generatorOption } from '../tensor/random.js';
 import { arange, randperm } from '../tensor/creation.js';
 import { indexSelect } from '../ops/index.js';
 
@@ -59,9 +59,8 @@ export class DataLoader {
       throw new Error(`DataLoader: batchSize=${String(options.batchSize)} must be a positive integer`);
     this.shuffle = checkBoolean(options.shuffle, 'shuffle', 'DataLoader', false);
     this.dropLast = checkBoolean(options.dropLast, 'dropLast', 'DataLoader', false);
-    if (options.generator !== undefined && options.generator !== null && !(options.generator instanceof Generator))
-      throw new Error(`DataLoader: generator=${String(options.generator)} must be a Generator (e.g. new Generator().manualSeed(0))`);
-    this.generator = options.generator ?? null;
+    this.generator =
+      options.generator === undefined || options.generator === null ? null : generatorOption(options.generator, 'DataLoader');
   }
 
   /** The number of batches per epoch. */

@@ -52,7 +52,13 @@ function readIdxFile(dir: string, name: string, dims: number, op: string): IdxAr
   const plain = `${dir}/${name}`;
   const file = fs.existsSync(plain) ? plain : fs.existsSync(`${plain}.gz`) ? `${plain}.gz` : null;
   if (file === null) throw new Error(`${op}: ${plain}(.gz) is missing; expected the four MNIST-format files in ${dir}`);
-  let bytes = fs.readFileSync(file);
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    // A directory, a file without read permission: say which file.
+    throw new Error(`${op}: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = zlib.gunzipSync(bytes);

@@ -78,6 +78,38 @@ interface Entry {
   end: number;
 }
 
+/** Sets obj[key] as an own property, so a key like "__proto__" is a name like any other (not the prototype). */
+function own<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The first key that appears twice in one object of a JSON text, or null (the text is valid JSON). */
+function duplicateKey(json: string): string | null {
+  const objects: (Set<string> | null)[] = []; // one per open object or array (null), innermost last
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      const top = objects[objects.length - 1];
+      if (expectKey && top) {
+        const key = JSON.parse(json.slice(i, j + 1)) as string;
+        if (top.has(key)) return key;
+        top.add(key);
+      }
+      expectKey = false;
+      i = j;
+    } else if (c === '{') {
+      objects.push(new Set());
+      expectKey = true;
+    } else if (c === '[') objects.push(null);
+    else if (c === '}' || c === ']') objects.pop();
+    else if (c === ',') expectKey = objects[objects.length - 1] !== null;
+  }
+  return null;
+}
+
 /** The tensors and metadata of a safetensors file's bytes; `source` names the file in errors. */
 export function deserialize(bytes: Uint8Array, source = 'safetensors data'): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) throw new Error(`safetensors: ${source} must be a Uint8Array`);
@@ -97,6 +129,9 @@ export function deserialize(bytes: Uint8Array, source = 'safetensors data'): Saf
     fail(`the header is not UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header is not a JSON object');
+  // JSON.parse keeps the last of two equal keys: the reference reader refuses them, and so do we.
+  const duplicate = duplicateKey(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  if (duplicate !== null) fail(`the header has the key ${JSON.stringify(duplicate)} twice`);
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
@@ -106,13 +141,13 @@ export function deserialize(bytes: Uint8Array, source = 'safetensors data'): Saf
       if (typeof info !== 'object' || info === null || Array.isArray(info)) fail('__metadata__ is not an object of strings');
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(`__metadata__ ${JSON.stringify(k)} is not a string`);
-        metadata[k] = v as string;
+        own(metadata, k, v as string);
       }
       continue;
     }
     const e = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) fail(`the entry of ${JSON.stringify(name)} is not an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPES))
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPES, e.dtype))
       fail(`${JSON.stringify(name)} has dtype ${JSON.stringify(e.dtype)}; expected one of ${Object.keys(DTYPES).join(', ')}`);
     if (!Array.isArray(e.shape) || e.shape.some((s) => !Number.isInteger(s) || s < 0))
       fail(`${JSON.stringify(name)} has shape ${JSON.stringify(e.shape)}; expected non-negative integers`);
@@ -166,12 +201,21 @@ export function deserialize(bytes: Uint8Array, source = 'safetensors data'): Saf
           break;
       }
     }
-    tensors[e.name] = new Tensor(data, e.shape, false, e.dtype);
+    own(tensors, e.name, new Tensor(data, e.shape, false, e.dtype));
   }
   return { tensors, metadata };
 }
 
-type NodeFs = { readFileSync(path: string): Uint8Array; writeFileSync(path: string, data: Uint8Array): void };
+interface NodeFs {
+  readFileSync(path: string): Uint8Array;
+  statSync(path: string): { isFile(): boolean; isDirectory(): boolean; size: number };
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+}
 
 function nodeFs(op: string): NodeFs {
   const g = globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } };
@@ -181,10 +225,65 @@ function nodeFs(op: string): NodeFs {
   return fs;
 }
 
-/** Writes a state dict (or any name → tensor object) to a .safetensors file. */
+/**
+ * Writes a state dict (or any name → tensor object) to a .safetensors file, atomically: the bytes go to
+ * a temporary file beside it, flushed to disk, then renamed over `file`. A failed or interrupted write
+ * (a full disk, a file-size limit, a killed process) leaves any earlier `file` as it was.
+ */
 export function save(tensors: Record<string, Tensor>, file: string, metadata: Record<string, string> = {}): void {
   if (typeof file !== 'string' || file === '') throw new Error(`save: file=${JSON.stringify(file)} must be a path`);
-  nodeFs('save').writeFileSync(file, serialize(tensors, metadata));
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw new Error(`save: metadata=${String(metadata)} must be an object of strings (or left out)`);
+  const bytes = serialize(tensors, metadata);
+  const fs = nodeFs('save');
+  const temporary = temporaryBeside(file);
+  let fd = -1;
+  try {
+    fd = fs.openSync(temporary, 'wx');
+    for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = -1;
+    fs.renameSync(temporary, file);
+  } catch (e) {
+    if (fd >= 0) fs.closeSync(fd);
+    try {
+      fs.unlinkSync(temporary);
+    } catch {
+      // never created, or already renamed
+    }
+    throw new Error(`save: cannot write ${file}: ${e instanceof Error ? e.message : String(e)} (any earlier ${file} is unchanged)`);
+  }
+}
+
+/** A fresh name in the directory of `file` (a rename is atomic only within one file system). */
+function temporaryBeside(file: string): string {
+  const slash = file.lastIndexOf('/');
+  const name = `.${file.slice(slash + 1)}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+  return slash < 0 ? name : `${file.slice(0, slash + 1)}${name}`;
+}
+
+/**
+ * Checks, before long work, that `save` will be able to write `file`: not a directory, in a directory
+ * that exists and takes a new file (probed by creating and removing one). Throws an Error naming why.
+ */
+export function checkWritable(file: string, op = 'save'): void {
+  if (typeof file !== 'string' || file === '') throw new Error(`${op}: file=${JSON.stringify(file)} must be a path`);
+  const fs = nodeFs(op);
+  let isDirectory = false;
+  try {
+    isDirectory = fs.statSync(file).isDirectory();
+  } catch {
+    // does not exist yet: fine
+  }
+  if (isDirectory) throw new Error(`${op}: ${file} is a directory; expected a file path`);
+  const probe = temporaryBeside(file);
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx'));
+    fs.unlinkSync(probe);
+  } catch (e) {
+    throw new Error(`${op}: cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /** Reads a .safetensors file: its tensors (a state dict for loadStateDict) and metadata. */
@@ -192,7 +291,10 @@ export function load(file: string): SafetensorsFile {
   if (typeof file !== 'string' || file === '') throw new Error(`load: file=${JSON.stringify(file)} must be a path`);
   let bytes: Uint8Array;
   try {
-    bytes = nodeFs('load').readFileSync(file);
+    const fs = nodeFs('load');
+    // Not a device or a pipe: /dev/zero would be read forever.
+    if (!fs.statSync(file).isFile()) throw new Error('not a regular file');
+    bytes = fs.readFileSync(file);
   } catch (e) {
     throw new Error(`load: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,7 +1,7 @@
 // Sequential, Flatten and Dropout, as torch.nn.
 import { checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Generator } from '../tensor/random.js';
+import { generatorOption, type Generator } from '../tensor/random.js';
 import { dropout, flatten } from '../ops/index.js';
 import { Module, pyFloat } from './module.js';
 
@@ -64,6 +64,7 @@ export class Dropout extends Module {
   ) {
     super();
     checkOptionKeys(options, ['generator'], 'Dropout');
+    generatorOption(options.generator, 'Dropout');
     if (typeof p !== 'number' || !(p >= 0 && p <= 1))
       throw new Error(`Dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
   }

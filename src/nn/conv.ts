@@ -13,7 +13,7 @@ import {
 } from '../tensor/conv_params.js';
 import { zeros } from '../tensor/creation.js';
 import { checkSize } from '../tensor/shape.js';
-import type { Generator } from '../tensor/random.js';
+import { generatorOption, type Generator } from '../tensor/random.js';
 import { convNd, convTransposeNd, outputPaddingFor } from '../ops/conv.js';
 import { defaultLayerInit } from './init.js';
 import { Module, Parameter, pyTuple } from './module.js';
@@ -92,7 +92,7 @@ abstract class ConvBase extends Module {
     checkSize(weightShape, op);
     this.weight = new Parameter(zeros(weightShape, { dtype }));
     this.bias = checkBoolean(o.bias, 'bias', op, true) ? new Parameter(zeros([this.outChannels], { dtype })) : null;
-    this.resetParameters(o.generator);
+    this.resetParameters(generatorOption(o.generator, op));
   }
 
   /** PyTorch's reset_parameters: weight ~ kaiming_uniform(a=√5), bias ~ U(±1/√fan_in). */

@@ -1,7 +1,7 @@
 // torch.nn.init, with PyTorch's arithmetic for the bounds, so a seed gives PyTorch's values.
 import { checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { defaultGenerator, generatorOption, type Generator } from '../tensor/random.js';
 import { normal_, uniform_ } from '../tensor/creation.js';
 
 export type Nonlinearity =
@@ -72,7 +72,7 @@ export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor
   const gain = calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0);
   const std = gain / Math.sqrt(fan);
   const bound = Math.sqrt(3.0) * std;
-  return uniform_(t, -bound, bound, options.generator ?? defaultGenerator);
+  return uniform_(t, -bound, bound, generatorOption(options.generator, 'kaimingUniform_'));
 }
 
 /** kaiming_normal_: N(0, (gain/√fan)²). */
@@ -82,7 +82,7 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
   const fan = (options.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
   if (fan === 0) return t;
   const std = calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0) / Math.sqrt(fan);
-  return normal_(t, 0, std, options.generator ?? defaultGenerator);
+  return normal_(t, 0, std, generatorOption(options.generator, 'kaimingNormal_'));
 }
 
 /** xavier_uniform_: U(±gain·√(6/(fan_in + fan_out))). */
@@ -91,7 +91,7 @@ export function xavierUniform_(t: Tensor, options: { gain?: number; generator?: 
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (options.gain ?? 1.0) * Math.sqrt(2.0 / (fanIn + fanOut));
   const a = Math.sqrt(3.0) * std;
-  return uniform_(t, -a, a, options.generator ?? defaultGenerator);
+  return uniform_(t, -a, a, generatorOption(options.generator, 'xavierUniform_'));
 }
 
 /** xavier_normal_: N(0, gain²·2/(fan_in + fan_out)). */
@@ -99,7 +99,7 @@ export function xavierNormal_(t: Tensor, options: { gain?: number; generator?: G
   checkOptionKeys(options, ['gain', 'generator'], 'xavierNormal_');
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (options.gain ?? 1.0) * Math.sqrt(2.0 / (fanIn + fanOut));
-  return normal_(t, 0, std, options.generator ?? defaultGenerator);
+  return normal_(t, 0, std, generatorOption(options.generator, 'xavierNormal_'));
 }
 
 /** The default initialization of Conv and Linear layers (reset_parameters). */

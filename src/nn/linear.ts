@@ -3,7 +3,7 @@ import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { checkDType, type DType, type Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import { checkSize } from '../tensor/shape.js';
-import type { Generator } from '../tensor/random.js';
+import { generatorOption, type Generator } from '../tensor/random.js';
 import { linear } from '../ops/index.js';
 import { defaultLayerInit } from './init.js';
 import { Module, Parameter } from './module.js';
@@ -35,7 +35,7 @@ export class Linear extends Module {
     checkSize([outFeatures, inFeatures], 'Linear');
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
     this.bias = checkBoolean(options.bias, 'bias', 'Linear', true) ? new Parameter(zeros([outFeatures], { dtype })) : null;
-    defaultLayerInit(this.weight, this.bias, options.generator);
+    defaultLayerInit(this.weight, this.bias, generatorOption(options.generator, 'Linear'));
   }
 
   /** y = x·wᵀ + b for x of shape (…, inFeatures). */

@@ -1,7 +1,7 @@
 // Module and Parameter, as torch.nn.Module and torch.nn.Parameter: submodules, parameters and buffers
 // are the fields assigned in the constructor, registered in assignment order.
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
-import { isFloating, Tensor, type FloatDType, bumpVersion } from '../tensor/tensor.js';
+import { int64Overflow, isFloating, Tensor, type FloatDType, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { to } from '../ops/index.js';
 
@@ -193,6 +193,8 @@ export abstract class Module {
           `size mismatch for ${key}: copying a param with shape ${formatShape(t.shape)} from checkpoint, the shape in current model is ${formatShape(target.shape)}.`,
         );
       }
+      const bad = target.dtype === 'int64' ? int64Overflow(t.data) : -1;
+      if (bad >= 0) errors.push(`value ${t.data[bad]} for ${key} (element ${bad}) cannot be converted to type int64 without overflow.`);
     }
     if (errors.length > 0) throw new Error(`loadStateDict: error(s) in loading state_dict:\n\t${errors.join('\n\t')}`);
     for (const [key, t] of Object.entries(stateDict)) {

@@ -3,7 +3,7 @@
 // gradient is the same mask times dy (a MulBackward0, as PyTorch records it).
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { generatorOption, type Generator } from '../tensor/random.js';
 import { checkFloating, checkTensor, empty } from './util.js';
 import { mul } from './elementwise.js';
 
@@ -21,7 +21,7 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1))
     throw new Error(`dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
   if (!checkBoolean(options.training, 'training', 'dropout', true) || p === 0) return x;
-  const gen = options.generator ?? defaultGenerator;
+  const gen = generatorOption(options.generator, 'dropout');
   const mask = empty(x.dtype, x.shape);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   for (let i = 0; i < mask.numel; i++) mask.data[i] = gen.uniformFloat64(0, 1) < p ? 0 : scale;

@@ -1,7 +1,7 @@
 // Shape ops. Tensors are always contiguous here, so each of these copies; the gradient of a shape
 // op is the inverse shape op (reshape back, inverse permutation, sum over broadcast dimensions,
 // scatter of a slice).
-import { checkAnyDType, defineMethods, flattenShapeArgs, isFloating, type Tensor, type DType } from '../tensor/tensor.js';
+import { checkAnyDType, defineMethods, flattenShapeArgs, isFloating, truncateToInt64, type Tensor, type DType } from '../tensor/tensor.js';
 import { formatShape, normalizeDim, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { expandKernel, isLastTwoSwap, permuteKernel, sliceKernel, transposeKernel } from '../kernels/reference/elementwise.js';
@@ -212,7 +212,7 @@ export function to(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const y = empty(dtype, x.shape);
   y.data.set(x.data);
-  if (dtype === 'int64') for (let i = 0; i < y.data.length; i++) y.data[i] = Math.trunc(y.data[i]);
+  if (dtype === 'int64') truncateToInt64(y.data, 'to');
   if (dtype === 'bool') for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i] !== 0 ? 1 : 0;
   if (!isFloating(dtype) || !isFloating(x.dtype)) return y;
   return record(y, 'ToCopyBackward0', [x], (dy) => [to(dy, x.dtype)]);

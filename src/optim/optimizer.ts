@@ -164,7 +164,13 @@ export abstract class Optimizer<O extends { lr: number }> {
     for (const [id, s] of Object.entries(sd.state)) {
       const p = params[Number(id)];
       if (p === undefined) throw new Error(`${this.name}.loadStateDict: state refers to parameter ${id}, which no group has`);
-      for (const [k, v] of Object.entries(s)) {
+      for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
+        const numbers =
+          v instanceof Float32Array || v instanceof Float64Array || (Array.isArray(v) && v.every((e) => typeof e === 'number'));
+        if (typeof v !== 'number' && !numbers) {
+          const what = v === null ? 'null' : Array.isArray(v) ? 'an array with a non-number' : typeof v;
+          throw new Error(`${this.name}.loadStateDict: state ${k} of parameter ${id} is ${what}; expected a number or an array of numbers`);
+        }
         if (typeof v !== 'number' && v.length !== p.numel) {
           throw new Error(
             `${this.name}.loadStateDict: state ${k} of parameter ${id} has ${v.length} elements; the parameter has ${p.numel}`,
@@ -194,13 +200,13 @@ export abstract class Optimizer<O extends { lr: number }> {
   }
 }
 
-/** A non-negative number option, named in the error. */
 /** options, after refusing any key outside `allowed` (an optimizer's constructor passes them on to its defaults). */
 export function knownOptions<T extends object>(options: T, allowed: readonly string[], op: string): T {
   checkOptionKeys(options, allowed, op);
   return options;
 }
 
+/** A non-negative number option, named in the error. */
 export function checkNonNegative(v: unknown, what: string, op: string): void {
   if (typeof v !== 'number' || !(v >= 0)) throw new Error(`${op}: invalid ${what}: ${String(v)}; expected a non-negative number`);
 }

@@ -2,7 +2,7 @@
 import { checkBoolean, checkOptionKeys } from './options.js';
 import { allocate, checkAnyDType, checkDType, Tensor, type DType, bumpVersion } from './tensor.js';
 import { checkShape, checkSize, numelOf } from './shape.js';
-import { defaultGenerator, normalFill, type Generator } from './random.js';
+import { defaultGenerator, generatorOption, normalFill, type Generator } from './random.js';
 
 export interface FactoryOptions {
   dtype?: DType;
@@ -83,7 +83,7 @@ export function range(start: number, end: number, step = 1, options: FactoryOpti
 /** Uniform samples in [0, 1), like torch.rand. */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
   checkDType(options.dtype ?? 'float32', 'rand');
-  const gen = options.generator ?? defaultGenerator;
+  const gen = generatorOption(options.generator, 'rand');
   return make('rand', shape, options, (d) => {
     for (let i = 0; i < d.length; i++) d[i] = d instanceof Float64Array ? gen.uniformFloat64(0, 1) : gen.uniformFloat32(0, 1);
   });
@@ -92,7 +92,7 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 /** Standard normal samples, like torch.randn. */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
   checkDType(options.dtype ?? 'float32', 'randn');
-  return make('randn', shape, options, (d) => normalFill(d, 0, 1, options.generator ?? defaultGenerator));
+  return make('randn', shape, options, (d) => normalFill(d, 0, 1, generatorOption(options.generator, 'randn')));
 }
 
 /** Fills t in place with U(lo, hi), like tensor.uniform_ (PyTorch's CPU recipe). */
@@ -114,7 +114,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (options.dtype === 'float32' && (Math.abs(low) > 2 ** 24 || Math.abs(high) > 2 ** 24)) {
     throw new Error(`randint: [${low}, ${high}) does not fit float32 exactly; expected |low|, |high| ≤ 2^24 or dtype 'float64'`);
   }
-  const gen = options.generator ?? defaultGenerator;
+  const gen = generatorOption(options.generator, 'randint');
   return make(
     'randint',
     shape,
@@ -129,7 +129,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 /** A random permutation of 0..n−1 (int64), like torch.randperm (Fisher–Yates from the front, as PyTorch's CPU kernel). */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n=${n} must be a non-negative integer`);
-  const gen = options.generator ?? defaultGenerator;
+  const gen = generatorOption(options.generator, 'randperm');
   return make(
     'randperm',
     [n],

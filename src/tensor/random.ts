@@ -184,3 +184,10 @@ export function normalFill(out: Float32Array | Float64Array, mean: number, std: 
   }
   for (let i = 0; i < n; i++) out[i] = gen.normalDouble() * std + mean;
 }
+
+/** A generator option: a Generator, or the default one when left out (null or undefined). */
+export function generatorOption(g: unknown, op: string): Generator {
+  if (g === undefined || g === null) return defaultGenerator;
+  if (!(g instanceof Generator)) throw new Error(`${op}: generator=${String(g)} must be a Generator (e.g. new Generator().manualSeed(0))`);
+  return g;
+}

@@ -378,9 +378,28 @@ export function tensor(data: NestedArray | readonly number[] | Storage, options:
   const storage = allocate(dtype, flat.length);
   storage.set(flat);
   // As torch.tensor(..., dtype=torch.int64) truncates toward zero, and bool keeps "is non-zero".
-  if (dtype === 'int64') for (let i = 0; i < storage.length; i++) storage[i] = Math.trunc(storage[i]);
+  if (dtype === 'int64') truncateToInt64(storage, 'tensor');
   if (dtype === 'bool') for (let i = 0; i < storage.length; i++) storage[i] = storage[i] !== 0 ? 1 : 0;
   return new Tensor(storage, shape, options.requiresGrad ?? false, dtype);
+}
+
+/**
+ * Truncates values toward zero in place, as a conversion to int64 does, refusing those int64 cannot hold
+ * (NaN, ±Inf, |v| ≥ 2^63) with PyTorch's error, where a cast would wrap them silently.
+ */
+export function truncateToInt64(values: Storage, op: string): void {
+  const bad = int64Overflow(values);
+  if (bad >= 0) throw new Error(`${op}: value ${values[bad]} (element ${bad}) cannot be converted to type int64 without overflow`);
+  for (let i = 0; i < values.length; i++) values[i] = Math.trunc(values[i]);
+}
+
+/** The index of the first value int64 cannot hold once truncated (NaN, ±Inf, |v| ≥ 2^63), or −1. */
+export function int64Overflow(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.trunc(values[i]);
+    if (!(v >= -(2 ** 63) && v < 2 ** 63)) return i;
+  }
+  return -1;
 }
 
 function flatten(data: readonly NestedArray[]): number[] {

@@ -3,7 +3,7 @@
 // (kernels.generated.ts) goes through here.
 import type { Storage } from '../../tensor/tensor.js';
 import type { KernelExports } from './boundary.generated.js';
-import { layoutArena, WasmMemoryError, wasmRuntime } from './runtime.js';
+import { layoutArena, WasmMemoryError, wasmRuntimeForCall } from './runtime.js';
 
 /**
  * A buffer argument: its data (null for an optional one left out), element type, and which way it is
@@ -25,7 +25,7 @@ function view(memory: WebAssembly.Memory, type: 'f32' | 'f64', at: number, lengt
  * buffer of another element type (float64 data for an f32 buffer), or a layout over WebAssembly's 4 GiB.
  */
 export function callKernel(buffers: readonly BufferArg[], run: (kernels: KernelExports, at: readonly number[]) => void): boolean {
-  const rt = wasmRuntime();
+  const rt = wasmRuntimeForCall();
   if (rt === null) return false;
   for (const [data, type] of buffers) {
     if (data !== null && typeof data !== 'number' && !(type === 'f32' ? data instanceof Float32Array : data instanceof Float64Array))

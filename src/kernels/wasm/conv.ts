@@ -22,7 +22,7 @@ import {
   writeHeader,
   type Geo3,
 } from './conv_job.js';
-import { ARENA_START, getNumThreads, runJob, threadsFor, wasmRuntime, type WasmRuntime } from './runtime.js';
+import { ARENA_START, getNumThreads, runJob, threadsFor, wasmRuntimeForCall, type WasmRuntime } from './runtime.js';
 import {
   GEMM_OVERREAD,
   OP_DEPTHWISE_FORWARD,
@@ -373,7 +373,7 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
 
 function useWasm(a: Storage, g: ConvGeometry): WasmRuntime | null {
   if (!(a instanceof Float32Array) || macs(g) < WASM_MIN_MACS) return null;
-  return wasmRuntime();
+  return wasmRuntimeForCall();
 }
 
 // The registered kernels: each returns false (the registry then runs the reference kernel) for

@@ -106,6 +106,24 @@ export function wasmRuntime(): WasmRuntime | null {
   return runtime;
 }
 
+/**
+ * The runtime for a new kernel call (every call starts here, and keeps what it returns to its end).
+ * Between calls, where nothing lives in the memory, a large one is given back when due: WebAssembly
+ * memory cannot shrink, so a fresh memory and instance replace it, and the workers that held the old
+ * one end (new ones start with the next threaded job).
+ */
+export function wasmRuntimeForCall(): WasmRuntime | null {
+  const rt = wasmRuntime();
+  if (rt === null || !shrinkDue) return rt;
+  shrinkDue = false;
+  smallCalls = 0;
+  for (const w of workers.splice(0)) void w.worker.terminate();
+  const memory = new WebAssembly.Memory({ initial: 17, maximum: 65536, shared: rt.shared });
+  const instance = new WebAssembly.Instance(rt.module, { env: { memory } });
+  runtime = { ...rt, memory, exports: bindExports(instance.exports) };
+  return runtime;
+}
+
 const FOUR_GIB = 2 ** 32;
 let memoryLimit = FOUR_GIB;
 
@@ -114,11 +132,27 @@ export function setMemoryLimitForTesting(bytes: number | null): void {
   memoryLimit = bytes === null ? FOUR_GIB : Math.min(bytes, FOUR_GIB);
 }
 
+/** A memory above this many bytes is given back once calls have needed at most a quarter of it, SHRINK_AFTER calls in a row. */
+export const SHRINK_ABOVE = 64 * 2 ** 20;
+export const SHRINK_AFTER = 50;
+let smallCalls = 0;
+let shrinkDue = false;
+
+/** The bytes of the kernels' memory now (it grows for a large job and is given back after many small ones). */
+export function wasmMemoryBytes(): number {
+  return runtime ? runtime.memory.buffer.byteLength : 0;
+}
+
 /** Grows the memory so that `bytes` from address 0 are usable; throws WasmMemoryError past 4 GiB. */
 export function ensureMemory(rt: WasmRuntime, bytes: number): void {
   if (bytes > memoryLimit)
     throw new WasmMemoryError(`wasm backend: a job needs ${bytes} bytes, over WebAssembly's limit of ${memoryLimit}`);
   const have = rt.memory.buffer.byteLength;
+  // One large job must not keep its memory for the rest of the process (hysteresis: a large job
+  // between small ones, as an evaluation between training steps, keeps it).
+  if (have > SHRINK_ABOVE && bytes <= have / 4) {
+    if (++smallCalls >= SHRINK_AFTER) shrinkDue = true;
+  } else smallCalls = 0;
   if (bytes <= have) return;
   const pages = Math.ceil((bytes - have) / 65536);
   try {
