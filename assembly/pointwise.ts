@@ -1,4 +1,4 @@
-// Pointwise and pooling kernels of the training stack (float32, SIMD128), called directly on the calling
+// Pointwise and pooling kernels of the training stack (float32 with SIMD128; pooling and Adam also float64, T), called directly on the calling
 // thread: JavaScript copies the operands in, calls one function, copies the result out. Each is the
 // plain loop of the reference kernel it replaces (src/ops/*.ts), vectorized; the op table tests both.
 
@@ -62,17 +62,18 @@ export function biasGrad(dy: usize, db: usize, outer: i32, C: i32, inner: i32): 
  * the first maximum in window order (NaN wins). Writes the values y and the flat indices (as f64, the
  * storage of int64 tensors).
  */
-export function maxPool2d(
+export function maxPool2d<T>(
   x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32,
 ): void {
-  if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1) {
+  // float32's common 2×2 window runs four columns at a time; float64 takes the general loop.
+  if (sizeof<T>() == 4 && kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1) {
     maxPool2x2(x, y, idx, planes, H, W, OH, OW);
     return;
   }
   let at: usize = 0;
   for (let c = 0; c < planes; c++) {
-    const base = x + ((<usize>c * <usize>(H * W)) << 2);
+    const base = x + ((<usize>c * <usize>(H * W)) << alignof<T>());
     for (let oh = 0; oh < OH; oh++) {
       let h0 = oh * sH - pH;
       const h1 = min(h0 + (kH - 1) * dH + 1, H);
@@ -81,19 +82,19 @@ export function maxPool2d(
         let w0 = ow * sW - pW;
         const w1 = min(w0 + (kW - 1) * dW + 1, W);
         while (w0 < 0) w0 += dW;
-        let best: f32 = -Infinity;
+        let best = <T>-Infinity;
         let bestAt = h0 * W + w0;
         for (let h = h0; h < h1; h += dH) {
           const row = h * W;
           for (let w = w0; w < w1; w += dW) {
-            const v = load<f32>(base + (<usize>(row + w) << 2));
+            const v = load<T>(base + (<usize>(row + w) << alignof<T>()));
             // Branch-free: bitwise |, not ||, so the comparison compiles to a select.
             const take = <i32>(v > best) | <i32>(v != v);
-            best = select<f32>(v, best, take);
+            best = select<T>(v, best, take);
             bestAt = select<i32>(row + w, bestAt, take);
           }
         }
-        store<f32>(y + (at << 2), best);
+        store<T>(y + (at << alignof<T>()), best);
         store<f64>(idx + (at << 3), <f64>bestAt);
         at++;
       }
@@ -168,47 +169,48 @@ function maxPool2x2(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32,
 }
 
 /** dx[c, idx[c, q]] += dy[c, q] (dx zeroed first): max pooling's gradient. */
-export function maxPoolScatter(dy: usize, idx: usize, dx: usize, planes: i32, planeIn: i32, planeOut: i32): void {
-  memory.fill(dx, 0, (<usize>planes * <usize>planeIn) << 2);
+export function maxPoolScatter<T>(dy: usize, idx: usize, dx: usize, planes: i32, planeIn: i32, planeOut: i32): void {
+  const shift = alignof<T>();
+  memory.fill(dx, 0, (<usize>planes * <usize>planeIn) << shift);
   for (let c = 0; c < planes; c++) {
-    const out = dx + ((<usize>c * <usize>planeIn) << 2);
+    const out = dx + ((<usize>c * <usize>planeIn) << shift);
     for (let q = 0; q < planeOut; q++) {
       const k = <usize>c * <usize>planeOut + <usize>q;
-      const at = out + (<usize>(<i32>load<f64>(idx + (k << 3))) << 2);
-      store<f32>(at, load<f32>(at) + load<f32>(dy + (k << 2)));
+      const at = out + (<usize>(<i32>load<f64>(idx + (k << 3))) << shift);
+      store<T>(at, load<T>(at) + load<T>(dy + (k << shift)));
     }
   }
 }
 
 /**
- * One Adam/AdamW step over n float32 parameters, each operation rounded to float32 as PyTorch's
+ * One Adam/AdamW step over n parameters of type T, each operation rounded to T as PyTorch's
  * _single_tensor_adam(w) runs them (no fused multiply-add). flags (bits from assembly/boundary.json):
  * maximize, decoupled (AdamW), amsgrad (vMax used).
  */
-export function adam(
+export function adam<T>(
   x: usize, g: usize, m: usize, v: usize, vMax: usize, n: i32,
-  b1: f32, b2: f32, oneMinusB1: f32, oneMinusB2: f32, wd: f32, decay: f32, bc2Sqrt: f32, stepSize: f32, eps: f32, flags: i32,
+  b1: T, b2: T, oneMinusB1: T, oneMinusB2: T, wd: T, decay: T, bc2Sqrt: T, stepSize: T, eps: T, flags: i32,
 ): void {
   const maximize = (flags & ADAM_MAXIMIZE) != 0;
   const decoupled = (flags & ADAM_DECOUPLED) != 0;
   const amsgrad = (flags & ADAM_AMSGRAD) != 0;
   for (let i = 0; i < n; i++) {
-    const at = <usize>i << 2;
-    let gi = load<f32>(g + at);
+    const at = <usize>i << alignof<T>();
+    let gi = load<T>(g + at);
     if (maximize) gi = -gi;
-    let xi = load<f32>(x + at);
+    let xi = load<T>(x + at);
     if (decoupled) xi = xi * decay;
     else if (wd != 0) gi = gi + wd * xi;
-    const mi = load<f32>(m + at) * b1 + oneMinusB1 * gi;
-    const vi = load<f32>(v + at) * b2 + oneMinusB2 * gi * gi;
-    store<f32>(m + at, mi);
-    store<f32>(v + at, vi);
+    const mi = load<T>(m + at) * b1 + oneMinusB1 * gi;
+    const vi = load<T>(v + at) * b2 + oneMinusB2 * gi * gi;
+    store<T>(m + at, mi);
+    store<T>(v + at, vi);
     let second = vi;
     if (amsgrad) {
-      second = max(load<f32>(vMax + at), vi);
-      store<f32>(vMax + at, second);
+      second = max<T>(load<T>(vMax + at), vi);
+      store<T>(vMax + at, second);
     }
-    const denom = sqrt<f32>(second) / bc2Sqrt + eps;
-    store<f32>(x + at, xi + stepSize * (mi / denom));
+    const denom = sqrt<T>(second) / bc2Sqrt + eps;
+    store<T>(x + at, xi + stepSize * (mi / denom));
   }
 }

@@ -65,39 +65,45 @@ test('relu, its gradient, bias add and channel sums: wasm ≡ reference (with ta
   });
 });
 
-test('2-d max pooling and its scatter: wasm ≡ reference over strides, padding, dilation and ties', { skip }, () => {
-  for (const [H, W, k, s, p, d] of [
-    [9, 11, 3, 2, 1, 1],
-    [8, 8, 2, 2, 0, 1],
-    [10, 7, 3, 1, 1, 2],
+test('2-d max pooling and its scatter, float32 and float64: wasm ≡ reference over strides, padding, dilation and ties', { skip }, () => {
+  for (const [H, W, k, s, p, d, f64] of [
+    [9, 11, 3, 2, 1, 1, false],
+    [8, 8, 2, 2, 0, 1, false],
+    [10, 7, 3, 1, 1, 2, false],
+    [9, 11, 3, 2, 1, 1, true],
+    [8, 8, 2, 2, 0, 1, true],
   ] as const) {
+    const typed = (a: Float32Array): Storage => (f64 ? Float64Array.from(a) : a);
+    const like = (n: number): Storage => (f64 ? new Float64Array(n) : new Float32Array(n));
     const OH = Math.floor((H + 2 * p - d * (k - 1) - 1) / s) + 1;
     const OW = Math.floor((W + 2 * p - d * (k - 1) - 1) / s) + 1;
     const planes = 5;
-    const x = data(planes * H * W).map((v) => Math.round(v * 2) / 2); // ties
+    const x = typed(data(planes * H * W).map((v) => Math.round(v * 2) / 2)); // ties
     const g = { planes, h: H, w: W, oh: OH, ow: OW, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: d, dw: d };
     let idx = new Float64Array(0);
     both('maxPool2d', (f) => {
-      const y = new Float32Array(planes * OH * OW);
+      const y = like(planes * OH * OW);
       idx = new Float64Array(planes * OH * OW);
       f(x, y, idx, g);
       return [y, idx];
     });
-    const dy = data(planes * OH * OW);
+    const dy = typed(data(planes * OH * OW));
     both('maxPoolScatter', (f) => {
-      const dx = new Float32Array(planes * H * W);
+      const dx = like(planes * H * W);
       f(dy, idx, dx, { planes, planeIn: H * W, planeOut: OH * OW });
       return [dx];
     });
   }
 });
 
-test('float32 Adam/AdamW step: wasm ≡ reference (both round every operation to float32)', { skip }, () => {
+test('Adam/AdamW step, float32 and float64: wasm ≡ reference (both round every operation to the type)', { skip }, () => {
   const n = 517;
-  for (const flags of [
-    { maximize: false, decoupled: false, ams: false },
-    { maximize: true, decoupled: true, ams: true },
-  ]) {
+  for (const [flags, f64] of [
+    [{ maximize: false, decoupled: false, ams: false }, false],
+    [{ maximize: true, decoupled: true, ams: true }, false],
+    [{ maximize: false, decoupled: false, ams: false }, true],
+    [{ maximize: true, decoupled: true, ams: true }, true],
+  ] as const) {
     const s = {
       b1: Math.fround(0.9),
       b2: Math.fround(0.999),
@@ -110,13 +116,18 @@ test('float32 Adam/AdamW step: wasm ≡ reference (both round every operation to
       eps: Math.fround(1e-8),
       flags: { maximize: flags.maximize, decoupled: flags.decoupled, amsgrad: flags.ams },
     };
-    const [x, g, m, v] = [data(n), data(n), data(n), data(n).map(Math.abs)];
-    const vMax = data(n).map(Math.abs);
-    both('adam', (f) => {
-      const [xc, mc, vc, maxc] = [x.slice(), m.slice(), v.slice(), vMax.slice()];
-      f(xc, g, mc, vc, flags.ams ? maxc : null, s);
-      return [xc, mc, vc, maxc];
-    });
+    const typed = (a: Float32Array): Storage => (f64 ? Float64Array.from(a, (z) => z * (1 + 1e-9)) : a);
+    const [x, g, m, v] = [typed(data(n)), typed(data(n)), typed(data(n)), typed(data(n).map(Math.abs))];
+    const vMax = typed(data(n).map(Math.abs));
+    both(
+      'adam',
+      (f) => {
+        const [xc, mc, vc, maxc] = [x.slice(), m.slice(), v.slice(), vMax.slice()];
+        f(xc, g, mc, vc, flags.ams ? maxc : null, s);
+        return [xc, mc, vc, maxc];
+      },
+      f64 ? 0 : 1e-6,
+    );
   }
 });
 

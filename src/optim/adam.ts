@@ -19,9 +19,9 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-/** One float32 Adam step in place (x, m, v, vMax), each operation rounded to float32 (Math.fround). */
-function referenceAdamFloat32(x: Storage, grad: Storage, m: Storage, v: Storage, vMax: Storage | null, s: AdamScalars): void {
-  const fr = Math.fround;
+/** One Adam step in place (x, m, v, vMax), each operation rounded to the parameters' type (Math.fround for float32). */
+function referenceAdam(x: Storage, grad: Storage, m: Storage, v: Storage, vMax: Storage | null, s: AdamScalars): void {
+  const fr = x instanceof Float32Array ? Math.fround : (value: number): number => value;
   for (let i = 0; i < x.length; i++) {
     let g = s.flags.maximize ? -grad[i] : grad[i];
     if (s.flags.decoupled) x[i] = fr(x[i] * s.decay);
@@ -35,7 +35,7 @@ function referenceAdamFloat32(x: Storage, grad: Storage, m: Storage, v: Storage,
   }
 }
 
-const adamKernel = defineKernel('adam', referenceAdamFloat32);
+const adamKernel = defineKernel('adam', referenceAdam);
 
 const ADAM_OPTION_KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'];
 
@@ -86,23 +86,9 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       const stepSize = r(-(lr / biasCorrection1));
       const epsilon = r(eps);
       // float32 rounds after every tensor op as PyTorch's float32 kernels do; float64 needs no rounding.
-      if (f32) {
-        const flags = { maximize, decoupled: this.decoupled, amsgrad: vMax !== null };
-        const scalars = { b1, b2, oneMinusB1, oneMinusB2, wd, decay, bc2Sqrt: biasCorrection2Sqrt, stepSize, eps: epsilon, flags };
-        adamKernel.impl(x, grad, m, v, vMax, scalars);
-      } else {
-        for (let i = 0; i < n; i++) {
-          let g = maximize ? -grad[i] : grad[i];
-          if (this.decoupled) x[i] = x[i] * decay;
-          else if (weightDecay !== 0) g = g + wd * x[i];
-          m[i] = m[i] * b1 + oneMinusB1 * g;
-          v[i] = v[i] * b2 + oneMinusB2 * g * g;
-          let second = v[i];
-          if (vMax !== null) second = vMax[i] = Math.max(vMax[i], v[i]);
-          const denom = Math.sqrt(second) / biasCorrection2Sqrt + epsilon;
-          x[i] = x[i] + stepSize * (m[i] / denom);
-        }
-      }
+      const flags = { maximize, decoupled: this.decoupled, amsgrad: vMax !== null };
+      const scalars = { b1, b2, oneMinusB1, oneMinusB2, wd, decay, bc2Sqrt: biasCorrection2Sqrt, stepSize, eps: epsilon, flags };
+      adamKernel.impl(x, grad, m, v, vMax, scalars);
       bumpVersion(p);
     }
   }
