@@ -382,11 +382,13 @@ export function directGradWeightTask(job: ConvJob, task: i32, thread: i32): void
       let kk: usize = dw + ((<usize>b * <usize>K3) << 2);
       for (let kd = 0; kd < kD; kd++) {
         for (let kh = 0; kh < kH; kh++) {
-          // Four taps kw at a time where the row allows (and W stride 1): four independent sums share
-          // each dy load and one row set-up; the rest one at a time.
+          // Up to four taps kw at a time where the row allows (and W stride 1): independent sums share
+          // each dy load and one row set-up (a block of 2 or 3 taps computes a fourth sum it drops: its
+          // loads stay inside the row's ROW_SLACK); a last single tap on its own.
           let kw = 0;
           if (dW == 1 && vecEnd == oW) {
-            for (; kw + 4 <= kW; kw += 4) {
+            for (; kw + 2 <= kW; kw += 4) {
+              const taps = min(4, kW - kw);
               let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
               for (let od = 0; od < oD; od++) {
                 for (let oh = 0; oh < oH; oh++) {
@@ -404,10 +406,11 @@ export function directGradWeightTask(job: ConvJob, task: i32, thread: i32): void
               }
               addLanes(kk, a0);
               addLanes(kk + 4, a1);
-              addLanes(kk + 8, a2);
-              addLanes(kk + 12, a3);
-              kk += 16;
+              if (taps > 2) addLanes(kk + 8, a2);
+              if (taps > 3) addLanes(kk + 12, a3);
+              kk += <usize>taps << 2;
             }
+            if (kw > kW) kw = kW;
           }
           for (; kw < kW; kw++) {
             let acc = f32x4.splat(0);
