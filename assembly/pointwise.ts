@@ -4,56 +4,81 @@
 
 import { ADAM_AMSGRAD, ADAM_DECOUPLED, ADAM_MAXIMIZE } from './boundary.generated';
 
-/** y[i] = max(x[i], 0) (NaN stays NaN, as wasm's f32x4.max and PyTorch's relu). */
-export function relu(x: usize, y: usize, n: i32): void {
-  const zero = f32x4.splat(0);
+/** y[i] = max(x[i], 0) (NaN stays NaN, as wasm's f32x4.max/f64x2.max and PyTorch's relu). */
+export function relu<T>(x: usize, y: usize, n: i32): void {
+  const V = 16 / sizeof<T>();
+  const shift = alignof<T>();
+  const zero = f32x4.splat(0); // all-zero bits: +0 in either lane type
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), f32x4.max(v128.load(x + (<usize>i << 2)), zero));
+  for (; i + V <= n; i += V) {
+    const at = <usize>i << shift;
+    const v = v128.load(x + at);
+    v128.store(y + at, sizeof<T>() == 4 ? f32x4.max(v, zero) : f64x2.max(v, zero));
+  }
   for (; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    store<f32>(y + (<usize>i << 2), v > 0 || v != v ? v : 0);
+    const v = load<T>(x + (<usize>i << shift));
+    store<T>(y + (<usize>i << shift), v > 0 || v != v ? v : <T>0);
   }
 }
 
 /** dx[i] = y[i] > 0 ? dy[i] : 0 (threshold_backward). */
-export function reluGrad(dy: usize, y: usize, dx: usize, n: i32): void {
+export function reluGrad<T>(dy: usize, y: usize, dx: usize, n: i32): void {
+  const V = 16 / sizeof<T>();
+  const shift = alignof<T>();
   const zero = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const at = <usize>i << 2;
-    store<v128>(dx + at, v128.and(v128.load(dy + at), f32x4.gt(v128.load(y + at), zero)));
+  for (; i + V <= n; i += V) {
+    const at = <usize>i << shift;
+    const positive = sizeof<T>() == 4 ? f32x4.gt(v128.load(y + at), zero) : f64x2.gt(v128.load(y + at), zero);
+    store<v128>(dx + at, v128.and(v128.load(dy + at), positive));
   }
-  for (; i < n; i++) store<f32>(dx + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) > 0 ? load<f32>(dy + (<usize>i << 2)) : 0);
+  for (; i < n; i++) store<T>(dx + (<usize>i << shift), load<T>(y + (<usize>i << shift)) > 0 ? load<T>(dy + (<usize>i << shift)) : <T>0);
 }
 
 /** y[p, c, i] += b[c] for p < outer, c < C, i < inner. */
-export function addBias(y: usize, b: usize, outer: i32, C: i32, inner: i32): void {
+export function addBias<T>(y: usize, b: usize, outer: i32, C: i32, inner: i32): void {
+  const V = 16 / sizeof<T>();
+  const shift = alignof<T>();
   for (let p = 0; p < outer; p++) {
     for (let c = 0; c < C; c++) {
-      const bias = load<f32>(b + (<usize>c << 2));
-      const v = f32x4.splat(bias);
-      const row = y + ((<usize>(p * C + c) * <usize>inner) << 2);
+      const bias = load<T>(b + (<usize>c << shift));
+      const v = sizeof<T>() == 4 ? v128.load32_splat(b + (<usize>c << shift)) : v128.load64_splat(b + (<usize>c << shift));
+      const row = y + ((<usize>(p * C + c) * <usize>inner) << shift);
       let i = 0;
-      for (; i + 4 <= inner; i += 4) v128.store(row + (<usize>i << 2), f32x4.add(v128.load(row + (<usize>i << 2)), v));
-      for (; i < inner; i++) store<f32>(row + (<usize>i << 2), load<f32>(row + (<usize>i << 2)) + bias);
+      for (; i + V <= inner; i += V) {
+        const at = row + (<usize>i << shift);
+        v128.store(at, sizeof<T>() == 4 ? f32x4.add(v128.load(at), v) : f64x2.add(v128.load(at), v));
+      }
+      for (; i < inner; i++) store<T>(row + (<usize>i << shift), load<T>(row + (<usize>i << shift)) + bias);
     }
   }
 }
 
-/** db[c] = Σ_{p, i} dy[p, c, i], accumulated per row in four float32 lanes and across rows in double. */
-export function biasGrad(dy: usize, db: usize, outer: i32, C: i32, inner: i32): void {
+/**
+ * db[c] = Σ_{p, i} dy[p, c, i]: float32 rows in four float32 lanes, float64 rows in two float64 lanes,
+ * then across rows in double.
+ */
+export function biasGrad<T>(dy: usize, db: usize, outer: i32, C: i32, inner: i32): void {
+  const V = 16 / sizeof<T>();
+  const shift = alignof<T>();
   for (let c = 0; c < C; c++) {
     let total: f64 = 0;
     for (let p = 0; p < outer; p++) {
-      const row = dy + ((<usize>(p * C + c) * <usize>inner) << 2);
+      const row = dy + ((<usize>(p * C + c) * <usize>inner) << shift);
       let acc = f32x4.splat(0);
       let i = 0;
-      for (; i + 4 <= inner; i += 4) acc = f32x4.add(acc, v128.load(row + (<usize>i << 2)));
-      let s: f64 = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
-      for (; i < inner; i++) s += <f64>load<f32>(row + (<usize>i << 2));
+      for (; i + V <= inner; i += V) {
+        const v = v128.load(row + (<usize>i << shift));
+        acc = sizeof<T>() == 4 ? f32x4.add(acc, v) : f64x2.add(acc, v);
+      }
+      let s: f64 =
+        sizeof<T>() == 4
+          ? <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3)
+          : f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+      for (; i < inner; i++) s += <f64>load<T>(row + (<usize>i << shift));
       total += s;
     }
-    store<f32>(db + (<usize>c << 2), <f32>total);
+    store<T>(db + (<usize>c << shift), <T>total);
   }
 }
 

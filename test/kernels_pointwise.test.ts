@@ -9,7 +9,8 @@ import type { Storage } from '../src/tensor/tensor.js';
 import type { KernelArgs, KernelName } from '../src/kernels/signatures.js';
 
 const gen = new Generator().manualSeed(21);
-const data = (n: number): Float32Array => randn([n], { generator: gen }).data as Float32Array;
+const dataF32 = (n: number): Float32Array => randn([n], { generator: gen }).data as Float32Array;
+const data = dataF32;
 const skip = !backendInfo().wasm.available;
 
 function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]) => void) => Storage[], tolerance = 1e-6): void {
@@ -34,19 +35,26 @@ test('the inventory lists the kernels that have a wasm version: every kernel of 
   for (const name of names) assert.deepEqual(inv.get(name), ['reference', 'wasm'], name);
 });
 
-test('relu, its gradient, bias add and channel sums: wasm ≡ reference (with tails and NaN)', { skip }, () => {
+test('relu, its gradient, bias add and channel sums, float32 and float64: wasm ≡ reference (with tails and NaN)', { skip }, () => {
+  for (const f64 of [false, true]) reluAndBias(f64);
+});
+
+function reluAndBias(f64: boolean): void {
+  const typed = (a: Float32Array): Storage => (f64 ? Float64Array.from(a, (z) => z * (1 + 1e-9)) : a);
+  const like = (n: number): Storage => (f64 ? new Float64Array(n) : new Float32Array(n));
+  const data = (n: number): Storage => typed(dataF32(n));
   const n = 1037;
   const x = data(n);
   x[5] = NaN;
   x[6] = -0;
   both('relu', (f) => {
-    const y = new Float32Array(n);
+    const y = like(n);
     f(x, y);
     return [y];
   });
   const dy = data(n);
   both('reluGrad', (f) => {
-    const dx = new Float32Array(n);
+    const dx = like(n);
     f(dy, x, dx);
     return [dx];
   });
@@ -59,11 +67,11 @@ test('relu, its gradient, bias add and channel sums: wasm ≡ reference (with ta
   });
   const g = data(3 * 7 * 13);
   both('biasGrad', (f) => {
-    const y = new Float32Array(7);
+    const y = like(7);
     f(g, y, { outer: 3, channels: 7, inner: 13 });
     return [y];
   });
-});
+}
 
 test('2-d max pooling and its scatter, float32 and float64: wasm ≡ reference over strides, padding, dilation and ties', { skip }, () => {
   for (const [H, W, k, s, p, d, f64] of [
