@@ -2,7 +2,7 @@
 // thread: JavaScript copies the operands in, calls one function, copies the result out. Each is the
 // plain loop of the reference kernel it replaces (src/ops/*.ts), vectorized; the op table tests both.
 
-import { ADAM_AMSGRAD, ADAM_DECOUPLED, ADAM_MAXIMIZE } from './boundary.generated';
+import { ADAM_AMSGRAD, ADAM_DECOUPLED, ADAM_MAXIMIZE, SGD_FIRST, SGD_MAXIMIZE, SGD_MOMENTUM, SGD_NESTEROV } from './boundary.generated';
 
 /** y[i] = max(x[i], 0) (NaN stays NaN, as wasm's f32x4.max/f64x2.max and PyTorch's relu). */
 export function relu<T>(x: usize, y: usize, n: i32): void {
@@ -237,5 +237,30 @@ export function adam<T>(
     }
     const denom = sqrt<T>(second) / bc2Sqrt + eps;
     store<T>(x + at, xi + stepSize * (mi / denom));
+  }
+}
+
+/**
+ * One SGD step over n parameters of type T, as torch.optim.SGD's _single_tensor_sgd: each product and
+ * its sum rounded once to T (ATen's add with alpha is a fused multiply-add), the rest per operation.
+ * flags: maximize, momentum (buf used), nesterov, first (buf starts as the gradient).
+ */
+export function sgd<T>(x: usize, g: usize, buf: usize, n: i32, wd: T, mu: T, keep: T, step: T, flags: i32): void {
+  const maximize = (flags & SGD_MAXIMIZE) != 0;
+  const momentum = (flags & SGD_MOMENTUM) != 0;
+  const nesterov = (flags & SGD_NESTEROV) != 0;
+  const first = (flags & SGD_FIRST) != 0;
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << alignof<T>();
+    const xi = load<T>(x + at);
+    let d = load<T>(g + at);
+    if (maximize) d = -d;
+    if (wd != 0) d = <T>(<f64>d + <f64>wd * <f64>xi);
+    if (momentum) {
+      const b = first ? d : <T>(<f64>(load<T>(buf + at) * mu) + <f64>keep * <f64>d);
+      store<T>(buf + at, b);
+      d = nesterov ? <T>(<f64>d + <f64>mu * <f64>b) : b;
+    }
+    store<T>(x + at, <T>(<f64>xi + <f64>step * <f64>d));
   }
 }

@@ -295,3 +295,29 @@ test('broadcasting + − × ÷ and the matrix transpose, float32 and float64: wa
     }
   }
 });
+
+test('SGD step (weight decay, momentum, dampening, Nesterov, maximize), float32 and float64: wasm ≡ reference, bit for bit', {
+  skip,
+}, () => {
+  const n = 259;
+  for (const f64 of [false, true]) {
+    const typed = (a: Float32Array): Storage => (f64 ? Float64Array.from(a, (z) => z * (1 + 1e-9)) : a);
+    const [x, g, buf] = [typed(data(n)), typed(data(n)), typed(data(n))];
+    const r = f64 ? (v: number): number => v : Math.fround;
+    for (const [flags, wd] of [
+      [{ maximize: false, momentum: false, nesterov: false, first: false }, 0],
+      [{ maximize: true, momentum: true, nesterov: false, first: true }, 0.01],
+      [{ maximize: false, momentum: true, nesterov: true, first: false }, 0.001],
+    ] as const) {
+      both(
+        'sgd',
+        (f) => {
+          const [xc, bc] = [x.slice(), buf.slice()];
+          f(xc, g, flags.momentum ? bc : null, { wd: r(wd), mu: r(0.9), keep: r(0.75), step: r(-0.05), flags });
+          return [xc, bc];
+        },
+        0,
+      );
+    }
+  }
+});

@@ -1,7 +1,9 @@
 // SGD with momentum, dampening, weight decay, Nesterov and maximize: torch.optim.SGD's arithmetic
 // (_single_tensor_sgd), each tensor operation rounded to the parameter's dtype as PyTorch's are.
 //   g ← ±∇ + λ·p;  b ← g (first step) or μ·b + (1 − τ)·g;  g ← g + μ·b (Nesterov) or b;  p ← p − lr·g
-import { bumpVersion } from '../tensor/tensor.js';
+import { bumpVersion, type Storage } from '../tensor/tensor.js';
+import { defineKernel } from '../kernels/index.js';
+import type { SgdScalars } from '../kernels/signatures.js';
 import { checkBoolean } from '../tensor/options.js';
 import { checkNonNegative, knownOptions, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
@@ -13,6 +15,25 @@ export interface SGDOptions {
   nesterov: boolean;
   maximize: boolean;
 }
+
+/**
+ * One SGD step in place (x, and buf with momentum): each product and the sum it joins rounded once to the
+ * parameters' type, as ATen's fused add-with-alpha; `first` starts the momentum buffer as the gradient.
+ */
+function referenceSgd(x: Storage, grad: Storage, buf: Storage | null, s: SgdScalars): void {
+  const r = x instanceof Float32Array ? Math.fround : (v: number): number => v;
+  for (let i = 0; i < x.length; i++) {
+    let d = s.flags.maximize ? -grad[i] : grad[i];
+    if (s.wd !== 0) d = r(d + s.wd * x[i]);
+    if (buf !== null && s.flags.momentum) {
+      buf[i] = s.flags.first ? d : r(r(buf[i] * s.mu) + s.keep * d);
+      d = s.flags.nesterov ? r(d + s.mu * buf[i]) : buf[i];
+    }
+    x[i] = r(x[i] + s.step * d);
+  }
+}
+
+const sgdKernel = defineKernel('sgd', referenceSgd);
 
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
@@ -45,32 +66,24 @@ export class SGD extends Optimizer<SGDOptions> {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
     for (const p of group.params) {
       if (p.grad === null) continue;
-      const f32 = p.dtype === 'float32';
-      const r = f32 ? Math.fround : (v: number): number => v;
-      // Scalars as PyTorch casts them to the tensor's dtype.
-      const wd = r(weightDecay);
-      const mu = r(momentum);
-      const keep = r(1 - dampening);
-      const step = r(-lr);
-      const x = p.data;
-      const grad = p.grad.data;
-      const n = x.length;
-      const d = f32 ? new Float32Array(n) : new Float64Array(n);
-      for (let i = 0; i < n; i++) d[i] = maximize ? -grad[i] : grad[i];
-      if (weightDecay !== 0) for (let i = 0; i < n; i++) d[i] = r(d[i] + wd * x[i]);
+      const r = p.dtype === 'float32' ? Math.fround : (v: number): number => v;
+      let buf: Storage | null = null;
+      let first = false;
       if (momentum !== 0) {
         const state = this.state.get(p);
-        let buf = state?.momentumBuffer;
-        if (!(buf instanceof Float32Array || buf instanceof Float64Array)) {
-          buf = d.slice();
-          this.state.set(p, { momentumBuffer: buf });
-        } else {
-          for (let i = 0; i < n; i++) buf[i] = r(r(buf[i] * mu) + keep * d[i]);
-        }
-        if (nesterov) for (let i = 0; i < n; i++) d[i] = r(d[i] + mu * buf[i]);
-        else d.set(buf);
+        const held = state?.momentumBuffer;
+        first = !(held instanceof Float32Array || held instanceof Float64Array);
+        buf = first ? (p.dtype === 'float32' ? new Float32Array(p.numel) : new Float64Array(p.numel)) : (held as Storage);
+        if (first) this.state.set(p, { momentumBuffer: buf as Float32Array | Float64Array });
       }
-      for (let i = 0; i < n; i++) x[i] = r(x[i] + step * d[i]);
+      // Scalars as PyTorch casts them to the tensor's dtype.
+      sgdKernel.impl(p.data, p.grad.data, buf, {
+        wd: r(weightDecay),
+        mu: r(momentum),
+        keep: r(1 - dampening),
+        step: r(-lr),
+        flags: { maximize, momentum: buf !== null, nesterov, first },
+      });
       bumpVersion(p);
     }
   }
