@@ -264,3 +264,55 @@ export function sgd<T>(x: usize, g: usize, buf: usize, n: i32, wd: T, mu: T, kee
     store<T>(x + at, <T>(<f64>xi + <f64>step * <f64>d));
   }
 }
+
+/**
+ * Average pooling over windows, and its adjoint, per plane, in up to 3 dims (1-d and 2-d pass size 1
+ * for the dims they lack). win holds, per dim d, the window starts, ends and counts of its n_d outputs
+ * (3·n_d doubles, dims in order). scale(q) = 1/divisor, or 1/Π count when divisor is 0.
+ *   forward   dst[c, q] = Σ_{j ∈ window(q)} src[c, j]·scale(q)
+ *   adjoint   dst[c, j] = Σ_{q: j ∈ window(q)} src[c, q]·scale(q)   (dst zeroed first)
+ * Each product is added to the running sum in double and rounded to T, as the reference loop does.
+ */
+export function avgPoolWindows<T>(
+  src: usize, dst: usize, win: usize, planes: i32, n0: i32, n1: i32, n2: i32, l0: i32, l1: i32, l2: i32, divisor: f64, adjoint: i32,
+): void {
+  const shift = alignof<T>();
+  const w0 = win;
+  const w1 = win + ((<usize>(3 * n0)) << 3);
+  const w2 = w1 + ((<usize>(3 * n1)) << 3);
+  const planeIn = <usize>(l0 * l1 * l2);
+  const planeOut = <usize>(n0 * n1 * n2);
+  if (adjoint) memory.fill(dst, 0, (<usize>planes * planeIn) << shift);
+  for (let c = 0; c < planes; c++) {
+    const inBase = (adjoint ? src + ((<usize>c * planeOut) << shift) : src + ((<usize>c * planeIn) << shift));
+    const outBase = (adjoint ? dst + ((<usize>c * planeIn) << shift) : dst + ((<usize>c * planeOut) << shift));
+    let q: usize = 0;
+    for (let o0 = 0; o0 < n0; o0++) {
+      const s0 = <i32>load<f64>(w0 + (<usize>o0 << 3)), e0 = <i32>load<f64>(w0 + (<usize>(n0 + o0) << 3));
+      const c0 = load<f64>(w0 + (<usize>(2 * n0 + o0) << 3));
+      for (let o1 = 0; o1 < n1; o1++) {
+        const s1 = <i32>load<f64>(w1 + (<usize>o1 << 3)), e1 = <i32>load<f64>(w1 + (<usize>(n1 + o1) << 3));
+        const c1 = load<f64>(w1 + (<usize>(2 * n1 + o1) << 3));
+        for (let o2 = 0; o2 < n2; o2++) {
+          const s2 = <i32>load<f64>(w2 + (<usize>o2 << 3)), e2 = <i32>load<f64>(w2 + (<usize>(n2 + o2) << 3));
+          const c2 = load<f64>(w2 + (<usize>(2 * n2 + o2) << 3));
+          const scale = 1 / (divisor != 0 ? divisor : c0 * c1 * c2);
+          if (adjoint) {
+            const v = <f64>load<T>(inBase + (q << shift));
+            for (let j0 = s0; j0 < e0; j0++) for (let j1 = s1; j1 < e1; j1++) for (let j2 = s2; j2 < e2; j2++) {
+              const at = outBase + ((<usize>((j0 * l1 + j1) * l2 + j2)) << shift);
+              store<T>(at, <T>(<f64>load<T>(at) + v * scale));
+            }
+          } else {
+            let acc = <T>0;
+            for (let j0 = s0; j0 < e0; j0++) for (let j1 = s1; j1 < e1; j1++) for (let j2 = s2; j2 < e2; j2++) {
+              acc = <T>(<f64>acc + <f64>load<T>(inBase + ((<usize>((j0 * l1 + j1) * l2 + j2)) << shift)) * scale);
+            }
+            store<T>(outBase + (q << shift), acc);
+          }
+          q++;
+        }
+      }
+    }
+  }
+}

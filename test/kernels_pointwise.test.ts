@@ -321,3 +321,56 @@ test('SGD step (weight decay, momentum, dampening, Nesterov, maximize), float32 
     }
   }
 });
+
+test('average pooling over windows and its adjoint, 1-3 d, float32 and float64: wasm ≡ reference, bit for bit', { skip }, () => {
+  // Windows as avgPool (overlapping, clipped, count-include-pad divisors) and adaptiveAvgPool make them.
+  const dim = (n: number, L: number, k: number, s: number, p: number): number[][] => {
+    const start: number[] = [];
+    const end: number[] = [];
+    const count: number[] = [];
+    for (let o = 0; o < n; o++) {
+      const lo = o * s - p;
+      const hi = Math.min(lo + k, L + p);
+      start.push(Math.max(lo, 0));
+      end.push(Math.min(hi, L));
+      count.push(hi - lo);
+    }
+    return [start, end, count];
+  };
+  // [planes, input sizes (3 dims), windows per dim, divisor (0: the counts)]
+  for (const [planes, L3, dims, divisor] of [
+    [3, [1, 1, 19], [dim(1, 1, 1, 1, 0), dim(1, 1, 1, 1, 0), dim(9, 19, 3, 2, 1)], 0],
+    [2, [1, 11, 13], [dim(1, 1, 1, 1, 0), dim(5, 11, 3, 2, 1), dim(6, 13, 4, 2, 2)], 0],
+    [2, [7, 8, 9], [dim(3, 7, 3, 2, 1), dim(4, 8, 2, 2, 0), dim(3, 9, 3, 3, 0)], 5],
+  ] as const) {
+    const n = dims.map((d) => d[0].length);
+    const win = Float64Array.from(dims.flatMap((d) => [...d[0], ...d[1], ...d[2]]));
+    const s = { planes, n0: n[0], n1: n[1], n2: n[2], l0: L3[0], l1: L3[1], l2: L3[2], divisor, adjoint: 0 };
+    const planeIn = L3[0] * L3[1] * L3[2];
+    const planeOut = n[0] * n[1] * n[2];
+    for (const f64 of [false, true]) {
+      const typed = (a: Float32Array): Storage => (f64 ? Float64Array.from(a, (z) => z * (1 + 1e-9)) : a);
+      const like = (k: number): Storage => (f64 ? new Float64Array(k) : new Float32Array(k));
+      const x = typed(data(planes * planeIn));
+      const dy = typed(data(planes * planeOut));
+      both(
+        'avgPoolWindows',
+        (f) => {
+          const y = like(planes * planeOut);
+          f(x, y, win, s);
+          return [y];
+        },
+        0,
+      );
+      both(
+        'avgPoolWindows',
+        (f) => {
+          const dx = like(planes * planeIn);
+          f(dy, dx, win, { ...s, adjoint: 1 });
+          return [dx];
+        },
+        0,
+      );
+    }
+  }
+});

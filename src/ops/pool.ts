@@ -5,7 +5,7 @@
 import { checkOptionKeys } from '../tensor/options.js';
 import { Tensor, type Storage } from '../tensor/tensor.js';
 import { defineKernel } from '../kernels/index.js';
-import type { MaxPool2dScalars, MaxPoolScatterScalars } from '../kernels/signatures.js';
+import type { AvgPoolWindowsScalars, MaxPool2dScalars, MaxPoolScatterScalars } from '../kernels/signatures.js';
 import { formatShape, numelOf } from '../tensor/shape.js';
 import { expandIntArg, nonNegative, poolOutputSize, positive, type IntOrTuple } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
@@ -316,6 +316,45 @@ interface Windows {
   count: Float64Array;
 }
 
+/**
+ * The reference of avgPoolWindows: per plane c and output q (3 dims, row-major), over the window's
+ * positions j (row-major): forward dst[c, q] += src[c, j]·scale(q), adjoint dst[c, j] += src[c, q]·scale(q),
+ * scale(q) = 1/divisor, or 1/Π count when divisor is 0. win: per dim, the starts, ends and counts.
+ */
+function referenceAvgPoolWindows(src: Storage, dst: Storage, win: Float64Array, s: AvgPoolWindowsScalars): void {
+  const n = [s.n0, s.n1, s.n2];
+  const L = [s.l0, s.l1, s.l2];
+  const base = [0, 3 * s.n0, 3 * (s.n0 + s.n1)];
+  const start = (d: number, o: number): number => win[base[d] + o];
+  const end = (d: number, o: number): number => win[base[d] + n[d] + o];
+  const count = (d: number, o: number): number => win[base[d] + 2 * n[d] + o];
+  const planeIn = L[0] * L[1] * L[2];
+  const planeOut = n[0] * n[1] * n[2];
+  dst.fill(0);
+  for (let c = 0; c < s.planes; c++) {
+    let q = 0;
+    for (let o0 = 0; o0 < n[0]; o0++) {
+      for (let o1 = 0; o1 < n[1]; o1++) {
+        for (let o2 = 0; o2 < n[2]; o2++) {
+          const scale = 1 / (s.divisor !== 0 ? s.divisor : count(0, o0) * count(1, o1) * count(2, o2));
+          for (let j0 = start(0, o0); j0 < end(0, o0); j0++) {
+            for (let j1 = start(1, o1); j1 < end(1, o1); j1++) {
+              for (let j2 = start(2, o2); j2 < end(2, o2); j2++) {
+                const flat = (j0 * L[1] + j1) * L[2] + j2;
+                if (s.adjoint) dst[c * planeIn + flat] += src[c * planeOut + q] * scale;
+                else dst[c * planeOut + q] += src[c * planeIn + flat] * scale;
+              }
+            }
+          }
+          q++;
+        }
+      }
+    }
+  }
+}
+
+const avgPoolWindowsKernel = defineKernel('avgPoolWindows', referenceAvgPoolWindows);
+
 /** y[c, o] = Σ_{j ∈ window(o)} x[c, j] / divisor(o), or with adjoint dx[c, j] += dy[c, o] / divisor(o). */
 function windowMap(
   src: Tensor,
@@ -327,40 +366,31 @@ function windowMap(
 ): Tensor {
   const dims = L.length;
   const out = windows.map((w) => w.start.length);
-  const planeIn = numelOf(L);
-  const planeOut = numelOf(out);
   const lead = src.shape.slice(0, src.ndim - dims);
   const dst = empty(src.dtype, [...lead, ...(adjoint ? L : out)]);
-  const o = new Array<number>(dims).fill(0);
-  const j = new Array<number>(dims).fill(0);
-  for (let q = 0; q < planeOut; q++) {
-    let div = 1;
-    let none = false;
-    for (let i = 0; i < dims; i++) {
-      div *= windows[i].count[o[i]];
-      j[i] = windows[i].start[o[i]];
-      if (windows[i].end[o[i]] <= j[i]) none = true;
-    }
-    const scale = 1 / (divisor ?? div);
-    if (!none) {
-      for (;;) {
-        let flat = 0;
-        for (let i = 0; i < dims; i++) flat = flat * L[i] + j[i];
-        for (let c = 0; c < planes; c++) {
-          if (adjoint) dst.data[c * planeIn + flat] += src.data[c * planeOut + q] * scale;
-          else dst.data[c * planeOut + q] += src.data[c * planeIn + flat] * scale;
-        }
-        let i = dims - 1;
-        for (; i >= 0; i--) {
-          if (++j[i] < windows[i].end[o[i]]) break;
-          j[i] = windows[i].start[o[i]];
-        }
-        if (i < 0) break;
-      }
-    }
-    let i = dims - 1;
-    while (i >= 0 && ++o[i] === out[i]) o[i--] = 0;
+  // Three dims, the missing leading ones of size 1 (one window covering the one position).
+  const one: Windows = { start: Int32Array.of(0), end: Int32Array.of(1), count: Float64Array.of(1) };
+  const w3 = [...new Array<Windows>(3 - dims).fill(one), ...windows];
+  const L3 = [...new Array<number>(3 - dims).fill(1), ...L];
+  const win = new Float64Array(w3.reduce((t, w) => t + 3 * w.start.length, 0));
+  let at = 0;
+  for (const w of w3) {
+    win.set(w.start, at);
+    win.set(w.end, at + w.start.length);
+    win.set(w.count, at + 2 * w.start.length);
+    at += 3 * w.start.length;
   }
+  avgPoolWindowsKernel.impl(src.data, dst.data, win, {
+    planes,
+    n0: w3[0].start.length,
+    n1: w3[1].start.length,
+    n2: w3[2].start.length,
+    l0: L3[0],
+    l1: L3[1],
+    l2: L3[2],
+    divisor: divisor ?? 0,
+    adjoint: adjoint ? 1 : 0,
+  });
   return dst;
 }
 
