@@ -321,6 +321,17 @@ def rng_cases():
         conv = torch.nn.Conv2d(in_channels=cin, out_channels=cout, kernel_size=3, padding=p, bias=False, stride=1)
         x = torch.arange(1.0, 16 * cin + 1).view(1, cin, 4, 4)
         out["seedScript"].append({"inChannels": cin, "outChannels": cout, "padding": p, "out": str(conv(x))})
+    # F.dropout's masks: x = randn, then dropout, then one more draw (which shows how many dropout took).
+    out["dropout"] = []
+    for seed in [0, 7]:
+        for p, dtype, shape in [(0.3, "float32", [3, 11]), (0.5, "float64", [37]), (0.9, "float32", [4, 5]), (1.0, "float32", [6]),
+                                (0.0, "float64", [6]), (0.25, "float64", [2, 3, 4])]:
+            torch.manual_seed(seed)
+            dt = torch.float64 if dtype == "float64" else torch.float32
+            x = torch.randn(shape, dtype=dt)
+            y = F.dropout(x, p)
+            out["dropout"].append({"seed": seed, "p": p, "dtype": dtype, "shape": shape, "x": flat(x), "y": flat(y),
+                                   "next": torch.rand(1, dtype=torch.float64).item()})
     return out
 
 
@@ -329,6 +340,7 @@ def main():
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "test", "fixtures"))
     ap.add_argument("--cases", type=int, default=72)
+    ap.add_argument("--only", help="write only the fixture files whose name contains this")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     torch.manual_seed(args.seed)
@@ -347,6 +359,8 @@ def main():
         "safetensors_cases.json": {"torch": torch.__version__, **safetensors_cases(args.out)},
     }
     for name, content in files.items():
+        if args.only and args.only not in name:
+            continue
         with open(os.path.join(args.out, name), "w") as f:
             json.dump(content, f, separators=(",", ":"))
         print(name, os.path.getsize(os.path.join(args.out, name)), "bytes")

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
+  F,
   Generator,
   kaimingNormal_,
   kaimingUniform_,
@@ -33,6 +34,7 @@ interface RngFixture {
   sequences: { seed: number; calls: Call[] }[];
   inits: { seed: number; init: string; shape: number[]; options: Record<string, unknown>; data: number[]; repr?: string }[];
   seedScript: { inChannels: number; outChannels: number; padding: number; out: string }[];
+  dropout: { seed: number; p: number; dtype: 'float32' | 'float64'; shape: number[]; x: number[]; y: number[]; next: number }[];
 }
 
 const fx = fixture<RngFixture>('rng_cases.json');
@@ -153,4 +155,23 @@ test('Linear forward and gradients', () => {
   y.sum().backward();
   assert.deepEqual(lin.bias!.grad!.toArray(), [15, 15]);
   assert.throws(() => lin.forward(randn([2, 3])), /Linear: input of shape \[2, 3\] must end in inFeatures=4/);
+});
+
+test("dropout's masks are PyTorch's for the same seed (float32 and float64, p = 0 and 1 draw nothing), F.dropout and nn.Dropout", () => {
+  assert.ok(fx.dropout.length >= 12);
+  for (const c of fx.dropout) {
+    for (const viaModule of [false, true]) {
+      manualSeed(c.seed);
+      const x = randn(c.shape, { dtype: c.dtype });
+      assert.deepEqual(Array.from(x.data), c.x, `seed ${c.seed}: the input`);
+      const y = viaModule ? new nn.Dropout(c.p).train().forward(x) : F.dropout(x, { p: c.p });
+      const label = `${viaModule ? 'nn.Dropout' : 'F.dropout'}(p=${c.p}) ${c.dtype} [${c.shape}] seed ${c.seed}`;
+      assert.deepEqual(
+        Array.from(y.data, (v) => (Object.is(v, -0) ? 0 : v)),
+        c.y.map((v) => (Object.is(v, -0) ? 0 : v)),
+        label,
+      );
+      assert.equal(rand([1], { dtype: 'float64' }).data[0], c.next, `${label}: the generator after it`);
+    }
+  }
 });

@@ -1,6 +1,8 @@
 // Dropout: zeroes each element with probability p and scales the rest by 1/(1−p), so the expectation
-// is unchanged. The mask comes from the library's generator (it does not match PyTorch's masks); the
-// gradient is the same mask times dy (a MulBackward0, as PyTorch records it).
+// is unchanged. The masks are PyTorch 1.13 CPU's for the same generator state (its build without MKL):
+// noise = empty_like(x).bernoulli_(1 − p), one double uniform u per element in order, kept where
+// u < 1 − p; noise.div_(1 − p) in x's dtype; y = x·noise. p = 1 draws nothing (y = x·0). The gradient
+// is the same noise times dy (a MulBackward0, as PyTorch records it).
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { generatorOption, type Generator } from '../tensor/random.js';
@@ -20,10 +22,13 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   const p = options.p ?? 0.5;
   if (typeof p !== 'number' || !(p >= 0 && p <= 1))
     throw new Error(`dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
-  if (!checkBoolean(options.training, 'training', 'dropout', true) || p === 0) return x;
+  if (!checkBoolean(options.training, 'training', 'dropout', true) || p === 0 || x.numel === 0) return x;
   const gen = generatorOption(options.generator, 'dropout');
-  const mask = empty(x.dtype, x.shape);
-  const scale = p === 1 ? 0 : 1 / (1 - p);
-  for (let i = 0; i < mask.numel; i++) mask.data[i] = gen.uniformFloat64(0, 1) < p ? 0 : scale;
-  return mul(x, mask);
+  const noise = empty(x.dtype, x.shape);
+  if (p === 1) return mul(x, noise); // zeros, as PyTorch's x·0 (NaN stays NaN), without a draw
+  const keep = 1 - p;
+  // div_(1 − p) on a float32 tensor divides by the scalar cast to float32.
+  const scale = x.dtype === 'float32' ? Math.fround(1 / Math.fround(keep)) : 1 / keep;
+  for (let i = 0; i < noise.numel; i++) noise.data[i] = gen.uniformFloat64(0, 1) < keep ? scale : 0;
+  return mul(x, noise);
 }
