@@ -359,6 +359,10 @@ RUNS = [
      "layers": [L("Conv2d", 1, 10, 3, stride=2, padding=1), L("ReLU"), L("MaxPool2d", 3, stride=1, padding=1),
                 L("Conv2d", 10, 10, 3, groups=5), L("Softmax", dim=1), L("Flatten"), L("Linear", 40, 10)],
      "optimizer": {"type": "SGD", "kwargs": {"lr": 0.2, "momentum": 0.5, "dampening": 0.3}}},
+    {"name": "dropout after a conv and before the classifier (PyTorch's masks), AdamW", "input": "image",
+     "layers": [L("Conv2d", 1, 8, 3, padding=1), L("ReLU"), L("Dropout", 0.25), L("MaxPool2d", 2), L("Flatten"),
+                L("Linear", 128, 32), L("ReLU"), L("Dropout", 0.5), L("Linear", 32, 10)],
+     "optimizer": {"type": "AdamW", "kwargs": {"lr": 0.01}}},
 ]
 
 
