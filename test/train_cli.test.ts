@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPredict, runTrain, type CliIO } from '../src/cli/train.js';
+import { FASHION_MNIST_CLASSES, renderConfusion, runPredict, runTrain, type CliIO } from '../src/cli/train.js';
 import { load, save, tensor } from '../src/index.js';
 
 const main = new URL('../src/cli/main.js', import.meta.url).pathname;
@@ -276,4 +276,36 @@ test('an empty training or test set is refused, naming the data, for train and p
   r = cli('train', '--dataset', 'fashion-mnist', '--data', asDir);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot read .*dir-as-file\/train-images-idx3-ubyte: EISDIR/);
+});
+
+test('train --help, -h, predict --help and --version print and exit 0; the Fashion-MNIST confusion matrix names its classes (issue 21, item 5)', () => {
+  for (const args of [
+    ['train', '--help'],
+    ['train', '-h'],
+    ['train', '--epochs', '3', '--help'],
+  ]) {
+    const r = cli(...args);
+    assert.equal(r.status, 0, args.join(' '));
+    assert.match(r.stdout, /^usage: convgrad train \[options\]/);
+  }
+  const p = cli('predict', '--help');
+  assert.equal(p.status, 0);
+  assert.match(p.stdout, /^usage: convgrad predict FILE\.safetensors/);
+  for (const flag of ['--version', 'version', '-v']) {
+    const v = cli(flag);
+    assert.equal(v.status, 0);
+    assert.equal(
+      v.stdout,
+      `convgrad ${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`,
+    );
+  }
+  const m = [
+    [5, 1],
+    [2, 7],
+  ];
+  assert.equal(
+    renderConfusion(m, ['T-shirt/top', 'Trouser']),
+    'confusion matrix (rows: true class, columns: predicted)\n                    0   1\n   0 T-shirt/top    5   1\n   1 Trouser        2   7\n',
+  );
+  assert.equal(FASHION_MNIST_CLASSES.length, 10);
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The convgrad command line: argument parsing only; the work is in the library.
+import { readFileSync } from 'node:fs';
 import { seedReport } from './seed.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
 import { runPredict, runTrain, TRAIN_USAGE, type CliIO } from './train.js';
@@ -13,7 +14,8 @@ commands:
   seed     run the seed's five experiments (conv weight gradients with out.mean()) and print
            the padded inputs, outputs and weight gradients as PyTorch prints them;
            --torch-seed N starts each with torch.manual_seed(N), so the outputs are PyTorch's too
-  help     show this message
+  help     show this message (and COMMAND --help, the options of one command)
+  version  print convgrad's version (also --version)
 
 ${EXPLAIN_USAGE}
 
@@ -45,14 +47,42 @@ function terminalIO(): CliIO {
   };
 }
 
+/** The package's version, from its package.json: the first one above this file (dist/cli, or the tests' build/src/cli). */
+function version(): string {
+  for (const up of ['../../', '../../../']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(`${up}package.json`, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'convgrad') return pkg.version;
+    } catch {
+      // not there: one folder higher
+    }
+  }
+  throw new Error('convgrad: cannot find its package.json');
+}
+
+const wantsHelp = (args: readonly string[]): boolean => args.includes('--help') || args.includes('-h');
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command = 'explain', ...rest] = argv;
   try {
     switch (command) {
       case 'train':
+        if (wantsHelp(rest)) {
+          process.stdout.write(`${TRAIN_USAGE}\n`);
+          return 0;
+        }
         return await runTrain(rest, terminalIO());
       case 'predict':
+        if (wantsHelp(rest)) {
+          process.stdout.write(`${TRAIN_USAGE.slice(TRAIN_USAGE.indexOf('usage: convgrad predict'))}\n`);
+          return 0;
+        }
         return await runPredict(rest, terminalIO());
+      case '--version':
+      case '-v':
+      case 'version':
+        process.stdout.write(`convgrad ${version()}\n`);
+        return 0;
       case 'explain':
         return runExplain(rest, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
       case 'seed': {

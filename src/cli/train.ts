@@ -216,11 +216,34 @@ function checkNotEmpty(set: TensorDataset, which: string, command: string, sourc
   if (set.length === 0) throw new Error(`convgrad ${command}: the ${which} set of ${source} has no images; expected at least one`);
 }
 
-export function renderConfusion(confusion: number[][]): string {
+/** Fashion-MNIST's class names, in label order (torchvision's FashionMNIST.classes). */
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+
+/** The class names of a data set's labels, or null where the labels are the classes (digits). */
+const classNames = (dataset: DatasetName): readonly string[] | null => (dataset === 'fashion-mnist' ? FASHION_MNIST_CLASSES : null);
+
+/** The confusion matrix as text; with `names`, each row also names its class (columns keep the numbers). */
+export function renderConfusion(confusion: number[][], names: readonly string[] | null = null): string {
   const width = Math.max(4, ...confusion.flat().map((v) => String(v).length + 1));
   const pad = (s: string | number): string => String(s).padStart(width);
-  const lines = ['confusion matrix (rows: true class, columns: predicted)', `${pad('')} ${confusion.map((_, j) => pad(j)).join('')}`];
-  confusion.forEach((row, i) => lines.push(`${pad(i)} ${row.map(pad).join('')}`));
+  const nameWidth = names === null ? 0 : Math.max(...names.map((n) => n.length)) + 1;
+  const label = (i: number): string => (names === null ? '' : ` ${(names[i] ?? '').padEnd(nameWidth - 1)}`);
+  const lines = [
+    'confusion matrix (rows: true class, columns: predicted)',
+    `${pad('')}${' '.repeat(nameWidth)} ${confusion.map((_, j) => pad(j)).join('')}`,
+  ];
+  confusion.forEach((row, i) => lines.push(`${pad(i)}${label(i)} ${row.map(pad).join('')}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -353,7 +376,7 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
     });
     say(`saved the weights to ${o.out}\n`);
   }
-  say(renderConfusion(final.confusion));
+  say(renderConfusion(final.confusion, classNames(o.dataset)));
   const seconds = (io.now() - started) / 1000;
   const summary = {
     testAccuracy: final.accuracy,
@@ -398,7 +421,7 @@ export async function runPredict(args: readonly string[], io: CliIO): Promise<nu
   if (flags.has('--json')) io.out(`${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, confusion: r.confusion })}\n`);
   else
     io.out(
-      `${modelName} on ${dataset}: test accuracy ${(100 * r.accuracy).toFixed(2)}%, test loss ${r.loss.toFixed(4)}\n${renderConfusion(r.confusion)}`,
+      `${modelName} on ${dataset}: test accuracy ${(100 * r.accuracy).toFixed(2)}%, test loss ${r.loss.toFixed(4)}\n${renderConfusion(r.confusion, classNames(dataset))}`,
     );
   return 0;
 }
