@@ -42,8 +42,35 @@ test('DataLoader: batches in order, or in randperm(n, { generator }) order with 
   assert.throws(() => new DataLoader(ds, { batchSize: 0 }), /DataLoader: batchSize=0 must be a positive integer/);
   assert.throws(
     () => new TensorDataset(tensor([1, 2]), tensor([1], { dtype: 'int64' })),
-    /TensorDataset: images of shape \[2\] and labels of shape \[1\] must have the same first size/,
+    /TensorDataset: tensors\[0\] of shape \[2\] and tensors\[1\] of shape \[1\] must have the same first size \(the number of elements\)/,
   );
+  assert.throws(() => new TensorDataset(), /TensorDataset: expected at least one tensor/);
+  assert.throws(() => new TensorDataset(tensor(3)), /TensorDataset: tensors\[0\] is 0-d/);
+});
+
+test('DataLoader batches are arrays of every tensor (for (const [x, y] of loader)) with x and y; [N, 1] float targets and a third tensor work (issue 21, item 3)', () => {
+  const x = arange(6, undefined, 1, { dtype: 'float64' }).view(6, 1);
+  const y = arange(6, undefined, 1, { dtype: 'float64' }).view(6, 1).mul(10);
+  const w = arange(6, undefined, 1, { dtype: 'int64' }).mul(100);
+  const ds = new TensorDataset(x, y, w);
+  assert.equal(ds.tensors.length, 3);
+  const batches = [...new DataLoader(ds, { batchSize: 4 })];
+  assert.equal(batches.length, 2);
+  for (const [bx, by, bw] of batches) {
+    assert.deepEqual(
+      Array.from(by.data),
+      Array.from(bx.data, (v) => v * 10),
+    );
+    assert.deepEqual(
+      Array.from(bw.data),
+      Array.from(bx.data, (v) => v * 100),
+    );
+  }
+  const [first] = batches;
+  assert.equal(first.length, 3);
+  assert.equal(first.x, first[0]);
+  assert.equal(first.y, first[1]);
+  assert.deepEqual(first[1].shape, [4, 1]);
 });
 
 interface LoaderCase {

@@ -1,35 +1,61 @@
-// Data sets as tensors: images (N, …) and int64 labels (N), like a torch.utils.data.TensorDataset of
-// two tensors; and the DataLoader that batches them.
+// Data sets as tensors, like torch.utils.data.TensorDataset: any number of tensors of one first size
+// (images (N, …) and int64 labels (N) for the built-in sets); and the DataLoader that batches them.
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator, Generator, generatorOption } from '../tensor/random.js';
 import { arange, randperm } from '../tensor/creation.js';
 import { indexSelect } from '../ops/index.js';
 
 export class TensorDataset {
-  constructor(
-    readonly images: Tensor,
-    readonly labels: Tensor,
-  ) {
-    if (!(images instanceof Tensor) || !(labels instanceof Tensor)) throw new Error('TensorDataset: images and labels must be Tensors');
-    if (images.ndim === 0 || labels.ndim !== 1 || images.shape[0] !== labels.shape[0]) {
-      throw new Error(
-        `TensorDataset: images of shape [${images.shape.join(', ')}] and labels of shape [${labels.shape.join(', ')}] must have the same first size`,
-      );
-    }
+  /** The tensors, each with the elements along its first dimension. */
+  readonly tensors: readonly Tensor[];
+
+  constructor(...tensors: Tensor[]) {
+    if (tensors.length === 0) throw new Error('TensorDataset: expected at least one tensor');
+    tensors.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new Error(`TensorDataset: tensors[${i}] is not a Tensor`);
+      if (t.ndim === 0) throw new Error(`TensorDataset: tensors[${i}] is 0-d; expected a first dimension (one entry per element)`);
+    });
+    const n = tensors[0].shape[0];
+    tensors.forEach((t, i) => {
+      if (t.shape[0] !== n) {
+        throw new Error(
+          `TensorDataset: tensors[0] of shape ${formatShape(tensors[0].shape)} and tensors[${i}] of shape ${formatShape(t.shape)} must have the same first size (the number of elements)`,
+        );
+      }
+    });
+    this.tensors = tensors;
+  }
+
+  /** The first tensor (the inputs). */
+  get images(): Tensor {
+    return this.tensors[0];
+  }
+
+  /** The second tensor (the targets). */
+  get labels(): Tensor {
+    if (this.tensors.length < 2) throw new Error('TensorDataset: this data set has one tensor; labels is the second');
+    return this.tensors[1];
   }
 
   get length(): number {
-    return this.labels.shape[0];
+    return this.tensors[0].shape[0];
   }
 
-  /** Element i: its image and label. */
+  /** Element i: its image and label (the first two tensors; the label a number where the labels are 1-d). */
   get(i: number): { image: Tensor; label: number } {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       throw new Error(`TensorDataset: index ${i} is out of range for ${this.length} elements`);
-    return { image: this.images.select(0, i), label: this.labels.data[i] };
+    return { image: this.images.select(0, i), label: this.labels.data[i * (this.labels.numel / this.length)] };
   }
 }
+
+/**
+ * A batch: the rows of each of the data set's tensors, in order, as PyTorch's DataLoader yields them
+ * (`for (const [x, y] of loader)`), with the first two also as `x` and `y` (`for (const { x, y } of loader)`).
+ */
+export type Batch = Tensor[] & { x: Tensor; y: Tensor };
 
 export interface DataLoaderOptions {
   batchSize?: number;
@@ -41,7 +67,7 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
 }
 
-/** Iterates a data set in batches of { x, y } (indexSelect of the rows), like torch.utils.data.DataLoader. */
+/** Iterates a data set in batches (indexSelect of the rows of each tensor), like torch.utils.data.DataLoader. */
 export class DataLoader {
   readonly batchSize: number;
   readonly shuffle: boolean;
@@ -75,7 +101,7 @@ export class DataLoader {
    * then randperm(n) from `generator`, or, without one, from a fresh Generator seeded by another int64
    * drawn from the global generator (RandomSampler).
    */
-  *[Symbol.iterator](): IterableIterator<{ x: Tensor; y: Tensor }> {
+  *[Symbol.iterator](): IterableIterator<Batch> {
     const n = this.dataset.length;
     const source = this.generator ?? defaultGenerator;
     source.randomInt64(); // _BaseDataLoaderIter's base seed (used by workers, which convgrad has none of)
@@ -85,7 +111,8 @@ export class DataLoader {
     else order = randperm(n, { generator: new Generator().manualSeed(defaultGenerator.randomInt64()) });
     for (let b = 0; b < this.length; b++) {
       const idx = order.slice(0, b * this.batchSize, Math.min((b + 1) * this.batchSize, n));
-      yield { x: indexSelect(this.dataset.images, 0, idx), y: indexSelect(this.dataset.labels, 0, idx) };
+      const rows = this.dataset.tensors.map((t) => indexSelect(t, 0, idx));
+      yield Object.assign(rows, { x: rows[0], y: rows[1] });
     }
     // RandomSampler ends an epoch with randperm(n)[:0] (num_samples % n of a second permutation): it
     // draws a permutation nobody sees, which moves the generator on.
