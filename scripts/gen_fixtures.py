@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from fixture_json import flat, number
-from training_fixtures import loader_cases, nn_cases, ops_cases, safetensors_cases, training_cases
+from training_fixtures import extras_cases, loader_cases, nn_cases, ops_cases, safetensors_cases, training_cases
 
 warnings.filterwarnings("ignore")
 
@@ -356,6 +356,7 @@ def main():
         "nn_cases.json": {"torch": torch.__version__, "cases": nn_cases()},
         "training_cases.json": {"torch": torch.__version__, "cases": training_cases()},
         "loader_cases.json": {"torch": torch.__version__, "cases": loader_cases()},
+        "extras_cases.json": {"torch": torch.__version__, **extras_cases()},
         "safetensors_cases.json": {"torch": torch.__version__, **safetensors_cases(args.out)},
     }
     for name, content in files.items():

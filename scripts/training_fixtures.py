@@ -11,7 +11,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from fixture_json import number
+from fixture_json import flat, number
 
 HERE = os.path.dirname(__file__)
 
@@ -500,3 +500,51 @@ def safetensors_cases(fixtures_dir):
         case["convgradMetadata"] = meta
         case["convgradLogitsInTorch"] = tj(other(x))
     return case
+
+
+# ---- everyday extras (issue 21, item 4) -----------------------------------------------------------
+
+def extras_cases():
+    """Schedulers (MultiStepLR, ExponentialLR), clip_grad_norm_/value_, one_hot, ModuleList and Identity, *_like."""
+    out = {"schedulers": [], "clip": [], "oneHot": [], "modules": [], "like": []}
+    for name, kw in [("MultiStepLR", {"milestones": [2, 5, 5], "gamma": 0.1}), ("ExponentialLR", {"gamma": 0.9}),
+                     ("MultiStepLR", {"milestones": [1, 3]})]:
+        w1, w2 = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
+        opt = torch.optim.SGD([{"params": [w1], "lr": 0.5}, {"params": [w2], "lr": 0.03}], lr=0.1)
+        sched = getattr(torch.optim.lr_scheduler, name)(opt, **kw)
+        lrs = []
+        for _ in range(8):
+            opt.step()
+            sched.step()
+            lrs.append([g["lr"] for g in opt.param_groups])
+        out["schedulers"].append({"name": name, "options": kw, "lrs": lrs})
+    for dtype, max_norm, norm_type in [("float32", 1.0, 2.0), ("float64", 0.5, 2.0), ("float32", 0.3, float("inf")),
+                                       ("float64", 100.0, 1.0), ("float32", 2.0, 3.0)]:
+        torch.manual_seed(3)
+        dt = torch.float64 if dtype == "float64" else torch.float32
+        ps = [torch.zeros(s, dtype=dt, requires_grad=True) for s in [[3, 4], [5], [2, 2, 2]]]
+        for p in ps:
+            p.grad = torch.randn(p.shape, dtype=dt) * 2
+        grads = [flat(p.grad) for p in ps]
+        total = torch.nn.utils.clip_grad_norm_(ps, max_norm, norm_type)
+        out["clip"].append({"dtype": dtype, "maxNorm": max_norm, "normType": "inf" if norm_type == float("inf") else norm_type,
+                            "shapes": [list(p.shape) for p in ps], "grads": grads, "total": total.item(),
+                            "clipped": [flat(p.grad) for p in ps]})
+    torch.manual_seed(3)
+    ps = [torch.zeros(7, requires_grad=True)]
+    ps[0].grad = torch.randn(7)
+    grads = flat(ps[0].grad)
+    torch.nn.utils.clip_grad_value_(ps, 0.4)
+    out["clipValue"] = {"grad": grads, "clipValue": 0.4, "clipped": flat(ps[0].grad)}
+    for values, n in [([0, 3, 1, 2], -1), ([[1, 0], [2, 2]], 5), ([4], -1)]:
+        y = F.one_hot(torch.tensor(values), n)
+        out["oneHot"].append({"values": values, "numClasses": n, "shape": list(y.shape), "data": flat(y)})
+    torch.manual_seed(0)
+    ml = torch.nn.ModuleList([torch.nn.Linear(2, 3), torch.nn.Identity(), torch.nn.ReLU()])
+    ml.append(torch.nn.Conv2d(1, 2, 3))
+    out["modules"].append({"repr": repr(ml), "keys": list(ml.state_dict().keys()), "state": {k: tj(v) for k, v in ml.state_dict().items()}})
+    for seed in [0, 4]:
+        torch.manual_seed(seed)
+        x = torch.randn(2, 3, dtype=torch.float64)
+        out["like"].append({"seed": seed, "randnLike": flat(torch.randn_like(x)), "zeros": flat(torch.zeros_like(x)), "ones": flat(torch.ones_like(x))})
+    return out

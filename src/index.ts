@@ -4,7 +4,22 @@ import './ops/index.js';
 export { Tensor, tensor } from './tensor/tensor.js';
 export { isFloating } from './tensor/tensor.js';
 export type { DType, FloatDType, NestedArray, TensorOptions, GradFn, BackwardOptions } from './tensor/tensor.js';
-export { zeros, ones, full, arange, range, rand, randn, randint, randperm, uniform_, normal_ } from './tensor/creation.js';
+export {
+  zeros,
+  ones,
+  full,
+  arange,
+  range,
+  rand,
+  randn,
+  randint,
+  randperm,
+  uniform_,
+  normal_,
+  zerosLike,
+  onesLike,
+  randnLike,
+} from './tensor/creation.js';
 export type { FactoryOptions, RandomOptions } from './tensor/creation.js';
 export { manualSeed, Generator } from './tensor/random.js';
 export { kaimingUniform_, kaimingNormal_, xavierUniform_, xavierNormal_, calculateGain } from './nn/init.js';

@@ -39,6 +39,63 @@ export class Sequential extends Module {
   }
 }
 
+/** A placeholder that returns its input, as torch.nn.Identity (e.g. a shortcut without a projection). */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+  protected override typeName(): string {
+    return 'Identity';
+  }
+}
+
+/**
+ * A list of modules registered as children '0', '1', … (their parameters are the model's), as
+ * torch.nn.ModuleList; it has no forward: the owner calls them.
+ */
+export class ModuleList extends Module implements Iterable<Module> {
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    if (modules === null || typeof (modules as Iterable<Module>)[Symbol.iterator] !== 'function')
+      throw new Error('ModuleList: modules must be an iterable of Modules');
+    for (const m of modules) this.append(m);
+  }
+
+  /** Adds a module at the end; returns this list. */
+  append(module: Module): this {
+    const n = this.length;
+    if (!(module instanceof Module))
+      throw new Error(`ModuleList: item ${n} is not a Module (got ${module === null ? 'null' : typeof module})`);
+    (this as unknown as Record<string, Module>)[String(n)] = module;
+    return this;
+  }
+
+  get length(): number {
+    return this.namedChildren().length;
+  }
+
+  /** The i-th module (negative counts from the end). */
+  at(i: number): Module {
+    const children = this.children();
+    const k = i < 0 ? i + children.length : i;
+    if (!Number.isInteger(k) || k < 0 || k >= children.length)
+      throw new Error(`ModuleList: index ${i} is out of range for ${children.length} modules`);
+    return children[k];
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children()[Symbol.iterator]();
+  }
+
+  forward(): Tensor {
+    throw new Error('ModuleList: a ModuleList has no forward; call its modules (for (const m of list) x = m.forward(x))');
+  }
+
+  protected override typeName(): string {
+    return 'ModuleList';
+  }
+}
+
 export class Flatten extends Module {
   constructor(
     readonly startDim = 1,

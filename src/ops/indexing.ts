@@ -191,3 +191,28 @@ defineMethods({
     return indexAdd(this, dim, index, source);
   },
 });
+
+/**
+ * F.one_hot: int64 class indices (any shape) to int64 one-hot rows of numClasses (−1: the largest
+ * index + 1), a new last dimension; no gradient, as PyTorch's.
+ */
+export function oneHot(x: Tensor, numClasses = -1): Tensor {
+  checkTensor(x, 'input', 'oneHot');
+  if (x.dtype !== 'int64') throw new Error(`oneHot: input has dtype ${x.dtype}; expected int64 class indices`);
+  if (!Number.isInteger(numClasses) || numClasses < -1)
+    throw new Error(`oneHot: numClasses=${String(numClasses)} is invalid; expected a non-negative integer or -1`);
+  let C = numClasses;
+  if (C === -1) {
+    if (x.numel === 0) throw new Error('oneHot: cannot infer the number of classes from an empty tensor; pass numClasses');
+    C = 0;
+    for (let i = 0; i < x.numel; i++) C = Math.max(C, x.data[i] + 1);
+  }
+  for (let i = 0; i < x.numel; i++) {
+    const v = x.data[i];
+    if (v < 0) throw new Error(`oneHot: class value ${v} is negative; expected values in [0, ${C - 1}]`);
+    if (v >= C) throw new Error(`oneHot: class value ${v} is not below numClasses=${C}`);
+  }
+  const y = empty('int64', [...x.shape, C]);
+  for (let i = 0; i < x.numel; i++) y.data[i * C + x.data[i]] = 1;
+  return y;
+}

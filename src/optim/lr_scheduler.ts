@@ -126,3 +126,41 @@ export class CosineAnnealingLR extends LRScheduler {
     );
   }
 }
+
+/** Multiplies the lr by gamma at each epoch in milestones (a milestone listed twice, twice). */
+export class MultiStepLR extends LRScheduler {
+  readonly milestones: readonly number[];
+  readonly gamma: number;
+
+  constructor(optimizer: AnyOptimizer, options: { milestones: readonly number[]; gamma?: number; lastEpoch?: number }) {
+    super('MultiStepLR', optimizer, schedulerOptions(options, ['milestones', 'gamma', 'lastEpoch'], 'MultiStepLR').lastEpoch ?? -1);
+    if (!Array.isArray(options.milestones) || !options.milestones.every((m) => Number.isInteger(m) && m >= 0))
+      throw new Error(`MultiStepLR: milestones=${JSON.stringify(options.milestones)} must be an array of non-negative integers`);
+    this.milestones = [...options.milestones].sort((a, b) => a - b);
+    this.gamma = checkFiniteNonNegative(options.gamma ?? 0.1, 'gamma', 'MultiStepLR');
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
+    const groups = this.optimizer.paramGroups;
+    return hits === 0 ? groups.map((g) => g.lr) : groups.map((g) => g.lr * this.gamma ** hits);
+  }
+}
+
+/** Multiplies the lr by gamma every epoch. */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+
+  constructor(optimizer: AnyOptimizer, options: { gamma: number; lastEpoch?: number }) {
+    super('ExponentialLR', optimizer, schedulerOptions(options, ['gamma', 'lastEpoch'], 'ExponentialLR').lastEpoch ?? -1);
+    if (options.gamma === undefined) throw new Error('ExponentialLR: gamma is required (e.g. { gamma: 0.9 })');
+    this.gamma = checkFiniteNonNegative(options.gamma, 'gamma', 'ExponentialLR');
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const groups = this.optimizer.paramGroups;
+    return this.lastEpoch === 0 ? groups.map((g) => g.lr) : groups.map((g) => g.lr * this.gamma);
+  }
+}

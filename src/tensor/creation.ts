@@ -153,3 +153,27 @@ export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = def
   normalFill(t.data, mean, std, generator);
   return bumpVersion(t);
 }
+
+/** The shape and dtype of `t` (unless options say another dtype), for the *Like factories. */
+function likeShape(t: unknown, op: string): Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`${op}: input must be a Tensor`);
+  return t;
+}
+
+/** zeros of t's shape and dtype, like torch.zeros_like. */
+export function zerosLike(t: Tensor, options: FactoryOptions = {}): Tensor {
+  const x = likeShape(t, 'zerosLike');
+  return zeros(x.shape, { dtype: x.dtype, ...options });
+}
+
+/** ones of t's shape and dtype, like torch.ones_like. */
+export function onesLike(t: Tensor, options: FactoryOptions = {}): Tensor {
+  const x = likeShape(t, 'onesLike');
+  return ones(x.shape, { dtype: x.dtype, ...options });
+}
+
+/** Standard normal samples of t's shape and (floating) dtype, like torch.randn_like. */
+export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  const x = likeShape(t, 'randnLike');
+  return randn(x.shape, { dtype: x.dtype, ...options });
+}

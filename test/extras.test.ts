@@ -1,0 +1,147 @@
+// Everyday pieces a PyTorch user reaches for (issue 21, item 4), each against PyTorch 1.13's own
+// results (test/fixtures/extras_cases.json, scripts/training_fixtures.py): MultiStepLR and ExponentialLR,
+// clip_grad_norm_ / clip_grad_value_, one_hot, ModuleList and Identity, zeros_like / ones_like / randn_like.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { F, manualSeed, nn, onesLike, optim, randn, randnLike, tensor, zeros, zerosLike, type Tensor } from '../src/index.js';
+import { fixture } from './helpers.js';
+
+interface Extras {
+  schedulers: { name: 'MultiStepLR' | 'ExponentialLR'; options: { milestones?: number[]; gamma?: number }; lrs: number[][] }[];
+  clip: {
+    dtype: 'float32' | 'float64';
+    maxNorm: number;
+    normType: number | 'inf';
+    shapes: number[][];
+    grads: number[][];
+    total: number;
+    clipped: number[][];
+  }[];
+  clipValue: { grad: number[]; clipValue: number; clipped: number[] };
+  oneHot: { values: number[] | number[][]; numClasses: number; shape: number[]; data: number[] }[];
+  modules: { repr: string; keys: string[]; state: Record<string, { data: number[] }> }[];
+  like: { seed: number; randnLike: number[]; zeros: number[]; ones: number[] }[];
+}
+
+const fx = fixture<Extras>('extras_cases.json');
+const close = (a: ArrayLike<number>, b: readonly number[], tol: number, what: string): void => {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+};
+
+test("MultiStepLR and ExponentialLR give PyTorch's learning rates, per parameter group", () => {
+  for (const c of fx.schedulers) {
+    const opt = new optim.SGD(
+      [
+        { params: [zeros([2]).requiresGrad_()], lr: 0.5 },
+        { params: [zeros([3]).requiresGrad_()], lr: 0.03 },
+      ],
+      { lr: 0.1 },
+    );
+    const sched =
+      c.name === 'MultiStepLR'
+        ? new optim.lrScheduler.MultiStepLR(opt, {
+            milestones: c.options.milestones!,
+            ...(c.options.gamma === undefined ? {} : { gamma: c.options.gamma }),
+          })
+        : new optim.lrScheduler.ExponentialLR(opt, { gamma: c.options.gamma! });
+    c.lrs.forEach((want, epoch) => {
+      opt.step();
+      sched.step();
+      close(
+        opt.paramGroups.map((g) => g.lr),
+        want,
+        1e-15,
+        `${c.name} epoch ${epoch + 1}`,
+      );
+    });
+  }
+  const opt = new optim.SGD([zeros([1]).requiresGrad_()], { lr: 0.1 });
+  assert.throws(
+    () => new optim.lrScheduler.MultiStepLR(opt, { milestones: [1.5] }),
+    /MultiStepLR: milestones=\[1.5\] must be an array of non-negative integers/,
+  );
+  assert.throws(() => new optim.lrScheduler.ExponentialLR(opt, {} as never), /ExponentialLR: gamma is required/);
+});
+
+test("clipGradNorm_ and clipGradValue_ clip as PyTorch's (2-, 1-, 3- and ∞-norms, float32 and float64)", () => {
+  for (const c of fx.clip) {
+    const ps = c.shapes.map((shape, i) => {
+      const p = zeros(shape, { dtype: c.dtype }).requiresGrad_();
+      p.grad = tensor(c.grads[i], { dtype: c.dtype }).reshape(shape);
+      return p;
+    });
+    const total = nn.utils.clipGradNorm_(ps, c.maxNorm, c.normType === 'inf' ? Infinity : c.normType);
+    const tol = c.dtype === 'float64' ? 1e-14 : 1e-6;
+    close([total.item()], [c.total], tol, `${c.dtype} ${c.normType}-norm total`);
+    ps.forEach((p, i) => close(p.grad!.data, c.clipped[i], tol, `${c.dtype} ${c.normType}-norm grad ${i}`));
+  }
+  const p = zeros([7]).requiresGrad_();
+  p.grad = tensor(fx.clipValue.grad);
+  nn.utils.clipGradValue_([p], fx.clipValue.clipValue);
+  close(p.grad.data, fx.clipValue.clipped, 0, 'clipGradValue_');
+  const bad = zeros([2]).requiresGrad_();
+  bad.grad = tensor([NaN, 1]);
+  assert.throws(() => nn.utils.clipGradNorm_([bad], 1, 2, true), /clipGradNorm_: the total norm of order 2 of the gradients is NaN/);
+  assert.equal(bad.grad.data[1], 1, 'nothing changed');
+  assert.throws(() => nn.utils.clipGradNorm_(5 as never, 1), /clipGradNorm_: parameters must be a Tensor or an iterable of Tensors/);
+});
+
+test("oneHot equals PyTorch's one_hot, and refuses what it refuses", () => {
+  for (const c of fx.oneHot) {
+    const y = F.oneHot(tensor(c.values as number[], { dtype: 'int64' }), c.numClasses);
+    assert.deepEqual(y.shape, c.shape);
+    assert.equal(y.dtype, 'int64');
+    assert.deepEqual(Array.from(y.data), c.data);
+  }
+  assert.throws(() => F.oneHot(tensor([1, 2])), /oneHot: input has dtype float32; expected int64 class indices/);
+  assert.throws(() => F.oneHot(tensor([-1], { dtype: 'int64' }), 3), /oneHot: class value -1 is negative/);
+  assert.throws(() => F.oneHot(tensor([3], { dtype: 'int64' }), 3), /oneHot: class value 3 is not below numClasses=3/);
+  assert.throws(() => F.oneHot(zeros([0], { dtype: 'int64' })), /oneHot: cannot infer the number of classes from an empty tensor/);
+});
+
+test("ModuleList and Identity: PyTorch's repr, state-dict keys and initial values; a ModuleList's modules train", () => {
+  const [c] = fx.modules;
+  manualSeed(0);
+  const list = new nn.ModuleList([new nn.Linear(2, 3), new nn.Identity(), new nn.ReLU()]);
+  list.append(new nn.Conv2d(1, 2, 3));
+  assert.equal(String(list), c.repr);
+  assert.deepEqual(Object.keys(list.stateDict()), c.keys);
+  for (const [k, v] of Object.entries(list.stateDict())) close(v.data, c.state[k].data, 0, k);
+  assert.equal(list.length, 4);
+  assert.equal([...list].length, 4);
+  assert.ok(list.at(-1) instanceof nn.Conv2d);
+  const x = randn([5, 2]);
+  assert.equal(new nn.Identity().forward(x), x);
+  assert.throws(() => (list.forward as () => Tensor)(), /ModuleList: a ModuleList has no forward/);
+  assert.throws(() => new nn.ModuleList([5 as never]), /ModuleList: item 0 is not a Module/);
+  // A subclass holding a ModuleList: its parameters are the model's.
+  class Net extends nn.Module {
+    blocks = new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 1)]);
+    forward(v: Tensor): Tensor {
+      let y = v;
+      for (const m of this.blocks) y = m.forward(y);
+      return y;
+    }
+  }
+  const net = new Net();
+  assert.deepEqual(
+    net.namedParameters().map(([n]) => n),
+    ['blocks.0.weight', 'blocks.0.bias', 'blocks.1.weight', 'blocks.1.bias'],
+  );
+  assert.deepEqual(net.forward(x).shape, [5, 1]);
+});
+
+test("zerosLike, onesLike and randnLike: t's shape and dtype; randnLike draws as PyTorch's randn_like", () => {
+  for (const c of fx.like) {
+    manualSeed(c.seed);
+    const x = randn([2, 3], { dtype: 'float64' });
+    assert.deepEqual(Array.from(randnLike(x).data), c.randnLike);
+    assert.deepEqual(Array.from(zerosLike(x).data), c.zeros);
+    assert.deepEqual(Array.from(onesLike(x).data), c.ones);
+    assert.equal(zerosLike(x).dtype, 'float64');
+  }
+  assert.equal(onesLike(tensor([1, 2], { dtype: 'int64' })).dtype, 'int64');
+  assert.equal(zerosLike(randn([2]), { dtype: 'float64' }).dtype, 'float64');
+  assert.throws(() => zerosLike([1, 2] as never), /zerosLike: input must be a Tensor/);
+});
