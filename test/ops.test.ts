@@ -47,6 +47,8 @@ import {
   flatten,
   permute,
   transpose,
+  t,
+  flip,
   squeeze,
   unsqueeze,
   expand,
@@ -278,6 +280,14 @@ const OPS: Record<string, OpInfo> = {
   },
   permute: { call: (a, kw) => permute(a[0], kw.dims), bad: [[() => x34().permute(0, 0), /permute: dims=\[0, 0\] repeats a dimension/]] },
   transpose: { call: (a, kw) => transpose(a[0], kw.dim0, kw.dim1) },
+  t: {
+    call: (a) => t(a[0]),
+    bad: [[() => x34().view(1, 3, 4).t(), /t: input of shape \[1, 3, 4\] has 3 dimensions; expected at most 2/]],
+  },
+  flip: {
+    call: (a, kw) => flip(a[0], kw.dims),
+    bad: [[() => x34().flip([0, -2]), /flip: dim 0 appears more than once in dims=\[0, -2\]/]],
+  },
   squeeze: { call: (a, kw) => squeeze(a[0], kw.dim) },
   unsqueeze: { call: (a, kw) => unsqueeze(a[0], kw.dim) },
   expand: {

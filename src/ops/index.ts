@@ -5,10 +5,10 @@ import '../autograd/backward.js';
 import './inplace.js';
 import { add, div, exp, log, mul, neg, pow, relu, sub, where } from './elementwise.js';
 import { mean, sum } from './reduce.js';
-import { clone, expand, flatten, permute, reshape, select, slice, squeeze, to, transpose, unsqueeze, view } from './view.js';
+import { clone, expand, flatten, flip, permute, reshape, select, slice, squeeze, t, to, transpose, unsqueeze, view } from './view.js';
 
 export { add, sub, mul, div, pow, neg, exp, log, relu, where, sum, mean };
-export { reshape, view, flatten, permute, transpose, squeeze, unsqueeze, expand, slice, select, to, clone };
+export { reshape, view, flatten, permute, transpose, t, flip, squeeze, unsqueeze, expand, slice, select, to, clone };
 export { pad, type PadMode } from './pad.js';
 export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d } from './conv.js';
 export type { ConvOptions, ConvTransposeOptions } from './conv.js';

@@ -15,6 +15,8 @@ declare module '../tensor/tensor.js' {
     flatten(startDim?: number, endDim?: number): Tensor;
     permute(...dims: number[] | [readonly number[]]): Tensor;
     transpose(dim0: number, dim1: number): Tensor;
+    t(): Tensor;
+    flip(dims: number | readonly number[]): Tensor;
     squeeze(dim?: number): Tensor;
     unsqueeze(dim: number): Tensor;
     expand(...shape: number[] | [readonly number[]]): Tensor;
@@ -120,6 +122,47 @@ export function permute(x: Tensor, dims: readonly number[], name = 'PermuteBackw
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   return record(y, name, [x], (dy) => [permute(dy, inverse, name)]);
+}
+
+/** x.t(): the transpose of a matrix; a vector or a scalar as it is (PyTorch's TBackward0 either way). */
+export function t(x: Tensor): Tensor {
+  checkTensor(x, 'input', 't');
+  if (x.ndim > 2)
+    throw new Error(`t: input of shape ${formatShape(x.shape)} has ${x.ndim} dimensions; expected at most 2 (use transpose or permute)`);
+  if (x.ndim < 2)
+    return permute(
+      x,
+      x.shape.map((_, i) => i),
+      'TBackward0',
+    );
+  return permute(x, [1, 0], 'TBackward0');
+}
+
+/** x reversed along each of `dims`, like torch.flip; its gradient is dy flipped the same way. */
+export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  checkTensor(x, 'input', 'flip');
+  const list = typeof dims === 'number' ? [dims] : Array.isArray(dims) ? [...dims] : null;
+  if (list === null) throw new Error(`flip: dims=${String(dims)} must be a dimension or a list of dimensions`);
+  const ds = list.map((d) => normalizeDim(d, Math.max(x.ndim, 1), 'flip'));
+  const seen = new Set<number>();
+  for (const d of ds) {
+    if (seen.has(d)) throw new Error(`flip: dim ${d} appears more than once in dims=[${list.join(', ')}]`);
+    seen.add(d);
+  }
+  const y = empty(x.dtype, x.shape);
+  const strides = x.shape.map((_, i) => x.shape.slice(i + 1).reduce((p, n) => p * n, 1));
+  for (let i = 0; i < y.numel; i++) {
+    // Source index: each flipped dimension's coordinate reversed.
+    let src = 0;
+    let rest = i;
+    for (let d = 0; d < x.ndim; d++) {
+      const c = Math.floor(rest / strides[d]);
+      rest -= c * strides[d];
+      src += (seen.has(d) ? x.shape[d] - 1 - c : c) * strides[d];
+    }
+    y.data[i] = x.data[src];
+  }
+  return record(y, 'FlipBackward0', [x], (dy) => [flip(dy, ds)]);
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -240,6 +283,12 @@ defineMethods({
   },
   transpose(this: Tensor, dim0: number, dim1: number) {
     return transpose(this, dim0, dim1);
+  },
+  t(this: Tensor) {
+    return t(this);
+  },
+  flip(this: Tensor, dims: number | readonly number[]) {
+    return flip(this, dims);
   },
   squeeze(this: Tensor, dim?: number) {
     return squeeze(this, dim);
