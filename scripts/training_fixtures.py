@@ -69,6 +69,7 @@ def call_op(name, args, kw):
         "adaptiveAvgPool1d": lambda: F.adaptive_avg_pool1d(a[0], **k),
         "maxPool2dWithIndices": lambda: F.max_pool2d(a[0], return_indices=True, **{n: v for n, v in k.items() if n != "output"})[1 if k.get("output") == "indices" else 0],
         "dropout": lambda: F.dropout(a[0], **k),
+        "dropout2d": lambda: F.dropout2d(a[0], **k),
         "leakyRelu": lambda: F.leaky_relu(a[0], **k),
         "gelu": lambda: F.gelu(a[0], **k),
         "sigmoid": lambda: torch.sigmoid(a[0]),
@@ -225,6 +226,7 @@ OP_SAMPLES_2 = [
     ("avgPool3d", [R(1, 2, 5, 4, 5)], {"kernelSize": 3, "stride": 2, "padding": 1, "countIncludePad": False}),
     ("adaptiveAvgPool1d", [R(2, 3, 7)], {"outputSize": 3}), ("adaptiveAvgPool1d", [R(3, 5)], {"outputSize": 5}),
     ("maxPool2dWithIndices", [R(2, 2, 6, 7)], {"kernelSize": 2}),
+    ("dropout2d", [R(2, 3, 4, 4)], {"p": 0.5, "training": False}), ("dropout2d", [R(2, 3, 4, 4)], {"p": 1.0, "training": True}),
     ("t", [R(3, 5)], {}), ("t", [R(4)], {}), ("flip", [R(2, 3, 4)], {"dims": [0, 2]}), ("flip", [R(3, 5)], {"dims": [-1]}),
     ("maxPool2dWithIndices", [R(1, 2, 7, 6)], {"kernelSize": 3, "stride": 2, "padding": 1, "output": "indices"}),
     ("dropout", [R(3, 4)], {"p": 0.0, "training": True}), ("dropout", [R(3, 4)], {"p": 0.5, "training": False}),
@@ -546,6 +548,21 @@ def extras_cases():
     ml = torch.nn.ModuleList([torch.nn.Linear(2, 3), torch.nn.Identity(), torch.nn.ReLU()])
     ml.append(torch.nn.Conv2d(1, 2, 3))
     out["modules"].append({"repr": repr(ml), "keys": list(ml.state_dict().keys()), "state": {k: tj(v) for k, v in ml.state_dict().items()}})
+    out["dropout2d"] = []
+    for seed, p, shape, dtype in [(0, 0.4, [2, 3, 2, 2], "float32"), (3, 0.5, [3, 4, 5], "float64"), (1, 0.2, [4, 8, 3, 3], "float32")]:
+        torch.manual_seed(seed)
+        dt = torch.float64 if dtype == "float64" else torch.float32
+        x = torch.randn(shape, dtype=dt)
+        y = F.dropout2d(x, p) if len(shape) == 4 else F.dropout1d(x, p)
+        out["dropout2d"].append({"seed": seed, "p": p, "shape": shape, "dtype": dtype, "x": flat(x), "y": flat(y),
+                                 "next": torch.rand(1, dtype=torch.float64).item()})
+    from torch.utils.data import random_split
+    out["randomSplit"] = []
+    for n, lengths, seed, own in [(10, [3, 7], 42, True), (10, [0.3, 0.7], 1, True), (11, [0.5, 0.25, 0.25], 7, False), (5, [1], 0, False)]:
+        torch.manual_seed(seed)
+        g = torch.Generator().manual_seed(seed) if own else None
+        parts = random_split(range(n), lengths, generator=g) if own else random_split(range(n), lengths)
+        out["randomSplit"].append({"n": n, "lengths": lengths, "seed": seed, "generator": own, "parts": [list(s.indices) for s in parts]})
     for seed in [0, 4]:
         torch.manual_seed(seed)
         x = torch.randn(2, 3, dtype=torch.float64)

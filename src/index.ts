@@ -38,7 +38,7 @@ export * as optim from './optim/index.js';
 export * as datasets from './data/index.js';
 export * as safetensors from './io/index.js';
 export { save, load } from './io/index.js';
-export { DataLoader, TensorDataset, type Batch, type DataLoaderOptions } from './data/index.js';
+export { DataLoader, TensorDataset, randomSplit, type Batch, type DataLoaderOptions } from './data/index.js';
 export { explain, MAX_EXPLAINED_TERMS } from './explain/explain.js';
 export {
   renderText as renderExplanation,

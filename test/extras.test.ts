@@ -3,7 +3,24 @@
 // clip_grad_norm_ / clip_grad_value_, one_hot, ModuleList and Identity, zeros_like / ones_like / randn_like.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, manualSeed, nn, onesLike, optim, randn, randnLike, tensor, zeros, zerosLike, type Tensor } from '../src/index.js';
+import {
+  F,
+  Generator,
+  TensorDataset,
+  arange,
+  manualSeed,
+  nn,
+  onesLike,
+  optim,
+  rand,
+  randn,
+  randnLike,
+  randomSplit,
+  tensor,
+  zeros,
+  zerosLike,
+  type Tensor,
+} from '../src/index.js';
 import { fixture } from './helpers.js';
 
 interface Extras {
@@ -21,6 +38,8 @@ interface Extras {
   oneHot: { values: number[] | number[][]; numClasses: number; shape: number[]; data: number[] }[];
   modules: { repr: string; keys: string[]; state: Record<string, { data: number[] }> }[];
   like: { seed: number; randnLike: number[]; zeros: number[]; ones: number[] }[];
+  dropout2d: { seed: number; p: number; shape: number[]; dtype: 'float32' | 'float64'; x: number[]; y: number[]; next: number }[];
+  randomSplit: { n: number; lengths: number[]; seed: number; generator: boolean; parts: number[][] }[];
 }
 
 const fx = fixture<Extras>('extras_cases.json');
@@ -144,4 +163,46 @@ test("zerosLike, onesLike and randnLike: t's shape and dtype; randnLike draws as
   assert.equal(onesLike(tensor([1, 2], { dtype: 'int64' })).dtype, 'int64');
   assert.equal(zerosLike(randn([2]), { dtype: 'float64' }).dtype, 'float64');
   assert.throws(() => zerosLike([1, 2] as never), /zerosLike: input must be a Tensor/);
+});
+
+test("dropout2d and nn.Dropout2d zero whole channels with PyTorch's masks (4-d, and 3-d as (N, C, L))", () => {
+  for (const c of fx.dropout2d) {
+    for (const viaModule of [false, true]) {
+      manualSeed(c.seed);
+      const x = randn(c.shape, { dtype: c.dtype });
+      const y = viaModule ? new nn.Dropout2d(c.p).forward(x) : F.dropout2d(x, { p: c.p });
+      const label = `${viaModule ? 'nn.Dropout2d' : 'F.dropout2d'}(p=${c.p}) [${c.shape}] seed ${c.seed}`;
+      assert.deepEqual(
+        Array.from(y.data, (v) => (Object.is(v, -0) ? 0 : v)),
+        c.y.map((v) => (Object.is(v, -0) ? 0 : v)),
+        label,
+      );
+      assert.equal(rand([1], { dtype: 'float64' }).data[0], c.next, `${label}: the generator after it`);
+    }
+  }
+  assert.throws(
+    () => F.dropout2d(randn([2, 3])),
+    /dropout2d: input of shape \[2, 3\] must have 3 \(N, C, L\) or 4 \(N, C, H, W\) dimensions/,
+  );
+  const x = randn([2, 3, 4, 4]);
+  assert.equal(new nn.Dropout2d(0.5).eval().forward(x), x, 'evaluation leaves the input as it is');
+});
+
+test("randomSplit cuts one randperm as PyTorch's random_split (counts, fractions, own or global generator)", () => {
+  for (const c of fx.randomSplit) {
+    manualSeed(c.seed);
+    const ds = new TensorDataset(
+      arange(c.n, undefined, 1, { dtype: 'float64' }).view(c.n, 1),
+      arange(c.n, undefined, 1, { dtype: 'int64' }),
+    );
+    const parts = randomSplit(ds, c.lengths, c.generator ? new Generator().manualSeed(c.seed) : undefined);
+    assert.deepEqual(
+      parts.map((p) => Array.from(p.labels.data)),
+      c.parts,
+      `n=${c.n} lengths ${JSON.stringify(c.lengths)}`,
+    );
+    parts.forEach((p) => assert.deepEqual(Array.from(p.images.data), Array.from(p.labels.data)));
+  }
+  const ds = new TensorDataset(zeros([4, 1]), zeros([4], { dtype: 'int64' }));
+  assert.throws(() => randomSplit(ds, [1, 2]), /randomSplit: lengths=\[1,2\] must sum to the data set's 4 elements/);
 });

@@ -222,6 +222,10 @@ const OPS: Record<string, OpInfo> = {
     call: (a, kw) => F.dropout(a[0], kw),
     bad: [[() => F.dropout(tensor([1, 2]), { p: 1.5 }), /dropout: p=1.5 is invalid; expected a probability/]],
   },
+  dropout2d: {
+    call: (a, kw) => F.dropout2d(a[0], kw),
+    bad: [[() => F.dropout2d(x34().view(1, 1, 3, 4), { p: -1 }), /dropout2d: p=-1 is invalid; expected a probability/]],
+  },
   avgPool1d: { call: (a, { kernelSize, ...kw }) => F.avgPool1d(a[0], kernelSize, kw) },
   avgPool2d: {
     call: (a, { kernelSize, ...kw }) => F.avgPool2d(a[0], kernelSize, kw),
@@ -373,6 +377,7 @@ const NOT_OPS: Record<string, string> = {
   onesLike: 'factory',
   randnLike: 'factory',
   oneHot: 'integer output, no gradient (test/extras.test.ts)',
+  randomSplit: 'data sets (test/extras.test.ts)',
   uniform_: 'random fill',
   normal_: 'random fill',
   manualSeed: 'generator',

@@ -119,3 +119,34 @@ export class DataLoader {
     if (this.shuffle && this.generator !== null) randperm(n, { generator: this.generator });
   }
 }
+
+/**
+ * Splits a data set into random disjoint parts of the given lengths (counts summing to its length, or
+ * fractions summing to 1, the remainder dealt one by one from the first part), as
+ * torch.utils.data.random_split: one randperm(n) from `generator` (default: the global one), cut in order.
+ */
+export function randomSplit(dataset: TensorDataset, lengths: readonly number[], generator?: Generator): TensorDataset[] {
+  const op = 'randomSplit';
+  if (!(dataset instanceof TensorDataset)) throw new Error(`${op}: dataset must be a TensorDataset`);
+  if (!Array.isArray(lengths) || lengths.length === 0 || !lengths.every((l) => typeof l === 'number' && l >= 0))
+    throw new Error(`${op}: lengths=${JSON.stringify(lengths)} must be a non-empty array of counts or fractions`);
+  const n = dataset.length;
+  let counts = [...lengths];
+  // As PyTorch: lengths summing to 1 (within 1e-9) are fractions.
+  const total = lengths.reduce((a, b) => a + b, 0);
+  const fractions = Math.abs(total - 1) <= 1e-9 && total <= 1;
+  if (fractions) {
+    if (lengths.some((f) => f > 1)) throw new Error(`${op}: fraction lengths=${JSON.stringify(lengths)} must each lie in [0, 1]`);
+    counts = lengths.map((f) => Math.floor(n * f));
+    for (let i = 0; counts.reduce((a, b) => a + b, 0) < n; i = (i + 1) % counts.length) counts[i]++;
+  }
+  if (!counts.every(Number.isInteger) || counts.reduce((a, b) => a + b, 0) !== n)
+    throw new Error(`${op}: lengths=${JSON.stringify(lengths)} must sum to the data set's ${n} elements (or be fractions summing to 1)`);
+  const perm = randperm(n, { generator: generatorOption(generator, op) });
+  let at = 0;
+  return counts.map((c) => {
+    const idx = perm.slice(0, at, at + c);
+    at += c;
+    return new TensorDataset(...dataset.tensors.map((t) => indexSelect(t, 0, idx)));
+  });
+}

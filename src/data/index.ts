@@ -1,4 +1,4 @@
 // The `datasets` namespace: built-in and loadable data sets.
 export { digits } from './digits.js';
-export { TensorDataset, DataLoader, type Batch, type DataLoaderOptions } from './dataset.js';
+export { TensorDataset, DataLoader, randomSplit, type Batch, type DataLoaderOptions } from './dataset.js';
 export { idx, fashionMnist, parseIdx, type IdxArray } from './idx.js';

@@ -2,7 +2,7 @@
 import { checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { generatorOption, type Generator } from '../tensor/random.js';
-import { dropout, flatten } from '../ops/index.js';
+import { dropout, dropout2d, flatten } from '../ops/index.js';
 import { Module, pyFloat } from './module.js';
 
 /** Modules applied in order; children are named '0', '1', … as in PyTorch. */
@@ -130,6 +130,29 @@ export class Dropout extends Module {
   }
   protected override typeName(): string {
     return 'Dropout';
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
+  }
+}
+
+/** Zeroes whole channels of (N, C, H, W) or (N, C, L) inputs in training, as torch.nn.Dropout2d. */
+export class Dropout2d extends Module {
+  constructor(
+    readonly p = 0.5,
+    readonly options: { generator?: Generator } = {},
+  ) {
+    super();
+    checkOptionKeys(options, ['generator'], 'Dropout2d');
+    generatorOption(options.generator, 'Dropout2d');
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw new Error(`Dropout2d: p=${String(p)} is invalid; expected a probability between 0 and 1`);
+  }
+  forward(x: Tensor): Tensor {
+    return dropout2d(x, { p: this.p, training: this.training, generator: this.options.generator });
+  }
+  protected override typeName(): string {
+    return 'Dropout2d';
   }
   override extraRepr(): string {
     return `p=${pyFloat(this.p)}, inplace=False`;

@@ -8,6 +8,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { generatorOption, type Generator } from '../tensor/random.js';
 import { checkFloating, checkTensor, empty } from './util.js';
 import { mul } from './elementwise.js';
+import { ones } from '../tensor/creation.js';
+import { formatShape } from '../tensor/shape.js';
 
 export interface DropoutOptions {
   p?: number;
@@ -30,5 +32,30 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   // div_(1 − p) on a float32 tensor divides by the scalar cast to float32.
   const scale = x.dtype === 'float32' ? Math.fround(1 / Math.fround(keep)) : 1 / keep;
   for (let i = 0; i < noise.numel; i++) noise.data[i] = gen.uniformFloat64(0, 1) < keep ? scale : 0;
+  return mul(x, noise);
+}
+
+/**
+ * F.dropout2d: zeroes whole channels, as PyTorch 1.13's feature dropout: noise of shape (N, C, 1, …)
+ * drawn as dropout's (N·C draws in order), y = x·noise. A 3-d input is (N, C, L), as PyTorch reads it.
+ */
+export function dropout2d(x: Tensor, options: DropoutOptions = {}): Tensor {
+  checkOptionKeys(options, ['p', 'training', 'generator'], 'dropout2d');
+  checkTensor(x, 'input', 'dropout2d');
+  checkFloating(x, 'input', 'dropout2d');
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new Error(`dropout2d: input of shape ${formatShape(x.shape)} must have 3 (N, C, L) or 4 (N, C, H, W) dimensions`);
+  const p = options.p ?? 0.5;
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    throw new Error(`dropout2d: p=${String(p)} is invalid; expected a probability between 0 and 1`);
+  if (!checkBoolean(options.training, 'training', 'dropout2d', true) || p === 0 || x.numel === 0) return x;
+  // The channel noise is dropout's mask of a (N, C, 1, …) tensor of ones: the same draws, the same scale.
+  const noise = dropout(
+    ones(
+      x.shape.map((n, i) => (i < 2 ? n : 1)),
+      { dtype: x.dtype },
+    ),
+    options,
+  );
   return mul(x, noise);
 }

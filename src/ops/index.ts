@@ -34,4 +34,4 @@ export type { MaxPoolOptions, AvgPoolOptions } from './pool.js';
 export { batchNorm, type BatchNormOptions } from './batchnorm.js';
 export { nllLoss, crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './loss.js';
 export type { Reduction, NllLossOptions, CrossEntropyOptions, BceWithLogitsOptions } from './loss.js';
-export { dropout, type DropoutOptions } from './dropout.js';
+export { dropout, dropout2d, type DropoutOptions } from './dropout.js';
