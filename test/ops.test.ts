@@ -222,6 +222,10 @@ const OPS: Record<string, OpInfo> = {
     call: (a, kw) => F.dropout(a[0], kw),
     bad: [[() => F.dropout(tensor([1, 2]), { p: 1.5 }), /dropout: p=1.5 is invalid; expected a probability/]],
   },
+  layerNorm: {
+    call: (a, kw) => F.layerNorm(a[0], kw.normalizedShape, { weight: a[1], bias: a[2], eps: kw.eps }),
+    bad: [[() => F.layerNorm(x34(), [3]), /layerNorm: normalizedShape=\[3\] expects input of shape \[\*, 3\]; got \[3, 4\]/]],
+  },
   dropout2d: {
     call: (a, kw) => F.dropout2d(a[0], kw),
     bad: [[() => F.dropout2d(x34().view(1, 1, 3, 4), { p: -1 }), /dropout2d: p=-1 is invalid; expected a probability/]],

@@ -84,6 +84,12 @@ export function buildLayer(s: LayerSpec): nn.Module {
       return new nn.Flatten(a[0], a[1]);
     case 'Dropout':
       return new nn.Dropout(a[0]);
+    case 'Dropout2d':
+      return new nn.Dropout2d(a[0]);
+    case 'LayerNorm':
+      return new nn.LayerNorm(a[0], kw);
+    case 'Identity':
+      return new nn.Identity();
     default:
       throw new Error(`no convgrad module for ${s.type}`);
   }

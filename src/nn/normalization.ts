@@ -4,8 +4,8 @@ import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { checkDType, type DType, type Tensor, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { ones, zeros } from '../tensor/creation.js';
-import { batchNorm } from '../ops/index.js';
-import { Module, Parameter, pyFloat } from './module.js';
+import { batchNorm, layerNorm } from '../ops/index.js';
+import { Module, Parameter, pyFloat, pyTuple } from './module.js';
 
 export interface BatchNormModuleOptions {
   eps?: number;
@@ -106,5 +106,50 @@ export class BatchNorm2d extends BatchNormNd {
   }
   protected override typeName(): string {
     return 'BatchNorm2d';
+  }
+}
+
+export interface LayerNormModuleOptions {
+  eps?: number;
+  elementwiseAffine?: boolean;
+  dtype?: DType;
+}
+
+/** LayerNorm over the last dimensions, as torch.nn.LayerNorm: weight (ones) and bias (zeros) of normalizedShape. */
+export class LayerNorm extends Module {
+  readonly normalizedShape: readonly number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(normalizedShape: number | readonly number[], options: LayerNormModuleOptions = {}) {
+    super();
+    checkOptionKeys(options, ['eps', 'elementwiseAffine', 'dtype'], 'LayerNorm');
+    const list = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
+    if (list === null || list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0))
+      throw new Error(
+        `LayerNorm: normalizedShape=${JSON.stringify(normalizedShape)} must be a positive integer or a non-empty list of them`,
+      );
+    this.normalizedShape = list;
+    this.eps = options.eps ?? 1e-5;
+    if (typeof this.eps !== 'number' || !(this.eps >= 0))
+      throw new Error(`LayerNorm: eps=${String(this.eps)} must be a non-negative number`);
+    this.elementwiseAffine = checkBoolean(options.elementwiseAffine, 'elementwiseAffine', 'LayerNorm', true);
+    const dtype = checkDType(options.dtype ?? 'float32', 'LayerNorm');
+    this.weight = this.elementwiseAffine ? new Parameter(ones(list, { dtype })) : null;
+    this.bias = this.elementwiseAffine ? new Parameter(zeros(list, { dtype })) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  protected override typeName(): string {
+    return 'LayerNorm';
+  }
+
+  override extraRepr(): string {
+    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${this.elementwiseAffine ? 'True' : 'False'}`;
   }
 }

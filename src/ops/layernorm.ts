@@ -1,0 +1,83 @@
+// Layer normalization over the last dimensions (normalizedShape), as F.layer_norm. The forward is one
+// plain loop (statistics in double); the rule recomputes x̂ from the saved input with differentiable
+// ops, so the gradient of the gradient is exact:
+//   x̂ = (x − μ)·σ⁻¹ per row,  y = x̂·w + b,  dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w
+import type { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { record } from '../autograd/node.js';
+import { checkOptionKeys } from '../tensor/options.js';
+import { checkFloating, checkTensor, empty } from './util.js';
+import { add, mul, pow, sub } from './elementwise.js';
+import { mean, sum } from './reduce.js';
+
+export interface LayerNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/** The normalized shape as a list of positive integers ending x's shape. */
+function checkNormalizedShape(x: Tensor, normalizedShape: unknown, op: string): number[] {
+  const list = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
+  if (list === null || list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0))
+    throw new Error(`${op}: normalizedShape=${JSON.stringify(normalizedShape)} must be a positive integer or a non-empty list of them`);
+  const tail = x.shape.slice(x.ndim - list.length);
+  if (list.length > x.ndim || tail.some((n, i) => n !== list[i]))
+    throw new Error(
+      `${op}: normalizedShape=[${list.join(', ')}] expects input of shape [*, ${list.join(', ')}]; got ${formatShape(x.shape)}`,
+    );
+  return list as number[];
+}
+
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options: LayerNormOptions = {}): Tensor {
+  const op = 'layerNorm';
+  checkOptionKeys(options, ['weight', 'bias', 'eps'], op);
+  checkTensor(x, 'input', op);
+  checkFloating(x, 'input', op);
+  const shape = checkNormalizedShape(x, normalizedShape, op);
+  const eps = options.eps ?? 1e-5;
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`${op}: eps=${String(eps)} must be a non-negative number`);
+  const affine: (Tensor | null)[] = [options.weight ?? null, options.bias ?? null];
+  affine.forEach((t, i) => {
+    if (t === null) return;
+    const arg = i === 0 ? 'weight' : 'bias';
+    checkTensor(t, arg, op);
+    if (t.shape.length !== shape.length || t.shape.some((n, j) => n !== shape[j]))
+      throw new Error(`${op}: ${arg} of shape ${formatShape(t.shape)} must have the normalized shape [${shape.join(', ')}]`);
+    if (t.dtype !== x.dtype) throw new Error(`${op}: ${arg} has dtype ${t.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
+  });
+  const [w, b] = affine;
+  const inner = shape.reduce((p, n) => p * n, 1);
+  const rows = x.numel / inner;
+  const y = empty(x.dtype, x.shape);
+  for (let r = 0; r < rows; r++) {
+    const base = r * inner;
+    let s = 0;
+    for (let i = 0; i < inner; i++) s += x.data[base + i];
+    const mu = s / inner;
+    let q = 0;
+    for (let i = 0; i < inner; i++) q += (x.data[base + i] - mu) * (x.data[base + i] - mu);
+    const inv = 1 / Math.sqrt(q / inner + eps);
+    for (let i = 0; i < inner; i++) {
+      const v = (x.data[base + i] - mu) * inv;
+      y.data[base + i] = v * (w === null ? 1 : w.data[i]) + (b === null ? 0 : b.data[i]);
+    }
+  }
+  const dims = shape.map((_, i) => x.ndim - shape.length + i);
+  const lead = x.shape.map((_, i) => i).slice(0, x.ndim - shape.length);
+  return record(
+    y,
+    'NativeLayerNormBackward0',
+    [x, w, b],
+    (dy, needs) => {
+      const xc = sub(x, mean(x, dims, true));
+      const inv = pow(add(mean(mul(xc, xc), dims, true), eps), -0.5);
+      const xhat = mul(xc, inv);
+      const g = w === null ? dy : mul(dy, w);
+      const dx = needs[0] ? mul(inv, sub(sub(g, mean(g, dims, true)), mul(xhat, mean(mul(g, xhat), dims, true)))) : null;
+      const over = (t: Tensor): Tensor => (lead.length === 0 ? t : sum(t, lead));
+      return [dx, needs[1] ? over(mul(dy, xhat)) : null, needs[2] ? over(dy) : null];
+    },
+    [x, w],
+  );
+}
