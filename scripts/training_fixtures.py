@@ -553,6 +553,10 @@ def extras_cases():
     ml = torch.nn.ModuleList([torch.nn.Linear(2, 3), torch.nn.Identity(), torch.nn.ReLU()])
     ml.append(torch.nn.Conv2d(1, 2, 3))
     out["modules"].append({"repr": repr(ml), "keys": list(ml.state_dict().keys()), "state": {k: tj(v) for k, v in ml.state_dict().items()}})
+    torch.manual_seed(0)
+    md = torch.nn.ModuleDict({"conv": torch.nn.Conv2d(1, 2, 3), "act": torch.nn.ReLU()})
+    md["head"] = torch.nn.Linear(3, 2)
+    out["modules"].append({"repr": repr(md), "keys": list(md.state_dict().keys()), "state": {k: tj(v) for k, v in md.state_dict().items()}})
     out["dropout2d"] = []
     for seed, p, shape, dtype in [(0, 0.4, [2, 3, 2, 2], "float32"), (3, 0.5, [3, 4, 5], "float64"), (1, 0.2, [4, 8, 3, 3], "float32")]:
         torch.manual_seed(seed)

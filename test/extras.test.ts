@@ -206,3 +206,22 @@ test("randomSplit cuts one randperm as PyTorch's random_split (counts, fractions
   const ds = new TensorDataset(zeros([4, 1]), zeros([4], { dtype: 'int64' }));
   assert.throws(() => randomSplit(ds, [1, 2]), /randomSplit: lengths=\[1,2\] must sum to the data set's 4 elements/);
 });
+
+test("ModuleDict: PyTorch's repr, state-dict keys and initial values; keys that would shadow a member are refused", () => {
+  const c = fx.modules[1];
+  manualSeed(0);
+  const dict = new nn.ModuleDict({ conv: new nn.Conv2d(1, 2, 3), act: new nn.ReLU() });
+  dict.set('head', new nn.Linear(3, 2));
+  assert.equal(String(dict), c.repr);
+  assert.deepEqual(Object.keys(dict.stateDict()), c.keys);
+  for (const [k, v] of Object.entries(dict.stateDict())) close(v.data, c.state[k].data, 0, k);
+  assert.deepEqual(dict.keys(), ['conv', 'act', 'head']);
+  assert.equal(dict.size, 3);
+  assert.ok(dict.get('head') instanceof nn.Linear);
+  assert.ok(dict.has('act') && !dict.has('training'));
+  assert.throws(() => dict.get('fc'), /ModuleDict: no module named "fc"; have conv, act, head/);
+  assert.throws(() => dict.set('training', new nn.ReLU()), /ModuleDict: key "training" would shadow a member of ModuleDict/);
+  assert.throws(() => dict.set('a.b', new nn.ReLU()), /ModuleDict: key "a.b" is invalid/);
+  assert.throws(() => new nn.ModuleDict({ x: 5 as never }), /ModuleDict: the value of "x" is not a Module/);
+  assert.deepEqual(new nn.ModuleDict([['a', new nn.Identity()]]).keys(), ['a']);
+});

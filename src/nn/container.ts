@@ -96,6 +96,67 @@ export class ModuleList extends Module implements Iterable<Module> {
   }
 }
 
+/**
+ * Modules by name, registered as children under their keys (state-dict keys 'name.weight'), as
+ * torch.nn.ModuleDict; in insertion order. A key may not contain '.', be empty, or shadow a member.
+ */
+export class ModuleDict extends Module {
+  constructor(modules: Record<string, Module> | Iterable<readonly [string, Module]> = {}) {
+    super();
+    const entries =
+      modules !== null && typeof modules === 'object' && Symbol.iterator in modules
+        ? [...(modules as Iterable<readonly [string, Module]>)]
+        : modules !== null && typeof modules === 'object'
+          ? Object.entries(modules as Record<string, Module>)
+          : null;
+    if (entries === null) throw new Error('ModuleDict: modules must be an object or an iterable of [name, Module] pairs');
+    for (const [key, m] of entries) this.set(key, m);
+  }
+
+  /** Adds or replaces the module under `key`; returns this dict. */
+  set(key: string, module: Module): this {
+    if (typeof key !== 'string' || key === '' || key.includes('.'))
+      throw new Error(`ModuleDict: key ${JSON.stringify(key)} is invalid; expected a non-empty name without '.'`);
+    if (key in this && !this.has(key)) throw new Error(`ModuleDict: key "${key}" would shadow a member of ModuleDict; choose another name`);
+    if (!(module instanceof Module)) throw new Error(`ModuleDict: the value of "${key}" is not a Module`);
+    (this as unknown as Record<string, Module>)[key] = module;
+    return this;
+  }
+
+  has(key: string): boolean {
+    return Object.hasOwn(this, key) && (this as unknown as Record<string, unknown>)[key] instanceof Module;
+  }
+
+  get(key: string): Module {
+    if (!this.has(key)) throw new Error(`ModuleDict: no module named "${key}"; have ${this.keys().join(', ') || 'none'}`);
+    return (this as unknown as Record<string, Module>)[key];
+  }
+
+  keys(): string[] {
+    return this.namedChildren().map(([k]) => k);
+  }
+
+  values(): Module[] {
+    return this.children();
+  }
+
+  entries(): [string, Module][] {
+    return this.namedChildren();
+  }
+
+  get size(): number {
+    return this.namedChildren().length;
+  }
+
+  forward(): Tensor {
+    throw new Error('ModuleDict: a ModuleDict has no forward; call its modules (dict.get(name).forward(x))');
+  }
+
+  protected override typeName(): string {
+    return 'ModuleDict';
+  }
+}
+
 export class Flatten extends Module {
   constructor(
     readonly startDim = 1,

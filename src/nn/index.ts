@@ -11,7 +11,7 @@ export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, Adaptive
 export type { MaxPoolModuleOptions, AvgPoolModuleOptions } from './pooling.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm } from './normalization.js';
 export type { BatchNormModuleOptions, LayerNormModuleOptions } from './normalization.js';
-export { Sequential, Flatten, Dropout, Dropout2d, Identity, ModuleList } from './container.js';
+export { Sequential, Flatten, Dropout, Dropout2d, Identity, ModuleList, ModuleDict } from './container.js';
 export * as utils from './utils.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss.js';
 export * as init from './init.js';
