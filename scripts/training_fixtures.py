@@ -528,6 +528,18 @@ def extras_cases():
             sched.step()
             lrs.append([g["lr"] for g in opt.param_groups])
         out["schedulers"].append({"name": name, "options": kw, "lrs": lrs})
+    out["plateau"] = []
+    metrics = [1.0, 0.9, 0.95, 0.96, 0.97, 0.91, 0.9, 0.99, 1.2, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.49995, 0.4]
+    for kw in [{"patience": 2, "factor": 0.5}, {"patience": 1, "factor": 0.5, "cooldown": 2, "minLr": [0.1, 0.001]},
+               {"mode": "max", "patience": 2, "thresholdMode": "abs", "threshold": 0.05}, {}]:
+        w1, w2 = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
+        opt = torch.optim.SGD([{"params": [w1], "lr": 0.5}, {"params": [w2], "lr": 0.03}], lr=0.1)
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **{snake(k): v for k, v in kw.items()})
+        lrs = []
+        for m in metrics:
+            sched.step(m)
+            lrs.append([g["lr"] for g in opt.param_groups])
+        out["plateau"].append({"options": kw, "metrics": metrics, "lrs": lrs})
     for dtype, max_norm, norm_type in [("float32", 1.0, 2.0), ("float64", 0.5, 2.0), ("float32", 0.3, float("inf")),
                                        ("float64", 100.0, 1.0), ("float32", 2.0, 3.0)]:
         torch.manual_seed(3)

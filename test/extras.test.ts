@@ -40,6 +40,7 @@ interface Extras {
   like: { seed: number; randnLike: number[]; zeros: number[]; ones: number[] }[];
   dropout2d: { seed: number; p: number; shape: number[]; dtype: 'float32' | 'float64'; x: number[]; y: number[]; next: number }[];
   randomSplit: { n: number; lengths: number[]; seed: number; generator: boolean; parts: number[][] }[];
+  plateau: { options: Record<string, unknown>; metrics: number[]; lrs: number[][] }[];
 }
 
 const fx = fixture<Extras>('extras_cases.json');
@@ -224,4 +225,28 @@ test("ModuleDict: PyTorch's repr, state-dict keys and initial values; keys that 
   assert.throws(() => dict.set('a.b', new nn.ReLU()), /ModuleDict: key "a.b" is invalid/);
   assert.throws(() => new nn.ModuleDict({ x: 5 as never }), /ModuleDict: the value of "x" is not a Module/);
   assert.deepEqual(new nn.ModuleDict([['a', new nn.Identity()]]).keys(), ['a']);
+});
+
+test("ReduceLROnPlateau lowers the lr as PyTorch's (patience, factor, cooldown, minLr per group, max mode, abs threshold)", () => {
+  for (const c of fx.plateau) {
+    const opt = new optim.SGD(
+      [
+        { params: [zeros([2]).requiresGrad_()], lr: 0.5 },
+        { params: [zeros([3]).requiresGrad_()], lr: 0.03 },
+      ],
+      { lr: 0.1 },
+    );
+    const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, c.options as optim.lrScheduler.ReduceLROnPlateauOptions);
+    c.metrics.forEach((m, i) => {
+      sched.step(i % 2 === 0 ? m : tensor(m, { dtype: 'float64' }));
+      assert.deepEqual(
+        opt.paramGroups.map((g) => g.lr),
+        c.lrs[i],
+        `${JSON.stringify(c.options)} epoch ${i + 1}`,
+      );
+    });
+  }
+  const opt = new optim.SGD([zeros([1]).requiresGrad_()], { lr: 0.1 });
+  assert.throws(() => new optim.lrScheduler.ReduceLROnPlateau(opt, { factor: 1 }), /ReduceLROnPlateau: factor=1 must be in \[0, 1\)/);
+  assert.throws(() => new optim.lrScheduler.ReduceLROnPlateau(opt, { min_lr: 0.1 } as never), /PyTorch's min_lr is spelled 'minLr' here/);
 });

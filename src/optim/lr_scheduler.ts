@@ -164,3 +164,105 @@ export class ExponentialLR extends LRScheduler {
     return this.lastEpoch === 0 ? groups.map((g) => g.lr) : groups.map((g) => g.lr * this.gamma);
   }
 }
+
+export interface ReduceLROnPlateauOptions {
+  mode?: 'min' | 'max';
+  factor?: number;
+  patience?: number;
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  cooldown?: number;
+  minLr?: number | readonly number[];
+  eps?: number;
+}
+
+/**
+ * Lowers the lr by `factor` once a metric has not improved for more than `patience` epochs, as
+ * torch.optim.lr_scheduler.ReduceLROnPlateau (1.13): step(metric) once per epoch.
+ */
+export class ReduceLROnPlateau {
+  readonly mode: 'min' | 'max';
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: 'rel' | 'abs';
+  readonly cooldown: number;
+  readonly minLrs: number[];
+  readonly eps: number;
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  lastEpoch = 0;
+  private lastLr: number[];
+
+  constructor(
+    readonly optimizer: AnyOptimizer,
+    options: ReduceLROnPlateauOptions = {},
+  ) {
+    const op = 'ReduceLROnPlateau';
+    if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups))
+      throw new Error(`${op}: optimizer must be an Optimizer`);
+    checkOptionKeys(options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'], op);
+    this.mode = options.mode ?? 'min';
+    if (this.mode !== 'min' && this.mode !== 'max') throw new Error(`${op}: mode=${String(this.mode)} is invalid; expected 'min' or 'max'`);
+    this.thresholdMode = options.thresholdMode ?? 'rel';
+    if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs')
+      throw new Error(`${op}: thresholdMode=${String(this.thresholdMode)} is invalid; expected 'rel' or 'abs'`);
+    this.factor = options.factor ?? 0.1;
+    if (typeof this.factor !== 'number' || !(this.factor >= 0 && this.factor < 1))
+      throw new Error(`${op}: factor=${String(this.factor)} must be in [0, 1)`);
+    this.patience = options.patience ?? 10;
+    this.cooldown = options.cooldown ?? 0;
+    for (const [name, v] of [
+      ['patience', this.patience],
+      ['cooldown', this.cooldown],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new Error(`${op}: ${name}=${String(v)} must be a non-negative integer`);
+    }
+    this.threshold = checkFiniteNonNegative(options.threshold ?? 1e-4, 'threshold', op);
+    this.eps = checkFiniteNonNegative(options.eps ?? 1e-8, 'eps', op);
+    const groups = optimizer.paramGroups.length;
+    const minLr = options.minLr ?? 0;
+    this.minLrs = Array.isArray(minLr) ? [...minLr] : new Array<number>(groups).fill(minLr as number);
+    if (this.minLrs.length !== groups)
+      throw new Error(`${op}: minLr has ${this.minLrs.length} values; the optimizer has ${groups} parameter groups`);
+    this.minLrs.forEach((v, i) => checkFiniteNonNegative(v, `minLr[${i}]`, op));
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  private isBetter(a: number): boolean {
+    const { best, threshold } = this;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - threshold) : a < best - threshold;
+    return this.thresholdMode === 'rel' ? a > best * (threshold + 1) : a > best + threshold;
+  }
+
+  /** One epoch's metric (a number, or a 0-d tensor's value). */
+  step(metric: number | { item(): number }): void {
+    const current = typeof metric === 'number' ? metric : typeof metric?.item === 'function' ? metric.item() : Number.NaN;
+    if (typeof metric !== 'number' && (typeof metric !== 'object' || metric === null))
+      throw new Error(`ReduceLROnPlateau.step: metric=${String(metric)} must be a number or a 0-d tensor`);
+    this.lastEpoch++;
+    if (this.isBetter(current)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const next = Math.max(g.lr * this.factor, this.minLrs[i]);
+        if (g.lr - next > this.eps) g.lr = next;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+}
