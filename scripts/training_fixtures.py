@@ -70,6 +70,8 @@ def call_op(name, args, kw):
         "maxPool2dWithIndices": lambda: F.max_pool2d(a[0], return_indices=True, **{n: v for n, v in k.items() if n != "output"})[1 if k.get("output") == "indices" else 0],
         "dropout": lambda: F.dropout(a[0], **k),
         "dropout2d": lambda: F.dropout2d(a[0], **k),
+        "groupNorm": lambda: F.group_norm(a[0], k["num_groups"], weight=a[1] if len(a) > 1 else None,
+                                          bias=a[2] if len(a) > 2 else None, eps=k.get("eps", 1e-5)),
         "layerNorm": lambda: F.layer_norm(a[0], k["normalized_shape"], weight=a[1] if len(a) > 1 else None,
                                           bias=a[2] if len(a) > 2 else None, eps=k.get("eps", 1e-5)),
         "leakyRelu": lambda: F.leaky_relu(a[0], **k),
@@ -231,6 +233,8 @@ OP_SAMPLES_2 = [
     ("dropout2d", [R(2, 3, 4, 4)], {"p": 0.5, "training": False}), ("dropout2d", [R(2, 3, 4, 4)], {"p": 1.0, "training": True}),
     ("layerNorm", [R(3, 5)], {"normalizedShape": [5]}),
     ("layerNorm", [R(2, 3, 4), R(3, 4), R(3, 4)], {"normalizedShape": [3, 4], "eps": 0.001}),
+    ("groupNorm", [R(2, 6, 3)], {"numGroups": 2}),
+    ("groupNorm", [R(2, 4, 3, 2), R(4), R(4)], {"numGroups": 4, "eps": 0.001}),
     ("t", [R(3, 5)], {}), ("t", [R(4)], {}), ("flip", [R(2, 3, 4)], {"dims": [0, 2]}), ("flip", [R(3, 5)], {"dims": [-1]}),
     ("maxPool2dWithIndices", [R(1, 2, 7, 6)], {"kernelSize": 3, "stride": 2, "padding": 1, "output": "indices"}),
     ("dropout", [R(3, 4)], {"p": 0.0, "training": True}), ("dropout", [R(3, 4)], {"p": 0.5, "training": False}),
@@ -315,7 +319,8 @@ MODULE_SPECS = [
     [L("Conv1d", 8, 4, 3), L("BatchNorm1d", 4), L("MaxPool1d", 2), L("AvgPool1d", 2), L("BatchNorm2d", 16, eps=0.001, momentum=None, affine=False),
      L("BatchNorm2d", 3, trackRunningStats=False), L("Flatten", 0, 2), L("Linear", 3, 5, bias=False)],
     [L("Linear", 4, 3), L("SiLU"), L("Hardswish"), L("Hardtanh"), L("Hardtanh", -2.0, 0.5)],
-    [L("Linear", 4, 6), L("LayerNorm", 6), L("Identity"), L("LayerNorm", [2, 3], eps=0.001, elementwiseAffine=False), L("Dropout2d", 0.3)],
+    [L("Linear", 4, 6), L("LayerNorm", 6), L("Identity"), L("LayerNorm", [2, 3], eps=0.001, elementwiseAffine=False), L("Dropout2d", 0.3),
+     L("GroupNorm", 2, 6), L("GroupNorm", 3, 6, eps=0.001, affine=False)],
 ]
 
 

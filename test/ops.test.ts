@@ -226,6 +226,10 @@ const OPS: Record<string, OpInfo> = {
     call: (a, kw) => F.layerNorm(a[0], kw.normalizedShape, { weight: a[1], bias: a[2], eps: kw.eps }),
     bad: [[() => F.layerNorm(x34(), [3]), /layerNorm: normalizedShape=\[3\] expects input of shape \[\*, 3\]; got \[3, 4\]/]],
   },
+  groupNorm: {
+    call: (a, kw) => F.groupNorm(a[0], kw.numGroups, { weight: a[1], bias: a[2], eps: kw.eps }),
+    bad: [[() => F.groupNorm(x34().view(1, 3, 4), 2), /groupNorm: numGroups=2 must be a positive integer dividing the 3 channels/]],
+  },
   dropout2d: {
     call: (a, kw) => F.dropout2d(a[0], kw),
     bad: [[() => F.dropout2d(x34().view(1, 1, 3, 4), { p: -1 }), /dropout2d: p=-1 is invalid; expected a probability/]],

@@ -90,6 +90,8 @@ export function buildLayer(s: LayerSpec): nn.Module {
       return new nn.LayerNorm(a[0], kw);
     case 'Identity':
       return new nn.Identity();
+    case 'GroupNorm':
+      return new nn.GroupNorm(a[0], a[1], kw);
     default:
       throw new Error(`no convgrad module for ${s.type}`);
   }

@@ -9,7 +9,7 @@ export type { LinearOptions } from './linear.js';
 export * from './activation.js';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './pooling.js';
 export type { MaxPoolModuleOptions, AvgPoolModuleOptions } from './pooling.js';
-export { BatchNorm1d, BatchNorm2d, LayerNorm } from './normalization.js';
+export { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from './normalization.js';
 export type { BatchNormModuleOptions, LayerNormModuleOptions } from './normalization.js';
 export { Sequential, Flatten, Dropout, Dropout2d, Identity, ModuleList, ModuleDict } from './container.js';
 export * as utils from './utils.js';

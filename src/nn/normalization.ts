@@ -4,7 +4,7 @@ import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { checkDType, type DType, type Tensor, bumpVersion } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { ones, zeros } from '../tensor/creation.js';
-import { batchNorm, layerNorm } from '../ops/index.js';
+import { batchNorm, groupNorm, layerNorm } from '../ops/index.js';
 import { Module, Parameter, pyFloat, pyTuple } from './module.js';
 
 export interface BatchNormModuleOptions {
@@ -151,5 +151,45 @@ export class LayerNorm extends Module {
 
   override extraRepr(): string {
     return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${this.elementwiseAffine ? 'True' : 'False'}`;
+  }
+}
+
+/** GroupNorm, as torch.nn.GroupNorm: numGroups groups of numChannels/numGroups channels; weight (ones), bias (zeros). */
+export class GroupNorm extends Module {
+  readonly eps: number;
+  readonly affine: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    options: { eps?: number; affine?: boolean; dtype?: DType } = {},
+  ) {
+    super();
+    checkOptionKeys(options, ['eps', 'affine', 'dtype'], 'GroupNorm');
+    if (!Number.isInteger(numChannels) || numChannels <= 0)
+      throw new Error(`GroupNorm: numChannels=${String(numChannels)} must be a positive integer`);
+    if (!Number.isInteger(numGroups) || numGroups <= 0 || numChannels % numGroups !== 0)
+      throw new Error(`GroupNorm: numGroups=${String(numGroups)} must be a positive integer dividing numChannels=${numChannels}`);
+    this.eps = options.eps ?? 1e-5;
+    if (typeof this.eps !== 'number' || !(this.eps >= 0))
+      throw new Error(`GroupNorm: eps=${String(this.eps)} must be a non-negative number`);
+    this.affine = checkBoolean(options.affine, 'affine', 'GroupNorm', true);
+    const dtype = checkDType(options.dtype ?? 'float32', 'GroupNorm');
+    this.weight = this.affine ? new Parameter(ones([numChannels], { dtype })) : null;
+    this.bias = this.affine ? new Parameter(zeros([numChannels], { dtype })) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  protected override typeName(): string {
+    return 'GroupNorm';
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.affine ? 'True' : 'False'}`;
   }
 }

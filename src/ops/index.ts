@@ -35,4 +35,4 @@ export { batchNorm, type BatchNormOptions } from './batchnorm.js';
 export { nllLoss, crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './loss.js';
 export type { Reduction, NllLossOptions, CrossEntropyOptions, BceWithLogitsOptions } from './loss.js';
 export { dropout, dropout2d, type DropoutOptions } from './dropout.js';
-export { layerNorm, type LayerNormOptions } from './layernorm.js';
+export { groupNorm, layerNorm, type GroupNormOptions, type LayerNormOptions } from './layernorm.js';

@@ -9,6 +9,7 @@ import { checkOptionKeys } from '../tensor/options.js';
 import { checkFloating, checkTensor, empty } from './util.js';
 import { add, mul, pow, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
+import { reshape } from './view.js';
 
 export interface LayerNormOptions {
   weight?: Tensor | null;
@@ -77,6 +78,79 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
       const dx = needs[0] ? mul(inv, sub(sub(g, mean(g, dims, true)), mul(xhat, mean(mul(g, xhat), dims, true)))) : null;
       const over = (t: Tensor): Tensor => (lead.length === 0 ? t : sum(t, lead));
       return [dx, needs[1] ? over(mul(dy, xhat)) : null, needs[2] ? over(dy) : null];
+    },
+    [x, w],
+  );
+}
+
+export interface GroupNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * F.group_norm: x (N, C, …) normalized per sample over each group of C/numGroups channels (and all
+ * positions), then y = x̂·w[c] + b[c]. Same pattern as layerNorm: one plain forward loop, a rule
+ * recomputed from differentiable ops on the (N, G, rest) view.
+ */
+export function groupNorm(x: Tensor, numGroups: number, options: GroupNormOptions = {}): Tensor {
+  const op = 'groupNorm';
+  checkOptionKeys(options, ['weight', 'bias', 'eps'], op);
+  checkTensor(x, 'input', op);
+  checkFloating(x, 'input', op);
+  if (x.ndim < 2) throw new Error(`${op}: input of shape ${formatShape(x.shape)} must have at least 2 dimensions (N, C, …)`);
+  const [N, C] = x.shape;
+  if (!Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0)
+    throw new Error(
+      `${op}: numGroups=${String(numGroups)} must be a positive integer dividing the ${C} channels of input ${formatShape(x.shape)}`,
+    );
+  const eps = options.eps ?? 1e-5;
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`${op}: eps=${String(eps)} must be a non-negative number`);
+  const affine: (Tensor | null)[] = [options.weight ?? null, options.bias ?? null];
+  affine.forEach((t, i) => {
+    if (t === null) return;
+    const arg = i === 0 ? 'weight' : 'bias';
+    checkTensor(t, arg, op);
+    if (t.ndim !== 1 || t.shape[0] !== C) throw new Error(`${op}: ${arg} of shape ${formatShape(t.shape)} must have shape [${C}]`);
+    if (t.dtype !== x.dtype) throw new Error(`${op}: ${arg} has dtype ${t.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
+  });
+  const [w, b] = affine;
+  const spatial = x.numel / Math.max(N * C, 1);
+  const perGroup = (C / numGroups) * spatial;
+  const y = empty(x.dtype, x.shape);
+  for (let r = 0; r < N * numGroups; r++) {
+    const base = r * perGroup;
+    let s = 0;
+    for (let i = 0; i < perGroup; i++) s += x.data[base + i];
+    const mu = s / perGroup;
+    let q = 0;
+    for (let i = 0; i < perGroup; i++) q += (x.data[base + i] - mu) * (x.data[base + i] - mu);
+    const inv = 1 / Math.sqrt(q / perGroup + eps);
+    for (let i = 0; i < perGroup; i++) {
+      const c = ((r % numGroups) * perGroup + i) / spatial;
+      const ch = Math.floor(c);
+      y.data[base + i] = (x.data[base + i] - mu) * inv * (w === null ? 1 : w.data[ch]) + (b === null ? 0 : b.data[ch]);
+    }
+  }
+  const grouped = [N, numGroups, perGroup];
+  const channelView = x.shape.map((n, i) => (i === 1 ? n : 1));
+  const notChannels = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  return record(
+    y,
+    'NativeGroupNormBackward0',
+    [x, w, b],
+    (dy, needs) => {
+      const xr = reshape(x, grouped);
+      const xc = sub(xr, mean(xr, [2], true));
+      const inv = pow(add(mean(mul(xc, xc), [2], true), eps), -0.5);
+      const xhatR = mul(xc, inv);
+      const g = w === null ? dy : mul(dy, reshape(w, channelView));
+      const gr = reshape(g, grouped);
+      const dx = needs[0]
+        ? reshape(mul(inv, sub(sub(gr, mean(gr, [2], true)), mul(xhatR, mean(mul(gr, xhatR), [2], true)))), x.shape)
+        : null;
+      return [dx, needs[1] ? sum(mul(dy, reshape(xhatR, x.shape)), notChannels) : null, needs[2] ? sum(dy, notChannels) : null];
     },
     [x, w],
   );
