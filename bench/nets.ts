@@ -1,6 +1,7 @@
 // The four nets the training benchmark times, built as a PyTorch user writes them; the same four are in
 // scripts/bench_torch_train.py, layer for layer.
 import { F, nn, optim, type Tensor } from '../src/index.js';
+import { buildModel } from '../src/cli/models.js';
 
 export const NET_NAMES = ['lenet5', 'bncnn', 'resnet8', 'lenet5-f64'] as const;
 export type NetName = (typeof NET_NAMES)[number];
@@ -12,21 +13,8 @@ export const NET_TITLES: Record<NetName, string> = {
   'lenet5-f64': 'LeNet-5 in float64 (model.double(), Adam)',
 };
 
-export const lenet5 = (): nn.Sequential =>
-  new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
+/** LeNet-5 for 28×28 images: the model `convgrad train --model lenet` builds. */
+export const lenet5 = (): nn.Sequential => buildModel('lenet', 28, 28);
 
 const bnCnn = (): nn.Sequential =>
   new nn.Sequential(

@@ -181,10 +181,11 @@ export class Dropout extends Module {
     readonly options: { generator?: Generator } = {},
   ) {
     super();
-    checkOptionKeys(options, ['generator'], 'Dropout');
-    generatorOption(options.generator, 'Dropout');
+    const name = this.typeName(); // Dropout or Dropout2d
+    checkOptionKeys(options, ['generator'], name);
+    generatorOption(options.generator, name);
     if (typeof p !== 'number' || !(p >= 0 && p <= 1))
-      throw new Error(`Dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
+      throw new Error(`${name}: p=${String(p)} is invalid; expected a probability between 0 and 1`);
   }
   forward(x: Tensor): Tensor {
     return dropout(x, { p: this.p, training: this.training, generator: this.options.generator });
@@ -198,24 +199,11 @@ export class Dropout extends Module {
 }
 
 /** Zeroes whole channels of (N, C, H, W) or (N, C, L) inputs in training, as torch.nn.Dropout2d. */
-export class Dropout2d extends Module {
-  constructor(
-    readonly p = 0.5,
-    readonly options: { generator?: Generator } = {},
-  ) {
-    super();
-    checkOptionKeys(options, ['generator'], 'Dropout2d');
-    generatorOption(options.generator, 'Dropout2d');
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
-      throw new Error(`Dropout2d: p=${String(p)} is invalid; expected a probability between 0 and 1`);
-  }
-  forward(x: Tensor): Tensor {
+export class Dropout2d extends Dropout {
+  override forward(x: Tensor): Tensor {
     return dropout2d(x, { p: this.p, training: this.training, generator: this.options.generator });
   }
   protected override typeName(): string {
     return 'Dropout2d';
-  }
-  override extraRepr(): string {
-    return `p=${pyFloat(this.p)}, inplace=False`;
   }
 }

@@ -17,6 +17,34 @@ export interface LayerNormOptions {
   eps?: number;
 }
 
+/** The optional affine weight and bias, each of `shape` and x's dtype (null where left out). */
+function checkAffine(
+  x: Tensor,
+  options: { weight?: Tensor | null; bias?: Tensor | null },
+  shape: readonly number[],
+  op: string,
+): (Tensor | null)[] {
+  return [options.weight ?? null, options.bias ?? null].map((t, i) => {
+    if (t === null) return null;
+    const arg = i === 0 ? 'weight' : 'bias';
+    checkTensor(t, arg, op);
+    if (t.shape.length !== shape.length || t.shape.some((n, j) => n !== shape[j]))
+      throw new Error(`${op}: ${arg} of shape ${formatShape(t.shape)} must have shape [${shape.join(', ')}]`);
+    if (t.dtype !== x.dtype) throw new Error(`${op}: ${arg} has dtype ${t.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
+    return t;
+  });
+}
+
+/** Of data[base .. base + n): the mean and 1/√(biased variance + eps), in double (two passes). */
+function moments(data: ArrayLike<number>, base: number, n: number, eps: number): [mean: number, invstd: number] {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += data[base + i];
+  const mu = s / n;
+  let q = 0;
+  for (let i = 0; i < n; i++) q += (data[base + i] - mu) * (data[base + i] - mu);
+  return [mu, 1 / Math.sqrt(q / n + eps)];
+}
+
 /** The normalized shape as a list of positive integers ending x's shape. */
 function checkNormalizedShape(x: Tensor, normalizedShape: unknown, op: string): number[] {
   const list = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
@@ -38,27 +66,13 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const shape = checkNormalizedShape(x, normalizedShape, op);
   const eps = options.eps ?? 1e-5;
   if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`${op}: eps=${String(eps)} must be a non-negative number`);
-  const affine: (Tensor | null)[] = [options.weight ?? null, options.bias ?? null];
-  affine.forEach((t, i) => {
-    if (t === null) return;
-    const arg = i === 0 ? 'weight' : 'bias';
-    checkTensor(t, arg, op);
-    if (t.shape.length !== shape.length || t.shape.some((n, j) => n !== shape[j]))
-      throw new Error(`${op}: ${arg} of shape ${formatShape(t.shape)} must have the normalized shape [${shape.join(', ')}]`);
-    if (t.dtype !== x.dtype) throw new Error(`${op}: ${arg} has dtype ${t.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
-  });
-  const [w, b] = affine;
+  const [w, b] = checkAffine(x, options, shape, op);
   const inner = shape.reduce((p, n) => p * n, 1);
   const rows = x.numel / inner;
   const y = empty(x.dtype, x.shape);
   for (let r = 0; r < rows; r++) {
     const base = r * inner;
-    let s = 0;
-    for (let i = 0; i < inner; i++) s += x.data[base + i];
-    const mu = s / inner;
-    let q = 0;
-    for (let i = 0; i < inner; i++) q += (x.data[base + i] - mu) * (x.data[base + i] - mu);
-    const inv = 1 / Math.sqrt(q / inner + eps);
+    const [mu, inv] = moments(x.data, base, inner, eps);
     for (let i = 0; i < inner; i++) {
       const v = (x.data[base + i] - mu) * inv;
       y.data[base + i] = v * (w === null ? 1 : w.data[i]) + (b === null ? 0 : b.data[i]);
@@ -107,26 +121,13 @@ export function groupNorm(x: Tensor, numGroups: number, options: GroupNormOption
     );
   const eps = options.eps ?? 1e-5;
   if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`${op}: eps=${String(eps)} must be a non-negative number`);
-  const affine: (Tensor | null)[] = [options.weight ?? null, options.bias ?? null];
-  affine.forEach((t, i) => {
-    if (t === null) return;
-    const arg = i === 0 ? 'weight' : 'bias';
-    checkTensor(t, arg, op);
-    if (t.ndim !== 1 || t.shape[0] !== C) throw new Error(`${op}: ${arg} of shape ${formatShape(t.shape)} must have shape [${C}]`);
-    if (t.dtype !== x.dtype) throw new Error(`${op}: ${arg} has dtype ${t.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
-  });
-  const [w, b] = affine;
+  const [w, b] = checkAffine(x, options, [C], op);
   const spatial = x.numel / Math.max(N * C, 1);
   const perGroup = (C / numGroups) * spatial;
   const y = empty(x.dtype, x.shape);
   for (let r = 0; r < N * numGroups; r++) {
     const base = r * perGroup;
-    let s = 0;
-    for (let i = 0; i < perGroup; i++) s += x.data[base + i];
-    const mu = s / perGroup;
-    let q = 0;
-    for (let i = 0; i < perGroup; i++) q += (x.data[base + i] - mu) * (x.data[base + i] - mu);
-    const inv = 1 / Math.sqrt(q / perGroup + eps);
+    const [mu, inv] = moments(x.data, base, perGroup, eps);
     for (let i = 0; i < perGroup; i++) {
       const c = ((r % numGroups) * perGroup + i) / spatial;
       const ch = Math.floor(c);
