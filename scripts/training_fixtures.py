@@ -70,6 +70,7 @@ def call_op(name, args, kw):
         "maxPool2dWithIndices": lambda: F.max_pool2d(a[0], return_indices=True, **{n: v for n, v in k.items() if n != "output"})[1 if k.get("output") == "indices" else 0],
         "dropout": lambda: F.dropout(a[0], **k),
         "dropout2d": lambda: F.dropout2d(a[0], **k),
+        "interpolate": lambda: F.interpolate(a[0], **k),
         "groupNorm": lambda: F.group_norm(a[0], k["num_groups"], weight=a[1] if len(a) > 1 else None,
                                           bias=a[2] if len(a) > 2 else None, eps=k.get("eps", 1e-5)),
         "layerNorm": lambda: F.layer_norm(a[0], k["normalized_shape"], weight=a[1] if len(a) > 1 else None,
@@ -241,6 +242,15 @@ OP_SAMPLES_2 = [
     ("dropout", [R(3, 4)], {"p": 1.0, "training": True}),
     ("convTranspose1d", [R(2, 4, 5), R(4, 3, 3), R(6)], {"stride": 2, "groups": 2, "dilation": 2}),
     ("convTranspose3d", [R(1, 2, 3, 2, 3), R(2, 2, 2, 2, 2)], {"stride": [2, 1, 2], "padding": [1, 0, 0], "outputPadding": [1, 0, 1]}),
+    ("interpolate", [R(2, 3, 4, 5)], {"scaleFactor": 2}), ("interpolate", [R(1, 2, 5, 7)], {"size": [3, 11]}),
+    ("interpolate", [R(2, 2, 7)], {"size": 3}), ("interpolate", [R(1, 2, 3, 4, 2)], {"scaleFactor": [1.5, 0.5, 2.5]}),
+    ("interpolate", [R(1, 2, 5, 6)], {"scaleFactor": 1.7, "recomputeScaleFactor": True}),
+    ("interpolate", [R(2, 3, 4, 5)], {"scaleFactor": 2, "mode": "bilinear", "alignCorners": False}),
+    ("interpolate", [R(1, 2, 5, 7)], {"size": [3, 11], "mode": "bilinear", "alignCorners": True}),
+    ("interpolate", [R(1, 2, 5, 6)], {"scaleFactor": [1.7, 0.6], "mode": "bilinear", "alignCorners": False}),
+    ("interpolate", [R(2, 2, 7)], {"size": 12, "mode": "linear", "alignCorners": False}),
+    ("interpolate", [R(2, 2, 7)], {"size": 1, "mode": "linear", "alignCorners": True}),
+    ("interpolate", [R(1, 2, 3, 4, 2)], {"size": [4, 3, 5], "mode": "trilinear", "alignCorners": False}),
 ]
 
 
@@ -589,6 +599,50 @@ def extras_cases():
         g = torch.Generator().manual_seed(seed) if own else None
         parts = random_split(range(n), lengths, generator=g) if own else random_split(range(n), lengths)
         out["randomSplit"].append({"n": n, "lengths": lengths, "seed": seed, "generator": own, "parts": [list(s.indices) for s in parts]})
+    out["oneCycle"] = []
+    for opt_name, kw in [("SGD", {"maxLr": 0.1, "totalSteps": 20}),
+                         ("Adam", {"maxLr": [0.01, 0.002], "epochs": 3, "stepsPerEpoch": 4, "pctStart": 0.25, "annealStrategy": "linear"}),
+                         ("SGD", {"maxLr": 1.0, "totalSteps": 15, "threePhase": True, "divFactor": 10.0, "finalDivFactor": 100.0,
+                                  "baseMomentum": 0.8, "maxMomentum": 0.9}),
+                         ("SGD", {"maxLr": 0.5, "totalSteps": 9, "cycleMomentum": False})]:
+        w1, w2 = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
+        groups = [{"params": [w1], "lr": 0.5}, {"params": [w2], "lr": 0.03}]
+        opt = torch.optim.SGD(groups, lr=0.1, momentum=0.9) if opt_name == "SGD" else torch.optim.Adam(groups, lr=0.1)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, **{snake(k): v for k, v in kw.items()})
+        total = kw.get("totalSteps") or kw["epochs"] * kw["stepsPerEpoch"]
+        momentum = lambda g: g["betas"][0] if "betas" in g else g["momentum"]
+        lrs, moms = [[g["lr"] for g in opt.param_groups]], [[momentum(g) for g in opt.param_groups]]
+        for _ in range(total - 1):
+            opt.step()
+            sched.step()
+            lrs.append([g["lr"] for g in opt.param_groups])
+            moms.append([momentum(g) for g in opt.param_groups])
+        out["oneCycle"].append({"optimizer": opt_name, "options": kw, "lrs": lrs, "momentum": moms})
+    out["interpolate"] = []
+    torch.manual_seed(5)
+    for shape, kw in [([2, 3, 5, 7], {"size": [9, 13], "mode": "bilinear", "alignCorners": False}),
+                      ([1, 2, 6, 6], {"size": [11, 4], "mode": "bilinear", "alignCorners": True}),
+                      ([1, 3, 5, 6], {"scaleFactor": 1.7, "mode": "bilinear", "alignCorners": False}),
+                      ([2, 2, 9], {"size": 31, "mode": "linear", "alignCorners": False}),
+                      ([1, 2, 3, 4, 5], {"size": [7, 5, 9], "mode": "trilinear", "alignCorners": True}),
+                      ([1, 2, 5, 7], {"scaleFactor": [2.3, 0.7]}), ([1, 1, 4, 3], {"scaleFactor": 3})]:
+        x = torch.randn(shape)
+        y = F.interpolate(x, **{snake(k): v for k, v in kw.items()})
+        out["interpolate"].append({"shape": shape, "options": kw, "x": flat(x), "y": flat(y)})
+    out["generatorStates"] = []
+    for seed, draws in [(7, []), (7, [["rand", 3], ["randn64", 1]]), (123, [["rand", 700], ["randperm", 10]]),
+                        (2 ** 40 + 5, [["randn64", 4]])]:
+        g = torch.Generator().manual_seed(seed)
+        for kind, n in draws:
+            if kind == "rand":
+                torch.rand(n, generator=g)
+            elif kind == "randn64":
+                torch.randn(n, dtype=torch.float64, generator=g)
+            else:
+                torch.randperm(n, generator=g)
+        state = bytes(g.get_state().tolist())
+        nxt = torch.rand(5, dtype=torch.float64, generator=g)
+        out["generatorStates"].append({"seed": seed, "draws": draws, "state": state.hex(), "next": flat(nxt)})
     for seed in [0, 4]:
         torch.manual_seed(seed)
         x = torch.randn(2, 3, dtype=torch.float64)

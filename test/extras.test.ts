@@ -1,6 +1,7 @@
 // Everyday pieces a PyTorch user reaches for (issue 21, item 4), each against PyTorch 1.13's own
 // results (test/fixtures/extras_cases.json, scripts/training_fixtures.py): MultiStepLR and ExponentialLR,
-// clip_grad_norm_ / clip_grad_value_, one_hot, ModuleList and Identity, zeros_like / ones_like / randn_like.
+// clip_grad_norm_ / clip_grad_value_, one_hot, ModuleList and Identity, zeros_like / ones_like / randn_like,
+// OneCycleLR, interpolate's float32 results bit for bit, and generator states in PyTorch's byte layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -16,6 +17,7 @@ import {
   randn,
   randnLike,
   randomSplit,
+  randperm,
   tensor,
   zeros,
   zerosLike,
@@ -41,6 +43,9 @@ interface Extras {
   dropout2d: { seed: number; p: number; shape: number[]; dtype: 'float32' | 'float64'; x: number[]; y: number[]; next: number }[];
   randomSplit: { n: number; lengths: number[]; seed: number; generator: boolean; parts: number[][] }[];
   plateau: { options: Record<string, unknown>; metrics: number[]; lrs: number[][] }[];
+  oneCycle: { optimizer: 'SGD' | 'Adam'; options: Record<string, unknown>; lrs: number[][]; momentum: number[][] }[];
+  interpolate: { shape: number[]; options: Record<string, unknown>; x: number[]; y: number[] }[];
+  generatorStates: { seed: number; draws: [string, number][]; state: string; next: number[] }[];
 }
 
 const fx = fixture<Extras>('extras_cases.json');
@@ -249,4 +254,82 @@ test("ReduceLROnPlateau lowers the lr as PyTorch's (patience, factor, cooldown, 
   const opt = new optim.SGD([zeros([1]).requiresGrad_()], { lr: 0.1 });
   assert.throws(() => new optim.lrScheduler.ReduceLROnPlateau(opt, { factor: 1 }), /ReduceLROnPlateau: factor=1 must be in \[0, 1\)/);
   assert.throws(() => new optim.lrScheduler.ReduceLROnPlateau(opt, { min_lr: 0.1 } as never), /PyTorch's min_lr is spelled 'minLr' here/);
+});
+
+test("OneCycleLR gives PyTorch's lrs and momentum per step (cos and linear, three phases, Adam's beta1, no momentum)", () => {
+  for (const c of fx.oneCycle) {
+    const groups = [
+      { params: [zeros([2]).requiresGrad_()], lr: 0.5 },
+      { params: [zeros([3]).requiresGrad_()], lr: 0.03 },
+    ];
+    const opt = c.optimizer === 'SGD' ? new optim.SGD(groups, { lr: 0.1, momentum: 0.9 }) : new optim.Adam(groups, { lr: 0.1 });
+    const sched = new optim.lrScheduler.OneCycleLR(opt, c.options as unknown as optim.lrScheduler.OneCycleLROptions);
+    const momentum = (): number[] =>
+      opt.paramGroups.map((g) => ('betas' in g ? (g.betas as readonly number[])[0] : (g as { momentum: number }).momentum));
+    c.lrs.forEach((lrs, i) => {
+      if (i > 0) sched.step();
+      const what = `${JSON.stringify(c.options)} step ${i}`;
+      close(
+        opt.paramGroups.map((g) => g.lr),
+        lrs,
+        1e-15,
+        `${what} lr`,
+      );
+      close(momentum(), c.momentum[i], 1e-15, `${what} momentum`);
+    });
+    assert.throws(() => {
+      sched.step();
+      sched.step();
+    }, /OneCycleLR.step: tried to step \d+ times; the cycle has totalSteps=\d+/);
+  }
+  const opt = new optim.SGD([zeros([1]).requiresGrad_()], { lr: 0.1 });
+  assert.throws(() => new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.1 }), /OneCycleLR: give totalSteps, or epochs and stepsPerEpoch/);
+  assert.throws(() => new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 0 }), /totalSteps=0 must be a positive integer/);
+  assert.throws(
+    () => new optim.lrScheduler.OneCycleLR(opt, { maxLr: [0.1, 0.2], totalSteps: 5 }),
+    /maxLr has 2 values; the optimizer has 1/,
+  );
+  assert.throws(
+    () => new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 5, pctStart: 1.5 }),
+    /pctStart=1.5 must be a number in \[0, 1\]/,
+  );
+  assert.throws(() => new optim.lrScheduler.OneCycleLR(opt, { max_lr: 0.1 } as never), /PyTorch's max_lr is spelled 'maxLr' here/);
+});
+
+test("interpolate: float32 results equal PyTorch's bit for bit (nearest, linear, bilinear, trilinear, alignCorners, scale factors)", () => {
+  for (const c of fx.interpolate) {
+    const y = F.interpolate(tensor(c.x).view(...c.shape), c.options as F.InterpolateOptions);
+    assert.equal(y.data.length, c.y.length);
+    const differ = c.y.filter((v, i) => y.data[i] !== v).length;
+    assert.equal(differ, 0, `${JSON.stringify(c.options)}: ${differ} of ${c.y.length} elements differ`);
+  }
+});
+
+test("Generator.getState is torch.Generator.get_state's 5056 bytes; setState takes PyTorch's state and draws on as PyTorch does", () => {
+  for (const c of fx.generatorStates) {
+    const g = new Generator().manualSeed(c.seed);
+    for (const [kind, n] of c.draws) {
+      if (kind === 'rand') rand([n], { generator: g });
+      else if (kind === 'randn64') randn([n], { generator: g, dtype: 'float64' });
+      else randperm(n, { generator: g });
+    }
+    const state = g.getState();
+    assert.equal(Buffer.from(state).toString('hex'), c.state, `seed ${c.seed} after ${JSON.stringify(c.draws)}`);
+    // PyTorch's bytes into a fresh generator: the same next draws, and the same state back out.
+    const h = new Generator().setState(Uint8Array.from(Buffer.from(c.state, 'hex')));
+    assert.equal(Buffer.from(h.getState()).toString('hex'), c.state);
+    assert.deepEqual([...rand([5], { generator: h, dtype: 'float64' }).data], c.next);
+  }
+  // The cached second normal of a Box–Muller pair travels with the state.
+  const g = new Generator().manualSeed(3);
+  randn([1], { generator: g, dtype: 'float64' });
+  const copy = new Generator().setState(g.getState());
+  assert.deepEqual([...randn([3], { generator: copy, dtype: 'float64' }).data], [...randn([3], { generator: g, dtype: 'float64' }).data]);
+  assert.throws(
+    () => g.setState(new Uint8Array(10)),
+    /Generator.setState: state must be the 5056 bytes of getState\(\) \(a Uint8Array\); got 10 bytes/,
+  );
+  const bad = g.getState();
+  new DataView(bad.buffer).setInt32(8, 0, true); // left = 0
+  assert.throws(() => g.setState(bad), /Generator.setState: the state is corrupted \(left=0, seeded=1/);
 });

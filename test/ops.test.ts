@@ -226,6 +226,28 @@ const OPS: Record<string, OpInfo> = {
     call: (a, kw) => F.layerNorm(a[0], kw.normalizedShape, { weight: a[1], bias: a[2], eps: kw.eps }),
     bad: [[() => F.layerNorm(x34(), [3]), /layerNorm: normalizedShape=\[3\] expects input of shape \[\*, 3\]; got \[3, 4\]/]],
   },
+  interpolate: {
+    call: (a, kw) => F.interpolate(a[0], kw as F.InterpolateOptions),
+    bad: [
+      [
+        () => F.interpolate(x34().view(1, 1, 3, 4), { size: 2, mode: 'linear' }),
+        /interpolate: got 4-d input, but linear mode needs 3-d input/,
+      ],
+      [
+        () => F.interpolate(x34().view(1, 1, 3, 4), { size: [2, 2], scaleFactor: 2 }),
+        /give exactly one of size and scaleFactor \(got both\)/,
+      ],
+      [
+        () => F.interpolate(x34().view(1, 1, 3, 4), { scaleFactor: 0.2 }),
+        /input and output sizes should be greater than 0; got input \[3, 4\] and output \[0,0\]/,
+      ],
+      [
+        () => F.interpolate(x34().view(1, 1, 3, 4), { size: 5, alignCorners: true }),
+        /alignCorners can only be set with the interpolating modes/,
+      ],
+      [() => F.interpolate(x34().view(1, 1, 3, 4), { size: 5, mode: 'bicubic' as never }), /mode="bicubic" is not supported/],
+    ],
+  },
   groupNorm: {
     call: (a, kw) => F.groupNorm(a[0], kw.numGroups, { weight: a[1], bias: a[2], eps: kw.eps }),
     bad: [[() => F.groupNorm(x34().view(1, 3, 4), 2), /groupNorm: numGroups=2 must be a positive integer dividing the 3 channels/]],

@@ -36,3 +36,4 @@ export { nllLoss, crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from './
 export type { Reduction, NllLossOptions, CrossEntropyOptions, BceWithLogitsOptions } from './loss.js';
 export { dropout, dropout2d, type DropoutOptions } from './dropout.js';
 export { groupNorm, layerNorm, type GroupNormOptions, type LayerNormOptions } from './layernorm.js';
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './interpolate.js';

@@ -7,6 +7,8 @@ import { fma, logCR, sinCosCR } from './double_math.js';
 export class MT19937 {
   private readonly mt = new Uint32Array(624);
   private index = 624;
+  /** False from seeding to the first twist (PyTorch's `next` reads 0 then). */
+  twisted = false;
 
   constructor(seed = 5489) {
     this.seed(seed);
@@ -21,6 +23,23 @@ export class MT19937 {
       mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
     }
     this.index = 624;
+    this.twisted = false;
+  }
+
+  /** The 624 state words and the position of the next one (624: a twist comes first). */
+  get words(): Uint32Array {
+    return this.mt;
+  }
+
+  get position(): number {
+    return this.index;
+  }
+
+  /** Restores a state read from `words` and `position`. */
+  restore(words: Uint32Array, position: number, twisted: boolean): void {
+    this.mt.set(words);
+    this.index = position;
+    this.twisted = twisted;
   }
 
   private twist(): void {
@@ -32,6 +51,7 @@ export class MT19937 {
       mt[i] = v >>> 0;
     }
     this.index = 0;
+    this.twisted = true;
   }
 
   /** The next 32-bit word, as an unsigned integer. */
@@ -50,21 +70,75 @@ export class MT19937 {
 export class Generator {
   private engine = new MT19937(67280421310721 % 2 ** 32);
   private initialSeed = 67280421310721;
+  /** The seed as PyTorch keeps it: its low 64 bits. */
+  private seedWord = 67280421310721n;
   /** The second value of the last double Box–Muller pair (PyTorch's next_double_normal_sample). */
   private nextNormal: number | null = null;
+  /** PyTorch's next_float_normal_sample: never drawn from here, kept so a state round-trips. */
+  private nextFloatNormal: number | null = null;
 
   manualSeed(seed: number | bigint): this {
-    if (typeof seed === 'bigint') {
-      this.initialSeed = Number(seed);
-      this.engine = new MT19937(Number(BigInt.asUintN(32, seed)));
-      this.nextNormal = null;
-      return this;
-    }
-    if (!Number.isInteger(seed)) throw new Error(`manualSeed: seed=${seed} must be an integer`);
-    this.initialSeed = seed;
+    if (typeof seed !== 'bigint' && !Number.isInteger(seed)) throw new Error(`manualSeed: seed=${seed} must be an integer`);
+    this.initialSeed = Number(seed);
     // PyTorch keeps the low 64 bits of the seed; MT19937's init_genrand reads the low 32.
-    this.engine = new MT19937(Number(BigInt.asUintN(32, BigInt(seed))));
+    this.seedWord = BigInt.asUintN(64, BigInt(seed));
+    this.engine = new MT19937(Number(BigInt.asUintN(32, this.seedWord)));
     this.nextNormal = null;
+    this.nextFloatNormal = null;
+    return this;
+  }
+
+  /**
+   * The generator's state as torch.Generator.get_state() gives it: 5056 bytes in PyTorch's
+   * CPUGeneratorImplState layout (seed, left, seeded, next, the 624 words as uint64, the cached normals),
+   * so a state moves between convgrad and PyTorch both ways.
+   */
+  getState(): Uint8Array {
+    const bytes = new Uint8Array(STATE_BYTES);
+    const view = new DataView(bytes.buffer);
+    const position = this.engine.position;
+    view.setBigUint64(0, this.seedWord, true);
+    // PyTorch's mt19937 counts down `left` to its next twist and up `next`; right after seeding both say "twist first".
+    view.setInt32(8, 625 - position, true);
+    view.setInt32(12, 1, true);
+    view.setBigUint64(16, BigInt(this.engine.twisted ? position : 0), true);
+    const words = this.engine.words;
+    for (let i = 0; i < 624; i++) view.setBigUint64(24 + 8 * i, BigInt(words[i]), true);
+    if (this.nextNormal !== null) {
+      view.setFloat64(NORMAL_Y, this.nextNormal, true);
+      view.setInt32(NORMAL_VALID, 1, true);
+    }
+    if (this.nextFloatNormal !== null) {
+      view.setFloat32(FLOAT_NORMAL, this.nextFloatNormal, true);
+      bytes[FLOAT_NORMAL_VALID] = 1;
+    }
+    return bytes;
+  }
+
+  /** Restores a state from getState() here or torch.Generator.get_state() (its bytes) in PyTorch. */
+  setState(state: Uint8Array): this {
+    if (!(state instanceof Uint8Array) || state.length !== STATE_BYTES)
+      throw new Error(
+        `Generator.setState: state must be the ${STATE_BYTES} bytes of getState() (a Uint8Array); got ${state instanceof Uint8Array ? `${state.length} bytes` : String(state)}`,
+      );
+    const view = new DataView(state.buffer, state.byteOffset, state.byteLength);
+    const left = view.getInt32(8, true);
+    const seeded = view.getInt32(12, true);
+    // As PyTorch's set_state: an unseeded or out-of-range state is corrupt.
+    if (seeded !== 1 || left < 1 || left > 624)
+      throw new Error(`Generator.setState: the state is corrupted (left=${left}, seeded=${seeded}; expected 1 ≤ left ≤ 624, seeded 1)`);
+    const words = new Uint32Array(624);
+    for (let i = 0; i < 624; i++) {
+      const w = view.getBigUint64(24 + 8 * i, true);
+      if (w > 0xffffffffn) throw new Error(`Generator.setState: state word ${i} is ${w}; expected a 32-bit value`);
+      words[i] = Number(w);
+    }
+    this.seedWord = view.getBigUint64(0, true);
+    this.initialSeed = Number(this.seedWord);
+    this.engine = new MT19937(0);
+    this.engine.restore(words, 625 - left, view.getBigUint64(16, true) !== 0n || left !== 1);
+    this.nextNormal = view.getInt32(NORMAL_VALID, true) !== 0 ? view.getFloat64(NORMAL_Y, true) : null;
+    this.nextFloatNormal = state[FLOAT_NORMAL_VALID] !== 0 ? view.getFloat32(FLOAT_NORMAL, true) : null;
     return this;
   }
 
@@ -129,6 +203,13 @@ export class Generator {
     return fma(x, hi - lo, lo);
   }
 }
+
+/** PyTorch's CPUGeneratorImplState: its size and the offsets of the cached normals. */
+const STATE_BYTES = 5056;
+const NORMAL_Y = 5024;
+const NORMAL_VALID = 5040;
+const FLOAT_NORMAL = 5048;
+const FLOAT_NORMAL_VALID = 5052;
 
 /** The default generator, like torch's default CPU generator. */
 export const defaultGenerator: Generator = new Generator();
