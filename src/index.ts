@@ -21,7 +21,7 @@ export {
   randnLike,
 } from './tensor/creation.js';
 export type { FactoryOptions, RandomOptions } from './tensor/creation.js';
-export { manualSeed, Generator } from './tensor/random.js';
+export { manualSeed, Generator, getRngState, setRngState } from './tensor/random.js';
 export { kaimingUniform_, kaimingNormal_, xavierUniform_, xavierNormal_, calculateGain } from './nn/init.js';
 export type { PaddingMode, PaddingArg, IntOrTuple } from './tensor/conv_params.js';
 export { grad, backward } from './autograd/backward.js';
@@ -37,7 +37,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as datasets from './data/index.js';
 export * as safetensors from './io/index.js';
-export { save, load } from './io/index.js';
+export { save, load, saveCheckpoint, loadCheckpoint, type Checkpoint, type LoadedCheckpoint } from './io/index.js';
 export { DataLoader, TensorDataset, randomSplit, type Batch, type DataLoaderOptions } from './data/index.js';
 export { explain, MAX_EXPLAINED_TERMS } from './explain/explain.js';
 export {

@@ -411,6 +411,8 @@ const NOT_OPS: Record<string, string> = {
   uniform_: 'random fill',
   normal_: 'random fill',
   manualSeed: 'generator',
+  getRngState: 'generator',
+  setRngState: 'generator',
   kaimingUniform_: 'init',
   kaimingNormal_: 'init',
   xavierUniform_: 'init',
@@ -438,6 +440,8 @@ const NOT_OPS: Record<string, string> = {
   threadsReady: 'backend',
   save: 'I/O',
   load: 'I/O',
+  saveCheckpoint: 'I/O',
+  loadCheckpoint: 'I/O',
   isFloating: 'dtype query',
   // Tensor methods that are no ops: queries, conversions (the `to` op), graph handling, in-place variants of table ops (test/hardening.test.ts).
   constructor: 'class',

@@ -1,2 +1,11 @@
 // Weights on disk: the safetensors format.
 export { save, load, serialize, deserialize, type SafetensorsFile } from './safetensors.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  serializeCheckpoint,
+  deserializeCheckpoint,
+  type Checkpoint,
+  type LoadedCheckpoint,
+  type JsonValue,
+} from './checkpoint.js';

@@ -30,7 +30,13 @@ export function serialize(tensors: Record<string, Tensor>, metadata: Record<stri
   let offset = 0;
   const entries = Object.entries(tensors);
   for (const [name, t] of entries) {
-    if (!(t instanceof Tensor)) throw new Error(`safetensors: ${JSON.stringify(name)} is not a Tensor`);
+    if (!(t instanceof Tensor)) {
+      const hint =
+        typeof t === 'object' && t !== null
+          ? '; to save a model with its optimizer and epoch, use saveCheckpoint(file, { model, optimizer, epoch })'
+          : '';
+      throw new Error(`safetensors: ${JSON.stringify(name)} is not a Tensor${hint}`);
+    }
     if (name === '__metadata__') throw new Error('safetensors: a tensor cannot be named __metadata__');
     const bytes = t.numel * SIZES[t.dtype];
     header[name] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes] };
@@ -234,8 +240,12 @@ export function save(tensors: Record<string, Tensor>, file: string, metadata: Re
   if (typeof file !== 'string' || file === '') throw new Error(`save: file=${JSON.stringify(file)} must be a path`);
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
     throw new Error(`save: metadata=${String(metadata)} must be an object of strings (or left out)`);
-  const bytes = serialize(tensors, metadata);
-  const fs = nodeFs('save');
+  writeAtomically(serialize(tensors, metadata), file, 'save');
+}
+
+/** Writes bytes to `file` through a temporary file beside it, flushed and renamed (see save). */
+export function writeAtomically(bytes: Uint8Array, file: string, op: string): void {
+  const fs = nodeFs(op);
   const temporary = temporaryBeside(file);
   let fd = -1;
   try {
@@ -252,7 +262,7 @@ export function save(tensors: Record<string, Tensor>, file: string, metadata: Re
     } catch {
       // never created, or already renamed
     }
-    throw new Error(`save: cannot write ${file}: ${e instanceof Error ? e.message : String(e)} (any earlier ${file} is unchanged)`);
+    throw new Error(`${op}: cannot write ${file}: ${e instanceof Error ? e.message : String(e)} (any earlier ${file} is unchanged)`);
   }
 }
 

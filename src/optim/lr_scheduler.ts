@@ -181,6 +181,7 @@ export interface ReduceLROnPlateauOptions {
  * torch.optim.lr_scheduler.ReduceLROnPlateau (1.13): step(metric) once per epoch.
  */
 export class ReduceLROnPlateau {
+  readonly name = 'ReduceLROnPlateau';
   readonly mode: 'min' | 'max';
   readonly factor: number;
   readonly patience: number;

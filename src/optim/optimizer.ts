@@ -161,10 +161,14 @@ export abstract class Optimizer<O extends { lr: number }> {
       const { params: _ignored, ...options } = g;
       this.checkOptions({ ...this.defaults, ...(options as unknown as O) });
     });
+    const states: [Tensor, Record<string, unknown>][] = [];
     for (const [id, s] of Object.entries(sd.state)) {
       const p = params[Number(id)];
       if (p === undefined) throw new Error(`${this.name}.loadStateDict: state refers to parameter ${id}, which no group has`);
-      for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
+      // JSON.stringify writes a typed array as {"0": …, "1": …}: read that form back as the array it was.
+      const entries = Object.entries(s as Record<string, unknown>).map(([k, v]) => [k, typedArrayFromJson(v)] as const);
+      states.push([p, Object.fromEntries(entries)]);
+      for (const [k, v] of entries) {
         const numbers =
           v instanceof Float32Array || v instanceof Float64Array || (Array.isArray(v) && v.every((e) => typeof e === 'number'));
         if (typeof v !== 'number' && !numbers) {
@@ -184,10 +188,9 @@ export abstract class Optimizer<O extends { lr: number }> {
       Object.assign(this.paramGroups[i], options);
     });
     this.state.clear();
-    for (const [id, s] of Object.entries(sd.state)) {
-      const p = params[Number(id)];
+    for (const [p, s] of states) {
       const copy: ParamState = {};
-      for (const [k, v] of Object.entries(s)) {
+      for (const [k, v] of Object.entries(s as Record<string, number | ArrayLike<number>>)) {
         if (typeof v === 'number') copy[k] = v;
         else {
           const t = p.dtype === 'float64' ? new Float64Array(v.length) : new Float32Array(v.length);
@@ -198,6 +201,14 @@ export abstract class Optimizer<O extends { lr: number }> {
       this.state.set(p, copy);
     }
   }
+}
+
+/** {"0": a, "1": b, …} (a typed array after a JSON round trip) as [a, b, …]; anything else as it is. */
+function typedArrayFromJson(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return v;
+  const keys = Object.keys(v);
+  if (!keys.every((k, i) => k === String(i))) return v;
+  return keys.map((k) => (v as Record<string, unknown>)[k]);
 }
 
 /** options, after refusing any key outside `allowed` (an optimizer's constructor passes them on to its defaults). */

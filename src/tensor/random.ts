@@ -272,3 +272,13 @@ export function generatorOption(g: unknown, op: string): Generator {
   if (!(g instanceof Generator)) throw new Error(`${op}: generator=${String(g)} must be a Generator (e.g. new Generator().manualSeed(0))`);
   return g;
 }
+
+/** The global generator's state (torch.get_rng_state()'s 5056 bytes). */
+export function getRngState(): Uint8Array {
+  return defaultGenerator.getState();
+}
+
+/** Restores the global generator's state (torch.set_rng_state). */
+export function setRngState(state: Uint8Array): void {
+  defaultGenerator.setState(state);
+}
