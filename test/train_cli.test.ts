@@ -309,3 +309,65 @@ test('train --help, -h, predict --help and --version print and exit 0; the Fashi
   );
   assert.equal(FASHION_MNIST_CLASSES.length, 10);
 });
+
+test("--checkpoint and --resume: a run stopped anywhere (mid-epoch, after an epoch's last batch, while evaluating) and resumed ends with the weights of the run that never stopped, bit for bit", async () => {
+  const quiet = (stopAt = Number.POSITIVE_INFINITY): { io: CliIO; text: () => string } => {
+    let calls = 0;
+    let written = '';
+    return {
+      io: { out: (s) => (written += s), isTTY: false, stopRequested: () => ++calls >= stopAt, now: () => performance.now() },
+      text: () => written,
+    };
+  };
+  const run = ['--epochs', '3', '--batch-size', '256', '--optimizer', 'sgd', '--seed', '4'];
+  const straightOut = join(dir, 'straight.safetensors');
+  const straight = quiet();
+  assert.equal(await runTrain([...run, '--out', straightOut, '--json'], straight.io), 0);
+  const expected = load(straightOut).tensors;
+  const expectedHistory = (JSON.parse(straight.text().trim()) as { history: { trainLoss: number; testAccuracy: number }[] }).history;
+  // 6 batches per epoch, then one evaluation batch: stop requests are counted after each.
+  for (const [stopAt, said] of [
+    [3, /stopped in epoch 1 after 3 of 6 batches/],
+    [6, /stopped in epoch 1 after 6 of 6 batches/],
+    [7, /stopped while evaluating epoch 1/],
+    [16, /stopped in epoch 3 after 2 of 6 batches/],
+  ] as const) {
+    const ckpt = join(dir, `ckpt-${stopAt}.safetensors`);
+    const first = quiet(stopAt);
+    assert.equal(await runTrain([...run, '--checkpoint', ckpt], first.io), 130);
+    assert.match(first.text(), said);
+    assert.match(first.text(), new RegExp(`continue with convgrad train --resume ${ckpt.replace(/[.]/g, '\\.')}`));
+    // Resumed twice for one case: stopped again one batch into the resumed run.
+    if (stopAt === 3) {
+      const again = quiet(2);
+      assert.equal(await runTrain(['--resume', ckpt], again.io), 130);
+      assert.match(again.text(), /resuming .* at epoch 1, batch 3 of 6\n[^]*stopped in epoch 1 after 5 of 6 batches/);
+    }
+    const out = join(dir, `resumed-${stopAt}.safetensors`);
+    const resumed = quiet();
+    assert.equal(await runTrain(['--resume', ckpt, '--out', out, '--json'], resumed.io), 0);
+    const got = load(out).tensors;
+    for (const [k, t] of Object.entries(expected)) assert.deepEqual([...got[k].data], [...t.data], `stop at ${stopAt}: ${k}`);
+    const history = (JSON.parse(resumed.text().trim()) as { history: { trainLoss: number; testAccuracy: number }[] }).history;
+    assert.deepEqual(
+      history.map((h) => [h.trainLoss, h.testAccuracy]),
+      expectedHistory.map((h) => [h.trainLoss, h.testAccuracy]),
+      `stop at ${stopAt}: the epochs' losses and accuracies`,
+    );
+    // predict reads a checkpoint as it reads weights.
+    const p = quiet();
+    assert.equal(await runPredict([ckpt, '--json'], p.io), 0);
+  }
+  const ckpt = join(dir, 'ckpt-3.safetensors');
+  const done = quiet();
+  assert.equal(await runTrain(['--resume', ckpt], done.io), 0);
+  assert.match(done.text(), /holds a finished run \(3 epochs\); nothing to resume/);
+  await assert.rejects(
+    runTrain(['--resume', ckpt, '--epochs', '5'], quiet().io),
+    /convgrad train: --epochs cannot be given with --resume: a resumed run keeps the options it started with/,
+  );
+  await assert.rejects(
+    runTrain(['--resume', straightOut], quiet().io),
+    /convgrad train: --resume .*straight\.safetensors: not a checkpoint of convgrad train \(made with --checkpoint\)/,
+  );
+});

@@ -11,6 +11,7 @@ import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import { checkWritable, load, save } from '../io/safetensors.js';
 import { CosineAnnealingLR } from '../optim/lr_scheduler.js';
+import { loadCheckpoint, saveCheckpoint, type JsonValue } from '../io/checkpoint.js';
 import { setNumThreads, getNumThreads, threadsReady } from '../kernels/wasm/runtime.js';
 import type { Sequential } from '../nn/container.js';
 import { buildModel, MODELS, type ModelName } from './models.js';
@@ -28,6 +29,9 @@ lenet, Adam with a cosine-annealed learning rate; digits: 20 epochs, batch 32, l
   --seed S                 weights and shuffles as after torch.manual_seed(S) (0)
   --threads T              wasm threads (all cores)
   --out FILE.safetensors   save the trained weights (also on Ctrl-C)
+  --checkpoint FILE        save the whole training state after every epoch and on Ctrl-C
+  --resume FILE            continue a run from its checkpoint, ending as if it had never stopped
+                           (its options come from the checkpoint; it keeps saving to FILE)
   --json                   end with one JSON line: testAccuracy, testLoss, epochs, seconds, imagesPerSecond, history
   --continue-on-nan        keep training past a non-finite loss (by default the run stops there: exit 2)
 
@@ -52,6 +56,29 @@ export interface TrainOptions {
   json: boolean;
   /** Keep training past a non-finite loss (by default the run stops there, naming the epoch and batch). */
   continueOnNan: boolean;
+  /** Where the training state goes after every epoch and on a stop (null: nowhere). */
+  checkpoint: string | null;
+  /** A checkpoint to continue from. */
+  resume: string | null;
+}
+
+/** The options that define a run: a resumed run takes them from its checkpoint. */
+const RUN_OPTIONS = ['dataset', 'model', 'epochs', 'batchSize', 'lr', 'optimizer', 'seed', 'continueOnNan'] as const;
+type RunOptions = Pick<TrainOptions, (typeof RUN_OPTIONS)[number]>;
+/** The flags a resumed run may still take (the rest are the checkpoint's). */
+const RESUME_FLAGS = ['--resume', '--data', '--threads', '--out', '--json', '--checkpoint'];
+
+/** Where a run stands, as a checkpoint records it: the epoch in progress and how far it got. */
+interface Position {
+  /** The epoch in progress (1-based; epochs + 1 when the run is complete). */
+  epoch: number;
+  /** 'train': `batch` batches of the epoch done (the loader's generator as at the epoch's start); 'evaluate': trained, not yet evaluated. */
+  phase: 'train' | 'evaluate';
+  batch: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  history: EpochRecord[];
 }
 
 export interface CliIO {
@@ -132,8 +159,17 @@ export function parseTrain(args: readonly string[]): TrainOptions {
     '--out',
     '--json',
     '--continue-on-nan',
+    '--checkpoint',
+    '--resume',
   ];
   const { flags } = parseFlags(args, 'train', allowed);
+  if (flags.has('--resume')) {
+    const other = [...flags.keys()].find((f) => !RESUME_FLAGS.includes(f));
+    if (other !== undefined)
+      throw new Error(
+        `convgrad train: ${other} cannot be given with --resume: a resumed run keeps the options it started with (only ${RESUME_FLAGS.slice(1).join(', ')} may be given)`,
+      );
+  }
   const dataset = oneOf('train', '--dataset', flags.get('--dataset') ?? 'digits', ['digits', 'fashion-mnist'] as const);
   const d = DEFAULTS[dataset];
   const lrText = flags.get('--lr');
@@ -160,7 +196,48 @@ export function parseTrain(args: readonly string[]): TrainOptions {
     out,
     json: flags.has('--json'),
     continueOnNan: flags.has('--continue-on-nan'),
+    checkpoint: flags.get('--checkpoint') ?? flags.get('--resume') ?? null,
+    resume: flags.get('--resume') ?? null,
   };
+}
+
+/** The run options recorded in a checkpoint (for --resume), checked as the flags are. */
+function resumeOptions(file: string): RunOptions {
+  const { metadata } = load(file);
+  const fail = (why: string): never => {
+    throw new Error(`convgrad train: --resume ${file}: ${why}`);
+  };
+  if (metadata.format !== 'convgrad.checkpoint' || metadata.run === undefined)
+    fail('not a checkpoint of convgrad train (made with --checkpoint); a file of weights cannot resume a run');
+  let run: Record<string, unknown> = {};
+  try {
+    run = JSON.parse(metadata.run) as Record<string, unknown>;
+  } catch {
+    fail('its run options are not JSON');
+  }
+  const args = [
+    '--dataset',
+    String(run.dataset),
+    '--model',
+    String(run.model),
+    '--epochs',
+    String(run.epochs),
+    '--batch-size',
+    String(run.batchSize),
+    '--lr',
+    String(run.lr),
+    '--optimizer',
+    String(run.optimizer),
+    '--seed',
+    String(run.seed),
+    ...(run.continueOnNan === true ? ['--continue-on-nan'] : []),
+  ];
+  try {
+    const o = parseTrain(args);
+    return Object.fromEntries(RUN_OPTIONS.map((k) => [k, o[k]])) as RunOptions;
+  } catch (e) {
+    return fail(`its run options are invalid: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 function loadDataset(name: DatasetName, dir: string | null): { train: TensorDataset; test: TensorDataset } {
@@ -259,9 +336,11 @@ function progressLine(epoch: number, epochs: number, i: number, n: number, loss:
 
 /** Runs `convgrad train`; returns the exit code (130 when stopped by Ctrl-C, after saving). */
 export async function runTrain(args: readonly string[], io: CliIO): Promise<number> {
-  const o = parseTrain(args);
+  let o = parseTrain(args);
+  if (o.resume !== null) o = { ...o, ...resumeOptions(o.resume) };
   // Before any work: a path that cannot be written would otherwise lose the whole run at the end.
   if (o.out !== null) checkWritable(o.out, 'convgrad train: --out');
+  if (o.checkpoint !== null) checkWritable(o.checkpoint, 'convgrad train: --checkpoint');
   if (o.threads !== null) setNumThreads(o.threads);
   const started = io.now();
   await threadsReady();
@@ -280,102 +359,145 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
         : new AdamW(params, { lr: o.lr });
   // The learning rate anneals to 0 over the run (cosine), which steadies the last epochs.
   const schedule = new CosineAnnealingLR(opt, { tMax: o.epochs });
-  const loader = new DataLoader(train, { batchSize: o.batchSize, shuffle: true, generator: new Generator().manualSeed(o.seed) });
+  const loaderGenerator = new Generator().manualSeed(o.seed);
+  const loader = new DataLoader(train, { batchSize: o.batchSize, shuffle: true, generator: loaderGenerator });
   const say = (s: string): void => {
     if (!o.json || io.isTTY) io.out(s);
+  };
+  let at: Position = { epoch: 1, phase: 'train', batch: 0, lossSum: 0, correct: 0, seen: 0, history: [] };
+  if (o.resume !== null) {
+    const got = loadCheckpoint(o.resume, { model, optimizer: opt, scheduler: schedule, generators: { loader: loaderGenerator } });
+    at = got.extra as unknown as Position;
+    if (at.epoch > o.epochs) {
+      say(`${o.resume} holds a finished run (${o.epochs} epochs); nothing to resume\n`);
+    } else {
+      const where =
+        at.phase === 'evaluate' ? `before evaluating epoch ${at.epoch}` : `at epoch ${at.epoch}, batch ${at.batch} of ${loader.length}`;
+      say(`resuming ${o.resume} ${where}\n`);
+    }
+  }
+  const run = Object.fromEntries(RUN_OPTIONS.map((k) => [k, o[k]]));
+  const meta = { model: o.model, dataset: o.dataset, height: String(height), width: String(width) };
+  // At the start of each epoch the loader's generator is copied here: a checkpoint taken mid-epoch
+  // records it, so the resumed epoch draws the same shuffle and passes over the batches already done.
+  const epochStart = new Generator().setState(loaderGenerator.getState());
+  const saveState = (p: Position): void => {
+    if (o.checkpoint === null) return;
+    saveCheckpoint(
+      o.checkpoint,
+      {
+        model,
+        optimizer: opt,
+        scheduler: schedule,
+        epoch: p.history.length,
+        generators: { loader: p.phase === 'train' ? epochStart : loaderGenerator },
+        extra: p as unknown as JsonValue,
+      },
+      { ...meta, run: JSON.stringify(run) },
+    );
   };
   say(
     `training ${o.model} on ${o.dataset} (${train.length} train, ${test.length} test images) with ${o.optimizer}, lr ${o.lr}, batch ${o.batchSize}, ${getNumThreads()} thread${getNumThreads() === 1 ? '' : 's'}\n`,
   );
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = [...at.history];
   let images = 0;
   let trainSeconds = 0;
   let stopped = false;
-  for (let epoch = 1; epoch <= o.epochs && !stopped; epoch++) {
-    model.train();
+  for (let epoch = at.epoch; epoch <= o.epochs && !stopped; epoch++) {
+    const resumed = epoch === at.epoch ? at : null;
     const t0 = io.now();
-    let seen = 0;
-    let lossSum = 0;
-    let correct = 0;
+    let seen = resumed?.seen ?? 0;
+    let lossSum = resumed?.lossSum ?? 0;
+    let correct = resumed?.correct ?? 0;
     let batch = 0;
-    let lastDraw = 0;
-    for (const { x, y } of loader) {
-      const logits: Tensor = model.forward(x);
-      const loss = crossEntropy(logits, y);
-      const value = loss.item();
-      batch++;
-      // A diverged run stops before the step, so no weights turn non-finite and nothing is saved.
-      if (!Number.isFinite(value) && !o.continueOnNan) {
-        if (io.isTTY) io.out(`\r${' '.repeat(100)}\r`);
-        throw new Error(
-          `convgrad train: the loss is ${value} at epoch ${epoch}, batch ${batch} of ${loader.length}: training diverged ` +
-            `(try a smaller --lr; --continue-on-nan keeps going); the weights were not saved`,
-        );
+    if (resumed?.phase !== 'evaluate') {
+      model.train();
+      epochStart.setState(loaderGenerator.getState());
+      const skip = resumed?.batch ?? 0;
+      let lastDraw = 0;
+      for (const { x, y } of loader) {
+        if (batch < skip) {
+          batch++;
+          continue; // done before the checkpoint: the same shuffle, drawn again, and passed over
+        }
+        const logits: Tensor = model.forward(x);
+        const loss = crossEntropy(logits, y);
+        const value = loss.item();
+        batch++;
+        // A diverged run stops before the step, so no weights turn non-finite and nothing is saved.
+        if (!Number.isFinite(value) && !o.continueOnNan) {
+          if (io.isTTY) io.out(`\r${' '.repeat(100)}\r`);
+          throw new Error(
+            `convgrad train: the loss is ${value} at epoch ${epoch}, batch ${batch} of ${loader.length}: training diverged ` +
+              `(try a smaller --lr; --continue-on-nan keeps going); the weights were not saved`,
+          );
+        }
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        seen += y.numel;
+        lossSum += value * y.numel;
+        const predicted = logits.argmax(1).data;
+        for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
+        const now = io.now();
+        if (io.isTTY && (now - lastDraw > 100 || batch === loader.length)) {
+          lastDraw = now;
+          const elapsed = (now - t0) / 1000;
+          io.out(
+            progressLine(
+              epoch,
+              o.epochs,
+              batch,
+              loader.length,
+              lossSum / seen,
+              correct / seen,
+              (seen - (resumed?.seen ?? 0)) / elapsed,
+              (elapsed / (batch - skip)) * (loader.length - batch),
+            ),
+          );
+        }
+        // Let Ctrl-C (and the progress output) through after every batch: a stop comes after the current one.
+        await yieldToEvents();
+        if (io.stopRequested()) {
+          stopped = true;
+          break;
+        }
       }
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-      seen += y.numel;
-      lossSum += value * y.numel;
-      const predicted = logits.argmax(1).data;
-      for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
-      const now = io.now();
-      if (io.isTTY && (now - lastDraw > 100 || batch === loader.length)) {
-        lastDraw = now;
-        const elapsed = (now - t0) / 1000;
-        io.out(
-          progressLine(
-            epoch,
-            o.epochs,
-            batch,
-            loader.length,
-            lossSum / seen,
-            correct / seen,
-            seen / elapsed,
-            (elapsed / batch) * (loader.length - batch),
-          ),
-        );
-      }
-      // Let Ctrl-C (and the progress output) through after every batch: a stop comes after the current one.
-      await yieldToEvents();
-      if (io.stopRequested()) {
-        stopped = true;
+      const seconds = (io.now() - t0) / 1000;
+      trainSeconds += seconds;
+      images += seen - (resumed?.seen ?? 0);
+      if (io.isTTY) io.out(`\r${' '.repeat(100)}\r`);
+      if (stopped) {
+        say(`stopped in epoch ${epoch} after ${batch} of ${loader.length} batches\n`);
+        saveState({ epoch, phase: 'train', batch, lossSum, correct, seen, history });
         break;
       }
+      schedule.step();
     }
-    const seconds = (io.now() - t0) / 1000;
-    trainSeconds += seconds;
-    images += seen;
-    if (io.isTTY) io.out(`\r${' '.repeat(100)}\r`);
-    if (stopped) {
-      say(`stopped in epoch ${epoch} after ${batch} of ${loader.length} batches\n`);
-      break;
-    }
-    schedule.step();
     const t = await evaluate(model, test, 10, () => io.stopRequested());
     if (t === null) {
       stopped = true;
       say(`stopped while evaluating epoch ${epoch}\n`);
+      saveState({ epoch, phase: 'evaluate', batch: loader.length, lossSum, correct, seen, history });
       break;
     }
+    const seconds = (io.now() - t0) / 1000;
     history.push({ epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, testLoss: t.loss, testAccuracy: t.accuracy, seconds });
     say(
       `epoch ${epoch}/${o.epochs}  train loss ${(lossSum / seen).toFixed(4)}  acc ${((100 * correct) / seen).toFixed(2)}%  ` +
         `test loss ${t.loss.toFixed(4)}  acc ${(100 * t.accuracy).toFixed(2)}%  ${(seen / seconds).toFixed(0)} img/s  ${seconds.toFixed(1)}s\n`,
     );
+    epochStart.setState(loaderGenerator.getState());
+    saveState({ epoch: epoch + 1, phase: 'train', batch: 0, lossSum: 0, correct: 0, seen: 0, history });
   }
   // The final evaluation runs even after a stop (the weights are saved with their accuracy); a second Ctrl-C exits at once.
   const final = (await evaluate(model, test))!;
   if (o.out !== null) {
-    save(model.stateDict(), o.out, {
-      model: o.model,
-      dataset: o.dataset,
-      height: String(height),
-      width: String(width),
-      epochs: String(history.length),
-    });
+    save(model.stateDict(), o.out, { ...meta, epochs: String(history.length) });
     say(`saved the weights to ${o.out}\n`);
   }
+  if (stopped && o.checkpoint !== null)
+    say(`saved the training state to ${o.checkpoint}: continue with convgrad train --resume ${o.checkpoint}\n`);
   say(renderConfusion(final.confusion, classNames(o.dataset)));
   const seconds = (io.now() - started) / 1000;
   const summary = {
@@ -399,7 +521,13 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
 export async function runPredict(args: readonly string[], io: CliIO): Promise<number> {
   const { flags, rest } = parseFlags(args, 'predict', ['--dataset', '--data', '--model', '--json'], 1);
   if (rest.length !== 1) throw new Error('convgrad predict: expected one FILE.safetensors');
-  const { tensors, metadata } = load(rest[0]);
+  const file = load(rest[0]);
+  const { metadata } = file;
+  // A checkpoint holds the weights under model.*.
+  const tensors =
+    metadata.format === 'convgrad.checkpoint'
+      ? Object.fromEntries(Object.entries(file.tensors).flatMap(([k, t]) => (k.startsWith('model.') ? [[k.slice(6), t]] : [])))
+      : file.tensors;
   const dataset = oneOf('predict', '--dataset', flags.get('--dataset') ?? metadata.dataset ?? 'digits', [
     'digits',
     'fashion-mnist',
