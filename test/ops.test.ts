@@ -463,6 +463,7 @@ const NOT_OPS: Record<string, string> = {
   detach: 'graph',
   requiresGrad_: 'graph',
   retainGrad: 'graph',
+  registerHook: 'graph (test/hooks.test.ts)',
   setData_: 'graph',
   index: 'select on dimension 0',
   add_: 'in place',

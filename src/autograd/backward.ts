@@ -1,7 +1,7 @@
 // Reverse mode: topological sort of the graph, a reverse walk applying each node's rule, and
 // accumulation of gradients, summed back to each input's shape where an op broadcast it.
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
-import { defineMethods, Tensor, type BackwardOptions } from '../tensor/tensor.js';
+import { defineMethods, Tensor, type BackwardOptions, type GradHook } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { withGradMode } from './mode.js';
 
@@ -96,6 +96,21 @@ interface RunResult {
   grads: Map<Tensor, Tensor>;
 }
 
+/** A tensor's gradient hooks in order, each seeing the last one's result (PyTorch's register_hook). */
+function runTensorHooks(t: Tensor, g: Tensor, hooks: readonly GradHook[]): Tensor {
+  for (const hook of hooks) {
+    const r = hook(g);
+    if (r === undefined || r === null) continue;
+    if (!(r instanceof Tensor)) throw new Error(`registerHook: a hook returned ${typeof r}; expected a Tensor or undefined`);
+    if (r.shape.length !== t.shape.length || r.shape.some((n, i) => n !== t.shape[i]))
+      throw new Error(
+        `registerHook: a hook returned a gradient of shape ${formatShape(r.shape)} for a tensor of shape ${formatShape(t.shape)}`,
+      );
+    g = r.dtype === t.dtype ? r : r.to(t.dtype);
+  }
+  return g;
+}
+
 function run(
   outputs: readonly Tensor[],
   seeds: readonly (Tensor | null)[],
@@ -125,11 +140,20 @@ function run(
   withGradMode(createGraph, () => {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
-      const g = grads.get(t);
+      let g = grads.get(t);
       const node = t.gradFn;
       if (g === undefined) continue;
+      let retained = g;
+      if (t.gradHooks !== null && t.gradHooks.length > 0) {
+        const hooks = t.gradHooks;
+        const split = node !== null && t.retainsGrad ? t.retainAfterHooks : hooks.length;
+        retained = runTensorHooks(t, g, hooks.slice(0, split));
+        g = runTensorHooks(t, retained, hooks.slice(split));
+        grads.set(t, g);
+        if (node === null) retained = g;
+      }
       if (accumulate && (node === null || t.retainsGrad) && relevant.has(t)) {
-        const stored = createGraph ? g : g.detach();
+        const stored = createGraph ? retained : retained.detach();
         t.grad = t.grad === null ? stored : createGraph ? t.grad.add(stored) : t.grad.add(stored).detach();
       }
       if (node === null) continue;

@@ -1,7 +1,9 @@
 // Module and Parameter, as torch.nn.Module and torch.nn.Parameter: submodules, parameters and buffers
 // are the fields assigned in the constructor, registered in assignment order.
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
-import { int64Overflow, isFloating, Tensor, type FloatDType, bumpVersion } from '../tensor/tensor.js';
+import { int64Overflow, isFloating, Tensor, type FloatDType, type RemovableHandle, bumpVersion } from '../tensor/tensor.js';
+import { record } from '../autograd/node.js';
+import { isGradEnabled } from '../autograd/mode.js';
 import { formatShape } from '../tensor/shape.js';
 import { to } from '../ops/index.js';
 
@@ -25,6 +27,30 @@ export interface LoadStateDictResult {
 }
 
 const BUFFERS = Symbol('buffers');
+const HOOKS = Symbol('hooks');
+
+// biome-ignore-start lint/suspicious/noConfusingVoidType: a hook that returns nothing changes nothing
+/** forwardPre(module, inputs) → new inputs or nothing; forward(module, inputs, output) → new output or nothing. */
+export type ForwardPreHook = (module: Module, inputs: Tensor[]) => Tensor | Tensor[] | undefined | void;
+export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => Tensor | undefined | void;
+/** backward(module, gradInput, gradOutput) → new gradInput or nothing (PyTorch's full backward hook). */
+export type FullBackwardHook = (
+  module: Module,
+  gradInput: (Tensor | null)[],
+  gradOutput: (Tensor | null)[],
+) => (Tensor | null)[] | undefined | void;
+// biome-ignore-end lint/suspicious/noConfusingVoidType: a hook that returns nothing changes nothing
+
+interface Hooks {
+  forwardPre: ForwardPreHook[];
+  forward: ForwardHook[];
+  backward: FullBackwardHook[];
+}
+
+/** A tensor with x's data as the output of an identity node named as PyTorch names a backward hook's. */
+function hookIdentity(x: Tensor, rule: (g: Tensor) => Tensor | null): Tensor {
+  return record(new Tensor(x.data, x.shape, false, x.dtype), 'BackwardHookFunctionBackward', [x], (g) => [rule(g)]);
+}
 
 export abstract class Module {
   training = true;
@@ -46,6 +72,96 @@ export abstract class Module {
     if (tensor !== null && !(tensor instanceof Tensor)) throw new Error(`registerBuffer: ${name} must be a Tensor or null`);
     this.bufferNames.add(name);
     (this as unknown as Record<string, Tensor | null>)[name] = tensor;
+  }
+
+  private get hooks(): Hooks {
+    const self = this as unknown as { [HOOKS]?: Hooks };
+    if (self[HOOKS] === undefined) {
+      Object.defineProperty(this, HOOKS, { value: { forwardPre: [], forward: [], backward: [] }, enumerable: false });
+      // From the first hook on, forward runs through the hooks (PyTorch's __call__ around forward).
+      const forward = Object.getPrototypeOf(this).forward as (...inputs: Tensor[]) => Tensor;
+      Object.defineProperty(this, 'forward', {
+        value: (...inputs: Tensor[]) => this.callWithHooks(forward, inputs),
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return self[HOOKS]!;
+  }
+
+  private addHook<K extends keyof Hooks>(kind: K, hook: Hooks[K][number], op: string): RemovableHandle {
+    if (typeof hook !== 'function') throw new Error(`${op}: hook=${String(hook)} must be a function`);
+    const list = this.hooks[kind] as Hooks[K][number][];
+    list.push(hook);
+    return {
+      remove: () => {
+        const i = list.indexOf(hook);
+        if (i >= 0) list.splice(i, 1);
+      },
+    };
+  }
+
+  /** hook(module, inputs) runs before each forward; a tensor (or list) it returns replaces the inputs. */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return this.addHook('forwardPre', hook, 'registerForwardPreHook');
+  }
+
+  /** hook(module, inputs, output) runs after each forward; a tensor it returns replaces the output. */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return this.addHook('forward', hook, 'registerForwardHook');
+  }
+
+  /**
+   * hook(module, gradInput, gradOutput) runs when the gradients with respect to the module's inputs are
+   * computed (gradInput holds null for an input that needs none); a list it returns replaces gradInput.
+   * As PyTorch's register_full_backward_hook, for a module called with one tensor.
+   */
+  registerFullBackwardHook(hook: FullBackwardHook): RemovableHandle {
+    return this.addHook('backward', hook, 'registerFullBackwardHook');
+  }
+
+  private callWithHooks(forward: (...inputs: Tensor[]) => Tensor, given: Tensor[]): Tensor {
+    const { forwardPre, forward: after, backward } = this.hooks;
+    let inputs = given;
+    for (const hook of [...forwardPre]) {
+      const r = hook(this, inputs);
+      if (r !== undefined && r !== null) inputs = Array.isArray(r) ? r : [r];
+    }
+    const hooked = backward.length > 0 && isGradEnabled();
+    if (hooked && inputs.length !== 1)
+      throw new Error(
+        `registerFullBackwardHook: the module was called with ${inputs.length} tensors; backward hooks take modules called with one`,
+      );
+    let gradOutput: Tensor | null = null;
+    const runHooks = (gradInput: Tensor | null): Tensor | null => {
+      let current: (Tensor | null)[] = [gradInput];
+      for (const hook of [...backward]) {
+        const r = hook(this, current, [gradOutput]);
+        if (r !== undefined && r !== null) {
+          if (!Array.isArray(r) || r.length !== 1)
+            throw new Error('registerFullBackwardHook: a hook must return undefined or a list of one gradient');
+          current = r;
+        }
+      }
+      return current[0];
+    };
+    const x = inputs[0];
+    const inputNeedsGrad = hooked && x instanceof Tensor && x.requiresGrad;
+    if (inputNeedsGrad) inputs = [hookIdentity(x, (g) => runHooks(g))];
+    let y = forward.apply(this, inputs);
+    for (const hook of [...after]) {
+      const r = hook(this, inputs, y);
+      if (r !== undefined && r !== null) y = r;
+    }
+    if (hooked && y instanceof Tensor && y.requiresGrad)
+      y = hookIdentity(y, (g) => {
+        gradOutput = g;
+        // No input needs a gradient: PyTorch calls the hooks here, with gradInput (None,).
+        if (!inputNeedsGrad) runHooks(null);
+        return g;
+      });
+    return y;
   }
 
   /** The module's direct submodules, in assignment order. */

@@ -40,6 +40,15 @@ export interface BackwardOptions {
 export type Scalar = number;
 export type TensorOrScalar = Tensor | Scalar;
 
+/** A tensor's gradient hook: sees the gradient, may return a replacement. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing leaves the gradient as it is
+export type GradHook = (grad: Tensor) => Tensor | undefined | void;
+
+/** What registering a hook returns: remove() unregisters it (PyTorch's RemovableHandle). */
+export interface RemovableHandle {
+  remove(): void;
+}
+
 /** The version counter's key: a symbol, so only this module (through bumpVersion) changes it. */
 const VERSION = Symbol('version');
 
@@ -185,8 +194,37 @@ export class Tensor {
   }
 
   retainGrad(): this {
-    if (!this.isLeaf) this.retainsGrad = true;
+    if (!this.isLeaf && !this.retainsGrad) {
+      this.retainsGrad = true;
+      // As PyTorch 1.13: .grad keeps the gradient as it is after the hooks registered before this call.
+      this.retainAfterHooks = this.gradHooks?.length ?? 0;
+    }
     return this;
+  }
+
+  /** How many of gradHooks run before a retained gradient is stored (see retainGrad). */
+  retainAfterHooks = 0;
+
+  /** The gradient hooks of this tensor, in registration order (see registerHook); null until the first. */
+  gradHooks: GradHook[] | null = null;
+
+  /**
+   * Calls `hook(grad)` each time a gradient with respect to this tensor is computed (backward or grad),
+   * as PyTorch's Tensor.register_hook: a tensor it returns replaces the gradient (for a leaf, before it
+   * is added to .grad). Returns a handle whose remove() unregisters it.
+   */
+  registerHook(hook: GradHook): RemovableHandle {
+    if (typeof hook !== 'function') throw new Error(`registerHook: hook=${String(hook)} must be a function (grad) => Tensor | undefined`);
+    if (!this.requiresGrad) throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+    if (this.gradHooks === null) this.gradHooks = [];
+    const hooks = this.gradHooks;
+    hooks.push(hook);
+    return {
+      remove: () => {
+        const i = hooks.indexOf(hook);
+        if (i >= 0) hooks.splice(i, 1);
+      },
+    };
   }
 
   /** Exactly PyTorch's str(t), except `dtype=float64` for `dtype=torch.float64`. */
