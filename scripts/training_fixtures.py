@@ -648,3 +648,80 @@ def extras_cases():
         x = torch.randn(2, 3, dtype=torch.float64)
         out["like"].append({"seed": seed, "randnLike": flat(torch.randn_like(x)), "zeros": flat(torch.zeros_like(x)), "ones": flat(torch.ones_like(x))})
     return out
+
+
+# ---- explainLayer: a conv layer's gradients inside a net, with PyTorch's values ------------------------------
+class ResidualBlock(torch.nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(c, c, 3, padding=1)
+        self.bn1 = torch.nn.BatchNorm2d(c)
+        self.conv2 = torch.nn.Conv2d(c, c, 3, padding=1)
+        self.bn2 = torch.nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return F.relu(x + self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
+
+
+class ResidualNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(1, 4, 3, padding=1)
+        self.block = ResidualBlock(4)
+        self.fc = torch.nn.Linear(4, 3)
+
+    def forward(self, x):
+        h = self.block(F.relu(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
+
+
+def layer_net(name):
+    nn_ = torch.nn
+    if name == "plain":
+        return nn_.Sequential(nn_.Conv2d(1, 4, 3, padding=1), nn_.ReLU(), nn_.MaxPool2d(2), nn_.Conv2d(4, 6, 3), nn_.ReLU(),
+                              nn_.Flatten(), nn_.Linear(24, 3))
+    if name == "batchnorm":
+        return nn_.Sequential(nn_.Conv2d(1, 4, 3, padding=1, bias=False), nn_.BatchNorm2d(4), nn_.ReLU(),
+                              nn_.Conv2d(4, 3, 3, stride=2), nn_.Flatten(), nn_.Linear(27, 3))
+    return ResidualNet()
+
+
+def layer_cases():
+    """explainLayer: PyTorch's gradients of a conv layer's elements inside three nets, and the layer's dy."""
+    cases = []
+    for net, dtype, shape, layer, mode, elements in [
+        ("plain", "float32", [3, 1, 8, 8], "3", "train", [["w", [2, 1, 0, 2]], ["w", [0, 3, 2, 2]], ["b", [5]], ["x", [1, 2, 0, 3]]]),
+        ("plain", "float64", [2, 1, 8, 8], "0", "train", [["w", [3, 0, 1, 1]], ["b", [0]]]),
+        ("batchnorm", "float32", [4, 1, 7, 7], "0", "train", [["w", [1, 0, 1, 1]], ["w", [3, 0, 0, 2]]]),
+        ("batchnorm", "float64", [4, 1, 7, 7], "3", "train", [["w", [2, 3, 1, 0]], ["b", [1]], ["x", [0, 1, 4, 4]]]),
+        ("batchnorm", "float64", [2, 1, 7, 7], "3", "eval", [["w", [0, 0, 2, 2]], ["x", [1, 3, 0, 6]]]),
+        ("residual", "float64", [2, 1, 6, 6], "block.conv1", "train", [["w", [1, 2, 1, 1]], ["b", [3]], ["x", [0, 0, 2, 3]]]),
+        ("residual", "float32", [2, 1, 6, 6], "stem", "train", [["w", [0, 0, 1, 2]], ["b", [2]]]),
+    ]:
+        dt = torch.float64 if dtype == "float64" else torch.float32
+        torch.manual_seed(11)
+        model = layer_net(net).to(dt)
+        model.train(mode == "train")
+        x = torch.randn(shape, dtype=dt)
+        target = torch.randint(0, 3, [shape[0]])
+        layer_module = dict(model.named_modules())[layer]
+        seen = {}
+
+        def hook(m, inputs, output):
+            if inputs[0].requires_grad:
+                inputs[0].retain_grad()
+            output.retain_grad()
+            seen["x"], seen["y"] = inputs[0], output
+
+        handle = layer_module.register_forward_hook(hook)
+        loss = F.cross_entropy(model(x), target)
+        loss.backward()
+        handle.remove()
+        values = []
+        for kind, index in elements:
+            g = layer_module.weight.grad if kind == "w" else layer_module.bias.grad if kind == "b" else seen["x"].grad
+            values.append(g[tuple(index)].item())
+        cases.append({"net": net, "dtype": dtype, "shape": shape, "layer": layer, "mode": mode, "input": flat(x),
+                      "target": target.tolist(), "elements": [{"kind": k, "index": i} for k, i in elements],
+                      "values": values, "dy": flat(seen["y"].grad), "loss": loss.item()})
+    return cases

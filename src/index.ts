@@ -40,6 +40,7 @@ export * as safetensors from './io/index.js';
 export { save, load, saveCheckpoint, loadCheckpoint, type Checkpoint, type LoadedCheckpoint } from './io/index.js';
 export { DataLoader, TensorDataset, randomSplit, type Batch, type DataLoaderOptions } from './data/index.js';
 export { explain, MAX_EXPLAINED_TERMS } from './explain/explain.js';
+export { explainLayer, type ExplainLayerOptions, type LayerExplanation, type LayerLoss } from './explain/layer.js';
 export {
   renderText as renderExplanation,
   renderElement,

@@ -427,6 +427,7 @@ const NOT_OPS: Record<string, string> = {
   gradcheck: 'autograd',
   gradgradcheck: 'autograd',
   explain: 'explainer',
+  explainLayer: 'explainer',
   elementEquation: 'explainer',
   renderElement: 'explainer',
   renderExplanation: 'explainer',
