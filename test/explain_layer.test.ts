@@ -139,3 +139,32 @@ test('explainLayer names what is wrong: an unknown layer, a layer that is not a 
   for (const entry of [...e.weight, ...e.bias, ...e.input])
     assert.ok(Math.abs(entry.value - entry.autograd) <= 1e-6 * Math.max(1, Math.abs(entry.autograd)));
 });
+
+test('a long sum: the equation writes the largest products and "… and N more terms summing to s"; the JSON keeps every term', () => {
+  manualSeed(2);
+  const model = net('plain', 'float32');
+  const input = tensor(Array.from({ length: 3 * 64 }, (_, i) => Math.sin(i))).view(3, 1, 8, 8);
+  const e = explainLayer(model, {
+    input,
+    target: tensor([0, 1, 2], { dtype: 'int64' }),
+    layer: '0',
+    elements: [
+      { kind: 'w', index: [1, 0, 1, 1] },
+      { kind: 'b', index: [2] },
+    ],
+  });
+  assert.equal(e.weight[0].terms.length, 3 * 8 * 8);
+  const text = elementEquation(e, { kind: 'w', index: [1, 0, 1, 1] });
+  const m = /\+ … and 182 more terms summing to (-?[\d.e-]+) = (-?[\d.e-]+)$/.exec(text);
+  assert.ok(m, text);
+  assert.ok(text.length < 400, `${text.length} characters`);
+  // The ten written products and the rest add up to the value.
+  const written = [...text.matchAll(/(-?[\d.e-]+)·(-?[\d.e-]+)/g)].map((p) => Number(p[1]) * Number(p[2]));
+  assert.equal(written.length, 10);
+  const products = e.weight[0].terms.map((t) => Math.abs(t.x * t.dy)).sort((a, b) => b - a);
+  assert.ok(Math.abs(Math.abs(written[0]) - products[0]) <= 1e-4 * products[0], 'the largest product comes first');
+  assert.ok(
+    Math.abs(written.reduce((a, b) => a + b, 0) + Number(m[1]) - Number(m[2])) <= 1e-4 * Math.max(1e-6, Math.abs(Number(m[2]))) + 1e-7,
+  );
+  assert.match(elementEquation(e, { kind: 'b', index: [2] }), /… and 182 more terms summing to/);
+});

@@ -112,6 +112,25 @@ function terms(values: readonly number[], leading: boolean): string {
   return values.map((v, i) => (i === 0 && leading ? num(v) : v < 0 ? ` - ${num(-v)}` : ` + ${num(v)}`)).join('');
 }
 
+/** How many of a long sum's products an equation writes out (the largest by magnitude). */
+const SUMMARY_TERMS = 10;
+
+/**
+ * Products `a·dy + b·dy …` as given; when there are more than 2·LIST_EDGE, the SUMMARY_TERMS largest by
+ * magnitude and then "… and N more terms summing to s" (the JSON and the term list keep every one).
+ */
+function productsOf(pairs: readonly number[][]): string {
+  const write = ([v, dy]: readonly number[]): string => (dy === undefined ? num(v) : `${num(v)}·${num(dy)}`);
+  if (pairs.length <= 2 * LIST_EDGE) return pairs.map(write).join(' + ');
+  const product = (p: readonly number[]): number => p[0] * (p[1] ?? 1);
+  const order = pairs.map((_, i) => i).sort((a, b) => Math.abs(product(pairs[b])) - Math.abs(product(pairs[a])) || a - b);
+  const rest = order.slice(SUMMARY_TERMS).reduce((sum, i) => sum + product(pairs[i]), 0);
+  return `${order
+    .slice(0, SUMMARY_TERMS)
+    .map((i) => write(pairs[i]))
+    .join(' + ')} + … and ${pairs.length - SUMMARY_TERMS} more terms summing to ${num(rest)}`;
+}
+
 /** a + b - c …, or its first and last terms with the count between when it is long. */
 function sumOf(values: readonly number[]): string {
   if (values.length <= 2 * LIST_EDGE) return terms(values, true);
@@ -248,7 +267,7 @@ export function elementEquation(e: Explanation, ref: ElementRef): string {
     const terms = (el as ElementExplanation<BiasTerm>).terms;
     if (e.loss.kind === 'mean' && M !== null) return `${name} = ${terms.length} / ${M} = ${num(el.value)}`;
     if (e.loss.kind === 'sum') return `${name} = ${terms.length} = ${num(el.value)}`;
-    return `${name} = ${sumOf(terms.map((k) => k.dy))} = ${num(el.value)}`;
+    return `${name} = ${terms.length === 0 ? '0' : productsOf(terms.map((k) => [k.dy]))} = ${num(el.value)}`;
   }
   // The factor besides dy: x̃ for a weight, w for an input element; products outside the output reach no dy.
   const pairs =
@@ -269,7 +288,7 @@ function rightSide(e: Explanation, pairs: readonly number[][], value: number): s
   if (e.loss.kind === 'mean' && M !== null)
     return `(${sumOf(factors) || '0'}) / ${M} = ${num(factors.reduce((s, v) => s + v, 0))} / ${M} = ${num(value)}`;
   if (e.loss.kind === 'sum') return `${sumOf(factors) || '0'} = ${num(value)}`;
-  return `${pairs.length === 0 ? '0' : pairs.map(([v, dy]) => `${num(v)}·${num(dy)}`).join(' + ')} = ${num(value)}`;
+  return `${pairs.length === 0 ? '0' : productsOf(pairs)} = ${num(value)}`;
 }
 
 export function renderElement(e: Explanation, ref: ElementRef, options: TextOptions = {}): string {
