@@ -6,8 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FASHION_MNIST_CLASSES, renderConfusion, runPredict, runTrain, type CliIO } from '../src/cli/train.js';
-import { load, save, tensor } from '../src/index.js';
+import { FASHION_MNIST_CLASSES, loadTrained, renderConfusion, runPredict, runTrain, type CliIO } from '../src/cli/train.js';
+import { runExplain } from '../src/cli/explain.js';
+import { F, load, save, tensor, type nn } from '../src/index.js';
 
 const main = new URL('../src/cli/main.js', import.meta.url).pathname;
 const cli = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
@@ -370,4 +371,55 @@ test("--checkpoint and --resume: a run stopped anywhere (mid-epoch, after an epo
     runTrain(['--resume', straightOut], quiet().io),
     /convgrad train: --resume .*straight\.safetensors: not a checkpoint of convgrad train \(made with --checkpoint\)/,
   );
+});
+
+test('convgrad explain --weights: an element of a trained conv layer on a batch of test images equals the gradient autograd gives that batch', async () => {
+  const weights = join(dir, 'for-explain.safetensors');
+  assert.equal(
+    await runTrain(['--epochs', '1', '--out', weights], { out: () => {}, isTTY: false, stopRequested: () => false, now: () => 0 }),
+    0,
+  );
+  let written = '';
+  const io = { out: (s: string) => (written += s), isTTY: false, env: {} };
+  assert.equal(runExplain(['--weights', weights, '--layer', '3', '--images', '8:24', '--element', 'w:2,1,0,2', '--json'], io), 0);
+  const doc = JSON.parse(written) as {
+    layer: string;
+    images: number[];
+    lossValue: number;
+    weight: { index: number[]; value: number; autograd: number; terms: { x: number; dy: number }[] }[];
+  };
+  assert.equal(doc.layer, '3');
+  assert.deepEqual(doc.images, [8, 24]);
+  // By hand: the same model, weights and 16 images; cross-entropy; backward; conv2's weight gradient.
+  const { model, test: testSet } = loadTrained('test', weights);
+  model.eval();
+  const loss = F.crossEntropy(model.forward(testSet.images.slice(0, 8, 24)), testSet.labels.slice(0, 8, 24));
+  loss.backward();
+  const conv2 = model.children()[3] as nn.Conv2d;
+  const want = conv2.weight.grad!.get(2, 1, 0, 2);
+  const size = doc.weight[0].terms.reduce((s, t) => s + Math.abs(t.x * t.dy), 0);
+  assert.equal(doc.weight[0].terms.length, 16 * 4 * 4); // one product per output position of the batch
+  assert.ok(Math.abs(doc.weight[0].value - want) <= 1e-6 * size, `${doc.weight[0].value} vs ${want}`);
+  assert.ok(Math.abs(doc.lossValue - loss.item()) <= 1e-6, `${doc.lossValue} vs ${loss.item()}`);
+  // Text: the summary line and the summarized equation of the element.
+  written = '';
+  assert.equal(runExplain(['--weights', weights, '--layer', '0', '--element', 'b:3'], io), 0);
+  assert.match(
+    written,
+    /^layer "0" of lenet \(.*for-explain\.safetensors\), digits test images 0:32: cross-entropy \d\.\d{6}, \d+ of 32 right/,
+  );
+  assert.match(written, /… and \d+ more terms summing to/);
+  assert.throws(
+    () => runExplain(['--weights', weights, '--layer', '1'], io),
+    /explainLayer: layer="1" is a ReLU, not a convolution; the model's conv layers are "0", "3"/,
+  );
+  assert.throws(
+    () => runExplain(['--weights', weights, '--layer', '3', '--kernel-size', '3'], io),
+    /--kernel-size cannot be used with --weights; with --weights the configuration comes from the layer/,
+  );
+  assert.throws(
+    () => runExplain(['--weights', weights, '--layer', '3', '--images', '300:400'], io),
+    /--images "300:400" is invalid; expected A:B with 0 ≤ A < B ≤ 360/,
+  );
+  assert.throws(() => runExplain(['--weights', weights], io), /--weights needs --layer NAME/);
 });

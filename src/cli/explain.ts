@@ -4,6 +4,9 @@ import { explain, type ExplainConfig, type Explanation } from '../explain/explai
 import { findElement, renderText, type ElementKind, type ElementRef } from '../explain/render_text.js';
 import { renderSvg } from '../explain/render_svg.js';
 import { EXPLAIN_OPTIONS, explainOptionsHelp, parseOptionText, type ExplainOption } from '../explain/schema.js';
+import { explainLayer } from '../explain/layer.js';
+import { noGrad } from '../autograd/mode.js';
+import { loadTrained } from './train.js';
 
 export const EXPLAIN_USAGE = `usage: convgrad explain [options]
 
@@ -15,7 +18,15 @@ ${explainOptionsHelp()}
   --element w:0,0,1,2 | b:1 | x:0,0,3,3   explain one element
   --json                          print the explanation as JSON
   --svg FILE                      write a picture of the chosen element (default w:0,…,0)
-  --no-color                      no colour even on a terminal (NO_COLOR is respected too)`;
+  --no-color                      no colour even on a terminal (NO_COLOR is respected too)
+
+usage: convgrad explain --weights FILE.safetensors --layer NAME [--images A:B] [--split test|train]
+                        [--element w:o,c,i,j | b:o | x:n,c,i,j] [--json] [--svg FILE]
+
+Explains a gradient inside a network trained by convgrad train (weights or a checkpoint): the model and
+data set named in the file, images A to B-1 of the test set (0:32) as the batch, cross-entropy against
+their labels, and the conv layer NAME ('0', '3', as in the state dict). The configuration comes from
+the layer; --dataset, --data and --model override the file's metadata.`;
 
 export interface ExplainCommand {
   config: ExplainConfig;
@@ -108,11 +119,75 @@ export interface Io {
   env: Record<string, string | undefined>;
 }
 
+/** `convgrad explain --weights FILE --layer NAME …`: an element of a trained network's conv layer, on a batch of its data. */
+export function runExplainNetwork(argv: readonly string[], io: Io): number {
+  const op = 'convgrad explain';
+  const flags = new Map<string, string>();
+  const valued = ['--weights', '--layer', '--images', '--split', '--element', '--svg', '--dataset', '--data', '--model'];
+  const switches = ['--json', '--color', '--no-color'];
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2) as [string, string | undefined];
+    if (switches.includes(flag)) {
+      flags.set(flag, 'true');
+      continue;
+    }
+    if (!valued.includes(flag)) {
+      const why = BY_FLAG.has(flag) ? `; with --weights the configuration comes from the layer` : '';
+      throw new Error(`${op}: ${flag} cannot be used with --weights${why} (expected ${[...valued, ...switches].join(', ')})`);
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new Error(`${op}: ${flag} needs a value`);
+    flags.set(flag, value);
+  }
+  const layer = flags.get('--layer');
+  if (layer === undefined) throw new Error(`${op}: --weights needs --layer NAME (a conv layer of the model, e.g. --layer 3)`);
+  const split = flags.get('--split') ?? 'test';
+  if (split !== 'test' && split !== 'train') throw new Error(`${op}: --split ${JSON.stringify(split)} is invalid; expected test or train`);
+  const trained = loadTrained('explain', flags.get('--weights')!, {
+    dataset: flags.get('--dataset'),
+    data: flags.get('--data'),
+    model: flags.get('--model'),
+  });
+  const data = split === 'test' ? trained.test : trained.train;
+  const range = flags.get('--images') ?? '0:32';
+  const m = /^(\d+):(\d+)$/.exec(range);
+  const [from, to] = m === null ? [Number.NaN, Number.NaN] : [Number(m[1]), Number(m[2])];
+  if (m === null || from >= to || to > data.length)
+    throw new Error(
+      `${op}: --images ${JSON.stringify(range)} is invalid; expected A:B with 0 ≤ A < B ≤ ${data.length} (the ${split} set's size)`,
+    );
+  const input = data.images.slice(0, from, to);
+  const target = data.labels.slice(0, from, to);
+  const element = flags.has('--element') ? parseElement(flags.get('--element')!) : null;
+  trained.model.eval();
+  const e = explainLayer(trained.model, { input, target, layer, elements: element === null ? 'worked' : [element] });
+  if (element !== null) findElement(e, element);
+  const predicted = noGrad(() => trained.model.forward(input).argmax(1));
+  const correct = predicted.data.filter((p, i) => p === target.data[i]).length;
+  const svg = flags.get('--svg') ?? null;
+  if (svg !== null) writeFileSync(svg, renderSvg(e, element));
+  const where = `layer ${JSON.stringify(layer)} of ${trained.modelName} (${flags.get('--weights')}), ${trained.dataset} ${split} images ${from}:${to}`;
+  if (flags.has('--json')) {
+    io.out(
+      `${JSON.stringify({ layer, images: [from, to], split, lossValue: e.lossValue, correct, ...explanationJson(e, element) }, null, 2)}\n`,
+    );
+  } else {
+    const color = flags.has('--no-color')
+      ? false
+      : flags.has('--color') || (io.isTTY && (io.env.NO_COLOR === undefined || io.env.NO_COLOR === ''));
+    io.out(`${where}: cross-entropy ${e.lossValue.toFixed(6)}, ${correct} of ${to - from} right (eval mode)\n\n`);
+    io.out(renderText(e, element, { color }));
+    if (svg !== null) io.out(`\nwrote ${svg}\n`);
+  }
+  return 0;
+}
+
 export function runExplain(argv: readonly string[], io: Io): number {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(`${EXPLAIN_USAGE}\n`);
     return 0;
   }
+  if (argv.some((a) => a === '--weights' || a.startsWith('--weights='))) return runExplainNetwork(argv, io);
   const cmd = parseExplainArgs(argv);
   // Only what will be shown is explained: the one element, or the worked elements of the text; the
   // JSON of every element is the only full explanation (and refused past the size budget).

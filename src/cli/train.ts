@@ -518,32 +518,51 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
 }
 
 /** Runs `convgrad predict FILE`: builds the model named in the file (or --model), loads the weights, evaluates the test set. */
-export async function runPredict(args: readonly string[], io: CliIO): Promise<number> {
-  const { flags, rest } = parseFlags(args, 'predict', ['--dataset', '--data', '--model', '--json'], 1);
-  if (rest.length !== 1) throw new Error('convgrad predict: expected one FILE.safetensors');
-  const file = load(rest[0]);
+/** A model trained by `convgrad train`, from its weights or checkpoint file: built as the file's metadata names it (or as the flags say). */
+export interface TrainedModel {
+  model: Sequential;
+  modelName: ModelName;
+  dataset: DatasetName;
+  train: TensorDataset;
+  test: TensorDataset;
+}
+
+export function loadTrained(
+  command: string,
+  path: string,
+  overrides: { dataset?: string; data?: string; model?: string } = {},
+): TrainedModel {
+  const file = load(path);
   const { metadata } = file;
   // A checkpoint holds the weights under model.*.
   const tensors =
     metadata.format === 'convgrad.checkpoint'
       ? Object.fromEntries(Object.entries(file.tensors).flatMap(([k, t]) => (k.startsWith('model.') ? [[k.slice(6), t]] : [])))
       : file.tensors;
-  const dataset = oneOf('predict', '--dataset', flags.get('--dataset') ?? metadata.dataset ?? 'digits', [
-    'digits',
-    'fashion-mnist',
-  ] as const);
-  const modelName = oneOf('predict', '--model', flags.get('--model') ?? metadata.model ?? 'lenet', MODELS);
-  const { test } = loadDataset(dataset, flags.get('--data') ?? null);
-  checkNotEmpty(test, 'test', 'predict', flags.get('--data') ?? dataset);
+  const dataset = oneOf(command, '--dataset', overrides.dataset ?? metadata.dataset ?? 'digits', ['digits', 'fashion-mnist'] as const);
+  const modelName = oneOf(command, '--model', overrides.model ?? metadata.model ?? 'lenet', MODELS);
+  const { train, test } = loadDataset(dataset, overrides.data ?? null);
+  checkNotEmpty(test, 'test', command, overrides.data ?? dataset);
   const [, , height, width] = test.images.shape;
   const model = buildModel(modelName, height, width);
   try {
     model.loadStateDict(tensors);
   } catch (e) {
     throw new Error(
-      `convgrad predict: ${rest[0]} does not hold ${modelName} weights for ${dataset}: ${e instanceof Error ? e.message : String(e)}`,
+      `convgrad ${command}: ${path} does not hold ${modelName} weights for ${dataset}: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
+  return { model, modelName, dataset, train, test };
+}
+
+export async function runPredict(args: readonly string[], io: CliIO): Promise<number> {
+  const { flags, rest } = parseFlags(args, 'predict', ['--dataset', '--data', '--model', '--json'], 1);
+  if (rest.length !== 1) throw new Error('convgrad predict: expected one FILE.safetensors');
+  const { model, modelName, dataset, test } = loadTrained('predict', rest[0], {
+    dataset: flags.get('--dataset'),
+    data: flags.get('--data'),
+    model: flags.get('--model'),
+  });
   const r = await evaluate(model, test, 10, () => io.stopRequested());
   if (r === null) return stoppedCode(io);
   if (flags.has('--json')) io.out(`${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, confusion: r.confusion })}\n`);

@@ -107,6 +107,24 @@ function listed<T>(items: readonly T[], line: (item: T) => string): string[] {
   return [...items.slice(0, LIST_EDGE).map(line), `  … ${items.length - 2 * LIST_EDGE} more …`, ...items.slice(-LIST_EDGE).map(line)];
 }
 
+/**
+ * The lines of an element's terms. With a given dy (a real network's) and a long list: the LIST_EDGE
+ * largest products by magnitude, then "… and N more terms summing to s"; otherwise as `listed`.
+ */
+function listedTerms<T>(e: Explanation, items: readonly T[], product: (item: T) => number, line: (item: T) => string): string[] {
+  if (e.loss.kind !== 'given' || items.length <= 2 * LIST_EDGE) return listed(items, line);
+  const order = items.map((_, i) => i).sort((a, b) => Math.abs(product(items[b])) - Math.abs(product(items[a])) || a - b);
+  const rest = order.slice(LIST_EDGE).reduce((sum, i) => sum + product(items[i]), 0);
+  return [
+    ...order.slice(0, LIST_EDGE).map((i) => line(items[i])),
+    `  … and ${items.length - LIST_EDGE} more terms summing to ${num(rest)}`,
+  ];
+}
+
+/** " (the 20 largest by magnitude)" where listedTerms shows only those. */
+const largest = (e: Explanation, n: number): string =>
+  e.loss.kind === 'given' && n > 2 * LIST_EDGE ? ` (the ${LIST_EDGE} largest by magnitude)` : '';
+
 /** Terms as a learner writes a sum: `a + b - c` (a negative term after the first is subtracted). */
 function terms(values: readonly number[], leading: boolean): string {
   return values.map((v, i) => (i === 0 && leading ? num(v) : v < 0 ? ` - ${num(-v)}` : ` + ${num(v)}`)).join('');
@@ -157,14 +175,19 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
     );
     out.push(grid(e, n, ch, marked, options));
   }
-  out.push(`\nThe ${el.terms.length} products x̃ · dy, one per ${t ? 'input' : 'output'} position:`);
+  out.push(`\nThe ${el.terms.length} products x̃ · dy, one per ${t ? 'input' : 'output'} position${largest(e, el.terms.length)}:`);
   out.push(
-    ...listed(el.terms, (k) => {
-      const where = t
-        ? `x${idx(k.input)} → y${idx(k.output)}`
-        : `y${idx(k.output)} ← x̃${idx(k.padded)}${k.input === null ? ' (zero padding)' : k.padded !== null && !sameIndex(k.padded, k.input) ? ` = x${idx(k.input)}` : ''}`;
-      return `  ${where}: ${num(k.x)} · ${num(k.dy)}`;
-    }),
+    ...listedTerms(
+      e,
+      el.terms,
+      (k) => k.x * k.dy,
+      (k) => {
+        const where = t
+          ? `x${idx(k.input)} → y${idx(k.output)}`
+          : `y${idx(k.output)} ← x̃${idx(k.padded)}${k.input === null ? ' (zero padding)' : k.padded !== null && !sameIndex(k.padded, k.input) ? ` = x${idx(k.input)}` : ''}`;
+        return `  ${where}: ${num(k.x)} · ${num(k.dy)}`;
+      },
+    ),
   );
   out.push(`Sum of the products: ${num(el.value)}`);
   if (e.loss.kind === 'mean' && e.loss.count !== null) {
@@ -191,8 +214,15 @@ function explainWeight(e: Explanation, el: ElementExplanation<WeightTerm>, optio
 
 function explainBias(e: Explanation, el: ElementExplanation<BiasTerm>): string {
   const out = [`db${idx(el.index)}: the gradient of bias b${idx(el.index)}`, e.closedForm.bias];
-  out.push(`\nThe ${el.terms.length} terms dy, one per output position of channel ${el.index[0]}:`);
-  out.push(...listed(el.terms, (k) => `  y${idx(k.output)}: ${num(k.dy)}`));
+  out.push(`\nThe ${el.terms.length} terms dy, one per output position of channel ${el.index[0]}${largest(e, el.terms.length)}:`);
+  out.push(
+    ...listedTerms(
+      e,
+      el.terms,
+      (k) => k.dy,
+      (k) => `  y${idx(k.output)}: ${num(k.dy)}`,
+    ),
+  );
   out.push(`Sum: ${num(el.value)}`);
   if (e.loss.kind === 'mean' && e.loss.count !== null) out.push(`Normalization: ${el.terms.length} / ${e.loss.count} = ${num(el.value)}`);
   out.push(check(e, el));
@@ -215,14 +245,21 @@ function explainInput(e: Explanation, el: ElementExplanation<InputTerm>, options
     );
     out.push(grid(e, n, c, copies, options));
   }
-  out.push(`\nThe ${el.terms.length} products w · dy, one per (weight, output position) pair that read this element:`);
+  out.push(
+    `\nThe ${el.terms.length} products w · dy, one per (weight, output position) pair that read this element${largest(e, el.terms.length)}:`,
+  );
   // The element's own cell in the padded input; other cells holding it are padding copies.
   const home = [n, c, ...el.index.slice(2).map((j, d) => j + e.config.paddingLo[d])];
   out.push(
-    ...listed(el.terms, (k) => {
-      const via = k.padded !== null && !sameIndex(k.padded, home) ? ` via the padding copy x̃${idx(k.padded)}` : '';
-      return `  w${idx(k.weight)} · dy${idx(k.output)}${via}: ${num(k.w)} · ${num(k.dy)}`;
-    }),
+    ...listedTerms(
+      e,
+      el.terms,
+      (k) => k.w * k.dy,
+      (k) => {
+        const via = k.padded !== null && !sameIndex(k.padded, home) ? ` via the padding copy x̃${idx(k.padded)}` : '';
+        return `  w${idx(k.weight)} · dy${idx(k.output)}${via}: ${num(k.w)} · ${num(k.dy)}`;
+      },
+    ),
   );
   out.push(`Sum of the products: ${num(el.value)}`);
   if (e.loss.kind === 'mean' && e.loss.count !== null) {
