@@ -41,6 +41,7 @@ export { save, load, saveCheckpoint, loadCheckpoint, type Checkpoint, type Loade
 export { DataLoader, TensorDataset, randomSplit, type Batch, type DataLoaderOptions } from './data/index.js';
 export { explain, MAX_EXPLAINED_TERMS } from './explain/explain.js';
 export { explainLayer, type ExplainLayerOptions, type LayerExplanation, type LayerLoss } from './explain/layer.js';
+export { explainChain, renderChain, type ChainStep, type ChainConsumer, type ChainTerm } from './explain/chain.js';
 export {
   renderText as renderExplanation,
   renderElement,

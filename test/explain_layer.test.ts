@@ -4,7 +4,18 @@
 // scripts/training_fixtures.py).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, explainLayer, elementEquation, manualSeed, nn, tensor, type ExplainElement, type Tensor } from '../src/index.js';
+import {
+  F,
+  explainChain,
+  explainLayer,
+  elementEquation,
+  renderChain,
+  manualSeed,
+  nn,
+  tensor,
+  type ExplainElement,
+  type Tensor,
+} from '../src/index.js';
 import { fixture } from './helpers.js';
 
 interface LayerCase {
@@ -167,4 +178,55 @@ test('a long sum: the equation writes the largest products and "… and N more t
     Math.abs(written.reduce((a, b) => a + b, 0) + Number(m[1]) - Number(m[2])) <= 1e-4 * Math.max(1e-6, Math.abs(Number(m[2]))) + 1e-7,
   );
   assert.match(elementEquation(e, { kind: 'b', index: [2] }), /… and 182 more terms summing to/);
+});
+
+test("explainChain: an element of a conv layer's dy through the ops that read it, walked up to the loss; each step sums to autograd's and PyTorch's value", () => {
+  for (const c of cases.filter((k) => k.mode === 'train')) {
+    manualSeed(11);
+    const model = net(c.net, c.dtype);
+    const input = tensor(c.input, { dtype: c.dtype }).view(...c.shape);
+    const e = explainLayer(model, { input, target: tensor(c.target, { dtype: 'int64' }), layer: c.layer, elements: [c.elements[0]] });
+    const tol = c.dtype === 'float64' ? 1e-12 : 1e-6;
+    const dyScale = Math.max(...c.dy.map(Math.abs));
+    // The largest dy element, so the walk passes through live paths.
+    let at = 0;
+    c.dy.forEach((v, i) => {
+      if (Math.abs(v) > Math.abs(c.dy[at])) at = i;
+    });
+    const shape = e.graph.output.shape;
+    const index = shape.map((_, d) => Math.floor(at / shape.slice(d + 1).reduce((p, n) => p * n, 1)) % shape[d]);
+    let step = explainChain(e.graph.loss, e.graph.output, index);
+    assert.ok(Math.abs(step.autograd - c.dy[at]) <= tol * dyScale, `${c.net}/${c.layer}: autograd ${step.autograd} vs PyTorch ${c.dy[at]}`);
+    const ops: string[] = [];
+    for (let hops = 0; hops < 30; hops++) {
+      const size = step.consumers.flatMap((k) => k.terms).reduce((s, k) => s + Math.abs(k.local * k.upstream), 0);
+      assert.ok(
+        Math.abs(step.value - step.autograd) <= tol * Math.max(size, Math.abs(step.autograd)),
+        `${c.net}: ${step.value} vs ${step.autograd}`,
+      );
+      ops.push(step.consumers.map((k) => k.op).join('+'));
+      // Up one op: the term with the largest product.
+      const best = step.consumers
+        .flatMap((k) => k.terms.map((term) => ({ k, term })))
+        .sort((a, b) => Math.abs(b.term.local * b.term.upstream) - Math.abs(a.term.local * a.term.upstream))[0];
+      if (best === undefined || best.k.output === e.graph.loss) break;
+      step = explainChain(e.graph.loss, best.k.output, best.term.index);
+    }
+    assert.ok(ops.length > 2, ops.join(' → '));
+    // The walk reaches the loss (cross-entropy's last node).
+    assert.match(ops[ops.length - 1], /NllLossBackward0|MeanBackward|LogSoftmaxBackward0/, ops.join(' → '));
+    if (c.net === 'batchnorm' && c.layer === '0') {
+      assert.match(ops[0], /BatchNorm/, ops.join(' → '));
+      const text = renderChain(explainChain(e.graph.loss, e.graph.output, index), 'y');
+      assert.match(text, /^∂E\/∂y\[\d+,\d+,\d+,\d+\] = Σ over the ops that read it/);
+      assert.match(text, /through NativeBatchNormBackward0 \(output \[4, 4, 7, 7\]\): 196 terms \(the 20 largest by magnitude\)/);
+      assert.match(text, /… and 176 more terms summing to/);
+      assert.match(text, /✓ autograd/);
+    }
+    if (c.net === 'residual' && c.layer === 'block.conv1') assert.ok(ops.join(' ').includes('Add'), ops.join(' → '));
+  }
+  assert.throws(
+    () => explainChain(tensor([1, 2]), tensor([1]), [0]),
+    /explainChain: loss must be a single-element tensor that requires grad/,
+  );
 });

@@ -428,6 +428,8 @@ const NOT_OPS: Record<string, string> = {
   gradgradcheck: 'autograd',
   explain: 'explainer',
   explainLayer: 'explainer',
+  explainChain: 'explainer',
+  renderChain: 'explainer',
   elementEquation: 'explainer',
   renderElement: 'explainer',
   renderExplanation: 'explainer',

@@ -43,7 +43,7 @@ function topologicalOrder(outputs: readonly Tensor[]): Tensor[] {
 }
 
 /** Sums a gradient over the dimensions that broadcasting added or stretched, back to `shape`. */
-function sumToShape(g: Tensor, shape: readonly number[], where: string): Tensor {
+export function sumToShape(g: Tensor, shape: readonly number[], where: string): Tensor {
   if (sameShape(g.shape, shape)) return g;
   const lead = g.shape.length - shape.length;
   const dims: number[] = [];

@@ -32,6 +32,8 @@ export interface LayerExplanation extends Explanation {
   layer: string;
   /** The loss on the batch. */
   lossValue: number;
+  /** The loss and the layer's output, with their graph kept: explainChain(graph.loss, graph.output, index) explains an element of dy. */
+  graph: { loss: Tensor; output: Tensor };
 }
 
 type ConvModule = Conv1d | Conv2d | Conv3d | ConvTranspose1d | ConvTranspose2d | ConvTranspose3d;
@@ -83,7 +85,7 @@ export function explainLayer(model: Module, options: ExplainLayerOptions): Layer
   if (value.numel !== 1) throw new Error(`${op}: the loss has shape [${value.shape.join(', ')}]; expected a single number`);
   const { x, y } = calls[0];
   if (!y.requiresGrad) throw new Error(`${op}: the layer's output does not require grad (are its parameters frozen, or is grad mode off?)`);
-  const [dy] = grad([value], [y], { allowUnused: true });
+  const [dy] = grad([value], [y], { allowUnused: true, retainGraph: true });
   if (dy === null) throw new Error(`${op}: the loss does not depend on layer ${JSON.stringify(options.layer)}'s output`);
 
   // An unbatched call (C, …) is explained as a batch of one.
@@ -111,5 +113,5 @@ export function explainLayer(model: Module, options: ExplainLayerOptions): Layer
     dy: dys,
     elements: options.elements ?? 'worked',
   });
-  return { ...e, layer: options.layer, lossValue: value.item() };
+  return { ...e, layer: options.layer, lossValue: value.item(), graph: { loss: value, output: y } };
 }
