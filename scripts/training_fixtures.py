@@ -643,6 +643,19 @@ def extras_cases():
         state = bytes(g.get_state().tolist())
         nxt = torch.rand(5, dtype=torch.float64, generator=g)
         out["generatorStates"].append({"seed": seed, "draws": draws, "state": state.hex(), "next": flat(nxt)})
+    # Hooks: the order PyTorch calls them in, with the shapes a full backward hook sees (None: no gradient).
+    torch.manual_seed(0)
+    seq = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(8, 3))
+    events = []
+    shape = lambda g: None if g is None else list(g.shape)
+    for i, mod in enumerate(seq):
+        mod.register_forward_pre_hook(lambda m, inp, i=i: events.append(f"pre {i}"))
+        mod.register_forward_hook(lambda m, inp, o, i=i: events.append(f"forward {i}"))
+        mod.register_full_backward_hook(lambda m, gi, go, i=i: events.append(f"backward {i} {[shape(g) for g in gi]} {[shape(g) for g in go]}"))
+    y = seq(torch.randn(2, 1, 4, 4))
+    y.register_hook(lambda g: events.append("tensor y"))
+    y.sum().backward()
+    out["hookEvents"] = {"events": events, "gradFn": type(y.grad_fn).__name__}
     for seed in [0, 4]:
         torch.manual_seed(seed)
         x = torch.randn(2, 3, dtype=torch.float64)

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, grad, manualSeed, nn, randn, tensor, type Tensor } from '../src/index.js';
+import { fixture } from './helpers.js';
 
 const same = (a: Tensor | null | undefined, b: Tensor | null | undefined, what: string): void => {
   assert.ok(a && b, `${what}: both present`);
@@ -129,4 +130,31 @@ test('full backward hooks: gradInput and gradOutput are the gradients autograd c
   conv3.forward(conv1.forward(x)).sum().backward();
   assert.ok([...conv1.weight.grad!.data].every((v) => v === 0));
   assert.throws(() => conv3.registerFullBackwardHook(5 as never), /registerFullBackwardHook: hook=5 must be a function/);
+});
+
+test("hooks fire in PyTorch's order with the gradient shapes PyTorch's full backward hooks see (fixture from PyTorch 1.13)", () => {
+  const want = fixture<{ hookEvents: { events: string[]; gradFn: string } }>('extras_cases.json').hookEvents;
+  manualSeed(0);
+  const seq = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(8, 3));
+  const events: string[] = [];
+  const shape = (g: Tensor | null): string => (g === null ? 'None' : `[${g.shape.join(', ')}]`);
+  seq.children().forEach((m, i) => {
+    m.registerForwardPreHook(() => {
+      events.push(`pre ${i}`);
+    });
+    m.registerForwardHook(() => {
+      events.push(`forward ${i}`);
+    });
+    m.registerFullBackwardHook((_m, gi, go) => {
+      events.push(`backward ${i} [${gi.map(shape).join(', ')}] [${go.map(shape).join(', ')}]`);
+    });
+  });
+  const y = seq.forward(randn([2, 1, 4, 4]));
+  y.registerHook(() => {
+    events.push('tensor y');
+  });
+  assert.equal(y.gradFn?.name, want.gradFn);
+  y.sum().backward();
+  // Shapes written as Python prints a list of them ([[2, 8]], [None]).
+  assert.deepEqual(events, want.events);
 });
