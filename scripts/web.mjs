@@ -24,7 +24,13 @@ const config = {
   base: './',
   logLevel: 'info',
   clearScreen: false,
-  build: { outDir: site, emptyOutDir: true, target: 'es2022' },
+  build: {
+    outDir: site,
+    emptyOutDir: true,
+    target: 'es2022',
+    // Two pages: the one-convolution explorer and the training explorer.
+    rollupOptions: { input: { main: join(root, 'web', 'index.html'), train: join(root, 'web', 'train.html') } },
+  },
   server: { headers: ISOLATION, host: process.env.HOST ?? 'localhost', port: Number(process.env.PORT ?? 5173) },
   plugins: [
     {

@@ -3,6 +3,7 @@
 // input, the kernels, the output and dw, db, dx as heat grids, and explains any gradient cell that is
 // clicked (or focused and Enter pressed): its terms light up, and a panel writes the sum.
 import type * as Lib from '../src/index.js';
+import { heat } from './heat.js';
 import { PAGE_OPTIONS, PRESETS, applies, explainConfig, fromHash, presetState, toHash, type PageState } from './state.js';
 
 const cg = (await import(/* @vite-ignore */ new URL('lib/index.js', document.baseURI).href)) as typeof Lib;
@@ -156,17 +157,6 @@ function fmt(v: number): string {
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
   return String(Number(v.toPrecision(5)));
-}
-
-/**
- * A diverging scale readable with colour-blind vision: blue for negative, orange for positive, white
- * at zero, light enough that dark text keeps a contrast above 4.5:1 (the numbers are always shown).
- */
-function heat(v: number, max: number): string {
-  const t = max > 0 ? Math.min(1, Math.abs(v) / max) : 0;
-  const [r, g, b] = v < 0 ? [103, 169, 207] : [239, 138, 98];
-  const mix = (c: number): number => Math.round(255 + (c - 255) * t * 0.9);
-  return `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`;
 }
 
 // ---- grids ----
