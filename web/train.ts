@@ -242,7 +242,7 @@ function explainWeight(layer: '0' | '3', index: number[]): void {
     h(
       'p',
       {},
-      `Each image below: the ${layer === '0' ? 'input image' : `input channel ${index[1]} (conv1's pooled output)`}, outlined where this weight read it, and what its products add. Click a cell of dy (this layer's output gradient, channel ${index[0]}) to follow the chain rule towards the loss.`,
+      `Each image below: the ${layer === '0' ? 'input image' : `input channel ${index[1]} (conv1's pooled output)`}, outlined where this weight read it, what its products add and its largest product x̃·dy. Click an image for its dy; click a cell of dy (this layer's output gradient, channel ${index[0]}) to follow the chain rule towards the loss.`,
     ),
   );
   const list = h('div', { class: 'images' });
@@ -257,7 +257,13 @@ function explainWeight(layer: '0' | '3', index: number[]): void {
         `image ${n}, the cells dw read`,
       ),
     );
-    figure.append(h('figcaption', {}, `#${n} (label ${y.data[n]}): ${fmt(sum)}`));
+    // Beside each image: its part of the sum, and its largest product x̃·dy (with that dy).
+    const top = el.terms
+      .filter((t) => t.output !== null && t.output[0] === n)
+      .reduce<(typeof el.terms)[number] | null>((a, t) => (a === null || Math.abs(t.x * t.dy) > Math.abs(a.x * a.dy) ? t : a), null);
+    const largestTerm = top === null ? '' : `; largest ${fmt(top.x)}·${fmt(top.dy)} at y[${top.output!.slice(2).join(',')}]`;
+    figure.append(h('figcaption', {}, `#${n} (label ${y.data[n]}): Σ ${fmt(sum)}${largestTerm}`));
+    figure.title = `image ${n}: click for its dy`;
     figure.addEventListener('click', () => showDy(e, n, index[0]));
     list.append(figure);
   }
