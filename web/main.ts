@@ -4,7 +4,7 @@
 // clicked (or focused and Enter pressed): its terms light up, and a panel writes the sum.
 import type * as Lib from '../src/index.js';
 import { heat } from './heat.js';
-import { PAGE_OPTIONS, PRESETS, applies, explainConfig, fromHash, presetState, toHash, type PageState } from './state.js';
+import { PAGE_OPTIONS, PRESETS, applies, explainConfig, fromHash, presetState, toHash, withDims, type PageState } from './state.js';
 
 const cg = (await import(/* @vite-ignore */ new URL('lib/index.js', document.baseURI).href)) as typeof Lib;
 type Explanation = Lib.Explanation;
@@ -95,7 +95,8 @@ function buildControls(): void {
       s[c.key] = c.kind === 'number' || c.key === 'dims' ? Number(v) : v;
       // Editing starts from the input on show.
       if (c.key === 'input' && v === 'custom' && current !== null) s.cells = Array.from(current.x.data, Number);
-      state = s as unknown as PageState;
+      // Another dimensionality: sizes like '4x4' become one number that fits it.
+      state = c.key === 'dims' ? withDims(state, Number(v) as 1 | 2 | 3) : (s as unknown as PageState);
       ($('preset') as HTMLSelectElement).value = '';
       commit();
     });
@@ -302,6 +303,15 @@ function compute(): void {
   const views = $('views');
   try {
     const e = cg.explain({ ...explainConfig(state, makeInput), elements: [] });
+    // A depth slice past the input's depth (a URL can say slice=99) becomes the last one, in the URL too.
+    const depths = e.config.dims === 3 ? Math.max(e.x.shape[2], e.y.shape[2]) : 1;
+    if (state.slice > depths - 1) {
+      state = { ...state, slice: depths - 1 };
+      const hash = toHash(state);
+      history.replaceState(null, '', hash === '' ? location.pathname + location.search : hash);
+      syncControls();
+    }
+    $<HTMLInputElement>('control-slice').max = String(depths - 1);
     current = e;
     error.hidden = true;
     error.textContent = '';
@@ -311,7 +321,10 @@ function compute(): void {
   } catch (err) {
     current = null;
     views.replaceChildren();
+    // Nothing of the last drawing stays: its summary and step line described another setting.
     $('explanation').textContent = '';
+    $('summary').textContent = '';
+    $('step-info').textContent = '';
     error.hidden = false;
     error.textContent = err instanceof Error ? err.message : String(err);
   }

@@ -2,6 +2,14 @@
 // and turned into the library's explain() configuration. Pure (no DOM), so tests use it too.
 import type { ExplainConfig, Tensor } from '../src/index.js';
 import { EXPLAIN_OPTIONS, parseOptionText, parseSizes, type ExplainOption } from '../src/explain/schema.js';
+import { convOutputSize, convTransposeOutputSize, resolvePadding } from '../src/tensor/conv_params.js';
+
+/**
+ * The most grid cells the page draws (input, padded input, kernels, output, dw, db, dx): a setting past
+ * it is refused before anything is computed, saying how many it would need, so no setting or shared link
+ * can hang the tab. 32×32 with 8→16 channels and 5×5 kernels (about 50,000) fits.
+ */
+export const MAX_PAGE_CELLS = 60_000;
 
 /** The page's options: the explain schema's (src/explain/schema.ts), less the CLI-only ones. */
 export const PAGE_OPTIONS: readonly ExplainOption[] = EXPLAIN_OPTIONS.filter((o: ExplainOption) => o.cliOnly !== true);
@@ -116,7 +124,8 @@ export function fromHash(hash: string): PageState {
   const int = (v: string | null, d: number): number => (v !== null && /^-?\d+$/.test(v) ? Number(v) : d);
   const dims = int(q.get(KEYS.dims), 2);
   s.dims = dims === 1 || dims === 3 ? dims : 2;
-  s.slice = int(q.get(KEYS.slice), 0);
+  // A depth slice below 0 is read as 0; past the depth, the page shows the last slice (and says so).
+  s.slice = Math.max(0, int(q.get(KEYS.slice), 0));
   const cells = q.get(KEYS.cells);
   if (cells !== null && cells !== '') s.cells = cells.split(',').map((v) => (Number.isFinite(Number(v)) ? Number(v) : 0));
   return s as PageState;
@@ -133,6 +142,47 @@ export function applies(o: ExplainOption, s: PageState): boolean {
   return o.transposed === undefined || o.transposed === s.transposed;
 }
 
+const product = (v: readonly number[]): number => v.reduce((a, b) => a * b, 1);
+const perDim = (v: unknown, dims: number): number[] => (Array.isArray(v) ? v : new Array<number>(dims).fill(v as number));
+
+/**
+ * Refuses, before any work, a state beyond the page's limits: an int option outside its control's range
+ * (a URL can say cin=1000000), or more grid cells than MAX_PAGE_CELLS. The message says how big it would be.
+ */
+function checkPageLimits(s: PageState, config: Record<string, unknown>, size: number[]): void {
+  const state = stateOf(s);
+  for (const o of PAGE_OPTIONS) {
+    if (o.kind !== 'int' || !applies(o, s)) continue;
+    const v = state[o.key] as number;
+    if ((o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max))
+      throw new Error(`${o.label} ${v} is outside the page's range ${o.min ?? '…'}–${o.max ?? '…'} (explain() and the CLI take more)`);
+  }
+  const dims = s.dims;
+  const k = perDim(config.kernelSize, dims);
+  const stride = perDim(config.stride ?? 1, dims);
+  const dilation = perDim(config.dilation ?? 1, dims);
+  const outputPadding = perDim(config.outputPadding ?? 0, dims);
+  const padding = config.padding === 'same' || config.padding === 'valid' ? config.padding : perDim(config.padding ?? 0, dims);
+  const pad = resolvePadding(padding as number[] | 'same' | 'valid', k, dilation);
+  const out = size.map((L, d) =>
+    s.transposed
+      ? convTransposeOutputSize(L, k[d], stride[d], pad.lo[d], dilation[d], outputPadding[d])
+      : convOutputSize(L, k[d], stride[d], pad.lo[d], pad.hi[d], dilation[d]),
+  );
+  // 3-D shows one depth slice of each tensor.
+  const plane = (v: readonly number[]): number => product(dims === 3 ? v.slice(1) : v);
+  const padded = size.map((L, d) => (s.transposed ? L : L + pad.lo[d] + pad.hi[d]));
+  const x = s.batch * s.inChannels * plane(size);
+  const kernels = s.inChannels * (s.outChannels / Math.max(1, s.groups)) * plane(k);
+  const y = s.batch * s.outChannels * plane(out.map((n) => Math.max(n, 0)));
+  const cells = 2 * x + s.batch * s.inChannels * plane(padded) + 2 * kernels + y + s.outChannels;
+  if (cells > MAX_PAGE_CELLS)
+    throw new Error(
+      `this setting would draw ${cells.toLocaleString('en')} cells (input ${size.join('×')}, ${s.inChannels}→${s.outChannels} channels, kernel ${k.join('×')}); ` +
+        `the page draws at most ${MAX_PAGE_CELLS.toLocaleString('en')}: use a smaller input or fewer channels (explain() and the CLI have no such limit)`,
+    );
+}
+
 /** The explain() configuration of a state ('custom' input becomes a tensor, built by `makeInput`), each text parsed as the CLI parses it. */
 export function explainConfig(s: PageState, makeInput: (values: number[], shape: number[]) => Tensor): ExplainConfig {
   const size = inputSize(s);
@@ -145,6 +195,7 @@ export function explainConfig(s: PageState, makeInput: (values: number[], shape:
     const v = state[o.key];
     config[o.key] = typeof v === 'string' && o.kind !== 'choice' ? parseOptionText(o, v, o.label.toLowerCase(), s.dims) : v;
   }
+  checkPageLimits(s, config, size);
   if (s.input === 'custom') {
     if (count > 100_000) throw new Error(`input of ${count} cells is too large to edit; expected at most 100000`);
     config.input = makeInput(
@@ -153,4 +204,20 @@ export function explainConfig(s: PageState, makeInput: (values: number[], shape:
     );
   } else config.input = s.input;
   return config as ExplainConfig;
+}
+
+/**
+ * The state in another dimensionality: every per-dimension text (input size '4x4', kernel '3x2', …)
+ * whose count no longer fits keeps its first number (one number applies to every dimension), and the
+ * depth slice restarts at 0. A size that becomes too big is then refused by the page's limits, not drawn.
+ */
+export function withDims(s: PageState, dims: 1 | 2 | 3): PageState {
+  const next: Record<string, unknown> = { ...s, dims, slice: 0 };
+  for (const o of PAGE_OPTIONS) {
+    const v = next[o.key];
+    if (typeof v !== 'string' || !(o.kind === 'sizes' || o.kind === 'intOrSizes' || o.kind === 'padding')) continue;
+    const parts = v.split('x');
+    if (parts.length > 1 && parts.length !== dims) next[o.key] = parts[0];
+  }
+  return next as PageState;
 }

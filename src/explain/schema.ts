@@ -59,7 +59,7 @@ export const EXPLAIN_OPTIONS = [
     label: 'In channels',
     help: 'input channels',
     min: 1,
-    max: 8,
+    max: 16,
   },
   {
     key: 'outChannels',
@@ -70,7 +70,7 @@ export const EXPLAIN_OPTIONS = [
     label: 'Out channels',
     help: 'output channels',
     min: 1,
-    max: 8,
+    max: 16,
   },
   {
     key: 'kernelSize',
