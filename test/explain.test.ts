@@ -402,7 +402,7 @@ test('elementEquation writes one element as a sum with its numbers, for each los
   );
   const b0 = { kind: 'b' as const, index: [1] };
   assert.equal(elementEquation(explain({ bias: true, elements: [b0] }), b0), '∂E/∂b[1] = 16 / 32 = 0.5');
-  assert.equal(elementEquation(explain({ bias: true, loss: 'sum', elements: [b0] }), b0), '∂E/∂b[1] = 16 = 16');
+  assert.equal(elementEquation(explain({ bias: true, loss: 'sum', elements: [b0] }), b0), '∂E/∂b[1] = 16 · 1 = 16');
   // An input element under ones weights: the 18 weights that read x[0,0,1,1] (9 per output channel), over 32.
   const x11 = { kind: 'x' as const, index: [0, 0, 1, 1] };
   const e = explain({ weight: ones([2, 1, 3, 3]), elements: [x11] });

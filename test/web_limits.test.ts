@@ -96,3 +96,83 @@ test('the page: a URL past the limits shows the reason at once; 1-D from the def
     server.close();
   }
 });
+
+test('the page: only terms light up (transposed), Play keeps aria-pressed, empty sums and bias say so, groups name the channel, custom input starts from the seed', {
+  skip: skipWithoutChromium,
+  timeout: 120_000,
+}, async (t) => {
+  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
+  const server = await serveFiles(site);
+  const browser = await launchChromium();
+  const problems: string[] = [];
+  try {
+    let page = await browser.newPage();
+    const open = async (hash: string): Promise<void> => {
+      await page.close();
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('pageerror', (e) => problems.push(`page error (${hash}): ${e.message}`));
+      await page.goto(`${server.base}${hash}`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+    };
+    const click = (tensor: string, index: string) =>
+      page.locator(`[data-testid="grad-cell"][data-tensor="${tensor}"][data-index="${index}"]`).click();
+    const autograd = async (): Promise<string> => (await page.getByTestId('autograd').textContent()) ?? '';
+
+    // Item 4: the transposed preset's dw[0,0,0,0] is (5 + 6 + 8 + 9)/72: 4 input cells light up, not 9.
+    await open('');
+    await page.getByTestId('preset').selectOption('transposed');
+    await click('dw', '0,0,0,0');
+    assert.equal(await page.locator('[data-view="x"] .cell.term').count(), 4);
+    assert.match(await autograd(), /the 4 terms sum to/);
+    await click('dx', '0,0,0,0');
+    assert.equal(await page.locator('[data-view="w"] .cell.term').count(), 8, 'dx[0,0,0,0]: the 8 weights that reach an output');
+
+    // Item 7: clicking a gradient cell leaves Play's aria-pressed alone.
+    await page.getByTestId('play').click();
+    await click('dw', '0,0,1,1');
+    assert.equal(await page.getByTestId('play').getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.locator('[data-tensor="dw"][data-index="0,0,1,1"]').getAttribute('aria-pressed'), 'true');
+
+    // Item 10: the stride remainder says no window reaches it; with bias the step line adds + b.
+    await open('');
+    await page.getByTestId('preset').selectOption('stride2');
+    await click('dx', '0,0,4,4');
+    assert.match(await autograd(), /the 0 terms sum to 0\. No window reaches this element/);
+    await open('#bias=1');
+    await page.getByTestId('step').click();
+    assert.match((await page.locator('#step-info').textContent()) ?? '', /over its window \+ b\[0\] = /);
+    // A lit padding cell keeps its dashed border.
+    await open('');
+    await page.getByTestId('preset').selectOption('seed5');
+    await click('dw', '0,0,0,0');
+    assert.equal(
+      await page
+        .locator('[data-view="xp"] .cell.pad.term')
+        .first()
+        .evaluate((el) => getComputedStyle(el).borderTopStyle),
+      'dashed',
+    );
+    // Groups: kernel out 2, in 0 reads x channel 1.
+    await page.getByTestId('preset').selectOption('groups2');
+    assert.ok(((await page.locator('[data-view="w"]').textContent()) ?? '').includes('out 2, in 0 (x channel 1)'));
+    // A custom input with no cells in the URL starts from the seed's 1, 2, 3, …
+    await open('#input=custom');
+    assert.equal(await page.locator('[data-view="x"] input').first().inputValue(), '1');
+
+    // Item 6: a click at 32×32, 8→16, k5 (measured, not asserted: machines are shared).
+    await open('#size=32x32&cin=8&cout=16&k=5');
+    const ms = await page.evaluate(async () => {
+      const cell = document.querySelector<HTMLElement>('[data-testid="grad-cell"][data-tensor="dw"][data-index="3,2,1,1"]')!;
+      const t0 = performance.now();
+      cell.click();
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+      return performance.now() - t0;
+    });
+    t.diagnostic(`a click at 32×32, 8→16, k5 answers in ${ms.toFixed(0)} ms`);
+    assert.match(await autograd(), /✓ autograd/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

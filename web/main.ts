@@ -316,6 +316,7 @@ function compute(): void {
     error.hidden = true;
     error.textContent = '';
     draw(e);
+    indexCells();
     const keep = selected !== null && inside(e, selected) ? selected : { kind: 'w' as Kind, index: e.w.shape.map(() => 0) };
     select(keep.kind, keep.index);
   } catch (err) {
@@ -334,6 +335,22 @@ function compute(): void {
 function inside(e: Explanation, s: { kind: Kind; index: number[] }): boolean {
   const shape = s.kind === 'w' ? e.w.shape : s.kind === 'b' ? e.b?.shape : e.x.shape;
   return shape !== undefined && shape.length === s.index.length && s.index.every((v, d) => v < shape[d]);
+}
+
+/**
+ * A kernel's caption: its two leading indices and, with groups, which channel of x (of y, transposed)
+ * the second one is: in group g, kernel channel c reads x channel g·C_in/G + c.
+ */
+function kernelCaption(r: Explanation['config']): (lead: number[]) => string {
+  return ([a, b]) => {
+    if (r.groups === 1) return r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`;
+    if (r.transposed) {
+      const group = Math.floor(a / (r.inChannels / r.groups));
+      return `in ${a}, out ${b} (y channel ${group * (r.outChannels / r.groups) + b})`;
+    }
+    const group = Math.floor(a / (r.outChannels / r.groups));
+    return `out ${a}, in ${b} (x channel ${group * (r.inChannels / r.groups) + b})`;
+  };
 }
 
 function draw(e: Explanation): void {
@@ -369,7 +386,7 @@ function draw(e: Explanation): void {
     grid(e.w, r.dims, {
       name: 'w',
       title: r.transposed ? 'Kernels w [in, out/groups, …]' : 'Kernels w [out, in/groups, …]',
-      caption: ([a, b]) => (r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`),
+      caption: kernelCaption(r),
     }),
   );
   fwd.append(
@@ -385,7 +402,7 @@ function draw(e: Explanation): void {
     grid(e.dw, r.dims, {
       name: 'dw',
       title: 'dw = ∂E/∂w (click a cell)',
-      caption: ([a, b]) => (r.transposed ? `in ${a}, out ${b}` : `out ${a}, in ${b}`),
+      caption: kernelCaption(r),
       grad: 'dw',
     }),
   );
@@ -404,9 +421,29 @@ function draw(e: Explanation): void {
   $('summary').textContent = summary;
 }
 
+/** The drawn cells by data-key (one lookup per term, not one document query), rebuilt after each draw. */
+let cellsByKey = new Map<string, HTMLElement[]>();
+const marked = new Map<string, HTMLElement[]>();
+
+function indexCells(): void {
+  cellsByKey = new Map();
+  for (const el of document.querySelectorAll<HTMLElement>('#views [data-key]')) {
+    const list = cellsByKey.get(el.dataset.key!);
+    if (list === undefined) cellsByKey.set(el.dataset.key!, [el]);
+    else list.push(el);
+  }
+  marked.clear();
+}
+
 function mark(keys: Iterable<string>, cls: string): void {
-  for (const el of document.querySelectorAll(`.${cls}`)) el.classList.remove(cls);
-  for (const k of keys) for (const el of document.querySelectorAll(`[data-key="${k}"]`)) el.classList.add(cls);
+  for (const el of marked.get(cls) ?? []) el.classList.remove(cls);
+  const now: HTMLElement[] = [];
+  for (const k of keys)
+    for (const el of cellsByKey.get(k) ?? []) {
+      el.classList.add(cls);
+      now.push(el);
+    }
+  marked.set(cls, now);
 }
 
 /** Explains one gradient element: lights its terms up and writes the sum in the panel. */
@@ -420,10 +457,13 @@ function select(kind: Kind, index: number[]): void {
     const name = kind === 'w' ? 'dw' : kind === 'b' ? 'db' : 'dx';
     keys.add(`${name}:${index.join(',')}`);
     const xName = e.config.transposed ? 'x' : 'xp';
+    // Only the products that reach an output are terms of the sum: a transposed convolution's products
+    // that land in the cropped padding are listed in the details, not lit.
     if (kind === 'w') {
       keys.add(`w:${index.join(',')}`);
       for (const t of e.weight[0].terms) {
-        if (t.output) keys.add(`y:${t.output.join(',')}`);
+        if (t.output === null) continue;
+        keys.add(`y:${t.output.join(',')}`);
         const at = e.config.transposed ? t.input : t.padded;
         if (at) keys.add(`${xName}:${at.join(',')}`);
       }
@@ -432,15 +472,18 @@ function select(kind: Kind, index: number[]): void {
     } else {
       keys.add(`x:${index.join(',')}`);
       for (const t of e.input[0].terms) {
+        if (t.output === null) continue;
         keys.add(`w:${t.weight.join(',')}`);
-        if (t.output) keys.add(`y:${t.output.join(',')}`);
+        keys.add(`y:${t.output.join(',')}`);
         if (t.padded) keys.add(`xp:${t.padded.join(',')}`);
       }
     }
     mark(keys, 'term');
-    for (const el of document.querySelectorAll('[aria-pressed]')) el.removeAttribute('aria-pressed');
-    document.querySelector(`[data-key="${name}:${index.join(',')}"]`)?.setAttribute('aria-pressed', 'true');
+    // Only the gradient cells are toggles: Play keeps its own aria-pressed.
+    for (const el of document.querySelectorAll('[data-testid="grad-cell"][aria-pressed]')) el.removeAttribute('aria-pressed');
+    cellsByKey.get(`${name}:${index.join(',')}`)?.[0]?.setAttribute('aria-pressed', 'true');
     const el = kind === 'w' ? e.weight[0] : kind === 'b' ? e.bias[0] : e.input[0];
+    const contributing = (el.terms as { output: number[] | null }[]).filter((t) => t.output !== null).length;
     const ok = cg.agreesWithAutograd(e, el);
     const closed = kind === 'w' ? e.closedForm.weight : kind === 'b' ? e.closedForm.bias : e.closedForm.input;
     panel.replaceChildren();
@@ -452,7 +495,11 @@ function select(kind: Kind, index: number[]): void {
     eq.textContent = cg.elementEquation(e, { kind, index });
     const check = document.createElement('p');
     check.dataset.testid = 'autograd';
-    check.textContent = `${ok ? '✓' : '✗'} autograd (backward()) computes ${el.autograd}; the ${el.terms.length} terms sum to ${el.value}.`;
+    check.textContent =
+      `${ok ? '✓' : '✗'} autograd (backward()) computes ${el.autograd}; the ${contributing} term${contributing === 1 ? '' : 's'} sum to ${el.value}.` +
+      (contributing === 0 && kind === 'x'
+        ? ' No window reaches this element (the stride passes over it), so no output depends on it and its gradient is 0.'
+        : '');
     const cf = document.createElement('p');
     cf.className = 'closed-form';
     cf.textContent = closed;
@@ -507,7 +554,8 @@ function showStep(): void {
         keys.push(`xp:${[n, g * cinG + c, ...i.map((v, d) => v * r.stride[d] + k[d] * r.dilation[d])].join(',')}`);
       });
     }
-    $('step-info').textContent = `y[${index.join(',')}] = Σ w · x̃ over its window = ${fmt(e.y.data[step])}`;
+    const bias = e.b === null ? '' : ` + b[${index[1]}]`;
+    $('step-info').textContent = `y[${index.join(',')}] = Σ w · x̃ over its window${bias} = ${fmt(e.y.data[step])}`;
   } else {
     const g = Math.floor(a / cinG);
     keys.push(`x:${index.join(',')}`);

@@ -198,8 +198,9 @@ export function explainConfig(s: PageState, makeInput: (values: number[], shape:
   checkPageLimits(s, config, size);
   if (s.input === 'custom') {
     if (count > 100_000) throw new Error(`input of ${count} cells is too large to edit; expected at most 100000`);
+    // Editable cells that a URL left out start as the seed's input (1, 2, 3, …), not as zeros.
     config.input = makeInput(
-      Array.from({ length: count }, (_, i) => s.cells[i] ?? 0),
+      Array.from({ length: count }, (_, i) => s.cells[i] ?? (s.cells.length === 0 ? i + 1 : 0)),
       shape,
     );
   } else config.input = s.input;

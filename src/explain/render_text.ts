@@ -303,7 +303,8 @@ export function elementEquation(e: Explanation, ref: ElementRef): string {
   if (ref.kind === 'b') {
     const terms = (el as ElementExplanation<BiasTerm>).terms;
     if (e.loss.kind === 'mean' && M !== null) return `${name} = ${terms.length} / ${M} = ${num(el.value)}`;
-    if (e.loss.kind === 'sum') return `${name} = ${terms.length} = ${num(el.value)}`;
+    // Under a sum every dy is 1: the count of outputs times that 1 (not "16 = 16").
+    if (e.loss.kind === 'sum') return `${name} = ${terms.length} · 1 = ${num(el.value)}`;
     return `${name} = ${terms.length === 0 ? '0' : productsOf(terms.map((k) => [k.dy]))} = ${num(el.value)}`;
   }
   // The factor besides dy: x̃ for a weight, w for an input element; products outside the output reach no dy.
