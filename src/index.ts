@@ -22,6 +22,7 @@ export {
 } from './tensor/creation.js';
 export type { FactoryOptions, RandomOptions } from './tensor/creation.js';
 export { manualSeed, Generator, getRngState, setRngState } from './tensor/random.js';
+export { elementFormatter } from './tensor/format.js';
 export { kaimingUniform_, kaimingNormal_, xavierUniform_, xavierNormal_, calculateGain } from './nn/init.js';
 export type { PaddingMode, PaddingArg, IntOrTuple } from './tensor/conv_params.js';
 export { grad, backward } from './autograd/backward.js';

@@ -176,3 +176,49 @@ test('the page: only terms light up (transposed), Play keeps aria-pressed, empty
     server.close();
   }
 });
+
+test('the page: every cell shows its whole number, one notation per tensor (PyTorch printing), at 1280 wide and on a phone', {
+  skip: skipWithoutChromium,
+  timeout: 120_000,
+}, async () => {
+  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
+  const server = await serveFiles(site);
+  const browser = await launchChromium();
+  try {
+    for (const [hash, width] of [
+      ['#size=10x10', 1280],
+      ['#size=12x12&cin=3&cout=4', 1280],
+      ['', 390],
+    ] as const) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.goto(`${server.base}${hash}`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+      if (width === 390) await page.getByTestId('preset').selectOption('transposed');
+      const cells = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('#views .cell:not(input)')].map((el) => ({
+          view: el.dataset.key!.split(':')[0],
+          text: el.textContent ?? '',
+          clipped: el.scrollWidth > el.clientWidth,
+          // The text's own line boxes: more than one is a wrapped number.
+          lines: (() => {
+            const range = document.createRange();
+            range.selectNodeContents(el);
+            return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+          })(),
+        })),
+      );
+      assert.ok(cells.length > 0);
+      const clipped = cells.filter((c) => c.clipped || c.lines > 1);
+      assert.deepEqual(clipped.slice(0, 3), [], `${hash || 'default'} at ${width}: ${clipped.length} cells clipped or wrapped`);
+      for (const view of new Set(cells.map((c) => c.view))) {
+        const texts = cells.filter((c) => c.view === view).map((c) => c.text);
+        const sci = texts.filter((t) => /e[+-]\d\d$/.test(t)).length;
+        assert.ok(sci === 0 || sci === texts.length, `${view}: one notation (${sci} of ${texts.length} in scientific)`);
+      }
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

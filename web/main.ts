@@ -223,6 +223,9 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
   section.append(h);
   let max = 0;
   for (const v of t.data) if (Number.isFinite(v)) max = Math.max(max, Math.abs(v));
+  // One notation per tensor, as PyTorch prints it, and cells as wide as its widest number: nothing clipped.
+  const number = cg.elementFormatter(t.data, t.dtype);
+  const fmt = number.format;
   const shape = t.shape.length === 1 ? [1, t.shape[0], 1] : t.shape; // db: one row
   const list =
     t.shape.length === 1
@@ -237,6 +240,7 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
     const g = document.createElement('div');
     g.className = 'grid';
     g.style.gridTemplateColumns = `repeat(${p.cols}, auto)`;
+    g.style.setProperty('--cell-chars', String(number.width));
     g.setAttribute('role', 'group');
     g.setAttribute('aria-label', `${o.title}: ${cap.textContent}`);
     for (let r = 0; r < p.rows; r++) {

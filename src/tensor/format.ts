@@ -271,3 +271,16 @@ export function formatTensor(t: PrintInfo): string {
   else if (t.requiresGrad) suffixes.push('requires_grad=True');
   return addSuffixes(prefix + body, suffixes, indent);
 }
+
+/**
+ * How PyTorch would print each element of `values` inside one tensor: one notation for all (fixed,
+ * integer or scientific, chosen as torch._tensor_str chooses it), 4 decimals, and the width of the
+ * widest, so a grid of cells shows every number whole and alike.
+ */
+export function elementFormatter(
+  values: ArrayLike<number>,
+  dtype: PrintInfo['dtype'] = 'float32',
+): { format(v: number): string; width: number } {
+  const f = new Formatter(values, dtype);
+  return { format: (v) => f.format(v).trim(), width: f.maxWidth };
+}
