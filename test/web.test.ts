@@ -210,7 +210,8 @@ test('the interactive page: seed 5, options, errors, keyboard, accessibility, 20
       });
     }
     assert.equal(reached, 'dw:0,0,0,0', 'Tab reaches the first gradient cell');
-    await page.keyboard.press('Tab');
+    // Inside a grid the arrow keys move (one tab stop per plane: Tab goes on to the next plane).
+    await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Enter');
     assert.match(
       (await explanation.textContent()) ?? '',

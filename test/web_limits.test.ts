@@ -222,3 +222,69 @@ test('the page: every cell shows its whole number, one notation per tensor (PyTo
     server.close();
   }
 });
+
+test('the page with a keyboard and a screen reader, and axe-core: arrows inside a grid, one tab stop per plane, focus kept after an edit, lit cells named; 0 violations in five states', {
+  skip: skipWithoutChromium,
+  timeout: 120_000,
+}, async () => {
+  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
+  const axe = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
+  const server = await serveFiles(site);
+  const browser = await launchChromium();
+  try {
+    const open = async (hash: string, width = 1280) => {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.goto(`${server.base}${hash}`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+      return page;
+    };
+    const violations = async (page: import('playwright-core').Page): Promise<string[]> => {
+      await page.addScriptTag({ path: axe });
+      return page.evaluate(async () => {
+        const run = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run;
+        return (await run()).violations.map((v) => `${v.id} (${v.nodes.length})`);
+      });
+    };
+    // Keyboard: one tab stop per dw plane; arrows move within it; Enter explains.
+    const page = await open(''); // the default is the seed's experiment 5
+    const dw = page.locator('[data-testid="grad-cell"][data-tensor="dw"]');
+    assert.equal(
+      await page.locator('[data-testid="grad-cell"][data-tensor="dw"][tabindex="0"]').count(),
+      2,
+      'one tab stop in each of the two dw planes',
+    );
+    await dw.first().focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.index), '0,0,1,1');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).getAttribute('tabindex')), '0');
+    // Lit cells say so in their labels.
+    const lit = await page.locator('.cell.term[aria-label]').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label')));
+    assert.ok(lit.length > 0 && lit.every((l) => l?.endsWith(', a term of the selected sum')), lit.slice(0, 3).join(' | '));
+    // Editing an input cell keeps the focus on it.
+    const custom = await open('#input=custom');
+    const first = custom.locator('[data-view="x"] input').first();
+    await first.fill('7');
+    await first.press('Enter');
+    await custom.waitForFunction(() => (document.activeElement as HTMLElement | null)?.tagName === 'INPUT');
+    assert.equal(await custom.evaluate(() => (document.activeElement as HTMLInputElement).value), '7');
+    // axe-core: the default state, the details open, a phone, 3-D, an error.
+    assert.deepEqual(await violations(await open('')), [], 'default');
+    const details = await open('');
+    await details.locator('#explanation details summary').click();
+    assert.deepEqual(await violations(details), [], 'details open');
+    assert.deepEqual(await violations(await open('', 390)), [], 'phone');
+    assert.deepEqual(await violations(await open('#dims=3&size=3x3x3')), [], '3-D');
+    assert.deepEqual(await violations(await open('#cin=1000000')), [], 'error');
+    assert.deepEqual(await violations(await open('train.html')), [], 'training explorer');
+    // On a phone a click brings the explanation into view.
+    const phone = await open('', 390);
+    await phone.locator('[data-testid="grad-cell"][data-tensor="dx"]').last().click();
+    const box = await phone.getByTestId('explanation').boundingBox();
+    assert.ok(box !== null && box.y < 900 && box.y + box.height > 0, 'the explanation is on screen');
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

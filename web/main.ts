@@ -233,6 +233,12 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
       : planes(shape, dims);
   const wrap = document.createElement('div');
   wrap.className = 'planes';
+  // Planes without buttons can scroll sideways on a phone: a keyboard must reach them too.
+  if (o.grad === undefined && !o.editable) {
+    wrap.tabIndex = 0;
+    wrap.setAttribute('role', 'region');
+    wrap.setAttribute('aria-label', o.title);
+  }
   for (const p of list) {
     const fig = document.createElement('figure');
     const cap = document.createElement('figcaption');
@@ -243,6 +249,7 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
     g.style.setProperty('--cell-chars', String(number.width));
     g.setAttribute('role', 'group');
     g.setAttribute('aria-label', `${o.title}: ${cap.textContent}`);
+    if (o.grad !== undefined) g.addEventListener('keydown', (ev) => moveInGrid(ev, g, p.cols));
     for (let r = 0; r < p.rows; r++) {
       for (let c = 0; c < p.cols; c++) {
         const index = p.at(r, c);
@@ -254,7 +261,12 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
           b.dataset.testid = 'grad-cell';
           b.dataset.tensor = o.grad;
           b.setAttribute('aria-label', `${o.grad}[${index.join(',')}] = ${fmt(v)}: explain`);
-          b.addEventListener('click', () => select(o.grad === 'dw' ? 'w' : o.grad === 'db' ? 'b' : 'x', index));
+          b.addEventListener('click', () => {
+            select(o.grad === 'dw' ? 'w' : o.grad === 'db' ? 'b' : 'x', index);
+            revealExplanation();
+          });
+          // One tab stop per plane (roving tabindex); the arrow keys move inside it.
+          b.tabIndex = r === 0 && c === 0 ? 0 : -1;
           cell = b;
         } else if (o.editable) {
           const input = document.createElement('input');
@@ -266,7 +278,10 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
             const cells = Array.from(t.data, Number);
             cells[flat(t.shape, index)] = Number(input.value) || 0;
             state = { ...state, input: 'custom', cells };
+            const key = input.dataset.key!;
             commit();
+            // The page was drawn again: focus goes back to the same cell, not to <body>.
+            cellsByKey.get(key)?.[0]?.focus();
           });
           cell = input;
         } else {
@@ -425,6 +440,36 @@ function draw(e: Explanation): void {
   $('summary').textContent = summary;
 }
 
+/** Arrow keys (and Home/End) inside a grid of gradient cells: focus moves, and so does the one tab stop. */
+function moveInGrid(ev: KeyboardEvent, g: HTMLElement, cols: number): void {
+  const cells = [...g.children] as HTMLElement[];
+  const at = cells.indexOf(document.activeElement as HTMLElement);
+  if (at < 0) return;
+  const rows = Math.ceil(cells.length / cols);
+  const [r, c] = [Math.floor(at / cols), at % cols];
+  const to: Record<string, [number, number]> = {
+    ArrowLeft: [r, Math.max(0, c - 1)],
+    ArrowRight: [r, Math.min(cols - 1, c + 1)],
+    ArrowUp: [Math.max(0, r - 1), c],
+    ArrowDown: [Math.min(rows - 1, r + 1), c],
+    Home: [r, 0],
+    End: [r, cols - 1],
+  };
+  const next = to[ev.key];
+  if (next === undefined) return;
+  ev.preventDefault();
+  const target = cells[next[0] * cols + next[1]];
+  if (target === undefined) return;
+  for (const el of cells) el.tabIndex = -1;
+  target.tabIndex = 0;
+  target.focus();
+}
+
+/** On a narrow screen the explanation sits below the grids: a click brings it into view. */
+function revealExplanation(): void {
+  if (window.matchMedia('(max-width: 900px)').matches) $('explanation').scrollIntoView({ block: 'start', behavior: 'instant' });
+}
+
 /** The drawn cells by data-key (one lookup per term, not one document query), rebuilt after each draw. */
 let cellsByKey = new Map<string, HTMLElement[]>();
 const marked = new Map<string, HTMLElement[]>();
@@ -439,12 +484,21 @@ function indexCells(): void {
   marked.clear();
 }
 
+const TERM_NOTE = ', a term of the selected sum';
+
+/** Lights the cells of `keys` (and says so to a screen reader, in their labels). */
 function mark(keys: Iterable<string>, cls: string): void {
-  for (const el of marked.get(cls) ?? []) el.classList.remove(cls);
+  for (const el of marked.get(cls) ?? []) {
+    el.classList.remove(cls);
+    const label = el.getAttribute('aria-label');
+    if (label?.endsWith(TERM_NOTE)) el.setAttribute('aria-label', label.slice(0, -TERM_NOTE.length));
+  }
   const now: HTMLElement[] = [];
   for (const k of keys)
     for (const el of cellsByKey.get(k) ?? []) {
       el.classList.add(cls);
+      const label = el.getAttribute('aria-label');
+      if (label !== null && !label.endsWith(TERM_NOTE)) el.setAttribute('aria-label', label + TERM_NOTE);
       now.push(el);
     }
   marked.set(cls, now);
@@ -485,7 +539,12 @@ function select(kind: Kind, index: number[]): void {
     mark(keys, 'term');
     // Only the gradient cells are toggles: Play keeps its own aria-pressed.
     for (const el of document.querySelectorAll('[data-testid="grad-cell"][aria-pressed]')) el.removeAttribute('aria-pressed');
-    cellsByKey.get(`${name}:${index.join(',')}`)?.[0]?.setAttribute('aria-pressed', 'true');
+    const chosen = cellsByKey.get(`${name}:${index.join(',')}`)?.[0];
+    if (chosen !== undefined) {
+      chosen.setAttribute('aria-pressed', 'true');
+      for (const el of chosen.parentElement?.children ?? []) (el as HTMLElement).tabIndex = -1;
+      chosen.tabIndex = 0;
+    }
     const el = kind === 'w' ? e.weight[0] : kind === 'b' ? e.bias[0] : e.input[0];
     const contributing = (el.terms as { output: number[] | null }[]).filter((t) => t.output !== null).length;
     const ok = cg.agreesWithAutograd(e, el);
@@ -512,6 +571,9 @@ function select(kind: Kind, index: number[]): void {
     sum.textContent = 'Every product, with the padded input marked';
     const pre = document.createElement('pre');
     pre.textContent = cg.renderElement(e, { kind, index });
+    // It scrolls sideways: reachable by keyboard (axe: scrollable-region-focusable).
+    pre.tabIndex = 0;
+    pre.setAttribute('aria-label', `Every product of ${name}[${index.join(',')}]`);
     details.append(sum, pre);
     panel.append(h, eq, check, cf, details);
   } catch (err) {
