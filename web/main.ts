@@ -4,7 +4,18 @@
 // clicked (or focused and Enter pressed): its terms light up, and a panel writes the sum.
 import type * as Lib from '../src/index.js';
 import { heat } from './heat.js';
-import { PAGE_OPTIONS, PRESETS, applies, explainConfig, fromHash, presetState, toHash, withDims, type PageState } from './state.js';
+import {
+  PAGE_OPTIONS,
+  PRESETS,
+  applies,
+  explainConfig,
+  fromHash,
+  presetState,
+  selectionOf,
+  toHash,
+  withDims,
+  type PageState,
+} from './state.js';
 
 const cg = (await import(/* @vite-ignore */ new URL('lib/index.js', document.baseURI).href)) as typeof Lib;
 type Explanation = Lib.Explanation;
@@ -112,6 +123,16 @@ function buildControls(): void {
     commit();
   });
   form.append(field('Depth slice (3-D)', slice, 'slice'));
+  // Edit dy: start from the loss's dy (all equal) and change any element; off goes back to the loss.
+  const editDy = document.createElement('input');
+  editDy.type = 'checkbox';
+  editDy.id = 'control-dy';
+  editDy.dataset.testid = 'edit-dy';
+  editDy.addEventListener('change', () => {
+    state = { ...state, dy: editDy.checked && current !== null ? Array.from(current.dy.data, Number) : [] };
+    commit();
+  });
+  form.append(field('Edit dy', editDy, 'dy'));
 }
 
 function field(label: string, el: HTMLElement, key: string): HTMLElement {
@@ -133,6 +154,7 @@ function syncControls(): void {
     else el.value = String(v);
   }
   $<HTMLInputElement>('control-slice').value = String(state.slice);
+  $<HTMLInputElement>('control-dy').checked = state.dy.length > 0;
   // Options that do not apply are hidden: output padding without transposed, padding mode with it, the slice outside 3-D.
   const show = (key: string, on: boolean): void => {
     ($('controls').querySelector(`[data-field="${key}"]`) as HTMLElement).hidden = !on;
@@ -212,6 +234,8 @@ interface GridOptions {
   grad?: 'dw' | 'db' | 'dx';
   padded?: (index: number[]) => boolean; // cells of the padding
   editable?: boolean;
+  /** For an editable grid: the new values of the whole tensor after one cell changed (default: the input's). */
+  onEdit?: (values: number[]) => void;
 }
 
 function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
@@ -262,7 +286,7 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
           b.dataset.tensor = o.grad;
           b.setAttribute('aria-label', `${o.grad}[${index.join(',')}] = ${fmt(v)}: explain`);
           b.addEventListener('click', () => {
-            select(o.grad === 'dw' ? 'w' : o.grad === 'db' ? 'b' : 'x', index);
+            select(o.grad === 'dw' ? 'w' : o.grad === 'db' ? 'b' : 'x', index, true);
             revealExplanation();
           });
           // One tab stop per plane (roving tabindex); the arrow keys move inside it.
@@ -277,7 +301,8 @@ function grid(t: Tensor, dims: number, o: GridOptions): HTMLElement {
           input.addEventListener('change', () => {
             const cells = Array.from(t.data, Number);
             cells[flat(t.shape, index)] = Number(input.value) || 0;
-            state = { ...state, input: 'custom', cells };
+            if (o.onEdit !== undefined) o.onEdit(cells);
+            else state = { ...state, input: 'custom', cells };
             const key = input.dataset.key!;
             commit();
             // The page was drawn again: focus goes back to the same cell, not to <body>.
@@ -336,7 +361,14 @@ function compute(): void {
     error.textContent = '';
     draw(e);
     indexCells();
-    const keep = selected !== null && inside(e, selected) ? selected : { kind: 'w' as Kind, index: e.w.shape.map(() => 0) };
+    // The element in the URL (a shared link), else the one selected before, else the first weight.
+    const fromUrl = selectionOf(state);
+    const keep =
+      fromUrl !== null && inside(e, fromUrl)
+        ? fromUrl
+        : selected !== null && inside(e, selected)
+          ? selected
+          : { kind: 'w' as Kind, index: e.w.shape.map(() => 0) };
     select(keep.kind, keep.index);
   } catch (err) {
     current = null;
@@ -417,6 +449,19 @@ function draw(e: Explanation): void {
   );
   const back = document.createElement('div');
   back.className = 'row';
+  // dy, the upstream gradient: every element equal under a mean or sum loss; edit it to see dx's structure.
+  const edited = state.dy.length > 0;
+  back.append(
+    grid(e.dy, r.dims, {
+      name: 'dy',
+      title: edited ? 'dy = ∂E/∂y (edited: E = Σ dy·y)' : `dy = ∂E/∂y (from the ${e.loss.kind} loss)`,
+      caption: ([n, o]) => `n=${n}, o=${o}`,
+      editable: edited,
+      onEdit: (values) => {
+        state = { ...state, dy: values };
+      },
+    }),
+  );
   back.append(
     grid(e.dw, r.dims, {
       name: 'dw',
@@ -505,9 +550,17 @@ function mark(keys: Iterable<string>, cls: string): void {
 }
 
 /** Explains one gradient element: lights its terms up and writes the sum in the panel. */
-function select(kind: Kind, index: number[]): void {
+function select(kind: Kind, index: number[], byUser = false): void {
   if (current === null) return;
   selected = { kind, index };
+  // A selection the user makes lives in the URL too (a link opens on the same element), without redrawing.
+  const sel = kind === 'w' && index.every((v) => v === 0) ? '' : `${kind}:${index.join(',')}`;
+  if (byUser && state.sel !== sel) {
+    state = { ...state, sel };
+    const hash = toHash(state);
+    history.replaceState(null, '', hash === '' ? location.pathname + location.search : hash);
+    document.body.dataset.rendered = hash;
+  }
   const panel = $('explanation');
   try {
     const e = cg.explain({ ...explainConfig(state, makeInput), elements: [{ kind, index }] });
@@ -536,6 +589,8 @@ function select(kind: Kind, index: number[]): void {
         if (t.padded) keys.add(`xp:${t.padded.join(',')}`);
       }
     }
+    // Each output's dy is a factor of its term too.
+    for (const k of [...keys]) if (k.startsWith('y:')) keys.add(`d${k}`);
     mark(keys, 'term');
     // Only the gradient cells are toggles: Play keeps its own aria-pressed.
     for (const el of document.querySelectorAll('[data-testid="grad-cell"][aria-pressed]')) el.removeAttribute('aria-pressed');
@@ -575,10 +630,103 @@ function select(kind: Kind, index: number[]): void {
     pre.tabIndex = 0;
     pre.setAttribute('aria-label', `Every product of ${name}[${index.join(',')}]`);
     details.append(sum, pre);
-    panel.append(h, eq, check, cf, details);
+    // The chain rule this sum is: through every output y the element reaches.
+    const chain = document.createElement('p');
+    chain.dataset.testid = 'chain-rule';
+    const local = kind === 'w' ? (e.config.transposed ? 'x' : 'x̃') : kind === 'b' ? '1' : 'w';
+    const of = `${kind}[${index.join(',')}]`;
+    chain.textContent = `Chain rule: ∂E/∂${of} = Σ_y ∂E/∂y · ∂y/∂${of} = Σ dy · ${local}, over the outputs y that ${of} reaches.`;
+    panel.append(h, eq, check, cf, chain, details, checks(e, kind, index, el.autograd));
   } catch (err) {
     panel.textContent = err instanceof Error ? err.message : String(err);
   }
+}
+
+// ---- checks beside an explanation: a finite difference, one SGD step ----
+
+/** E of an output: the page's loss (mean or sum of y), or Σ dy·y when dy was given. In float64. */
+function lossOf(y: Tensor, e: Explanation): number {
+  let E = 0;
+  for (let i = 0; i < y.numel; i++) E += e.loss.kind === 'given' ? e.dy.data[i] * y.data[i] : y.data[i];
+  return e.loss.kind === 'mean' ? E / y.numel : E;
+}
+
+/** The output y of the page's convolution with these float64 tensors. */
+function forward64(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  const base = explainConfig(state, makeInput);
+  return cg.explain({ ...base, dtype: 'float64', input: x, weight: w, ...(b === null ? {} : { biasValues: b }), elements: [] }).y;
+}
+
+const as64 = (t: Tensor): Tensor => cg.tensor(Array.from(t.data), { shape: [...t.shape], dtype: 'float64' });
+
+/** Two buttons: check the element with a central finite difference; take one SGD step and see E fall. */
+function checks(e: Explanation, kind: Kind, index: number[], autograd: number): HTMLElement {
+  const box = document.createElement('div');
+  box.className = 'checks';
+  const fdButton = document.createElement('button');
+  fdButton.type = 'button';
+  fdButton.dataset.testid = 'fd-check';
+  fdButton.textContent = 'Check with a finite difference';
+  const fdOut = document.createElement('p');
+  fdOut.dataset.testid = 'finite-difference';
+  fdButton.addEventListener('click', () => {
+    const [x, w] = [as64(e.x), as64(e.w)];
+    const b = e.b === null ? null : as64(e.b);
+    const target = kind === 'w' ? w : kind === 'b' ? b! : x;
+    const at = flat(target.shape, index);
+    const h = 1e-4;
+    const E = (delta: number): number => {
+      const saved = target.data[at];
+      target.data[at] = saved + delta;
+      const value = lossOf(forward64(x, w, b), e);
+      target.data[at] = saved;
+      return value;
+    };
+    const fd = (E(h) - E(-h)) / (2 * h);
+    const agrees = Math.abs(fd - autograd) <= 1e-4 * Math.max(1, Math.abs(autograd));
+    fdOut.dataset.value = String(fd);
+    fdOut.textContent = `(E(${kind} + h) − E(${kind} − h)) / 2h with h = 1e-4, in float64: ${fd.toPrecision(7)} ${agrees ? '✓' : '✗'} autograd ${autograd}`;
+  });
+  const lr = document.createElement('input');
+  lr.type = 'number';
+  lr.step = 'any';
+  lr.value = '0.1';
+  lr.id = 'sgd-lr';
+  lr.dataset.testid = 'sgd-lr';
+  const lrLabel = document.createElement('label');
+  lrLabel.htmlFor = lr.id;
+  lrLabel.textContent = ' lr ';
+  const sgdButton = document.createElement('button');
+  sgdButton.type = 'button';
+  sgdButton.dataset.testid = 'sgd';
+  sgdButton.textContent = 'One SGD step';
+  const sgdOut = document.createElement('p');
+  sgdOut.dataset.testid = 'sgd-step';
+  sgdButton.addEventListener('click', () => {
+    const rate = Number(lr.value);
+    if (!Number.isFinite(rate)) {
+      sgdOut.textContent = `lr ${JSON.stringify(lr.value)} is not a number`;
+      return;
+    }
+    const w = cg.tensor(
+      Array.from(e.w.data, (v, i) => v - rate * e.dw.data[i]),
+      { shape: [...e.w.shape], dtype: 'float64' },
+    );
+    const b =
+      e.b === null
+        ? null
+        : cg.tensor(
+            Array.from(e.b.data, (v, i) => v - rate * e.db!.data[i]),
+            { shape: [...e.b.shape], dtype: 'float64' },
+          );
+    const before = lossOf(forward64(as64(e.x), as64(e.w), e.b === null ? null : as64(e.b)), e);
+    const after = lossOf(forward64(as64(e.x), w, b), e);
+    sgdOut.dataset.before = String(before);
+    sgdOut.dataset.after = String(after);
+    sgdOut.textContent = `w ← w − ${rate}·dw${e.b === null ? '' : ', b ← b − ' + rate + '·db'}: E goes from ${before.toPrecision(6)} to ${after.toPrecision(6)} (${after < before ? 'down' : 'not down'} by ${(before - after).toPrecision(3)})`;
+  });
+  box.append(fdButton, fdOut, sgdButton, lrLabel, lr, sgdOut);
+  return box;
 }
 
 // ---- the sliding window (forward pass) ----

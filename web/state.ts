@@ -7,9 +7,9 @@ import { convOutputSize, convTransposeOutputSize, resolvePadding } from '../src/
 /**
  * The most grid cells the page draws (input, padded input, kernels, output, dw, db, dx): a setting past
  * it is refused before anything is computed, saying how many it would need, so no setting or shared link
- * can hang the tab. 32×32 with 8→16 channels and 5×5 kernels (about 50,000) fits.
+ * can hang the tab. 32×32 with 8→16 channels and 5×5 kernels (about 61,000, with dy) fits.
  */
-export const MAX_PAGE_CELLS = 60_000;
+export const MAX_PAGE_CELLS = 80_000;
 
 /** The page's options: the explain schema's (src/explain/schema.ts), less the CLI-only ones. */
 export const PAGE_OPTIONS: readonly ExplainOption[] = EXPLAIN_OPTIONS.filter((o: ExplainOption) => o.cliOnly !== true);
@@ -31,7 +31,17 @@ export type PageState = { [O in PageOption as O['key']]: O['key'] extends 'input
   cells: number[];
   /** The depth slice shown for 3-D convolutions. */
   slice: number;
+  /** The explained element, as 'w:0,0,1,1', 'b:1' or 'x:0,0,2,3' ('' for the first weight). */
+  sel: string;
+  /** An upstream gradient dy edited by hand (row-major over y; missing values 0); empty: the loss's. */
+  dy: number[];
 };
+
+/** The selected element of a state: its kind and index, or null ('' or malformed). */
+export function selectionOf(s: PageState): { kind: 'w' | 'b' | 'x'; index: number[] } | null {
+  const m = /^([wbx]):(\d+(?:,\d+)*)$/.exec(s.sel);
+  return m === null ? null : { kind: m[1] as 'w' | 'b' | 'x', index: m[2].split(',').map(Number) };
+}
 
 /** An option's value from its text (a default, or a URL value): null where the text is not one. */
 function fromText(o: ExplainOption, text: string): number | boolean | string | null {
@@ -41,10 +51,10 @@ function fromText(o: ExplainOption, text: string): number | boolean | string | n
   return text;
 }
 
-const PAGE_ONLY = { dims: 2, cells: [], slice: 0 } as const;
+const PAGE_ONLY = { dims: 2, cells: [], slice: 0, sel: '', dy: [] } as const;
 
 function defaults(): PageState {
-  const s: Record<string, unknown> = { ...PAGE_ONLY, cells: [] };
+  const s: Record<string, unknown> = { ...PAGE_ONLY, cells: [], dy: [] };
   for (const o of PAGE_OPTIONS) s[o.key] = fromText(o, o.default);
   return s as PageState;
 }
@@ -91,6 +101,8 @@ const KEYS: Record<string, string> = {
   dims: 'dims',
   cells: 'cells',
   slice: 'slice',
+  sel: 'sel',
+  dy: 'dy',
   ...Object.fromEntries(PAGE_OPTIONS.map((o) => [o.key, o.url])),
 };
 const stateOf = (s: PageState): Record<string, unknown> => s;
@@ -106,6 +118,10 @@ export function toHash(s: PageState): string {
       if (s.input === 'custom' && s.cells.length > 0) q.set(KEYS[key], s.cells.join(','));
       continue;
     }
+    if (key === 'dy') {
+      if (s.dy.length > 0) q.set(KEYS[key], s.dy.join(','));
+      continue;
+    }
     if (v !== defaults[key]) q.set(KEYS[key], typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
   const text = q.toString();
@@ -115,7 +131,7 @@ export function toHash(s: PageState): string {
 /** A state from a URL fragment; unknown or malformed values fall back to the defaults. */
 export function fromHash(hash: string): PageState {
   const q = new URLSearchParams(hash.replace(/^#/, ''));
-  const s: Record<string, unknown> = { ...DEFAULT_STATE, cells: [] };
+  const s: Record<string, unknown> = { ...DEFAULT_STATE, cells: [], dy: [] };
   for (const o of PAGE_OPTIONS) {
     const text = q.get(o.url);
     const v = text === null ? null : fromText(o, text);
@@ -126,8 +142,12 @@ export function fromHash(hash: string): PageState {
   s.dims = dims === 1 || dims === 3 ? dims : 2;
   // A depth slice below 0 is read as 0; past the depth, the page shows the last slice (and says so).
   s.slice = Math.max(0, int(q.get(KEYS.slice), 0));
+  const sel = q.get(KEYS.sel);
+  s.sel = sel !== null && /^[wbx]:\d+(,\d+)*$/.test(sel) ? sel : '';
   const cells = q.get(KEYS.cells);
   if (cells !== null && cells !== '') s.cells = cells.split(',').map((v) => (Number.isFinite(Number(v)) ? Number(v) : 0));
+  const dy = q.get(KEYS.dy);
+  if (dy !== null && dy !== '') s.dy = dy.split(',').map((v) => (Number.isFinite(Number(v)) ? Number(v) : 0));
   return s as PageState;
 }
 
@@ -149,7 +169,8 @@ const perDim = (v: unknown, dims: number): number[] => (Array.isArray(v) ? v : n
  * Refuses, before any work, a state beyond the page's limits: an int option outside its control's range
  * (a URL can say cin=1000000), or more grid cells than MAX_PAGE_CELLS. The message says how big it would be.
  */
-function checkPageLimits(s: PageState, config: Record<string, unknown>, size: number[]): void {
+/** Checks the page's limits (see MAX_PAGE_CELLS); returns the output's shape [N, C_out, …]. */
+function checkPageLimits(s: PageState, config: Record<string, unknown>, size: number[]): number[] {
   const state = stateOf(s);
   for (const o of PAGE_OPTIONS) {
     if (o.kind !== 'int' || !applies(o, s)) continue;
@@ -175,12 +196,13 @@ function checkPageLimits(s: PageState, config: Record<string, unknown>, size: nu
   const x = s.batch * s.inChannels * plane(size);
   const kernels = s.inChannels * (s.outChannels / Math.max(1, s.groups)) * plane(k);
   const y = s.batch * s.outChannels * plane(out.map((n) => Math.max(n, 0)));
-  const cells = 2 * x + s.batch * s.inChannels * plane(padded) + 2 * kernels + y + s.outChannels;
+  const cells = 2 * x + s.batch * s.inChannels * plane(padded) + 2 * kernels + 2 * y + s.outChannels; // y and dy
   if (cells > MAX_PAGE_CELLS)
     throw new Error(
       `this setting would draw ${cells.toLocaleString('en')} cells (input ${size.join('×')}, ${s.inChannels}→${s.outChannels} channels, kernel ${k.join('×')}); ` +
         `the page draws at most ${MAX_PAGE_CELLS.toLocaleString('en')}: use a smaller input or fewer channels (explain() and the CLI have no such limit)`,
     );
+  return [s.batch, s.outChannels, ...out];
 }
 
 /** The explain() configuration of a state ('custom' input becomes a tensor, built by `makeInput`), each text parsed as the CLI parses it. */
@@ -195,7 +217,13 @@ export function explainConfig(s: PageState, makeInput: (values: number[], shape:
     const v = state[o.key];
     config[o.key] = typeof v === 'string' && o.kind !== 'choice' ? parseOptionText(o, v, o.label.toLowerCase(), s.dims) : v;
   }
-  checkPageLimits(s, config, size);
+  const yShape = checkPageLimits(s, config, size);
+  // An edited dy replaces the loss's (explain then explains E = Σ dy·y).
+  if (s.dy.length > 0)
+    config.dy = makeInput(
+      Array.from({ length: product(yShape) }, (_, i) => s.dy[i] ?? 0),
+      yShape,
+    );
   if (s.input === 'custom') {
     if (count > 100_000) throw new Error(`input of ${count} cells is too large to edit; expected at most 100000`);
     // Editable cells that a URL left out start as the seed's input (1, 2, 3, …), not as zeros.
