@@ -349,3 +349,39 @@ test('the page for learners: dy as a grid and edited by hand, the chain-rule lin
     server.close();
   }
 });
+
+test('the page in 3-D says which depths a sum reads and which are hidden; every preset name fits its box at 1280 wide', {
+  skip: skipWithoutChromium,
+  timeout: 120_000,
+}, async () => {
+  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
+  const server = await serveFiles(site);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.base}#dims=3&size=3x3x3&slice=1`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+    await page.locator('[data-testid="grad-cell"][data-tensor="dw"][data-index="0,0,1,1,1"]').click();
+    assert.match(
+      (await page.getByTestId('depth-note').textContent()) ?? '',
+      /^3-D: the grids show depth 1\. The 27 outputs this sum reads lie at depths 0, 1, 2; 9 of them in the slice shown \(the others are hidden/,
+    );
+    await page.locator('[data-testid="grad-cell"][data-tensor="dx"][data-index="0,0,1,0,0"]').click();
+    await page.getByTestId('depth-slice').fill('0');
+    await page.getByTestId('depth-slice').press('Enter');
+    await page.waitForFunction(() => (document.querySelector('[data-testid="depth-note"]')?.textContent ?? '').includes('show depth 0'));
+    assert.match((await page.getByTestId('depth-note').textContent()) ?? '', /The selected x\[0,0,1,0,0\] is at depth 1\./);
+    // Preset names: the select is at least as wide as its longest option's text.
+    const fits = await page.evaluate(() => {
+      const select = document.getElementById('preset') as HTMLSelectElement;
+      const ctx = document.createElement('canvas').getContext('2d')!;
+      ctx.font = getComputedStyle(select).font;
+      const widest = Math.max(...[...select.options].map((o) => ctx.measureText(o.text).width));
+      return { widest, width: select.clientWidth };
+    });
+    assert.ok(fits.width >= fits.widest + 16, `the preset box is ${fits.width}px; its longest name needs ${fits.widest.toFixed(0)}px`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

@@ -636,10 +636,35 @@ function select(kind: Kind, index: number[], byUser = false): void {
     const local = kind === 'w' ? (e.config.transposed ? 'x' : 'x̃') : kind === 'b' ? '1' : 'w';
     const of = `${kind}[${index.join(',')}]`;
     chain.textContent = `Chain rule: ∂E/∂${of} = Σ_y ∂E/∂y · ∂y/∂${of} = Σ dy · ${local}, over the outputs y that ${of} reaches.`;
-    panel.append(h, eq, check, cf, chain, details, checks(e, kind, index, el.autograd));
+    panel.append(h, eq, check, cf, chain);
+    if (e.config.dims === 3) panel.append(depthNote(e, kind, index, keys));
+    panel.append(details, checks(e, kind, index, el.autograd));
   } catch (err) {
     panel.textContent = err instanceof Error ? err.message : String(err);
   }
+}
+
+/**
+ * 3-D: the grids show one depth slice, so say which depths the lit terms lie in, how many of them the
+ * slice shown holds, and where the selected cell is when it is in another slice.
+ */
+function depthNote(e: Explanation, kind: Kind, index: number[], keys: Set<string>): HTMLElement {
+  const p = document.createElement('p');
+  p.dataset.testid = 'depth-note';
+  const shown = Math.min(state.slice, e.x.shape[2] - 1);
+  const depths = new Map<number, number>();
+  for (const k of keys) {
+    const [view, at] = k.split(':');
+    if (view !== 'y') continue;
+    const d = Number(at.split(',')[2]);
+    depths.set(d, (depths.get(d) ?? 0) + 1);
+  }
+  const list = [...depths.keys()].sort((a, b) => a - b);
+  const here = depths.get(Math.min(state.slice, e.y.shape[2] - 1)) ?? 0;
+  let text = `3-D: the grids show depth ${shown}. The ${[...depths.values()].reduce((a, b) => a + b, 0)} outputs this sum reads lie at depth${list.length === 1 ? '' : 's'} ${list.join(', ') || '—'}; ${here} of them in the slice shown (the others are hidden: change the depth slice to see them).`;
+  if (kind === 'x' && index[2] !== shown) text += ` The selected x[${index.join(',')}] is at depth ${index[2]}.`;
+  p.textContent = text;
+  return p;
 }
 
 // ---- checks beside an explanation: a finite difference, one SGD step ----
@@ -723,7 +748,7 @@ function checks(e: Explanation, kind: Kind, index: number[], autograd: number): 
     const after = lossOf(forward64(as64(e.x), w, b), e);
     sgdOut.dataset.before = String(before);
     sgdOut.dataset.after = String(after);
-    sgdOut.textContent = `w ← w − ${rate}·dw${e.b === null ? '' : ', b ← b − ' + rate + '·db'}: E goes from ${before.toPrecision(6)} to ${after.toPrecision(6)} (${after < before ? 'down' : 'not down'} by ${(before - after).toPrecision(3)})`;
+    sgdOut.textContent = `w ← w − ${rate}·dw${e.b === null ? '' : `, b ← b − ${rate}·db`}: E goes from ${before.toPrecision(6)} to ${after.toPrecision(6)} (${after < before ? 'down' : 'not down'} by ${(before - after).toPrecision(3)})`;
   });
   box.append(fdButton, fdOut, sgdButton, lrLabel, lr, sgdOut);
   return box;
