@@ -385,3 +385,40 @@ test('the page in 3-D says which depths a sum reads and which are hidden; every 
     server.close();
   }
 });
+
+test('the backward animation: dx as dy through the flipped kernel, dw as x correlated with dy, element by element', {
+  skip: skipWithoutChromium,
+  timeout: 120_000,
+}, async () => {
+  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
+  const server = await serveFiles(site);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(server.base);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+    const e = explain({
+      elements: [
+        { kind: 'x', index: [0, 0, 0, 0] },
+        { kind: 'w', index: [0, 0, 0, 0] },
+      ],
+    });
+    await page.getByTestId('pass').selectOption('dx');
+    await page.getByTestId('step').click();
+    const info = async (): Promise<string> => (await page.locator('#step-info').textContent()) ?? '';
+    assert.match(await info(), /^dx\[0,0,0,0\] = Σ dy · w over the dy cells it reached, through the kernel flipped/);
+    // The default (1→2 channels, 3×3, padding 1): x[0,0,0,0] reaches 4 outputs in each of the 2 channels.
+    assert.equal(await page.locator('[data-view="dy"] .cell.window').count(), e.input[0].terms.filter((t) => t.output !== null).length);
+    assert.equal(await page.locator('[data-view="w"] .cell.window').count(), 8);
+    await page.getByTestId('pass').selectOption('dw');
+    await page.getByTestId('step').click();
+    assert.match(await info(), /^dw\[0,0,0,0\] = Σ x̃ · dy: dy slid over x̃ at this kernel offset/);
+    assert.equal(await page.locator('[data-view="dy"] .cell.window').count(), e.weight[0].terms.length);
+    assert.equal(await page.locator('[data-view="xp"] .cell.window').count(), 16);
+    await page.getByTestId('step').click();
+    assert.match(await info(), /^dw\[0,0,0,1\]/);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

@@ -768,10 +768,50 @@ function stop(): void {
   mark([], 'window');
 }
 
-/** Lights up one step of the forward pass: an output cell and the window it reads (transposed: one input cell and where it scatters). */
+/**
+ * One step of the backward pass, element by element: dx (the transposed convolution of dy with the
+ * flipped kernel: each dx element reads a window of dy through the kernel's taps) or dw (the correlation
+ * of x with dy: each dw element slides dy over x̃ at its kernel offset). Lights that element's terms.
+ */
+function showBackwardStep(e: Explanation, pass: 'dx' | 'dw'): void {
+  const source = pass === 'dx' ? e.x : e.w;
+  step = (step + 1) % source.numel;
+  const index = unravel(step, source.shape);
+  const kind = pass === 'dx' ? 'x' : 'w';
+  const one = cg.explain({ ...explainConfig(state, makeInput), elements: [{ kind, index }] });
+  const keys: string[] = [`${pass}:${index.join(',')}`];
+  if (pass === 'dx') {
+    for (const t of one.input[0].terms) {
+      if (t.output === null) continue;
+      keys.push(`w:${t.weight.join(',')}`, `dy:${t.output.join(',')}`);
+    }
+    keys.push(`x:${index.join(',')}`);
+    $('step-info').textContent =
+      `dx[${index.join(',')}] = Σ dy · w over the dy cells it reached, through the kernel flipped (the transposed convolution of dy) = ${fmt(one.input[0].value)}`;
+  } else {
+    const xName = e.config.transposed ? 'x' : 'xp';
+    for (const t of one.weight[0].terms) {
+      if (t.output === null) continue;
+      keys.push(`dy:${t.output.join(',')}`);
+      const at = e.config.transposed ? t.input : t.padded;
+      if (at !== null) keys.push(`${xName}:${at.join(',')}`);
+    }
+    keys.push(`w:${index.join(',')}`);
+    $('step-info').textContent =
+      `dw[${index.join(',')}] = Σ x̃ · dy: dy slid over x̃ at this kernel offset (the correlation of x with dy) = ${fmt(one.weight[0].value)}`;
+  }
+  mark(keys, 'window');
+}
+
+/** Lights up one step of the chosen pass; forward: an output cell and the window it reads (transposed: one input cell and where it scatters). */
 function showStep(): void {
   const e = current;
   if (e === null) return;
+  const pass = ($<HTMLSelectElement>('pass')?.value ?? 'forward') as 'forward' | 'dx' | 'dw';
+  if (pass !== 'forward') {
+    showBackwardStep(e, pass);
+    return;
+  }
   const r = e.config;
   const source = r.transposed ? e.x : e.y;
   step = (step + 1) % source.numel;
@@ -825,6 +865,12 @@ function setupPlayer(): void {
     timer = setInterval(showStep, 800);
   });
   $('step').addEventListener('click', () => showStep());
+  // Another pass starts from its first element.
+  $('pass').addEventListener('change', () => {
+    step = -1;
+    mark([], 'window');
+    $('step-info').textContent = '';
+  });
 }
 
 // ---- start ----
