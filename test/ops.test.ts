@@ -412,6 +412,7 @@ const NOT_OPS: Record<string, string> = {
   normal_: 'random fill',
   manualSeed: 'generator',
   getRngState: 'generator',
+  elementFormatter: 'printing (the page)',
   setRngState: 'generator',
   kaimingUniform_: 'init',
   kaimingNormal_: 'init',
