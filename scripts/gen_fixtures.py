@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from fixture_json import flat, number
-from training_fixtures import extras_cases, layer_cases, loader_cases, nn_cases, ops_cases, safetensors_cases, training_cases
+from training_fixtures import extras_cases, layer_cases, loader_cases, transform_cases, nn_cases, ops_cases, safetensors_cases, training_cases
 
 warnings.filterwarnings("ignore")
 
@@ -358,6 +358,7 @@ def main():
         "loader_cases.json": {"torch": torch.__version__, "cases": loader_cases()},
         "extras_cases.json": {"torch": torch.__version__, **extras_cases()},
         "layer_cases.json": {"torch": torch.__version__, "cases": layer_cases()},
+        "transform_cases.json": {"torch": torch.__version__, **transform_cases()},
         "safetensors_cases.json": {"torch": torch.__version__, **safetensors_cases(args.out)},
     }
     for name, content in files.items():

@@ -738,3 +738,76 @@ def layer_cases():
                       "target": target.tolist(), "elements": [{"kind": k, "index": i} for k, i in elements],
                       "values": values, "dy": flat(seen["y"].grad), "loss": loss.item()})
     return cases
+
+
+# ---- torchvision's transforms (0.14, tensor path) -------------------------------------------------------------
+def transform_cases():
+    """Each transform on a seeded image under a seeded global generator; then what the generator draws next."""
+    import torchvision.transforms as T
+    cases = []
+    specs = [
+        ("Compose", [["RandomCrop", [10], {"padding": 2}], ["RandomHorizontalFlip", [], {}],
+                     ["Normalize", [[0.5, 0.4, 0.3], [0.2, 0.25, 0.3]], {}]], [3, 12, 12], 3),
+        ("RandomCrop", [[9, 8]], {"padding": [2, 3], "paddingMode": "reflect"}, [1, 10, 11], 3),
+        ("RandomCrop", [6], {"padding": 1, "paddingMode": "edge"}, [2, 6, 6], 2),
+        ("RandomCrop", [12], {"padIfNeeded": True, "fill": 0.5}, [1, 10, 9], 2),
+        ("RandomCrop", [8], {}, [1, 8, 8], 1),
+        ("RandomHorizontalFlip", [0.7], {}, [2, 5, 6], 6),
+        ("Resize", [6], {}, [2, 9, 12], 1),
+        ("Resize", [[7, 9]], {}, [2, 10, 10], 1),
+        ("Resize", [6], {"maxSize": 9}, [1, 5, 10], 1),
+        ("CenterCrop", [6], {}, [2, 9, 9], 1),
+        ("CenterCrop", [[5, 8]], {}, [1, 10, 13], 1),
+        ("CenterCrop", [11], {}, [1, 8, 8], 1),
+        ("Normalize", [[0.1307], [0.3081]], {}, [1, 4, 4], 1),
+    ]
+
+    def build(name, args, kw):
+        if name == "Compose":
+            return T.Compose([build(n, a, k) for n, a, k in args])
+        kw = {snake(k): v for k, v in kw.items()}
+        if name == "RandomCrop":
+            return T.RandomCrop(args[0], **kw)
+        return getattr(T, name)(*args, **kw)
+
+    for i, spec in enumerate(specs):
+        if spec[0] == "Compose":
+            name, parts, shape, repeats = spec
+            args, kw = parts, {}
+        else:
+            name, args, kw, shape, repeats = spec
+        torch.manual_seed(100 + i)
+        img = torch.rand(shape)
+        t = build(name, args, kw)
+        torch.manual_seed(7 + i)
+        outs = [t(img) for _ in range(repeats)]
+        cases.append({"name": name, "args": args, "options": kw, "shape": shape, "input": flat(img),
+                      "outputs": [{"shape": list(o.shape), "data": flat(o)} for o in outs], "next": torch.rand(1).item()})
+    # ToTensor on HWC bytes (grayscale and RGB).
+    import numpy as np
+    rng = np.random.RandomState(0)
+    totensor = []
+    for shape in [[3, 4, 1], [2, 5, 3]]:
+        arr = rng.randint(0, 256, size=shape).astype(np.uint8)
+        out = T.ToTensor()(arr if shape[2] > 1 else arr)
+        totensor.append({"shape": shape, "bytes": arr.flatten().tolist(), "out": flat(out), "outShape": list(out.shape)})
+    # A DataLoader applying a transform per sample, as a torchvision dataset does in __getitem__.
+    class Ds(torch.utils.data.Dataset):
+        def __init__(self, x, y, tf):
+            self.x, self.y, self.tf = x, y, tf
+
+        def __len__(self):
+            return len(self.x)
+
+        def __getitem__(self, i):
+            return self.tf(self.x[i]), self.y[i]
+
+    torch.manual_seed(3)
+    x = torch.rand(10, 1, 8, 8)
+    y = torch.arange(10)
+    tf = T.Compose([T.RandomCrop(6, padding=1), T.RandomHorizontalFlip()])
+    torch.manual_seed(11)
+    loader = torch.utils.data.DataLoader(Ds(x, y, tf), batch_size=4, shuffle=True)
+    batches = [{"x": flat(bx), "shape": list(bx.shape), "y": by.tolist()} for bx, by in loader]
+    return {"cases": cases, "toTensor": totensor,
+            "loader": {"x": flat(x), "batches": batches, "next": torch.rand(1).item()}}

@@ -37,6 +37,7 @@ export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as datasets from './data/index.js';
+export * as transforms from './data/transforms.js';
 export * as safetensors from './io/index.js';
 export { save, load, saveCheckpoint, loadCheckpoint, type Checkpoint, type LoadedCheckpoint } from './io/index.js';
 export { DataLoader, TensorDataset, randomSplit, type Batch, type DataLoaderOptions } from './data/index.js';

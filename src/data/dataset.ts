@@ -5,7 +5,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator, Generator, generatorOption } from '../tensor/random.js';
 import { arange, randperm } from '../tensor/creation.js';
-import { indexSelect } from '../ops/index.js';
+import { indexSelect, select, stack } from '../ops/index.js';
+import type { Transform } from './transforms.js';
 
 export class TensorDataset {
   /** The tensors, each with the elements along its first dimension. */
@@ -65,6 +66,11 @@ export interface DataLoaderOptions {
   generator?: Generator;
   /** Drop the last batch when it is smaller than batchSize. */
   dropLast?: boolean;
+  /**
+   * Applied to each sample's first tensor (the image) as it is fetched, in the batch's order, as a
+   * torchvision dataset's transform (random transforms draw from the global generator, as PyTorch's do).
+   */
+  transform?: Transform | null;
 }
 
 /** Iterates a data set in batches (indexSelect of the rows of each tensor), like torch.utils.data.DataLoader. */
@@ -73,13 +79,19 @@ export class DataLoader {
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   private readonly generator: Generator | null;
+  readonly transform: Transform | null;
 
   constructor(
     readonly dataset: TensorDataset,
     options: DataLoaderOptions = {},
   ) {
     if (!(dataset instanceof TensorDataset)) throw new Error('DataLoader: dataset must be a TensorDataset');
-    checkOptionKeys(options, ['batchSize', 'shuffle', 'generator', 'dropLast'], 'DataLoader');
+    checkOptionKeys(options, ['batchSize', 'shuffle', 'generator', 'dropLast', 'transform'], 'DataLoader');
+    this.transform = options.transform ?? null;
+    if (this.transform !== null && typeof (this.transform as Partial<Transform>).forward !== 'function')
+      throw new Error(
+        'DataLoader: transform must be a transform (an object with forward(img)), e.g. new transforms.RandomCrop(28, { padding: 4 })',
+      );
     this.batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
       throw new Error(`DataLoader: batchSize=${String(options.batchSize)} must be a positive integer`);
@@ -111,7 +123,11 @@ export class DataLoader {
     else order = randperm(n, { generator: new Generator().manualSeed(defaultGenerator.randomInt64()) });
     for (let b = 0; b < this.length; b++) {
       const idx = order.slice(0, b * this.batchSize, Math.min((b + 1) * this.batchSize, n));
-      const rows = this.dataset.tensors.map((t) => indexSelect(t, 0, idx));
+      const rows = this.dataset.tensors.map((t, k) =>
+        k === 0 && this.transform !== null
+          ? stack(Array.from(idx.data, (i) => this.transform!.forward(select(t, 0, i))))
+          : indexSelect(t, 0, idx),
+      );
       yield Object.assign(rows, { x: rows[0], y: rows[1] });
     }
     // RandomSampler ends an epoch with randperm(n)[:0] (num_samples % n of a second permutation): it

@@ -2,3 +2,4 @@
 export { digits } from './digits.js';
 export { TensorDataset, DataLoader, randomSplit, type Batch, type DataLoaderOptions } from './dataset.js';
 export { idx, fashionMnist, parseIdx, type IdxArray } from './idx.js';
+export * as transforms from './transforms.js';
