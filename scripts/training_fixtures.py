@@ -811,3 +811,42 @@ def transform_cases():
     batches = [{"x": flat(bx), "shape": list(bx.shape), "y": by.tolist()} for bx, by in loader]
     return {"cases": cases, "toTensor": totensor,
             "loader": {"x": flat(x), "batches": batches, "next": torch.rand(1).item()}}
+
+
+# ---- an image folder: small PNG and JPEG files, and what torchvision's ImageFolder reads from them ----------
+def image_folder_cases(fixtures_dir):
+    """Writes test/fixtures/images/{cat,dog,bird}/… (PNG: gray, RGB, RGBA, palette; JPEG: RGB, gray) with PIL and
+    records ImageFolder's classes, sample order, labels and ToTensor pixels (RGB, as its pil_loader converts)."""
+    import numpy as np
+    from PIL import Image
+    import torchvision
+    import torchvision.transforms as T
+    root = os.path.join(fixtures_dir, "images")
+    rng = np.random.RandomState(1)
+    files = [("dog", "b.png", "RGB"), ("dog", "a.jpg", "RGB"), ("cat", "z.png", "L"), ("cat", "y.jpeg", "L"),
+             ("cat", "x.png", "RGBA"), ("bird", "p.png", "P"), ("bird", "notes.txt", None)]
+    for cls, name, mode in files:
+        os.makedirs(os.path.join(root, cls), exist_ok=True)
+        path = os.path.join(root, cls, name)
+        if mode is None:
+            open(path, "w").write("not an image\n")
+            continue
+        h, w = 5, 6
+        if mode == "L":
+            img = Image.fromarray(rng.randint(0, 256, (h, w)).astype(np.uint8), "L")
+        elif mode == "P":
+            img = Image.fromarray(rng.randint(0, 256, (h, w, 3)).astype(np.uint8), "RGB").quantize(colors=8)
+        else:
+            img = Image.fromarray(rng.randint(0, 256, (h, w, len(mode))).astype(np.uint8), mode)
+        if name.endswith(("jpg", "jpeg")):
+            # 4:4:4 (no chroma subsampling): jpeg-js upsamples chroma by repetition where libjpeg interpolates.
+            img.save(path, quality=90, subsampling=0)
+        else:
+            img.save(path)
+    ds = torchvision.datasets.ImageFolder(root, transform=T.ToTensor())
+    samples = []
+    for (path, label), (x, _) in zip(ds.samples, ds):
+        samples.append({"path": os.path.relpath(path, root), "label": label, "shape": list(x.shape), "data": flat(x)})
+    gray = torchvision.datasets.ImageFolder(root, transform=T.ToTensor(), loader=lambda p: Image.open(p).convert("L"))
+    return {"classes": ds.classes, "classToIdx": ds.class_to_idx, "samples": samples,
+            "grayscale": [flat(x) for x, _ in gray]}
