@@ -381,7 +381,7 @@ test('convgrad explain --weights: an element of a trained conv layer on a batch 
   );
   let written = '';
   const io = { out: (s: string) => (written += s), isTTY: false, env: {} };
-  assert.equal(runExplain(['--weights', weights, '--layer', '3', '--images', '8:24', '--element', 'w:2,1,0,2', '--json'], io), 0);
+  assert.equal(await runExplain(['--weights', weights, '--layer', '3', '--images', '8:24', '--element', 'w:2,1,0,2', '--json'], io), 0);
   const doc = JSON.parse(written) as {
     layer: string;
     images: number[];
@@ -391,7 +391,7 @@ test('convgrad explain --weights: an element of a trained conv layer on a batch 
   assert.equal(doc.layer, '3');
   assert.deepEqual(doc.images, [8, 24]);
   // By hand: the same model, weights and 16 images; cross-entropy; backward; conv2's weight gradient.
-  const { model, test: testSet } = loadTrained('test', weights);
+  const { model, test: testSet } = await loadTrained('test', weights);
   model.eval();
   const loss = F.crossEntropy(model.forward(testSet.images.slice(0, 8, 24)), testSet.labels.slice(0, 8, 24));
   loss.backward();
@@ -403,23 +403,72 @@ test('convgrad explain --weights: an element of a trained conv layer on a batch 
   assert.ok(Math.abs(doc.lossValue - loss.item()) <= 1e-6, `${doc.lossValue} vs ${loss.item()}`);
   // Text: the summary line and the summarized equation of the element.
   written = '';
-  assert.equal(runExplain(['--weights', weights, '--layer', '0', '--element', 'b:3'], io), 0);
+  assert.equal(await runExplain(['--weights', weights, '--layer', '0', '--element', 'b:3'], io), 0);
   assert.match(
     written,
     /^layer "0" of lenet \(.*for-explain\.safetensors\), digits test images 0:32: cross-entropy \d\.\d{6}, \d+ of 32 right/,
   );
   assert.match(written, /… and \d+ more terms summing to/);
-  assert.throws(
-    () => runExplain(['--weights', weights, '--layer', '1'], io),
+  await assert.rejects(
+    runExplain(['--weights', weights, '--layer', '1'], io),
     /explainLayer: layer="1" is a ReLU, not a convolution; the model's conv layers are "0", "3"/,
   );
-  assert.throws(
-    () => runExplain(['--weights', weights, '--layer', '3', '--kernel-size', '3'], io),
+  await assert.rejects(
+    runExplain(['--weights', weights, '--layer', '3', '--kernel-size', '3'], io),
     /--kernel-size cannot be used with --weights; with --weights the configuration comes from the layer/,
   );
-  assert.throws(
-    () => runExplain(['--weights', weights, '--layer', '3', '--images', '300:400'], io),
+  await assert.rejects(
+    runExplain(['--weights', weights, '--layer', '3', '--images', '300:400'], io),
     /--images "300:400" is invalid; expected A:B with 0 ≤ A < B ≤ 360/,
   );
-  assert.throws(() => runExplain(['--weights', weights], io), /--weights needs --layer NAME/);
+  await assert.rejects(runExplain(['--weights', weights], io), /--weights needs --layer NAME/);
+});
+
+test('convgrad train --data DIR trains on an image folder (classes from its subfolders, --image-size), and predict reads it back', async () => {
+  const { PNG } = (await import('pngjs' as string)) as {
+    PNG: { sync: { write(p: { width: number; height: number; data: Buffer }): Buffer } };
+  };
+  const root = mkdtempSync(join(tmpdir(), 'convgrad-folder-'));
+  // Two classes anyone can tell apart: bright on the left, bright on the right (10×12 RGB, noisy).
+  let state = 7;
+  const noise = (): number => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % 40;
+  };
+  for (const [cls, left] of [
+    ['left', true],
+    ['right', false],
+  ] as const) {
+    mkdirSync(join(root, cls));
+    for (let k = 0; k < 12; k++) {
+      const data = Buffer.alloc(10 * 12 * 4);
+      for (let y = 0; y < 10; y++)
+        for (let x = 0; x < 12; x++) {
+          const bright = x < 6 === left ? 200 : 30;
+          for (let c = 0; c < 3; c++) data[(y * 12 + x) * 4 + c] = bright + noise();
+          data[(y * 12 + x) * 4 + 3] = 255;
+        }
+      writeFileSync(join(root, cls, `${k}.png`), PNG.sync.write({ width: 12, height: 10, data }));
+    }
+  }
+  const out = join(dir, 'folder.safetensors');
+  let written = '';
+  const io: CliIO = { out: (s) => (written += s), isTTY: false, stopRequested: () => false, now: () => performance.now() };
+  assert.equal(await runTrain(['--data', root, '--image-size', '8', '--epochs', '8', '--batch-size', '4', '--json', '--out', out], io), 0);
+  const summary = JSON.parse(written.trim()) as { testAccuracy: number; epochs: number };
+  assert.equal(summary.epochs, 8);
+  assert.ok(summary.testAccuracy >= 0.8, `test accuracy ${summary.testAccuracy}`);
+  const meta = load(out).metadata;
+  assert.equal(meta.dataset, 'folder');
+  assert.deepEqual(JSON.parse(meta.classes), ['left', 'right']);
+  assert.equal(meta.channels, '3');
+  written = '';
+  assert.equal(await runPredict([out], io), 0);
+  assert.match(written, /^lenet on folder: test accuracy [\d.]+%/);
+  assert.match(written, /0 left /);
+  await assert.rejects(
+    runTrain(['--data', root, '--epochs', '1', '--dataset', 'folder', '--image-size', '0'], io),
+    /--image-size "0" is invalid/,
+  );
+  await assert.rejects(runTrain(['--dataset', 'folder'], io), /--dataset folder needs --data DIR/);
 });

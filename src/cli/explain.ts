@@ -120,7 +120,7 @@ export interface Io {
 }
 
 /** `convgrad explain --weights FILE --layer NAME …`: an element of a trained network's conv layer, on a batch of its data. */
-export function runExplainNetwork(argv: readonly string[], io: Io): number {
+export async function runExplainNetwork(argv: readonly string[], io: Io): Promise<number> {
   const op = 'convgrad explain';
   const flags = new Map<string, string>();
   const valued = ['--weights', '--layer', '--images', '--split', '--element', '--svg', '--dataset', '--data', '--model'];
@@ -143,7 +143,7 @@ export function runExplainNetwork(argv: readonly string[], io: Io): number {
   if (layer === undefined) throw new Error(`${op}: --weights needs --layer NAME (a conv layer of the model, e.g. --layer 3)`);
   const split = flags.get('--split') ?? 'test';
   if (split !== 'test' && split !== 'train') throw new Error(`${op}: --split ${JSON.stringify(split)} is invalid; expected test or train`);
-  const trained = loadTrained('explain', flags.get('--weights')!, {
+  const trained = await loadTrained('explain', flags.get('--weights')!, {
     dataset: flags.get('--dataset'),
     data: flags.get('--data'),
     model: flags.get('--model'),
@@ -182,7 +182,7 @@ export function runExplainNetwork(argv: readonly string[], io: Io): number {
   return 0;
 }
 
-export function runExplain(argv: readonly string[], io: Io): number {
+export async function runExplain(argv: readonly string[], io: Io): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(`${EXPLAIN_USAGE}\n`);
     return 0;

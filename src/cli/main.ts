@@ -84,7 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`convgrad ${version()}\n`);
         return 0;
       case 'explain':
-        return runExplain(rest, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
+        return await runExplain(rest, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
       case 'seed': {
         let torchSeed: number | undefined;
         for (let i = 0; i < rest.length; i++) {
@@ -105,7 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
         return 0;
       default:
         if (command.startsWith('--'))
-          return runExplain(argv, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
+          return await runExplain(argv, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
         throw new Error(`convgrad: unknown command ${JSON.stringify(command)}; expected explain, train, predict, seed or help`);
     }
   } catch (e) {

@@ -4,7 +4,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import { manualSeed, Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/mode.js';
 import { crossEntropy } from '../ops/index.js';
-import { DataLoader, type TensorDataset } from '../data/dataset.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataLoader, randomSplit, type TensorDataset } from '../data/dataset.js';
+import { imageFolder } from '../data/image_folder.js';
+import { Resize } from '../data/transforms.js';
 import { digits } from '../data/digits.js';
 import { fashionMnist } from '../data/idx.js';
 import { SGD } from '../optim/sgd.js';
@@ -21,8 +25,10 @@ export const TRAIN_USAGE = `usage: convgrad train [options]
 Trains a CNN and reports the test accuracy after each epoch. Defaults: the built-in digits (8×8),
 lenet, Adam with a cosine-annealed learning rate; digits: 20 epochs, batch 32, lr 0.005; fashion-mnist: 5 epochs, batch 64, lr 0.003.
 
-  --dataset digits|fashion-mnist   (digits)
-  --data DIR               the MNIST-format files (fashion-mnist: /usr/share/datasets/fashion-mnist)
+  --dataset digits|fashion-mnist|folder   (digits; --data decides when given alone)
+  --data DIR               MNIST-format files (fashion-mnist: /usr/share/datasets/fashion-mnist), or an image
+                           folder: one subfolder per class (DIR/train and DIR/test when present)
+  --image-size N           resize a folder's images to N×N (else they must share one size)
   --model lenet|mlp        (lenet)
   --epochs N  --batch-size B  --lr LR
   --optimizer sgd|adam|adamw (adam; sgd uses momentum 0.9)
@@ -39,7 +45,8 @@ usage: convgrad predict FILE.safetensors [--dataset digits|fashion-mnist] [--dat
 
 Evaluates saved weights on the test set: accuracy and confusion matrix.`;
 
-type DatasetName = 'digits' | 'fashion-mnist';
+type DatasetName = 'digits' | 'fashion-mnist' | 'folder';
+const DATASETS = ['digits', 'fashion-mnist', 'folder'] as const;
 type OptimizerName = 'sgd' | 'adam' | 'adamw';
 
 export interface TrainOptions {
@@ -60,10 +67,12 @@ export interface TrainOptions {
   checkpoint: string | null;
   /** A checkpoint to continue from. */
   resume: string | null;
+  /** An image folder's images are resized to this square size (null: they must share one). */
+  imageSize: number | null;
 }
 
 /** The options that define a run: a resumed run takes them from its checkpoint. */
-const RUN_OPTIONS = ['dataset', 'model', 'epochs', 'batchSize', 'lr', 'optimizer', 'seed', 'continueOnNan'] as const;
+const RUN_OPTIONS = ['dataset', 'data', 'model', 'epochs', 'batchSize', 'lr', 'optimizer', 'seed', 'continueOnNan', 'imageSize'] as const;
 type RunOptions = Pick<TrainOptions, (typeof RUN_OPTIONS)[number]>;
 /** The flags a resumed run may still take (the rest are the checkpoint's). */
 const RESUME_FLAGS = ['--resume', '--data', '--threads', '--out', '--json', '--checkpoint'];
@@ -98,6 +107,7 @@ const stoppedCode = (io: CliIO): number => (io.outputClosed?.() ? 141 : 130);
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const DEFAULTS: Record<DatasetName, { epochs: number; batchSize: number; lr: number }> = {
+  folder: { epochs: 10, batchSize: 32, lr: 0.003 },
   digits: { epochs: 20, batchSize: 32, lr: 0.005 },
   'fashion-mnist': { epochs: 5, batchSize: 64, lr: 0.003 },
 };
@@ -161,6 +171,7 @@ export function parseTrain(args: readonly string[]): TrainOptions {
     '--continue-on-nan',
     '--checkpoint',
     '--resume',
+    '--image-size',
   ];
   const { flags } = parseFlags(args, 'train', allowed);
   if (flags.has('--resume')) {
@@ -170,7 +181,12 @@ export function parseTrain(args: readonly string[]): TrainOptions {
         `convgrad train: ${other} cannot be given with --resume: a resumed run keeps the options it started with (only ${RESUME_FLAGS.slice(1).join(', ')} may be given)`,
       );
   }
-  const dataset = oneOf('train', '--dataset', flags.get('--dataset') ?? 'digits', ['digits', 'fashion-mnist'] as const);
+  // --data DIR alone: MNIST-format files (Fashion-MNIST) when DIR holds them, else an image folder.
+  const dataDir = flags.get('--data') ?? null;
+  const inferred = dataDir === null ? 'digits' : holdsIdx(dataDir) ? 'fashion-mnist' : 'folder';
+  const dataset = oneOf('train', '--dataset', flags.get('--dataset') ?? inferred, DATASETS);
+  if (dataset === 'folder' && dataDir === null)
+    throw new Error('convgrad train: --dataset folder needs --data DIR (one subfolder per class)');
   const d = DEFAULTS[dataset];
   const lrText = flags.get('--lr');
   let lr = d.lr;
@@ -198,7 +214,17 @@ export function parseTrain(args: readonly string[]): TrainOptions {
     continueOnNan: flags.has('--continue-on-nan'),
     checkpoint: flags.get('--checkpoint') ?? flags.get('--resume') ?? null,
     resume: flags.get('--resume') ?? null,
+    imageSize: flags.has('--image-size') ? positiveInt('train', '--image-size', flags.get('--image-size')!, 1024) : null,
   };
+}
+
+/** Whether a folder holds MNIST-format (IDX) files. */
+function holdsIdx(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((f) => f.startsWith('train-images-idx3-ubyte'));
+  } catch {
+    return false; // missing: the loader says so, naming the folder
+  }
 }
 
 /** The run options recorded in a checkpoint (for --resume), checked as the flags are. */
@@ -231,6 +257,8 @@ function resumeOptions(file: string): RunOptions {
     '--seed',
     String(run.seed),
     ...(run.continueOnNan === true ? ['--continue-on-nan'] : []),
+    ...(typeof run.data === 'string' ? ['--data', run.data] : []),
+    ...(typeof run.imageSize === 'number' ? ['--image-size', String(run.imageSize)] : []),
   ];
   try {
     const o = parseTrain(args);
@@ -240,12 +268,37 @@ function resumeOptions(file: string): RunOptions {
   }
 }
 
-function loadDataset(name: DatasetName, dir: string | null): { train: TensorDataset; test: TensorDataset } {
+interface LoadedData {
+  train: TensorDataset;
+  test: TensorDataset;
+  /** Class names where they are not the labels themselves (Fashion-MNIST's, a folder's). */
+  classes: readonly string[] | null;
+  classCount: number;
+}
+
+async function loadDataset(name: DatasetName, dir: string | null, imageSize: number | null = null, seed = 0): Promise<LoadedData> {
   if (name === 'digits') {
     if (dir !== null) throw new Error('convgrad: --data does not apply to the built-in digits');
-    return digits();
+    return { ...digits(), classes: null, classCount: 10 };
   }
-  return dir === null ? fashionMnist() : fashionMnist(dir);
+  if (name === 'fashion-mnist')
+    return { ...(dir === null ? fashionMnist() : fashionMnist(dir)), classes: FASHION_MNIST_CLASSES, classCount: 10 };
+  // An image folder: its train/ and test/ (or val/) subfolders, or the whole folder split 80/20 (a seeded split).
+  const options = { transform: imageSize === null ? null : new Resize([imageSize, imageSize]) };
+  const sub = (n: string): string | null =>
+    existsSync(join(dir!, n, '.')) && readdirSync(join(dir!, n)).length > 0 ? join(dir!, n) : null;
+  const trainDir = sub('train');
+  const testDir = sub('test') ?? sub('val');
+  if (trainDir !== null && testDir !== null) {
+    const [train, test] = await Promise.all([imageFolder(trainDir, options), imageFolder(testDir, options)]);
+    if (train.classes.join('\n') !== test.classes.join('\n'))
+      throw new Error(`convgrad: ${trainDir} has classes ${train.classes.join(', ')} but ${testDir} has ${test.classes.join(', ')}`);
+    return { train, test, classes: train.classes, classCount: train.classes.length };
+  }
+  const all = await imageFolder(dir!, options);
+  const nTest = Math.max(1, Math.round(all.length * 0.2));
+  const [train, test] = randomSplit(all, [all.length - nTest, nTest], new Generator().manualSeed(seed));
+  return { train, test, classes: all.classes, classCount: all.classes.length };
 }
 
 interface EpochRecord {
@@ -308,7 +361,6 @@ export const FASHION_MNIST_CLASSES = [
 ];
 
 /** The class names of a data set's labels, or null where the labels are the classes (digits). */
-const classNames = (dataset: DatasetName): readonly string[] | null => (dataset === 'fashion-mnist' ? FASHION_MNIST_CLASSES : null);
 
 /** The confusion matrix as text; with `names`, each row also names its class (columns keep the numbers). */
 export function renderConfusion(confusion: number[][], names: readonly string[] | null = null): string {
@@ -337,19 +389,19 @@ function progressLine(epoch: number, epochs: number, i: number, n: number, loss:
 /** Runs `convgrad train`; returns the exit code (130 when stopped by Ctrl-C, after saving). */
 export async function runTrain(args: readonly string[], io: CliIO): Promise<number> {
   let o = parseTrain(args);
-  if (o.resume !== null) o = { ...o, ...resumeOptions(o.resume) };
+  if (o.resume !== null) o = { ...o, ...resumeOptions(o.resume), data: o.data ?? resumeOptions(o.resume).data };
   // Before any work: a path that cannot be written would otherwise lose the whole run at the end.
   if (o.out !== null) checkWritable(o.out, 'convgrad train: --out');
   if (o.checkpoint !== null) checkWritable(o.checkpoint, 'convgrad train: --checkpoint');
   if (o.threads !== null) setNumThreads(o.threads);
   const started = io.now();
   await threadsReady();
-  const { train, test } = loadDataset(o.dataset, o.data);
+  const { train, test, classes, classCount } = await loadDataset(o.dataset, o.data, o.imageSize, o.seed);
   checkNotEmpty(train, 'training', 'train', o.data ?? o.dataset);
   checkNotEmpty(test, 'test', 'train', o.data ?? o.dataset);
-  const [, , height, width] = train.images.shape;
+  const [, channels, height, width] = train.images.shape;
   manualSeed(o.seed);
-  const model = buildModel(o.model, height, width);
+  const model = buildModel(o.model, height, width, classCount, channels);
   const params = model.parameters();
   const opt =
     o.optimizer === 'sgd'
@@ -377,7 +429,15 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
     }
   }
   const run = Object.fromEntries(RUN_OPTIONS.map((k) => [k, o[k]]));
-  const meta = { model: o.model, dataset: o.dataset, height: String(height), width: String(width) };
+  const meta: Record<string, string> = { model: o.model, dataset: o.dataset, height: String(height), width: String(width) };
+  // An image folder's run records what predict needs to rebuild it: the folder, its classes, the size.
+  if (o.dataset === 'folder')
+    Object.assign(meta, {
+      data: o.data!,
+      classes: JSON.stringify(classes),
+      channels: String(channels),
+      imageSize: String(o.imageSize ?? ''),
+    });
   // At the start of each epoch the loader's generator is copied here: a checkpoint taken mid-epoch
   // records it, so the resumed epoch draws the same shuffle and passes over the batches already done.
   const epochStart = new Generator().setState(loaderGenerator.getState());
@@ -474,7 +534,7 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
       }
       schedule.step();
     }
-    const t = await evaluate(model, test, 10, () => io.stopRequested());
+    const t = await evaluate(model, test, classCount, () => io.stopRequested());
     if (t === null) {
       stopped = true;
       say(`stopped while evaluating epoch ${epoch}\n`);
@@ -491,14 +551,14 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
     saveState({ epoch: epoch + 1, phase: 'train', batch: 0, lossSum: 0, correct: 0, seen: 0, history });
   }
   // The final evaluation runs even after a stop (the weights are saved with their accuracy); a second Ctrl-C exits at once.
-  const final = (await evaluate(model, test))!;
+  const final = (await evaluate(model, test, classCount))!;
   if (o.out !== null) {
     save(model.stateDict(), o.out, { ...meta, epochs: String(history.length) });
     say(`saved the weights to ${o.out}\n`);
   }
   if (stopped && o.checkpoint !== null)
     say(`saved the training state to ${o.checkpoint}: continue with convgrad train --resume ${o.checkpoint}\n`);
-  say(renderConfusion(final.confusion, classNames(o.dataset)));
+  say(renderConfusion(final.confusion, classes));
   const seconds = (io.now() - started) / 1000;
   const summary = {
     testAccuracy: final.accuracy,
@@ -525,13 +585,15 @@ export interface TrainedModel {
   dataset: DatasetName;
   train: TensorDataset;
   test: TensorDataset;
+  classes: readonly string[] | null;
+  classCount: number;
 }
 
-export function loadTrained(
+export async function loadTrained(
   command: string,
   path: string,
   overrides: { dataset?: string; data?: string; model?: string } = {},
-): TrainedModel {
+): Promise<TrainedModel> {
   const file = load(path);
   const { metadata } = file;
   // A checkpoint holds the weights under model.*.
@@ -539,12 +601,14 @@ export function loadTrained(
     metadata.format === 'convgrad.checkpoint'
       ? Object.fromEntries(Object.entries(file.tensors).flatMap(([k, t]) => (k.startsWith('model.') ? [[k.slice(6), t]] : [])))
       : file.tensors;
-  const dataset = oneOf(command, '--dataset', overrides.dataset ?? metadata.dataset ?? 'digits', ['digits', 'fashion-mnist'] as const);
+  const dataset = oneOf(command, '--dataset', overrides.dataset ?? metadata.dataset ?? 'digits', DATASETS);
   const modelName = oneOf(command, '--model', overrides.model ?? metadata.model ?? 'lenet', MODELS);
-  const { train, test } = loadDataset(dataset, overrides.data ?? null);
+  const imageSize = metadata.imageSize ? Number(metadata.imageSize) : null;
+  const data = overrides.data ?? (dataset === 'folder' ? (metadata.data ?? null) : null);
+  const { train, test, classes, classCount } = await loadDataset(dataset, data, imageSize);
   checkNotEmpty(test, 'test', command, overrides.data ?? dataset);
-  const [, , height, width] = test.images.shape;
-  const model = buildModel(modelName, height, width);
+  const [, channels, height, width] = test.images.shape;
+  const model = buildModel(modelName, height, width, classCount, channels);
   try {
     model.loadStateDict(tensors);
   } catch (e) {
@@ -552,23 +616,23 @@ export function loadTrained(
       `convgrad ${command}: ${path} does not hold ${modelName} weights for ${dataset}: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  return { model, modelName, dataset, train, test };
+  return { model, modelName, dataset, train, test, classes, classCount };
 }
 
 export async function runPredict(args: readonly string[], io: CliIO): Promise<number> {
   const { flags, rest } = parseFlags(args, 'predict', ['--dataset', '--data', '--model', '--json'], 1);
   if (rest.length !== 1) throw new Error('convgrad predict: expected one FILE.safetensors');
-  const { model, modelName, dataset, test } = loadTrained('predict', rest[0], {
+  const { model, modelName, dataset, test, classes, classCount } = await loadTrained('predict', rest[0], {
     dataset: flags.get('--dataset'),
     data: flags.get('--data'),
     model: flags.get('--model'),
   });
-  const r = await evaluate(model, test, 10, () => io.stopRequested());
+  const r = await evaluate(model, test, classCount, () => io.stopRequested());
   if (r === null) return stoppedCode(io);
   if (flags.has('--json')) io.out(`${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, confusion: r.confusion })}\n`);
   else
     io.out(
-      `${modelName} on ${dataset}: test accuracy ${(100 * r.accuracy).toFixed(2)}%, test loss ${r.loss.toFixed(4)}\n${renderConfusion(r.confusion, classNames(dataset))}`,
+      `${modelName} on ${dataset}: test accuracy ${(100 * r.accuracy).toFixed(2)}%, test loss ${r.loss.toFixed(4)}\n${renderConfusion(r.confusion, classes)}`,
     );
   return 0;
 }
