@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from fixture_json import flat, number
-from training_fixtures import extras_cases, image_folder_cases, layer_cases, loader_cases, transform_cases, nn_cases, ops_cases, safetensors_cases, training_cases
+from training_fixtures import export_cases, extras_cases, image_folder_cases, layer_cases, loader_cases, transform_cases, nn_cases, ops_cases, safetensors_cases, training_cases
 
 warnings.filterwarnings("ignore")
 
@@ -360,6 +360,7 @@ def main():
         "layer_cases.json": {"torch": torch.__version__, "cases": layer_cases()},
         "transform_cases.json": {"torch": torch.__version__, **transform_cases()},
         "image_folder_cases.json": {"torch": torch.__version__, **image_folder_cases(args.out)},
+        "export_cases.json": {"torch": torch.__version__, "cases": export_cases(args.out)},
         "safetensors_cases.json": {"torch": torch.__version__, **safetensors_cases(args.out)},
     }
     for name, content in files.items():

@@ -850,3 +850,31 @@ def image_folder_cases(fixtures_dir):
     gray = torchvision.datasets.ImageFolder(root, transform=T.ToTensor(), loader=lambda p: Image.open(p).convert("L"))
     return {"classes": ds.classes, "classToIdx": ds.class_to_idx, "samples": samples,
             "grayscale": [flat(x) for x, _ in gray]}
+
+
+# ---- PyTorch export: the files exportPyTorch wrote (scripts/write-export-fixture.mjs), run with PyTorch -------
+def export_cases(fixtures_dir):
+    """For each test/fixtures/export/*.py: build() after torch.manual_seed(0) (convgrad's init is PyTorch's), its
+    load() on a safetensors file of those weights, and the logits on torch.rand(4, 1, 8, 8) after manual_seed(1)."""
+    import importlib.util
+    import tempfile
+    cases = {}
+    folder = os.path.join(fixtures_dir, "export")
+    for name in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py")):
+        spec = importlib.util.spec_from_file_location(f"exported_{name}", os.path.join(folder, name + ".py"))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        torch.manual_seed(0)
+        model = mod.build().eval()
+        # load() reads what convgrad writes: a weights file written here in the same format.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "w.safetensors")
+            write_safetensors(path, model.state_dict(), {"model": name})
+            loaded = mod.load(path)
+        same = all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), loaded.state_dict().values()))
+        torch.manual_seed(1)
+        x = torch.rand(4, 1, 8, 8)
+        with torch.no_grad():
+            logits = model(x)
+        cases[name] = {"loadsItsWeights": same, "input": flat(x), "logits": flat(logits), "shape": list(logits.shape)}
+    return cases

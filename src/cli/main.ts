@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { seedReport } from './seed.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
 import { runPredict, runTrain, TRAIN_USAGE, type CliIO } from './train.js';
+import { EXPORT_USAGE, runExport } from './export.js';
 
 const USAGE = `usage: convgrad <command> [options]
 
@@ -11,6 +12,7 @@ commands:
   explain  explain where every element of dw, db and dx comes from (the default command)
   train    train a CNN on the digits or Fashion-MNIST (progress, accuracy, safetensors weights)
   predict  evaluate saved weights on a test set
+  export   write a trained model as PyTorch source (--pytorch model.py) beside its weights
   seed     run the seed's five experiments (conv weight gradients with out.mean()) and print
            the padded inputs, outputs and weight gradients as PyTorch prints them;
            --torch-seed N starts each with torch.manual_seed(N), so the outputs are PyTorch's too
@@ -72,6 +74,12 @@ async function main(argv: readonly string[]): Promise<number> {
           return 0;
         }
         return await runTrain(rest, terminalIO());
+      case 'export':
+        if (wantsHelp(rest)) {
+          process.stdout.write(`${EXPORT_USAGE}\n`);
+          return 0;
+        }
+        return await runExport(rest, { out: (s) => process.stdout.write(s) });
       case 'predict':
         if (wantsHelp(rest)) {
           process.stdout.write(`${TRAIN_USAGE.slice(TRAIN_USAGE.indexOf('usage: convgrad predict'))}\n`);
@@ -106,7 +114,7 @@ async function main(argv: readonly string[]): Promise<number> {
       default:
         if (command.startsWith('--'))
           return await runExplain(argv, { out: (s) => process.stdout.write(s), isTTY: process.stdout.isTTY === true, env: process.env });
-        throw new Error(`convgrad: unknown command ${JSON.stringify(command)}; expected explain, train, predict, seed or help`);
+        throw new Error(`convgrad: unknown command ${JSON.stringify(command)}; expected explain, train, predict, export, seed or help`);
     }
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

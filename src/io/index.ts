@@ -9,3 +9,4 @@ export {
   type LoadedCheckpoint,
   type JsonValue,
 } from './checkpoint.js';
+export { exportPyTorch, type ExportPyTorchOptions } from './export_pytorch.js';
