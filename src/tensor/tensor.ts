@@ -49,12 +49,16 @@ export interface RemovableHandle {
   remove(): void;
 }
 
-/** The version counter's key: a symbol, so only this module (through bumpVersion) changes it. */
-const VERSION = Symbol('version');
+/**
+ * The version counters, kept outside the tensors so only this module (through bumpVersion) changes them;
+ * a tensor never changed in place has none (its version is 0). (A symbol-keyed field did this before, but
+ * TypeScript's incremental builds lost track of it after an edit of this file.)
+ */
+const versions = new WeakMap<Tensor, number>();
 
 /** Records an in-place change of t's data (writing to .data directly does not: as in PyTorch); returns t. Internal. */
 export function bumpVersion<T extends Tensor>(t: T): T {
-  t[VERSION]++;
+  versions.set(t, (versions.get(t) ?? 0) + 1);
   return t;
 }
 
@@ -69,8 +73,6 @@ export class Tensor {
   gradFn: GradFn | null = null;
   /** Keeps .grad on a non-leaf tensor, like retain_grad(). */
   retainsGrad = false;
-  /** PyTorch's _version: how many in-place changes the data has had (see bumpVersion). */
-  [VERSION] = 0;
 
   /** A tensor over `data`; `dtype` defaults to the storage's float type (int64 and bool need a Float64Array). */
   constructor(data: Storage, shape: readonly number[], requiresGrad = false, dtype?: DType) {
@@ -92,7 +94,7 @@ export class Tensor {
 
   /** The version counter of the data: every in-place op bumps it; backward checks the tensors it saved. */
   get version(): number {
-    return this[VERSION];
+    return versions.get(this) ?? 0;
   }
 
   get ndim(): number {
