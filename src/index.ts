@@ -39,7 +39,16 @@ export * as optim from './optim/index.js';
 export * as datasets from './data/index.js';
 export * as transforms from './data/transforms.js';
 export * as safetensors from './io/index.js';
-export { save, load, saveCheckpoint, loadCheckpoint, exportPyTorch, type Checkpoint, type LoadedCheckpoint } from './io/index.js';
+export {
+  save,
+  load,
+  saveCheckpoint,
+  loadCheckpoint,
+  exportPyTorch,
+  exportOnnx,
+  type Checkpoint,
+  type LoadedCheckpoint,
+} from './io/index.js';
 export { DataLoader, TensorDataset, randomSplit, type Batch, type DataLoaderOptions } from './data/index.js';
 export { explain, MAX_EXPLAINED_TERMS } from './explain/explain.js';
 export { explainLayer, type ExplainLayerOptions, type LayerExplanation, type LayerLoss } from './explain/layer.js';

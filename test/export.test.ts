@@ -62,5 +62,8 @@ test('exportPyTorch refuses what it cannot write; convgrad export --pytorch writ
   assert.match(source, /nn\.Conv2d\(1, 16, kernel_size=\(3, 3\), stride=\(1, 1\), padding=\(1, 1\)\)/);
   assert.match(source, /def load\(path="w\.safetensors"\)/);
   assert.match(written, /wrote .*model\.py: python3 model\.py/);
-  await assert.rejects(runExport([weights], { out: () => {} }), /convgrad export: say what to write: --pytorch FILE\.py/);
+  await assert.rejects(
+    runExport([weights], { out: () => {} }),
+    /convgrad export: say what to write: --pytorch FILE\.py and\/or --onnx FILE\.onnx/,
+  );
 });

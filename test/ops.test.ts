@@ -446,6 +446,7 @@ const NOT_OPS: Record<string, string> = {
   load: 'I/O',
   saveCheckpoint: 'I/O',
   exportPyTorch: 'I/O',
+  exportOnnx: 'I/O',
   loadCheckpoint: 'I/O',
   isFloating: 'dtype query',
   // Tensor methods that are no ops: queries, conversions (the `to` op), graph handling, in-place variants of table ops (test/hardening.test.ts).

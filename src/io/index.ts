@@ -10,3 +10,4 @@ export {
   type JsonValue,
 } from './checkpoint.js';
 export { exportPyTorch, type ExportPyTorchOptions } from './export_pytorch.js';
+export { exportOnnx } from './export_onnx.js';
