@@ -169,6 +169,7 @@ export abstract class Module {
     return Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
   }
 
+  /** The direct submodules, in assignment order (PyTorch's children()). */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -180,6 +181,7 @@ export abstract class Module {
     return out;
   }
 
+  /** This module and every descendant, depth first (PyTorch's modules()). */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -209,10 +211,12 @@ export abstract class Module {
     return out;
   }
 
+  /** Every parameter, in PyTorch's order: what an optimizer takes. */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every buffer (BatchNorm's running statistics, …) with its state-dict name. */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [path, m] of this.namedModules())
@@ -220,6 +224,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Every buffer, in state-dict order. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, b]) => b);
   }
@@ -235,6 +240,7 @@ export abstract class Module {
     }
   }
 
+  /** Sets training mode (dropout drops, BatchNorm uses batch statistics) on this module and its descendants. */
   train(mode = true): this {
     if (typeof mode !== 'boolean') throw new Error(`train: mode=${String(mode)} must be a boolean`);
     this.training = mode;
@@ -242,6 +248,7 @@ export abstract class Module {
     return this;
   }
 
+  /** Sets evaluation mode (dropout off, BatchNorm uses its running statistics): train(false). */
   eval(): this {
     return this.train(false);
   }
@@ -262,10 +269,12 @@ export abstract class Module {
     return this;
   }
 
+  /** Converts the floating parameters and buffers to float64, in place: to('float64'). */
   double(): this {
     return this.to('float64');
   }
 
+  /** Converts the floating parameters and buffers to float32, in place: to('float32'). */
   float(): this {
     return this.to('float32');
   }
