@@ -176,7 +176,10 @@ export async function imageFolderFromFiles(
   const op = 'imageFolderFromFiles';
   const { transform, mode } = checkOptions(options, op);
   const g = globalThis as unknown as {
-    createImageBitmap?: (b: Blob) => Promise<{ width: number; height: number }>;
+    createImageBitmap?: (
+      b: Blob,
+      options?: { premultiplyAlpha?: 'none'; colorSpaceConversion?: 'none' },
+    ) => Promise<{ width: number; height: number }>;
     OffscreenCanvas?: new (
       w: number,
       h: number,
@@ -199,7 +202,8 @@ export async function imageFolderFromFiles(
   found.sort((a, b) => byCodePoint(a.name, b.name));
   const images: { name: string; image: RawImage; label: number }[] = [];
   for (const f of found) {
-    const bitmap = await g.createImageBitmap(f.file);
+    // As decoded: no colour-space conversion, alpha not premultiplied (PIL's convert('RGB') drops alpha untouched).
+    const bitmap = await g.createImageBitmap(f.file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
     const ctx = new g.OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
     ctx.drawImage(bitmap, 0, 0);
     const { data } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
