@@ -10,14 +10,23 @@ import { checkNumberOrTensor, checkTensor, empty, floatingOf, promote, scalarTen
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** this + other, broadcasting (a number is a 0-d tensor of this dtype), as torch.add. */
     add(other: TensorOrScalar): Tensor;
+    /** this − other, broadcasting, as torch.sub. */
     sub(other: TensorOrScalar): Tensor;
+    /** this · other, broadcasting, as torch.mul. */
     mul(other: TensorOrScalar): Tensor;
+    /** this / other, broadcasting (true division), as torch.div. */
     div(other: TensorOrScalar): Tensor;
+    /** this ** exponent (a number or a broadcast tensor), as torch.pow. */
     pow(exponent: TensorOrScalar): Tensor;
+    /** −this, as torch.neg. */
     neg(): Tensor;
+    /** e ** this, as torch.exp. */
     exp(): Tensor;
+    /** The natural logarithm, as torch.log. */
     log(): Tensor;
+    /** max(this, 0), as torch.relu. */
     relu(): Tensor;
   }
 }
@@ -133,16 +142,19 @@ function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
 
 const other = (b: TensorOrScalar): Tensor | null => (typeof b === 'number' ? null : b);
 
+/** a + b, broadcasting (a number is a 0-d tensor of a's dtype), as torch.add. */
 export function add(a: Tensor, b: TensorOrScalar): Tensor {
   const y = binary('add', a, b, (x, z) => x + z, false, 'add');
   return record(y, 'AddBackward0', [a, other(b)], (dy) => [dy, dy]);
 }
 
+/** a − b, broadcasting, as torch.sub. */
 export function sub(a: Tensor, b: TensorOrScalar): Tensor {
   const y = binary('sub', a, b, (x, z) => x - z, false, 'sub');
   return record(y, 'SubBackward0', [a, other(b)], (dy, needs) => [dy, needs[1] ? neg(dy) : null]);
 }
 
+/** a · b, broadcasting, as torch.mul. */
 export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   const y = binary('mul', a, b, (x, z) => x * z, false, 'mul');
   return record(y, 'MulBackward0', [a, other(b)], (dy, needs) => [needs[0] ? mul(dy, b) : null, needs[1] ? mul(dy, a) : null], [
@@ -151,6 +163,7 @@ export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   ]);
 }
 
+/** a / b, broadcasting (true division), as torch.div. */
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
   const y = binary('div', a, b, (x, z) => x / z, true, 'div');
   return record(
@@ -166,16 +179,19 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
   );
 }
 
+/** −a, as torch.neg. */
 export function neg(a: Tensor): Tensor {
   const y = unary('neg', a);
   return record(y, 'NegBackward0', [a], (dy) => [neg(dy)]);
 }
 
+/** e ** a, as torch.exp. */
 export function exp(a: Tensor): Tensor {
   const y = unary('exp', a, true);
   return record(y, 'ExpBackward0', [a], (dy) => [mul(dy, y)], [y]);
 }
 
+/** The natural logarithm of a, as torch.log. */
 export function log(a: Tensor): Tensor {
   const y = unary('log', a, true);
   return record(y, 'LogBackward0', [a], (dy) => [div(dy, a)], [a]);
@@ -225,6 +241,7 @@ export function pow(a: Tensor, p: TensorOrScalar): Tensor {
   );
 }
 
+/** max(a, 0), as torch.relu (its gradient 0 at 0, as PyTorch's). */
 export function relu(a: Tensor): Tensor {
   const y = unary('relu', a);
   return record(y, 'ReluBackward0', [a], (dy) => [reluGrad(dy, y)], [y]);

@@ -12,18 +12,31 @@ import { add, div, exp, mul, neg } from './elementwise.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** this == other elementwise (broadcasting), a bool tensor. */
     eq(other: TensorOrScalar): Tensor;
+    /** this != other elementwise (broadcasting), a bool tensor. */
     ne(other: TensorOrScalar): Tensor;
+    /** this < other elementwise (broadcasting), a bool tensor. */
     lt(other: TensorOrScalar): Tensor;
+    /** this <= other elementwise (broadcasting), a bool tensor. */
     le(other: TensorOrScalar): Tensor;
+    /** this > other elementwise (broadcasting), a bool tensor. */
     gt(other: TensorOrScalar): Tensor;
+    /** this >= other elementwise (broadcasting), a bool tensor. */
     ge(other: TensorOrScalar): Tensor;
+    /** The square root, as torch.sqrt. */
     sqrt(): Tensor;
+    /** |this|, as torch.abs. */
     abs(): Tensor;
+    /** −1, 0 or 1 by sign, as torch.sign (no gradient). */
     sign(): Tensor;
+    /** The hyperbolic tangent, as torch.tanh. */
     tanh(): Tensor;
+    /** 1 / (1 + e^−this), as torch.sigmoid. */
     sigmoid(): Tensor;
+    /** The error function, as torch.erf. */
     erf(): Tensor;
+    /** Each element limited to [min, max] (either may be left out), as torch.clamp. */
     clamp(min?: number | null, max?: number | null): Tensor;
   }
 }
@@ -40,10 +53,15 @@ function compare(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: num
 
 /** a == b elementwise (broadcasting), as a bool tensor. */
 export const eq = (a: Tensor, b: TensorOrScalar): Tensor => compare('eq', a, b, (x, y) => x === y);
+/** a != b elementwise (broadcasting), as a bool tensor. */
 export const ne = (a: Tensor, b: TensorOrScalar): Tensor => compare('ne', a, b, (x, y) => x !== y);
+/** a < b elementwise (broadcasting), as a bool tensor. */
 export const lt = (a: Tensor, b: TensorOrScalar): Tensor => compare('lt', a, b, (x, y) => x < y);
+/** a <= b elementwise (broadcasting), as a bool tensor. */
 export const le = (a: Tensor, b: TensorOrScalar): Tensor => compare('le', a, b, (x, y) => x <= y);
+/** a > b elementwise (broadcasting), as a bool tensor. */
 export const gt = (a: Tensor, b: TensorOrScalar): Tensor => compare('gt', a, b, (x, y) => x > y);
+/** a >= b elementwise (broadcasting), as a bool tensor. */
 export const ge = (a: Tensor, b: TensorOrScalar): Tensor => compare('ge', a, b, (x, y) => x >= y);
 
 const oneMinus = (t: Tensor): Tensor => add(neg(t), 1);
@@ -58,6 +76,7 @@ function map(op: string, x: Tensor, f: (v: number) => number): Tensor {
   return y;
 }
 
+/** The square root of x, as torch.sqrt. */
 export function sqrt(x: Tensor): Tensor {
   const y = map('sqrt', x, Math.sqrt);
   // d√x = dy / (2√x)
@@ -75,6 +94,7 @@ export function sign(x: Tensor): Tensor {
   return record(y, 'SignBackward0', [x], (dy) => [empty(dy.dtype, dy.shape)]);
 }
 
+/** |x|, as torch.abs (its gradient 0 at 0, as PyTorch's). */
 export function abs(x: Tensor): Tensor {
   checkTensor(x, 'input', 'abs');
   const y = empty(x.dtype, x.shape);
@@ -82,6 +102,7 @@ export function abs(x: Tensor): Tensor {
   return record(y, 'AbsBackward0', [x], (dy) => [mul(dy, sign(x))], [x]);
 }
 
+/** The hyperbolic tangent of x, as torch.tanh. */
 export function tanh(x: Tensor): Tensor {
   const y = map('tanh', x, Math.tanh);
   // 1 − tanh²
@@ -94,6 +115,7 @@ export function sigmoid(x: Tensor): Tensor {
   return record(y, 'SigmoidBackward0', [x], (dy) => [mul(dy, mul(y, oneMinus(y)))], [y]);
 }
 
+/** The error function of x, as torch.erf. */
 export function erf(x: Tensor): Tensor {
   const y = map('erf', x, erfScalar);
   // d erf = 2/√π · e^(−x²)

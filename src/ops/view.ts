@@ -10,15 +10,25 @@ import { checkTensor, empty } from './util.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** The same elements in another shape (one size may be -1: inferred), as torch.reshape. */
     reshape(...shape: number[] | [readonly number[]]): Tensor;
+    /** The same elements in another shape (-1 inferred), as Tensor.view (a copy here: tensors are contiguous). */
     view(...shape: number[] | [readonly number[]]): Tensor;
+    /** Dimensions startDim..endDim (0 and -1 by default) merged into one, as torch.flatten. */
     flatten(startDim?: number, endDim?: number): Tensor;
+    /** The dimensions reordered, as torch.permute. */
     permute(...dims: number[] | [readonly number[]]): Tensor;
+    /** Dimensions dim0 and dim1 swapped, as torch.transpose. */
     transpose(dim0: number, dim1: number): Tensor;
+    /** A 2-d tensor transposed (a 0-d or 1-d one as it is), as Tensor.t. */
     t(): Tensor;
+    /** The elements reversed along dims, as torch.flip. */
     flip(dims: number | readonly number[]): Tensor;
+    /** Size-1 dimensions removed (all, or just dim), as torch.squeeze. */
     squeeze(dim?: number): Tensor;
+    /** A size-1 dimension inserted at dim, as torch.unsqueeze. */
     unsqueeze(dim: number): Tensor;
+    /** Size-1 dimensions repeated to a larger shape (-1 keeps a size), as Tensor.expand. */
     expand(...shape: number[] | [readonly number[]]): Tensor;
     /** Elements start, start+step, … before end along dim, like t[..., start:end:step]. */
     slice(dim: number, start?: number, end?: number, step?: number): Tensor;
@@ -26,10 +36,15 @@ declare module '../tensor/tensor.js' {
     select(dim: number, index: number): Tensor;
     /** t[i] for the first dimension. */
     index(i: number): Tensor;
+    /** A copy in another dtype (float32, float64, int64, bool), as Tensor.to. */
     to(dtype: DType): Tensor;
+    /** to('float64'). */
     double(): Tensor;
+    /** to('float32'). */
     float(): Tensor;
+    /** to('int64') (truncating toward zero, as PyTorch). */
     long(): Tensor;
+    /** A copy with its own data, in the graph (its gradient flows back), as Tensor.clone. */
     clone(): Tensor;
   }
 }
@@ -56,6 +71,7 @@ function inferShape(x: Tensor, shape: readonly number[], op: string): number[] {
   return out;
 }
 
+/** x's elements in another shape (one size may be -1), as torch.reshape. */
 export function reshape(x: Tensor, shape: readonly number[], name = 'ReshapeAliasBackward0'): Tensor {
   const op = name === 'ViewBackward0' ? 'view' : 'reshape';
   checkTensor(x, 'input', op);
@@ -66,10 +82,12 @@ export function reshape(x: Tensor, shape: readonly number[], name = 'ReshapeAlia
   return record(y, name, [x], (dy) => [reshape(dy, x.shape)]);
 }
 
+/** x's elements in another shape (-1 inferred), as Tensor.view. */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   return reshape(x, shape, 'ViewBackward0');
 }
 
+/** x with dimensions startDim..endDim merged into one, as torch.flatten. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   checkTensor(x, 'input', 'flatten');
   if (x.ndim === 0) return reshape(x, [1]);
@@ -80,6 +98,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
+/** x without its size-1 dimensions (all, or just dim), as torch.squeeze. */
 export function squeeze(x: Tensor, dim?: number): Tensor {
   checkTensor(x, 'input', 'squeeze');
   if (dim === undefined)
@@ -93,6 +112,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   return reshape(x, shape, 'SqueezeBackward1');
 }
 
+/** x with a size-1 dimension inserted at dim, as torch.unsqueeze. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   checkTensor(x, 'input', 'unsqueeze');
   const d = normalizeDim(dim, x.ndim + 1, 'unsqueeze');
@@ -104,6 +124,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 /** The common permutation, a transpose of the last two dimensions (linear and matmul's gradients), has a kernel of its own. */
 const matrixTransposeKernel = defineKernel('transpose', transposeKernel);
 
+/** x with its dimensions reordered, as torch.permute. */
 export function permute(x: Tensor, dims: readonly number[], name = 'PermuteBackward0'): Tensor {
   checkTensor(x, 'input', 'permute');
   if (dims.length !== x.ndim) {
@@ -165,6 +186,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   return record(y, 'FlipBackward0', [x], (dy) => [flip(dy, ds)]);
 }
 
+/** x with dimensions dim0 and dim1 swapped, as torch.transpose. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor(x, 'input', 'transpose');
   const n = Math.max(x.ndim, 1);
@@ -177,6 +199,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, perm, 'TransposeBackward0');
 }
 
+/** x with size-1 dimensions repeated to a larger shape, as Tensor.expand. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor(x, 'input', 'expand');
   const lead = shape.length - x.ndim;
@@ -261,6 +284,7 @@ export function to(x: Tensor, dtype: DType): Tensor {
   return record(y, 'ToCopyBackward0', [x], (dy) => [to(dy, x.dtype)]);
 }
 
+/** A copy of x with its own data, in the graph, as torch.clone. */
 export function clone(x: Tensor): Tensor {
   checkTensor(x, 'input', 'clone');
   const y = empty(x.dtype, x.shape);
