@@ -6,7 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FASHION_MNIST_CLASSES, loadTrained, renderConfusion, runPredict, runTrain, type CliIO } from '../src/cli/train.js';
+import { runTrain } from '../src/cli/train.js';
+import { loadTrained, runPredict } from '../src/cli/predict.js';
+import { FASHION_MNIST_CLASSES, renderConfusion } from '../src/cli/data.js';
+import type { CliIO } from '../src/cli/common.js';
 import { runExplain } from '../src/cli/explain.js';
 import { F, load, save, tensor, type nn } from '../src/index.js';
 

@@ -6,7 +6,7 @@ import { renderSvg } from '../explain/render_svg.js';
 import { EXPLAIN_OPTIONS, explainOptionsHelp, parseOptionText, type ExplainOption } from '../explain/schema.js';
 import { explainLayer } from '../explain/layer.js';
 import { noGrad } from '../autograd/mode.js';
-import { loadTrained } from './train.js';
+import { loadTrained } from './predict.js';
 
 export const EXPLAIN_USAGE = `usage: convgrad explain [options]
 

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { load } from '../io/safetensors.js';
+import { modelStateDict } from '../io/checkpoint.js';
 import { exportPyTorch } from '../io/export_pytorch.js';
 import { exportOnnx } from '../io/export_onnx.js';
 import { zeros } from '../tensor/creation.js';
@@ -40,10 +41,7 @@ export async function runExport(args: readonly string[], io: { out(s: string): v
   const classes = metadata.classes ? (JSON.parse(metadata.classes) as string[]).length : 10;
   const channels = Number(metadata.channels ?? 1);
   const model = buildModel(name as ModelName, height, width, classes, channels);
-  const weights =
-    metadata.format === 'convgrad.checkpoint'
-      ? Object.fromEntries(Object.entries(tensors).flatMap(([k, t]) => (k.startsWith('model.') ? [[k.slice(6), t]] : [])))
-      : tensors;
+  const weights = modelStateDict(tensors, metadata);
   try {
     model.loadStateDict(weights);
   } catch (e) {

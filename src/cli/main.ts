@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { seedReport } from './seed.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
-import { runPredict, runTrain, TRAIN_USAGE, type CliIO } from './train.js';
+import { runTrain, TRAIN_USAGE } from './train.js';
+import { runPredict } from './predict.js';
+import type { CliIO } from './common.js';
 import { EXPORT_USAGE, runExport } from './export.js';
 
 const USAGE = `usage: convgrad <command> [options]

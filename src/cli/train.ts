@@ -1,24 +1,19 @@
-// `convgrad train` and `convgrad predict`: flags → a training run (or an evaluation) with progress on a
-// terminal, plain lines elsewhere, a JSON summary with --json, and weights in safetensors.
+// `convgrad train`: flags → a training run with progress on a terminal, plain lines elsewhere, a JSON
+// summary with --json, weights and checkpoints in safetensors, and --resume. (predict.ts: `convgrad
+// predict`; data.ts: the data sets and evaluation; common.ts: IO and flag parsing.)
 import type { Tensor } from '../tensor/tensor.js';
 import { manualSeed, Generator } from '../tensor/random.js';
-import { noGrad } from '../autograd/mode.js';
 import { crossEntropy } from '../ops/index.js';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataLoader, randomSplit, type TensorDataset } from '../data/dataset.js';
-import { imageFolder } from '../data/image_folder.js';
-import { Resize } from '../data/transforms.js';
-import { digits } from '../data/digits.js';
-import { fashionMnist } from '../data/idx.js';
+import { DataLoader } from '../data/dataset.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import { checkWritable, load, save } from '../io/safetensors.js';
 import { CosineAnnealingLR } from '../optim/lr_scheduler.js';
 import { loadCheckpoint, saveCheckpoint, type JsonValue } from '../io/checkpoint.js';
 import { setNumThreads, getNumThreads, threadsReady } from '../kernels/wasm/runtime.js';
-import type { Sequential } from '../nn/container.js';
 import { buildModel, MODELS, type ModelName } from './models.js';
+import { oneOf, parseFlags, positiveInt, stoppedCode, yieldToEvents, type CliIO } from './common.js';
+import { checkNotEmpty, DATASETS, evaluate, holdsIdx, loadDataset, renderConfusion, type DatasetName } from './data.js';
 
 export const TRAIN_USAGE = `usage: convgrad train [options]
 
@@ -45,8 +40,6 @@ usage: convgrad predict FILE.safetensors [--dataset digits|fashion-mnist] [--dat
 
 Evaluates saved weights on the test set: accuracy and confusion matrix.`;
 
-type DatasetName = 'digits' | 'fashion-mnist' | 'folder';
-const DATASETS = ['digits', 'fashion-mnist', 'folder'] as const;
 type OptimizerName = 'sgd' | 'adam' | 'adamw';
 
 export interface TrainOptions {
@@ -90,70 +83,11 @@ interface Position {
   history: EpochRecord[];
 }
 
-export interface CliIO {
-  out(s: string): void;
-  isTTY: boolean;
-  /** Whether the user asked to stop (Ctrl-C) or the output was closed; the loops check it between batches. */
-  stopRequested(): boolean;
-  /** Whether the output was closed (a pipe whose reader ended): the run stops, saves and ends quietly. */
-  outputClosed?(): boolean;
-  now(): number;
-}
-
-/** The exit code of a run stopped early: 130 for Ctrl-C (128 + SIGINT), 141 for a closed output (128 + SIGPIPE). */
-const stoppedCode = (io: CliIO): number => (io.outputClosed?.() ? 141 : 130);
-
-/** Lets the event loop run (Ctrl-C, a closed pipe, progress output): the loops are otherwise synchronous. */
-const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 const DEFAULTS: Record<DatasetName, { epochs: number; batchSize: number; lr: number }> = {
   folder: { epochs: 10, batchSize: 32, lr: 0.003 },
   digits: { epochs: 20, batchSize: 32, lr: 0.005 },
   'fashion-mnist': { epochs: 5, batchSize: 64, lr: 0.003 },
 };
-
-function parseFlags(
-  args: readonly string[],
-  command: string,
-  allowed: readonly string[],
-  positional = 0,
-): { flags: Map<string, string>; rest: string[] } {
-  const flags = new Map<string, string>();
-  const rest: string[] = [];
-  const booleans = new Set(['--json', '--continue-on-nan']);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('--')) {
-      if (rest.length >= positional) throw new Error(`convgrad ${command}: unexpected argument ${JSON.stringify(a)}`);
-      rest.push(a);
-      continue;
-    }
-    const [flag, inline] = a.split('=', 2);
-    if (!allowed.includes(flag)) throw new Error(`convgrad ${command}: unknown option ${flag}; expected one of ${allowed.join(', ')}`);
-    if (booleans.has(flag)) {
-      if (inline !== undefined)
-        throw new Error(`convgrad ${command}: ${flag} takes no value (got ${JSON.stringify(a)}); leave it out to turn it off`);
-      flags.set(flag, 'true');
-      continue;
-    }
-    const value = inline ?? args[++i];
-    if (value === undefined || value.startsWith('--')) throw new Error(`convgrad ${command}: ${flag} needs a value`);
-    flags.set(flag, value);
-  }
-  return { flags, rest };
-}
-
-function positiveInt(command: string, flag: string, v: string, max = 1e9): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max)
-    throw new Error(`convgrad ${command}: ${flag} ${JSON.stringify(v)} is invalid; expected an integer from 1 to ${max}`);
-  return Number(v);
-}
-
-function oneOf<T extends string>(command: string, flag: string, v: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v))
-    throw new Error(`convgrad ${command}: ${flag} ${JSON.stringify(v)} is invalid; expected one of ${allowed.join(', ')}`);
-  return v as T;
-}
 
 export function parseTrain(args: readonly string[]): TrainOptions {
   const allowed = [
@@ -218,15 +152,6 @@ export function parseTrain(args: readonly string[]): TrainOptions {
   };
 }
 
-/** Whether a folder holds MNIST-format (IDX) files. */
-function holdsIdx(dir: string): boolean {
-  try {
-    return readdirSync(dir).some((f) => f.startsWith('train-images-idx3-ubyte'));
-  } catch {
-    return false; // missing: the loader says so, naming the folder
-  }
-}
-
 /** The run options recorded in a checkpoint (for --resume), checked as the flags are. */
 function resumeOptions(file: string): RunOptions {
   const { metadata } = load(file);
@@ -268,39 +193,6 @@ function resumeOptions(file: string): RunOptions {
   }
 }
 
-interface LoadedData {
-  train: TensorDataset;
-  test: TensorDataset;
-  /** Class names where they are not the labels themselves (Fashion-MNIST's, a folder's). */
-  classes: readonly string[] | null;
-  classCount: number;
-}
-
-async function loadDataset(name: DatasetName, dir: string | null, imageSize: number | null = null, seed = 0): Promise<LoadedData> {
-  if (name === 'digits') {
-    if (dir !== null) throw new Error('convgrad: --data does not apply to the built-in digits');
-    return { ...digits(), classes: null, classCount: 10 };
-  }
-  if (name === 'fashion-mnist')
-    return { ...(dir === null ? fashionMnist() : fashionMnist(dir)), classes: FASHION_MNIST_CLASSES, classCount: 10 };
-  // An image folder: its train/ and test/ (or val/) subfolders, or the whole folder split 80/20 (a seeded split).
-  const options = { transform: imageSize === null ? null : new Resize([imageSize, imageSize]) };
-  const sub = (n: string): string | null =>
-    existsSync(join(dir!, n, '.')) && readdirSync(join(dir!, n)).length > 0 ? join(dir!, n) : null;
-  const trainDir = sub('train');
-  const testDir = sub('test') ?? sub('val');
-  if (trainDir !== null && testDir !== null) {
-    const [train, test] = await Promise.all([imageFolder(trainDir, options), imageFolder(testDir, options)]);
-    if (train.classes.join('\n') !== test.classes.join('\n'))
-      throw new Error(`convgrad: ${trainDir} has classes ${train.classes.join(', ')} but ${testDir} has ${test.classes.join(', ')}`);
-    return { train, test, classes: train.classes, classCount: train.classes.length };
-  }
-  const all = await imageFolder(dir!, options);
-  const nTest = Math.max(1, Math.round(all.length * 0.2));
-  const [train, test] = randomSplit(all, [all.length - nTest, nTest], new Generator().manualSeed(seed));
-  return { train, test, classes: all.classes, classCount: all.classes.length };
-}
-
 interface EpochRecord {
   epoch: number;
   trainLoss: number;
@@ -308,72 +200,6 @@ interface EpochRecord {
   testLoss: number;
   testAccuracy: number;
   seconds: number;
-}
-
-/**
- * Mean cross-entropy, accuracy and confusion matrix (rows: true class, columns: predicted) of the model
- * on a data set, in batches of 1000 with the event loop let in between (a second Ctrl-C exits at once);
- * null when `stop` turns true between batches.
- */
-export async function evaluate(
-  model: Sequential,
-  data: TensorDataset,
-  classes = 10,
-  stop: () => boolean = () => false,
-): Promise<{ loss: number; accuracy: number; confusion: number[][] } | null> {
-  model.eval();
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  let loss = 0;
-  let correct = 0;
-  for (const { x, y } of new DataLoader(data, { batchSize: 1000 })) {
-    noGrad(() => {
-      const logits = model.forward(x);
-      loss += crossEntropy(logits, y, { reduction: 'sum' }).item();
-      const predicted = logits.argmax(1).data;
-      for (let i = 0; i < predicted.length; i++) {
-        confusion[y.data[i]][predicted[i]]++;
-        if (predicted[i] === y.data[i]) correct++;
-      }
-    });
-    await yieldToEvents();
-    if (stop()) return null;
-  }
-  return { loss: loss / data.length, accuracy: correct / data.length, confusion };
-}
-
-/** Refuses a data set without images (its loss and accuracy would be 0/0). */
-function checkNotEmpty(set: TensorDataset, which: string, command: string, source: string): void {
-  if (set.length === 0) throw new Error(`convgrad ${command}: the ${which} set of ${source} has no images; expected at least one`);
-}
-
-/** Fashion-MNIST's class names, in label order (torchvision's FashionMNIST.classes). */
-export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
-
-/** The class names of a data set's labels, or null where the labels are the classes (digits). */
-
-/** The confusion matrix as text; with `names`, each row also names its class (columns keep the numbers). */
-export function renderConfusion(confusion: number[][], names: readonly string[] | null = null): string {
-  const width = Math.max(4, ...confusion.flat().map((v) => String(v).length + 1));
-  const pad = (s: string | number): string => String(s).padStart(width);
-  const nameWidth = names === null ? 0 : Math.max(...names.map((n) => n.length)) + 1;
-  const label = (i: number): string => (names === null ? '' : ` ${(names[i] ?? '').padEnd(nameWidth - 1)}`);
-  const lines = [
-    'confusion matrix (rows: true class, columns: predicted)',
-    `${pad('')}${' '.repeat(nameWidth)} ${confusion.map((_, j) => pad(j)).join('')}`,
-  ];
-  confusion.forEach((row, i) => lines.push(`${pad(i)}${label(i)} ${row.map(pad).join('')}`));
-  return `${lines.join('\n')}\n`;
 }
 
 const fmtTime = (s: number): string =>
@@ -389,7 +215,11 @@ function progressLine(epoch: number, epochs: number, i: number, n: number, loss:
 /** Runs `convgrad train`; returns the exit code (130 when stopped by Ctrl-C, after saving). */
 export async function runTrain(args: readonly string[], io: CliIO): Promise<number> {
   let o = parseTrain(args);
-  if (o.resume !== null) o = { ...o, ...resumeOptions(o.resume), data: o.data ?? resumeOptions(o.resume).data };
+  if (o.resume !== null) {
+    // The run's options from its checkpoint; a --data given now (the folder moved) wins over the recorded one.
+    const saved = resumeOptions(o.resume);
+    o = { ...o, ...saved, data: o.data ?? saved.data };
+  }
   // Before any work: a path that cannot be written would otherwise lose the whole run at the end.
   if (o.out !== null) checkWritable(o.out, 'convgrad train: --out');
   if (o.checkpoint !== null) checkWritable(o.checkpoint, 'convgrad train: --checkpoint');
@@ -578,61 +408,3 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
 }
 
 /** Runs `convgrad predict FILE`: builds the model named in the file (or --model), loads the weights, evaluates the test set. */
-/** A model trained by `convgrad train`, from its weights or checkpoint file: built as the file's metadata names it (or as the flags say). */
-export interface TrainedModel {
-  model: Sequential;
-  modelName: ModelName;
-  dataset: DatasetName;
-  train: TensorDataset;
-  test: TensorDataset;
-  classes: readonly string[] | null;
-  classCount: number;
-}
-
-export async function loadTrained(
-  command: string,
-  path: string,
-  overrides: { dataset?: string; data?: string; model?: string } = {},
-): Promise<TrainedModel> {
-  const file = load(path);
-  const { metadata } = file;
-  // A checkpoint holds the weights under model.*.
-  const tensors =
-    metadata.format === 'convgrad.checkpoint'
-      ? Object.fromEntries(Object.entries(file.tensors).flatMap(([k, t]) => (k.startsWith('model.') ? [[k.slice(6), t]] : [])))
-      : file.tensors;
-  const dataset = oneOf(command, '--dataset', overrides.dataset ?? metadata.dataset ?? 'digits', DATASETS);
-  const modelName = oneOf(command, '--model', overrides.model ?? metadata.model ?? 'lenet', MODELS);
-  const imageSize = metadata.imageSize ? Number(metadata.imageSize) : null;
-  const data = overrides.data ?? (dataset === 'folder' ? (metadata.data ?? null) : null);
-  const { train, test, classes, classCount } = await loadDataset(dataset, data, imageSize);
-  checkNotEmpty(test, 'test', command, overrides.data ?? dataset);
-  const [, channels, height, width] = test.images.shape;
-  const model = buildModel(modelName, height, width, classCount, channels);
-  try {
-    model.loadStateDict(tensors);
-  } catch (e) {
-    throw new Error(
-      `convgrad ${command}: ${path} does not hold ${modelName} weights for ${dataset}: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
-  return { model, modelName, dataset, train, test, classes, classCount };
-}
-
-export async function runPredict(args: readonly string[], io: CliIO): Promise<number> {
-  const { flags, rest } = parseFlags(args, 'predict', ['--dataset', '--data', '--model', '--json'], 1);
-  if (rest.length !== 1) throw new Error('convgrad predict: expected one FILE.safetensors');
-  const { model, modelName, dataset, test, classes, classCount } = await loadTrained('predict', rest[0], {
-    dataset: flags.get('--dataset'),
-    data: flags.get('--data'),
-    model: flags.get('--model'),
-  });
-  const r = await evaluate(model, test, classCount, () => io.stopRequested());
-  if (r === null) return stoppedCode(io);
-  if (flags.has('--json')) io.out(`${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, confusion: r.confusion })}\n`);
-  else
-    io.out(
-      `${modelName} on ${dataset}: test accuracy ${(100 * r.accuracy).toFixed(2)}%, test loss ${r.loss.toFixed(4)}\n${renderConfusion(r.confusion, classes)}`,
-    );
-  return 0;
-}

@@ -105,6 +105,15 @@ function checkParts(parts: Checkpoint, op: string): void {
     throw new Error(`${op}: globalGenerator=${String(parts.globalGenerator)} must be a boolean`);
 }
 
+/**
+ * The model's state dict in a file's tensors: a checkpoint's `model.*` tensors without the prefix, or a
+ * plain weights file's tensors as they are (the one place that knows the checkpoint layout for readers).
+ */
+export function modelStateDict(tensors: Record<string, Tensor>, metadata: Record<string, string>): Record<string, Tensor> {
+  if (metadata.format !== FORMAT) return tensors;
+  return Object.fromEntries(Object.entries(tensors).flatMap(([k, t]) => (k.startsWith('model.') ? [[k.slice(6), t]] : [])));
+}
+
 /** The bytes of a checkpoint (serialize for the browser; saveCheckpoint writes them to a file). */
 export function serializeCheckpoint(parts: Checkpoint, metadata: Record<string, string> = {}): Uint8Array {
   const op = 'saveCheckpoint';
