@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { F, exportOnnx, manualSeed, nn, noGrad, rand, type Tensor } from '../src/index.js';
 import { runExport } from '../src/cli/export.js';
 import { runTrain } from '../src/cli/train.js';
+import { buildModel } from '../src/cli/models.js';
 
 type Ort = {
   InferenceSession: {
@@ -40,21 +41,7 @@ class Residual extends nn.Module {
 }
 
 const nets: Record<string, () => nn.Module> = {
-  'LeNet-5': () =>
-    new nn.Sequential(
-      new nn.Conv2d(1, 6, 5, { padding: 2 }),
-      new nn.ReLU(),
-      new nn.MaxPool2d(2),
-      new nn.Conv2d(6, 16, 5),
-      new nn.ReLU(),
-      new nn.MaxPool2d(2),
-      new nn.Flatten(),
-      new nn.Linear(400, 120),
-      new nn.ReLU(),
-      new nn.Linear(120, 84),
-      new nn.ReLU(),
-      new nn.Linear(84, 10),
-    ),
+  'LeNet-5': () => buildModel('lenet', 28, 28),
   'BatchNorm CNN': () =>
     new nn.Sequential(
       new nn.Conv2d(1, 4, 3, { padding: 'same', paddingMode: 'reflect' }),

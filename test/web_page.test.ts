@@ -9,9 +9,37 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
 import { launchChromium, serveFiles, skipWithoutChromium } from './browser.js';
 import { explain, tensor } from '../src/index.js';
 import { DEFAULT_STATE, MAX_PAGE_CELLS, explainConfig, fromHash, withDims } from '../web/state.js';
+
+const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
+type Open = (hash?: string, width?: number) => Promise<Page>;
+
+/**
+ * Runs `body` over the built site in Chromium: open(hash, width) gives a fresh tab on that URL, ready (as a
+ * shared link opens); afterwards no tab may have thrown. Closes the browser and the server whatever happens.
+ */
+async function onSite(body: (open: Open) => Promise<void>): Promise<void> {
+  assert.ok(existsSync(join(site, 'index.html')), 'site/ is missing: `npm run build:web` builds it (npm test does)');
+  const server = await serveFiles(site);
+  const browser = await launchChromium();
+  const problems: string[] = [];
+  try {
+    await body(async (hash = '', width = 1280) => {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      page.on('pageerror', (e) => problems.push(`page error (${hash}): ${e.message}`));
+      await page.goto(`${server.base}${hash}`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+      return page;
+    });
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
 
 const config = (hash: string) => explainConfig(fromHash(hash), (values, shape) => tensor(values, { shape }));
 
@@ -52,20 +80,11 @@ test('the page: a URL past the limits shows the reason at once; 1-D from the def
   skip: skipWithoutChromium,
   timeout: 120_000,
 }, async () => {
-  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
-  assert.ok(existsSync(join(site, 'index.html')), 'site/ is missing: `npm run build:web` builds it (npm test does)');
-  const server = await serveFiles(site);
-  const browser = await launchChromium();
-  const problems: string[] = [];
-  try {
-    let page = await browser.newPage();
+  await onSite(async (open) => {
     // Each URL in a fresh tab, as a shared link opens.
-    const open = async (hash: string): Promise<void> => {
-      await page.close();
-      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on('pageerror', (e) => problems.push(`page error (${hash}): ${e.message}`));
-      await page.goto(`${server.base}${hash}`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+    let page!: Page;
+    const go = async (hash: string): Promise<void> => {
+      page = await open(hash);
     };
     for (const [hash, message] of [
       ['#cin=1000000', /In channels 1000000 is outside the page's range 1–16/],
@@ -73,7 +92,7 @@ test('the page: a URL past the limits shows the reason at once; 1-D from the def
       ['#dims=1&size=20000', /would draw [\d,]+ cells/],
     ] as const) {
       const started = Date.now();
-      await open(hash);
+      await go(hash);
       const error = page.getByTestId('error');
       assert.match((await error.textContent()) ?? '', message, hash);
       assert.equal(await error.isVisible(), true);
@@ -81,47 +100,36 @@ test('the page: a URL past the limits shows the reason at once; 1-D from the def
       assert.ok(Date.now() - started < 20_000, `${hash} answers quickly`);
     }
     // Default → 1-D: a valid 1-D convolution, no error.
-    await open('');
+    await go('');
     await page.getByTestId('dims').selectOption('1');
     await page.waitForFunction(() => (document.getElementById('summary')?.textContent ?? '').startsWith('Conv1d'));
     assert.equal(await page.getByTestId('error').isVisible(), false);
     assert.equal(await page.getByTestId('input-size').inputValue(), '4');
     // 3-D slices: -5 reads as 0, 99 as the last.
-    await open('#dims=3&size=3x3x3&slice=-5');
+    await go('#dims=3&size=3x3x3&slice=-5');
     assert.equal(await page.getByTestId('depth-slice').inputValue(), '0');
-    await open('#dims=3&size=3x3x3&slice=99');
+    await go('#dims=3&size=3x3x3&slice=99');
     assert.equal(await page.getByTestId('depth-slice').inputValue(), '2');
     assert.match(page.url(), /slice=2/);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });
 
 test('the page: only terms light up (transposed), Play keeps aria-pressed, empty sums and bias say so, groups name the channel, custom input starts from the seed', {
   skip: skipWithoutChromium,
   timeout: 120_000,
 }, async (t) => {
-  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
-  const server = await serveFiles(site);
-  const browser = await launchChromium();
-  const problems: string[] = [];
-  try {
-    let page = await browser.newPage();
-    const open = async (hash: string): Promise<void> => {
-      await page.close();
-      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on('pageerror', (e) => problems.push(`page error (${hash}): ${e.message}`));
-      await page.goto(`${server.base}${hash}`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+  await onSite(async (open) => {
+    // Each URL in a fresh tab, as a shared link opens.
+    let page!: Page;
+    const go = async (hash: string): Promise<void> => {
+      page = await open(hash);
     };
     const click = (tensor: string, index: string) =>
       page.locator(`[data-testid="grad-cell"][data-tensor="${tensor}"][data-index="${index}"]`).click();
     const autograd = async (): Promise<string> => (await page.getByTestId('autograd').textContent()) ?? '';
 
     // Item 4: the transposed preset's dw[0,0,0,0] is (5 + 6 + 8 + 9)/72: 4 input cells light up, not 9.
-    await open('');
+    await go('');
     await page.getByTestId('preset').selectOption('transposed');
     await click('dw', '0,0,0,0');
     assert.equal(await page.locator('[data-view="x"] .cell.term').count(), 4);
@@ -136,15 +144,15 @@ test('the page: only terms light up (transposed), Play keeps aria-pressed, empty
     assert.equal(await page.locator('[data-tensor="dw"][data-index="0,0,1,1"]').getAttribute('aria-pressed'), 'true');
 
     // Item 10: the stride remainder says no window reaches it; with bias the step line adds + b.
-    await open('');
+    await go('');
     await page.getByTestId('preset').selectOption('stride2');
     await click('dx', '0,0,4,4');
     assert.match(await autograd(), /the 0 terms sum to 0\. No window reaches this element/);
-    await open('#bias=1');
+    await go('#bias=1');
     await page.getByTestId('step').click();
     assert.match((await page.locator('#step-info').textContent()) ?? '', /over its window \+ b\[0\] = /);
     // A lit padding cell keeps its dashed border.
-    await open('');
+    await go('');
     await page.getByTestId('preset').selectOption('seed5');
     await click('dw', '0,0,0,0');
     assert.equal(
@@ -158,11 +166,11 @@ test('the page: only terms light up (transposed), Play keeps aria-pressed, empty
     await page.getByTestId('preset').selectOption('groups2');
     assert.ok(((await page.locator('[data-view="w"]').textContent()) ?? '').includes('out 2, in 0 (x channel 1)'));
     // A custom input with no cells in the URL starts from the seed's 1, 2, 3, …
-    await open('#input=custom');
+    await go('#input=custom');
     assert.equal(await page.locator('[data-view="x"] input').first().inputValue(), '1');
 
     // Item 6: a click at 32×32, 8→16, k5 (measured, not asserted: machines are shared).
-    await open('#size=32x32&cin=8&cout=16&k=5');
+    await go('#size=32x32&cin=8&cout=16&k=5');
     const ms = await page.evaluate(async () => {
       const cell = document.querySelector<HTMLElement>('[data-testid="grad-cell"][data-tensor="dw"][data-index="3,2,1,1"]')!;
       const t0 = performance.now();
@@ -172,29 +180,20 @@ test('the page: only terms light up (transposed), Play keeps aria-pressed, empty
     });
     t.diagnostic(`a click at 32×32, 8→16, k5 answers in ${ms.toFixed(0)} ms`);
     assert.match(await autograd(), /✓ autograd/);
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });
 
 test('the page: every cell shows its whole number, one notation per tensor (PyTorch printing), at 1280 wide and on a phone', {
   skip: skipWithoutChromium,
   timeout: 120_000,
 }, async () => {
-  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
-  const server = await serveFiles(site);
-  const browser = await launchChromium();
-  try {
+  await onSite(async (open) => {
     for (const [hash, width] of [
       ['#size=10x10', 1280],
       ['#size=12x12&cin=3&cout=4', 1280],
       ['', 390],
     ] as const) {
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
-      await page.goto(`${server.base}${hash}`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+      const page = await open(hash, width);
       if (width === 390) await page.getByTestId('preset').selectOption('transposed');
       const cells = await page.evaluate(() =>
         [...document.querySelectorAll<HTMLElement>('#views .cell:not(input)')].map((el) => ({
@@ -219,27 +218,15 @@ test('the page: every cell shows its whole number, one notation per tensor (PyTo
       }
       await page.close();
     }
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });
 
 test('the page with a keyboard and a screen reader, and axe-core: arrows inside a grid, one tab stop per plane, focus kept after an edit, lit cells named; 0 violations in five states', {
   skip: skipWithoutChromium,
   timeout: 120_000,
 }, async () => {
-  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
   const axe = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
-  const server = await serveFiles(site);
-  const browser = await launchChromium();
-  try {
-    const open = async (hash: string, width = 1280) => {
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
-      await page.goto(`${server.base}${hash}`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
-      return page;
-    };
+  await onSite(async (open) => {
     const violations = async (page: import('playwright-core').Page): Promise<string[]> => {
       await page.addScriptTag({ path: axe });
       return page.evaluate(async () => {
@@ -285,26 +272,14 @@ test('the page with a keyboard and a screen reader, and axe-core: arrows inside 
     await phone.locator('[data-testid="grad-cell"][data-tensor="dx"]').last().click();
     const box = await phone.getByTestId('explanation').boundingBox();
     assert.ok(box !== null && box.y < 900 && box.y + box.height > 0, 'the explanation is on screen');
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });
 
 test('the page for learners: dy as a grid and edited by hand, the chain-rule line, a finite-difference check, one SGD step, the selected cell in the URL', {
   skip: skipWithoutChromium,
   timeout: 120_000,
 }, async () => {
-  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
-  const server = await serveFiles(site);
-  const browser = await launchChromium();
-  try {
-    const open = async (hash: string) => {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(`${server.base}${hash}`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
-      return page;
-    };
+  await onSite(async (open) => {
     // The selected cell is in the URL, and a link opens on it.
     let page = await open('');
     await page.locator('[data-testid="grad-cell"][data-tensor="dx"][data-index="0,0,1,2"]').click();
@@ -344,23 +319,15 @@ test('the page for learners: dy as a grid and edited by hand, the chain-rule lin
     assert.match((await page.getByTestId('equation').textContent()) ?? '', /·5/); // the edited dy is a factor
     await page.getByTestId('fd-check').click();
     assert.match((await page.getByTestId('finite-difference').textContent()) ?? '', /✓ autograd/);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });
 
 test('the page in 3-D says which depths a sum reads and which are hidden; every preset name fits its box at 1280 wide', {
   skip: skipWithoutChromium,
   timeout: 120_000,
 }, async () => {
-  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
-  const server = await serveFiles(site);
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${server.base}#dims=3&size=3x3x3&slice=1`);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+  await onSite(async (open) => {
+    const page = await open('#dims=3&size=3x3x3&slice=1');
     await page.locator('[data-testid="grad-cell"][data-tensor="dw"][data-index="0,0,1,1,1"]').click();
     assert.match(
       (await page.getByTestId('depth-note').textContent()) ?? '',
@@ -380,23 +347,15 @@ test('the page in 3-D says which depths a sum reads and which are hidden; every 
       return { widest, width: select.clientWidth };
     });
     assert.ok(fits.width >= fits.widest + 16, `the preset box is ${fits.width}px; its longest name needs ${fits.widest.toFixed(0)}px`);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });
 
 test('the backward animation: dx as dy through the flipped kernel, dw as x correlated with dy, element by element', {
   skip: skipWithoutChromium,
   timeout: 120_000,
 }, async () => {
-  const site = join(fileURLToPath(new URL('../../', import.meta.url)), 'site');
-  const server = await serveFiles(site);
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(server.base);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 });
+  await onSite(async (open) => {
+    const page = await open('');
     const e = explain({
       elements: [
         { kind: 'x', index: [0, 0, 0, 0] },
@@ -417,8 +376,5 @@ test('the backward animation: dx as dy through the flipped kernel, dw as x corre
     assert.equal(await page.locator('[data-view="xp"] .cell.window').count(), 16);
     await page.getByTestId('step').click();
     assert.match(await info(), /^dw\[0,0,0,1\]/);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });
