@@ -5,6 +5,7 @@ import { defineMethods, Tensor, type BackwardOptions, type GradHook } from '../t
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { withGradMode } from './mode.js';
 
+/** Options of {@link grad}. */
 export interface GradOptions {
   /** The gradients of the outputs (default: 1 for scalar outputs). */
   gradOutputs?: Tensor | readonly (Tensor | null)[];
@@ -184,6 +185,10 @@ function tensorList(v: unknown, arg: string, op: string): Tensor[] {
   return list as Tensor[];
 }
 
+/**
+ * Accumulates the gradients of `output` into the .grad of the leaves it depends on, as `torch.autograd.backward`
+ * (and {@link Tensor.backward}): `gradient` is ∂E/∂output, omitted for a one-element output (then 1).
+ */
 export function backward(
   output: Tensor,
   gradient: Tensor | undefined,

@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Generator, normalFill } from '../tensor/random.js';
 import { grad } from './backward.js';
 
+/** Options of {@link gradcheck}: the finite-difference step and the tolerances. */
 export interface GradcheckOptions {
   eps?: number;
   atol?: number;
@@ -15,6 +16,7 @@ export interface GradcheckOptions {
   raiseException?: boolean;
 }
 
+/** What gradcheck and gradgradcheck throw when analytical and numerical gradients differ. */
 export class GradcheckError extends Error {
   constructor(message: string) {
     super(message);
@@ -22,7 +24,8 @@ export class GradcheckError extends Error {
   }
 }
 
-type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
+/** The function gradcheck differentiates: tensors in, a tensor or tensors out. */
+export type GradcheckFn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
 /** fn's outputs as a list; anything but a Tensor or an array of Tensors is refused. */
 function asList(out: unknown): Tensor[] {
@@ -41,10 +44,13 @@ function describe(m: Float64Array, rows: number, cols: number): string {
   return lines.join('\n');
 }
 
-/** Checks the gradients of fn at inputs against finite differences; true when they agree. */
 const GRADCHECK_KEYS = ['eps', 'atol', 'rtol', 'raiseException'];
 
-export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): boolean {
+/**
+ * Checks the gradients of fn at inputs against central finite differences, as `torch.autograd.gradcheck`:
+ * true when every element agrees within atol + rtol·|numerical|; float64 inputs recommended.
+ */
+export function gradcheck(fn: GradcheckFn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): boolean {
   checkOptionKeys(options, GRADCHECK_KEYS, 'gradcheck');
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
@@ -99,6 +105,7 @@ export function gradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: G
   return true;
 }
 
+/** Options of {@link gradgradcheck}. */
 export interface GradgradcheckOptions extends GradcheckOptions {
   /** The gradients of fn's outputs to differentiate through (default: random, requiring grad). */
   gradOutputs?: readonly Tensor[];
@@ -107,7 +114,7 @@ export interface GradgradcheckOptions extends GradcheckOptions {
 }
 
 /** Checks second derivatives: gradcheck of (inputs, gradOutputs) ↦ grad(fn(inputs), inputs, gradOutputs). */
-export function gradgradcheck(fn: Fn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): boolean {
+export function gradgradcheck(fn: GradcheckFn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): boolean {
   checkOptionKeys(options, [...GRADCHECK_KEYS, 'gradOutputs', 'seed'], 'gradgradcheck');
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   const outputs = asList(fn(...ins));

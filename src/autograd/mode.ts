@@ -2,6 +2,7 @@
 
 let gradEnabled = true;
 
+/** Whether ops record the autograd graph now (false inside {@link noGrad}), as `torch.is_grad_enabled()`. */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -8,6 +8,10 @@ import { arange, randperm } from '../tensor/creation.js';
 import { indexSelect, select, stack } from '../ops/index.js';
 import type { Transform } from './transforms.js';
 
+/**
+ * Tensors with one first size, indexed together, as `torch.utils.data.TensorDataset`: element i is row i of
+ * each (images and int64 labels for the built-in sets); a {@link DataLoader} batches them.
+ */
 export class TensorDataset {
   /** The tensors, each with the elements along its first dimension. */
   readonly tensors: readonly Tensor[];
@@ -40,6 +44,7 @@ export class TensorDataset {
     return this.tensors[1];
   }
 
+  /** The number of elements (the tensors' first size). */
   get length(): number {
     return this.tensors[0].shape[0];
   }
@@ -58,6 +63,7 @@ export class TensorDataset {
  */
 export type Batch = Tensor[] & { x: Tensor; y: Tensor };
 
+/** Options of {@link DataLoader}, as PyTorch's DataLoader arguments. */
 export interface DataLoaderOptions {
   batchSize?: number;
   /** A new order every epoch, drawn as PyTorch's RandomSampler draws it. */

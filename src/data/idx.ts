@@ -4,6 +4,7 @@
 import { Tensor, tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
 
+/** The contents of an IDX file of unsigned bytes: its shape and its bytes in row-major order. */
 export interface IdxArray {
   shape: number[];
   data: Uint8Array;

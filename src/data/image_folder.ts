@@ -10,6 +10,7 @@ import { checkOptionKeys } from '../tensor/options.js';
 import { TensorDataset } from './dataset.js';
 import { ToTensor, type RawImage, type Transform } from './transforms.js';
 
+/** Options of {@link imageFolder} and {@link imageFolderFromFiles}. */
 export interface ImageFolderOptions {
   /** Applied to each image tensor as it is read (a Resize to one size, say); random augmentation belongs in DataLoader({ transform }). */
   transform?: Transform | null;
@@ -30,6 +31,7 @@ export class ImageFolderDataset extends TensorDataset {
     super(images, labels);
   }
 
+  /** Each class name's label, as ImageFolder's class_to_idx. */
   get classToIdx(): Record<string, number> {
     return Object.fromEntries(this.classes.map((c, i) => [c, i]));
   }

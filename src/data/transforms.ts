@@ -11,6 +11,7 @@ import { flip, interpolate, pad, slice } from '../ops/index.js';
 
 /** Anything that maps an image to an image. */
 export interface Transform {
+  /** The transformed image: a [C, H, W] tensor (an image as decoded is turned into one by ToTensor). */
   forward(img: Tensor | RawImage): Tensor;
 }
 
@@ -48,6 +49,7 @@ function paddingLTRB(padding: unknown, op: string): [number, number, number, num
   return p as [number, number, number, number];
 }
 
+/** How RandomCrop fills its padding, as torchvision's padding_mode. */
 export type PaddingMode = 'constant' | 'edge' | 'reflect';
 
 /** F.pad for an image tensor: left, top, right, bottom. */
@@ -209,6 +211,7 @@ export class CenterCrop implements Transform {
   }
 }
 
+/** Options of {@link RandomCrop}, as torchvision's arguments. */
 export interface RandomCropOptions {
   /** Pad the image first: an int (all sides), [left/right, top/bottom] or [left, top, right, bottom]. */
   padding?: number | readonly number[] | null;

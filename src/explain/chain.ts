@@ -12,6 +12,7 @@ import { formatShape } from '../tensor/shape.js';
 import { grad, sumToShape } from '../autograd/backward.js';
 import { withGradMode } from '../autograd/mode.js';
 
+/** One product of the chain rule: a local derivative times the gradient of the op's output element. */
 export interface ChainTerm {
   /** The element of the op's output. */
   index: number[];
@@ -21,6 +22,7 @@ export interface ChainTerm {
   upstream: number;
 }
 
+/** One op that reads the tensor: its part of the gradient and the terms it is made of. */
 export interface ChainConsumer {
   /** The op, named as its gradient node (ReluBackward0, NativeBatchNormBackward0, AddBackward0, …). */
   op: string;
@@ -34,6 +36,7 @@ export interface ChainConsumer {
   value: number;
 }
 
+/** ∂E/∂t[index] split over the ops that read t (what {@link explainChain} returns). */
 export interface ChainStep {
   index: number[];
   /** Σ over every consumer's terms, in float64. */

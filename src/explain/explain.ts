@@ -29,9 +29,12 @@ import { pad } from '../ops/pad.js';
 import { EXPLAIN_KEYS, type EXPLAIN_VALUE_KEYS, type ExplainOptionKey } from './schema.js';
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from '../nn/conv.js';
 
+/** The loss E whose gradients are explained: the mean of y ('mean', so dy = 1/M everywhere) or its sum ('sum', dy = 1). */
 export type ExplainLoss = 'mean' | 'sum';
+/** How explain fills the input when no tensor is given: 1, 2, 3, … as the seed note's torch.range ('range'), normal draws ('randn') or ones. */
 export type ExplainInput = 'range' | 'randn' | 'ones';
 
+/** What {@link explain} explains: the convolution's options, the elements wanted and the loss. */
 export interface ExplainConfig {
   /** Spatial size of one input plane, 1-3 numbers: also sets the dimensionality (default [4, 4]). */
   inputSize?: readonly number[];
@@ -116,6 +119,7 @@ export interface WeightTerm {
   dy: number;
 }
 
+/** One term of a bias gradient: the output element whose gradient it adds. */
 export interface BiasTerm {
   output: number[];
   dy: number;
@@ -130,6 +134,7 @@ export interface InputTerm {
   dy: number;
 }
 
+/** One explained gradient element: its terms, their sum and autograd's value. */
 export interface ElementExplanation<T> {
   index: number[];
   /** Σ of the terms' products, in float64. */
@@ -139,6 +144,7 @@ export interface ElementExplanation<T> {
   terms: T[];
 }
 
+/** The loss as explain used it, and dy = ∂E/∂y. */
 export interface LossInfo {
   kind: ExplainLoss | 'given';
   /** M, the number of output elements the mean divides by (mean only). */
@@ -147,6 +153,7 @@ export interface LossInfo {
   uniformDy: number | null;
 }
 
+/** What {@link explain} returns: the convolution's tensors, its resolved options and the explained elements. */
 export interface Explanation {
   config: ResolvedConfig;
   loss: LossInfo;

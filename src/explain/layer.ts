@@ -14,6 +14,7 @@ import { explain, type ExplainElement, type Explanation } from './explain.js';
 /** The loss the gradient comes from: cross-entropy (int64 class targets), mean squared error, or your own. */
 export type LayerLoss = 'crossEntropy' | 'mse' | ((output: Tensor, target: Tensor) => Tensor);
 
+/** Options of {@link explainLayer}: the batch, the loss and the layer. */
 export interface ExplainLayerOptions {
   /** A batch of inputs, as the model takes them. */
   input: Tensor;
@@ -27,6 +28,7 @@ export interface ExplainLayerOptions {
   elements?: readonly ExplainElement[] | 'worked';
 }
 
+/** What {@link explainLayer} returns: the layer's explanation, its name, the loss value and the graph. */
 export interface LayerExplanation extends Explanation {
   /** The layer's name in the model. */
   layer: string;

@@ -5,13 +5,18 @@ import { Formatter } from '../tensor/format.js';
 import { workedElements, type Explanation, type ElementExplanation, type WeightTerm, type BiasTerm, type InputTerm } from './explain.js';
 import { locate, planesOf, sameIndex } from './planes.js';
 
+/** Which gradient an element belongs to: the weight's ('w'), the bias's ('b') or the input's ('x'). */
 export type ElementKind = 'w' | 'b' | 'x';
 
+/** One element of one gradient, e.g. `{ kind: 'w', index: [0, 0, 1, 1] }` for ∂E/∂w[0,0,1,1]. */
 export interface ElementRef {
+  /** The gradient. */
   kind: ElementKind;
+  /** The element's index, one entry per dimension of that gradient. */
   index: number[];
 }
 
+/** Options of the text renderers. */
 export interface TextOptions {
   /** ANSI colour for the marked cells (else brackets). */
   color?: boolean;
@@ -33,6 +38,7 @@ export function agreementTolerance(e: Explanation): number {
   return e.config.dtype === 'float64' ? 1e-12 : 1e-5;
 }
 
+/** Whether the explained terms of `el` sum to autograd's value (within 1e-5 relative in float32, 1e-12 in float64). */
 export function agrees(e: Explanation, el: ElementExplanation<unknown>): boolean {
   return Math.abs(el.value - el.autograd) <= agreementTolerance(e) * Math.max(1, Math.abs(el.autograd));
 }
@@ -329,6 +335,7 @@ function rightSide(e: Explanation, pairs: readonly number[][], value: number): s
   return `${pairs.length === 0 ? '0' : productsOf(pairs)} = ${num(value)}`;
 }
 
+/** The text explanation of one gradient element: the equation, the cells read and the check against autograd. */
 export function renderElement(e: Explanation, ref: ElementRef, options: TextOptions = {}): string {
   checkOptionKeys(options, ['color'], 'renderElement');
   checkBoolean(options.color, 'color', 'renderElement', false);

@@ -11,29 +11,39 @@ import { deserialize, load, serialize, writeAtomically } from './safetensors.js'
 
 /** Anything with PyTorch's state_dict / load_state_dict pair of tensors (a Module). */
 export interface ModelLike {
+  /** The model's tensors by PyTorch's names. */
   stateDict(): Record<string, Tensor>;
+  /** Puts tensors of those names back. */
   loadStateDict(stateDict: Record<string, Tensor>): unknown;
 }
 
-type OptimizerState = { state: Record<number, Record<string, Float32Array | Float64Array | number>>; paramGroups: object[] };
+/** An optimizer's state dict as a checkpoint stores it: per-parameter buffers and numbers, and the groups' settings. */
+export type OptimizerState = { state: Record<number, Record<string, Float32Array | Float64Array | number>>; paramGroups: object[] };
 
 /** An optimizer: its name (to refuse another kind's state) and its state dict. */
 export interface OptimizerLike {
+  /** The optimizer's class name ('SGD', 'Adam', 'AdamW'). */
   readonly name: string;
+  /** Its state: buffers per parameter and the parameter groups' settings. */
   stateDict(): OptimizerState;
+  /** Restores a state from stateDict(). */
   loadStateDict(stateDict: never): void;
 }
 
 /** A learning-rate scheduler: its state is plain numbers. */
 export interface SchedulerLike {
+  /** The scheduler's class name, when it has one. */
   readonly name?: string;
+  /** Its state, plain numbers. */
   stateDict(): object;
+  /** Restores a state from stateDict(). */
   loadStateDict(stateDict: never): void;
 }
 
 /** A JSON value: what `extra` may hold. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
+/** What {@link saveCheckpoint} saves: a model and, optionally, the rest of a training run. */
 export interface Checkpoint {
   model: ModelLike;
   optimizer?: OptimizerLike | null;
@@ -48,6 +58,7 @@ export interface Checkpoint {
   extra?: JsonValue;
 }
 
+/** What {@link loadCheckpoint} returns besides restoring the parts given. */
 export interface LoadedCheckpoint {
   epoch: number | null;
   extra: JsonValue;

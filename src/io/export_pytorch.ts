@@ -62,6 +62,7 @@ function sequentialSource(m: Sequential, indent: string, path: string): string {
   return `nn.Sequential(\n${lines.join('\n')}\n${indent})`;
 }
 
+/** Options of {@link exportPyTorch}. */
 export interface ExportPyTorchOptions {
   /** The weights file load() reads by default (and the comment names). */
   weights?: string;

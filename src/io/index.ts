@@ -8,6 +8,10 @@ export {
   type Checkpoint,
   type LoadedCheckpoint,
   type JsonValue,
+  type ModelLike,
+  type OptimizerLike,
+  type SchedulerLike,
+  type OptimizerState,
 } from './checkpoint.js';
 export { exportPyTorch, type ExportPyTorchOptions } from './export_pytorch.js';
 export { exportOnnx } from './export_onnx.js';

@@ -12,6 +12,7 @@ const SIZES: Record<DType, number> = { float32: 4, float64: 8, int64: 8, bool: 1
 /** A header larger than this is refused (the reference implementation's limit is 100 MB). */
 const MAX_HEADER = 100_000_000;
 
+/** The contents of a safetensors file: named tensors and the string metadata. */
 export interface SafetensorsFile {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;

@@ -37,6 +37,7 @@ export function convKernels(backend: BackendName = getBackend()): ConvKernels {
   };
 }
 
+/** What {@link backendInfo} reports: the backend in use, the threads and the SIMD features. */
 export interface BackendInfo {
   backend: BackendName;
   /** Whether the wasm kernels can run here, and if not, why. */

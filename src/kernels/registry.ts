@@ -36,6 +36,7 @@ function available(name: BackendName): boolean {
   return backends.get(name)?.unavailableReason() === '';
 }
 
+/** The backend kernels run on now: the fastest available ('wasm' where WebAssembly SIMD is) unless set. */
 export function getBackend(): BackendName {
   if (current === null) current = [...backends.keys()].find((b) => b !== 'reference' && available(b)) ?? 'reference';
   return current;
@@ -108,7 +109,7 @@ export function defineKernel<K extends KernelName>(name: K, reference: (...args:
 }
 
 /** Every defined kernel and the backends that implement it (the rest fall back to reference). */
-export function kernelInventory(): { name: KernelName; backends: BackendName[] }[] {
+export function kernelInventory(): { name: string; backends: BackendName[] }[] {
   return defined.map((k) => ({ name: k.name, backends: k.backends() }));
 }
 

@@ -15,6 +15,7 @@ export class Sequential extends Module {
     });
   }
 
+  /** The number of modules. */
   get length(): number {
     return this.namedChildren().length;
   }
@@ -70,6 +71,7 @@ export class ModuleList extends Module implements Iterable<Module> {
     return this;
   }
 
+  /** The number of modules. */
   get length(): number {
     return this.namedChildren().length;
   }
@@ -83,6 +85,7 @@ export class ModuleList extends Module implements Iterable<Module> {
     return children[k];
   }
 
+  /** The modules in order (`for (const m of list)`). */
   [Symbol.iterator](): Iterator<Module> {
     return this.children()[Symbol.iterator]();
   }
@@ -123,27 +126,33 @@ export class ModuleDict extends Module {
     return this;
   }
 
+  /** Whether a module is stored under key. */
   has(key: string): boolean {
     return Object.hasOwn(this, key) && (this as unknown as Record<string, unknown>)[key] instanceof Module;
   }
 
+  /** The module under key; throws naming the keys when there is none. */
   get(key: string): Module {
     if (!this.has(key)) throw new Error(`ModuleDict: no module named "${key}"; have ${this.keys().join(', ') || 'none'}`);
     return (this as unknown as Record<string, Module>)[key];
   }
 
+  /** The keys in insertion order. */
   keys(): string[] {
     return this.namedChildren().map(([k]) => k);
   }
 
+  /** The modules in insertion order. */
   values(): Module[] {
     return this.children();
   }
 
+  /** [key, module] pairs in insertion order. */
   entries(): [string, Module][] {
     return this.namedChildren();
   }
 
+  /** The number of modules. */
   get size(): number {
     return this.namedChildren().length;
   }

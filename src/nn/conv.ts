@@ -18,6 +18,7 @@ import { convNd, convTransposeNd, outputPaddingFor } from '../ops/conv.js';
 import { defaultLayerInit } from './init.js';
 import { Module, Parameter, pyTuple } from './module.js';
 
+/** Options of the Conv modules (PyTorch's constructor arguments after kernel_size, in camelCase). */
 export interface ConvModuleOptions {
   stride?: IntOrTuple;
   padding?: PaddingArg;
@@ -30,6 +31,7 @@ export interface ConvModuleOptions {
   generator?: Generator;
 }
 
+/** Options of the ConvTranspose modules. */
 export interface ConvTransposeModuleOptions {
   stride?: IntOrTuple;
   padding?: IntOrTuple;
@@ -172,31 +174,44 @@ class ConvTransposeNdModule extends ConvBase {
   }
 }
 
+/**
+ * A 1-d convolution layer, as `torch.nn.Conv1d`: weight [outChannels, inChannels / groups, k] and bias [outChannels],
+ * both initialized as PyTorch does (kaiming-uniform with a = √5); forward runs {@link conv1d}.
+ */
 export class Conv1d extends ConvNdModule {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
     super(1, inChannels, outChannels, kernelSize, options);
   }
 }
+/**
+ * A 2-d convolution layer, as `torch.nn.Conv2d`: weight [outChannels, inChannels / groups, kH, kW] and bias
+ * [outChannels], initialized as PyTorch does; every option (stride, padding incl. 'same', paddingMode, dilation,
+ * groups, bias: false). forward runs {@link conv2d}.
+ */
 export class Conv2d extends ConvNdModule {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
     super(2, inChannels, outChannels, kernelSize, options);
   }
 }
+/** A 3-d convolution layer, as `torch.nn.Conv3d`: weight [outChannels, inChannels / groups, kD, kH, kW]; forward runs {@link conv3d}. */
 export class Conv3d extends ConvNdModule {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvModuleOptions = {}) {
     super(3, inChannels, outChannels, kernelSize, options);
   }
 }
+/** A 1-d transposed convolution layer, as `torch.nn.ConvTranspose1d`: weight [inChannels, outChannels / groups, k]; forward runs {@link convTranspose1d}. */
 export class ConvTranspose1d extends ConvTransposeNdModule {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
     super(1, inChannels, outChannels, kernelSize, options);
   }
 }
+/** A 2-d transposed convolution layer, as `torch.nn.ConvTranspose2d`: weight [inChannels, outChannels / groups, kH, kW]; forward runs {@link convTranspose2d}. */
 export class ConvTranspose2d extends ConvTransposeNdModule {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
     super(2, inChannels, outChannels, kernelSize, options);
   }
 }
+/** A 3-d transposed convolution layer, as `torch.nn.ConvTranspose3d`; forward runs {@link convTranspose3d}. */
 export class ConvTranspose3d extends ConvTransposeNdModule {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeModuleOptions = {}) {
     super(3, inChannels, outChannels, kernelSize, options);

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, generatorOption, type Generator } from '../tensor/random.js';
 import { normal_, uniform_ } from '../tensor/creation.js';
 
+/** The nonlinearities {@link calculateGain} knows. */
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
@@ -53,6 +54,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
+/** Options of the kaiming initializers, as PyTorch's a, mode and nonlinearity. */
 export interface KaimingOptions {
   /** The negative slope of the rectifier after this layer (leaky_relu). */
   a?: number;

@@ -8,6 +8,7 @@ import { linear } from '../ops/index.js';
 import { defaultLayerInit } from './init.js';
 import { Module, Parameter } from './module.js';
 
+/** Options of {@link Linear}. */
 export interface LinearOptions {
   bias?: boolean;
   dtype?: DType;

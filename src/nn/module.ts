@@ -21,6 +21,7 @@ export class Parameter extends Tensor {
 /** A state dict: PyTorch's keys ('0.weight', 'bn.running_mean', …) to detached tensors, in PyTorch's order. */
 export type StateDict = Record<string, Tensor>;
 
+/** What loadStateDict reports, as PyTorch's: the keys missing from the dict and those the module does not have. */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -30,8 +31,9 @@ const BUFFERS = Symbol('buffers');
 const HOOKS = Symbol('hooks');
 
 // biome-ignore-start lint/suspicious/noConfusingVoidType: a hook that returns nothing changes nothing
-/** forwardPre(module, inputs) → new inputs or nothing; forward(module, inputs, output) → new output or nothing. */
+/** forwardPre(module, inputs) → new inputs or nothing. */
 export type ForwardPreHook = (module: Module, inputs: Tensor[]) => Tensor | Tensor[] | undefined | void;
+/** forward(module, inputs, output) → a new output or nothing. */
 export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => Tensor | undefined | void;
 /** backward(module, gradInput, gradOutput) → new gradInput or nothing (PyTorch's full backward hook). */
 export type FullBackwardHook = (
@@ -52,9 +54,17 @@ function hookIdentity(x: Tensor, rule: (g: Tensor) => Tensor | null): Tensor {
   return record(new Tensor(x.data, x.shape, false, x.dtype), 'BackwardHookFunctionBackward', [x], (g) => [rule(g)]);
 }
 
+/**
+ * The base of every layer and model, as `torch.nn.Module`: subclasses assign their parameters and submodules
+ * to fields (registered by name, in assignment order) and write forward(), which is called directly
+ * (`model.forward(x)`; once a hook is registered it runs around forward, as PyTorch's `__call__`). Parameters,
+ * buffers, state dicts, train/eval, double/float and the PyTorch repr come from here.
+ */
 export abstract class Module {
+  /** True in training mode (dropout active, BatchNorm using batch statistics); set by train() and eval(). */
   training = true;
 
+  /** The computation of this module on its inputs (subclasses define it; registered hooks run around it). */
   abstract forward(...inputs: Tensor[]): Tensor;
 
   /** Names of the fields that are buffers (saved in the state dict, not learned). */

@@ -7,6 +7,7 @@ import { ones, zeros } from '../tensor/creation.js';
 import { batchNorm, groupNorm, layerNorm } from '../ops/index.js';
 import { Module, Parameter, pyFloat, pyTuple } from './module.js';
 
+/** Options of the BatchNorm modules, as PyTorch's. */
 export interface BatchNormModuleOptions {
   eps?: number;
   /** The weight of each batch in the running statistics; null for a cumulative average. */
@@ -90,6 +91,10 @@ abstract class BatchNormNd extends Module {
   }
 }
 
+/**
+ * Batch normalization over (N, C) or (N, C, L) input, as `torch.nn.BatchNorm1d`: per channel, batch statistics in
+ * training (updating runningMean / runningVar with momentum, the unbiased variance) and the running ones in eval.
+ */
 export class BatchNorm1d extends BatchNormNd {
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3)
@@ -100,6 +105,7 @@ export class BatchNorm1d extends BatchNormNd {
   }
 }
 
+/** Batch normalization over (N, C, H, W) input, per channel, as `torch.nn.BatchNorm2d` (see {@link BatchNorm1d}). */
 export class BatchNorm2d extends BatchNormNd {
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4) throw new Error(`BatchNorm2d: expected 4D input (got ${x.ndim}D input of shape ${formatShape(x.shape)})`);
@@ -109,6 +115,7 @@ export class BatchNorm2d extends BatchNormNd {
   }
 }
 
+/** Options of {@link LayerNorm}. */
 export interface LayerNormModuleOptions {
   eps?: number;
   elementwiseAffine?: boolean;

@@ -32,16 +32,19 @@ class ConstantPadNd extends Module {
   }
 }
 
+/** Pads the last dimension with a constant, as `torch.nn.ConstantPad1d` (padding: an int for both sides, or [left, right]). */
 export class ConstantPad1d extends ConstantPadNd {
   constructor(padding: number | readonly number[], value: number) {
     super(1, padding, value);
   }
 }
+/** Pads the last two dimensions with a constant, as `torch.nn.ConstantPad2d` (an int, or [left, right, top, bottom]). */
 export class ConstantPad2d extends ConstantPadNd {
   constructor(padding: number | readonly number[], value: number) {
     super(2, padding, value);
   }
 }
+/** Pads the last three dimensions with a constant, as `torch.nn.ConstantPad3d` (an int, or six sizes, last dimension first). */
 export class ConstantPad3d extends ConstantPadNd {
   constructor(padding: number | readonly number[], value: number) {
     super(3, padding, value);

@@ -7,6 +7,7 @@ import { Module, pyIntOrTuple, pyTuple } from './module.js';
 import { AVG_POOL_OPTION_KEYS, avgPoolExtras, MAX_POOL_OPTION_KEYS, poolWindow } from '../ops/pool.js';
 import { checkOptionKeys } from '../tensor/options.js';
 
+/** Options of the MaxPool modules. */
 export interface MaxPoolModuleOptions {
   stride?: IntOrTuple | null;
   padding?: IntOrTuple;
@@ -14,6 +15,7 @@ export interface MaxPoolModuleOptions {
   ceilMode?: boolean;
 }
 
+/** Options of the AvgPool modules. */
 export interface AvgPoolModuleOptions {
   stride?: IntOrTuple | null;
   padding?: IntOrTuple;
@@ -60,6 +62,7 @@ abstract class MaxPoolNd extends Module {
   }
 }
 
+/** Max pooling over (N, C, L) input, as `torch.nn.MaxPool1d` (stride defaults to the kernel size); forward runs {@link maxPool1d}. */
 export class MaxPool1d extends MaxPoolNd {
   forward(x: Tensor): Tensor {
     return maxPool1d(x, this.kernelSize, this.options);
@@ -69,6 +72,7 @@ export class MaxPool1d extends MaxPoolNd {
   }
 }
 
+/** Max pooling over (N, C, H, W) input, as `torch.nn.MaxPool2d` (stride defaults to the kernel size); forward runs {@link maxPool2d}. */
 export class MaxPool2d extends MaxPoolNd {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.options);
@@ -103,6 +107,7 @@ abstract class AvgPoolNd extends Module {
   }
 }
 
+/** Average pooling over (N, C, L) input, as `torch.nn.AvgPool1d`; forward runs {@link avgPool1d}. */
 export class AvgPool1d extends AvgPoolNd {
   forward(x: Tensor): Tensor {
     return avgPool1d(x, this.kernelSize, {
@@ -122,6 +127,7 @@ export class AvgPool1d extends AvgPoolNd {
   }
 }
 
+/** Average pooling over (N, C, H, W) input, as `torch.nn.AvgPool2d`; forward runs {@link avgPool2d}. */
 export class AvgPool2d extends AvgPoolNd {
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, {

@@ -14,8 +14,11 @@ import { sigmoid } from './pointwise.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** x·σ(x) (see {@link silu}). */
     silu(): Tensor;
+    /** x·relu6(x + 3)/6 (see {@link hardswish}). */
     hardswish(): Tensor;
+    /** x clamped to [minVal, maxVal] (see {@link hardtanh}). */
     hardtanh(minVal?: number, maxVal?: number): Tensor;
   }
 }

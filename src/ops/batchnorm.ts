@@ -15,6 +15,7 @@ import { add, mul, pow, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './view.js';
 
+/** Options of {@link batchNorm}: the running statistics, affine parameters, mode, momentum and eps. */
 export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;

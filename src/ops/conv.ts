@@ -18,21 +18,31 @@ import { convForward, convGradInput } from './conv_primitive.js';
 import { pad } from './pad.js';
 import { squeeze, unsqueeze } from './view.js';
 
+/** Options of {@link conv1d}, {@link conv2d}, {@link conv3d} (PyTorch's names in camelCase). */
 export interface ConvOptions {
+  /** Step between kernel placements: an int, or one per spatial dimension (default 1). */
   stride?: IntOrTuple;
   /** An int, one int per spatial dimension, 'valid' (0) or 'same' (stride 1 only). */
   padding?: PaddingArg;
+  /** Spacing between kernel taps (default 1). */
   dilation?: IntOrTuple;
+  /** Channel groups: both channel counts must divide by it (default 1). */
   groups?: number;
   /** How the padded cells are filled (PyTorch's padding_mode of the Conv modules). */
   paddingMode?: PaddingMode;
 }
 
+/** Options of {@link convTranspose1d}, {@link convTranspose2d}, {@link convTranspose3d}. */
 export interface ConvTransposeOptions {
+  /** The stride of the convolution this one transposes (default 1). */
   stride?: IntOrTuple;
+  /** dilation·(k − 1) − padding zeros are added to each side of the input (default 0). */
   padding?: IntOrTuple;
+  /** Extra size on one side of the output, to pick among the sizes a strided conv maps from (< stride or dilation). */
   outputPadding?: IntOrTuple;
+  /** Channel groups (default 1). */
   groups?: number;
+  /** Spacing between kernel taps (default 1). */
   dilation?: IntOrTuple;
 }
 
@@ -243,12 +253,82 @@ export function convTransposeNd(
   return batched ? y : squeeze(y, 0);
 }
 
-type Conv = (input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions) => Tensor;
-type ConvTranspose = (input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions) => Tensor;
+/**
+ * 1-d convolution, as PyTorch's `F.conv1d`: y[n, o, l] = b[o] + Σ_c Σ_k w[o, c, k] · x[n, g·C/G + c, l·stride + k·dilation − pad].
+ *
+ * @param input `[N, C_in, L]`, or `[C_in, L]` unbatched.
+ * @param weight `[C_out, C_in / groups, K]`.
+ * @param bias `[C_out]`, or null/undefined for none.
+ * @param options stride, padding (int, tuple, `'same'`, `'valid'`), dilation, groups, paddingMode.
+ * @returns `[N, C_out, L_out]` (unbatched in, unbatched out).
+ */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
+  return convNd(1, input, weight, bias, options);
+}
 
-export const conv1d: Conv = (x, w, b, o) => convNd(1, x, w, b, o);
-export const conv2d: Conv = (x, w, b, o) => convNd(2, x, w, b, o);
-export const conv3d: Conv = (x, w, b, o) => convNd(3, x, w, b, o);
-export const convTranspose1d: ConvTranspose = (x, w, b, o) => convTransposeNd(1, x, w, b, o);
-export const convTranspose2d: ConvTranspose = (x, w, b, o) => convTransposeNd(2, x, w, b, o);
-export const convTranspose3d: ConvTranspose = (x, w, b, o) => convTransposeNd(3, x, w, b, o);
+/**
+ * 2-d convolution, as PyTorch's `F.conv2d`: y[n, o, i, j] = b[o] + Σ_c Σ_p Σ_q w[o, c, p, q] · x[n, c, i·s + p·d − pad, j·s + q·d − pad]
+ * (the sum over c runs within o's group).
+ *
+ * @param input `[N, C_in, H, W]`, or `[C_in, H, W]` unbatched.
+ * @param weight `[C_out, C_in / groups, kH, kW]`.
+ * @param bias `[C_out]`, or null/undefined for none.
+ * @param options stride, padding (int, tuple, `'same'`, `'valid'`), dilation, groups, paddingMode.
+ * @returns `[N, C_out, H_out, W_out]` (unbatched in, unbatched out).
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
+  return convNd(2, input, weight, bias, options);
+}
+
+/**
+ * 3-d convolution, as PyTorch's `F.conv3d` (the 2-d sum with a depth axis).
+ *
+ * @param input `[N, C_in, D, H, W]`, or `[C_in, D, H, W]` unbatched.
+ * @param weight `[C_out, C_in / groups, kD, kH, kW]`.
+ * @param bias `[C_out]`, or null/undefined for none.
+ * @param options stride, padding (int, tuple, `'same'`, `'valid'`), dilation, groups, paddingMode.
+ * @returns `[N, C_out, D_out, H_out, W_out]` (unbatched in, unbatched out).
+ */
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
+  return convNd(3, input, weight, bias, options);
+}
+
+/**
+ * 1-d transposed convolution, as PyTorch's `F.conv_transpose1d`: the gradient of conv1d with respect to its
+ * input, so each x[n, c, l] spreads x · w[c, o, k] to y[n, o, l·stride + k·dilation − padding].
+ *
+ * @param input `[N, C_in, L]`, or `[C_in, L]` unbatched.
+ * @param weight `[C_in, C_out / groups, K]` (input channels first, as PyTorch stores it).
+ * @param bias `[C_out]`, or null/undefined for none.
+ * @param options stride, padding, outputPadding, groups, dilation.
+ * @returns `[N, C_out, (L − 1)·stride − 2·padding + dilation·(K − 1) + outputPadding + 1]`.
+ */
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+  return convTransposeNd(1, input, weight, bias, options);
+}
+
+/**
+ * 2-d transposed convolution, as PyTorch's `F.conv_transpose2d` (conv2d's input gradient as an op).
+ *
+ * @param input `[N, C_in, H, W]`, or `[C_in, H, W]` unbatched.
+ * @param weight `[C_in, C_out / groups, kH, kW]`.
+ * @param bias `[C_out]`, or null/undefined for none.
+ * @param options stride, padding, outputPadding, groups, dilation.
+ * @returns `[N, C_out, H_out, W_out]`, each size (in − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+ */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+  return convTransposeNd(2, input, weight, bias, options);
+}
+
+/**
+ * 3-d transposed convolution, as PyTorch's `F.conv_transpose3d` (conv3d's input gradient as an op).
+ *
+ * @param input `[N, C_in, D, H, W]`, or `[C_in, D, H, W]` unbatched.
+ * @param weight `[C_in, C_out / groups, kD, kH, kW]`.
+ * @param bias `[C_out]`, or null/undefined for none.
+ * @param options stride, padding, outputPadding, groups, dilation.
+ * @returns `[N, C_out, D_out, H_out, W_out]`.
+ */
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+  return convTransposeNd(3, input, weight, bias, options);
+}

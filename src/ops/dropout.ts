@@ -11,12 +11,17 @@ import { mul } from './elementwise.js';
 import { ones } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
 
+/** Options of {@link dropout} and {@link dropout2d}. */
 export interface DropoutOptions {
   p?: number;
   training?: boolean;
   generator?: Generator;
 }
 
+/**
+ * Dropout (`F.dropout`): in training, each element is zeroed with probability p and the rest scaled by 1/(1 − p),
+ * the mask drawn from the generator as PyTorch's bernoulli_; identity when `training` is false or p is 0.
+ */
 export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   checkOptionKeys(options, ['p', 'training', 'generator'], 'dropout');
   checkTensor(x, 'input', 'dropout');

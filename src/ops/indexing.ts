@@ -8,9 +8,13 @@ import { checkTensor, empty } from './util.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** Values at index along dim (see {@link gather}). */
     gather(dim: number, index: Tensor): Tensor;
+    /** A copy with src added at index along dim (see {@link scatterAdd}). */
     scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
+    /** The slices at index along dim (see {@link indexSelect}). */
     indexSelect(dim: number, index: Tensor): Tensor;
+    /** A copy with source's slices added at index along dim (see {@link indexAdd}). */
     indexAdd(dim: number, index: Tensor, source: Tensor): Tensor;
   }
 }

@@ -17,8 +17,11 @@ declare module '../tensor/tensor.js' {
     fill_(value: number): Tensor;
     /** this += other (broadcast to this tensor's shape), in place. */
     add_(other: TensorOrScalar): Tensor;
+    /** this −= other (broadcast to this tensor's shape), in place. */
     sub_(other: TensorOrScalar): Tensor;
+    /** this *= other (broadcast to this tensor's shape), in place. */
     mul_(other: TensorOrScalar): Tensor;
+    /** this /= other (broadcast to this tensor's shape), in place. */
     div_(other: TensorOrScalar): Tensor;
     /** Copies src (broadcast, converted to this dtype) into this tensor. */
     copy_(src: Tensor): Tensor;

@@ -17,8 +17,10 @@ import { checkFloating, checkTensor, empty } from './util.js';
 import { mul } from './elementwise.js';
 import { indexAdd } from './indexing.js';
 
+/** The interpolation modes of {@link interpolate}. */
 export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'trilinear';
 
+/** Options of {@link interpolate}: the output size or scale factor, the mode and the corner alignment. */
 export interface InterpolateOptions {
   /** The output's spatial size: one number for every axis or one per axis. Give this or scaleFactor. */
   size?: number | readonly number[];

@@ -11,6 +11,7 @@ import { add, mul, pow, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './view.js';
 
+/** Options of {@link layerNorm}. */
 export interface LayerNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;
@@ -58,6 +59,10 @@ function checkNormalizedShape(x: Tensor, normalizedShape: unknown, op: string): 
   return list as number[];
 }
 
+/**
+ * Layer normalization over the last dimensions (`F.layer_norm`): (x − mean) / √(var + eps) · weight + bias, the
+ * statistics (biased variance) taken over `normalizedShape`, the trailing dimensions of x.
+ */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options: LayerNormOptions = {}): Tensor {
   const op = 'layerNorm';
   checkOptionKeys(options, ['weight', 'bias', 'eps'], op);
@@ -97,6 +102,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   );
 }
 
+/** Options of {@link groupNorm}. */
 export interface GroupNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;

@@ -13,6 +13,7 @@ import { logSoftmax } from './softmax.js';
 import { sum } from './reduce.js';
 import { expand, reshape, unsqueeze } from './view.js';
 
+/** How a loss reduces its elements: their mean, their sum, or none (one value per element). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkReduction(r: unknown, op: string): Reduction {
@@ -32,6 +33,7 @@ function checkWeight(weight: Tensor | null | undefined, C: number, input: Tensor
   return weight;
 }
 
+/** Options of {@link nllLoss}. */
 export interface NllLossOptions {
   weight?: Tensor | null;
   reduction?: Reduction;
@@ -107,6 +109,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   });
 }
 
+/** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
@@ -240,6 +243,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
   );
 }
 
+/** Options of {@link binaryCrossEntropyWithLogits}. */
 export interface BceWithLogitsOptions {
   weight?: Tensor | null;
   reduction?: Reduction;

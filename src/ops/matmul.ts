@@ -14,6 +14,7 @@ import { expand, reshape, squeeze, transpose, unsqueeze } from './view.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** The matrix product with other (see {@link matmul}). */
     matmul(other: Tensor): Tensor;
   }
 }

@@ -14,10 +14,15 @@ declare module '../tensor/tensor.js' {
   interface Tensor {
     /** The largest element, or with `dim` the values and (int64) indices of the largest along dim. */
     max(): Tensor;
+    /** The largest values along dim and their (int64) indices, the first where several tie. */
     max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    /** The smallest element, or with `dim` the values and (int64) indices of the smallest along dim. */
     min(): Tensor;
+    /** The smallest values along dim and their (int64) indices, the first where several tie. */
     min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    /** The (int64) index of the largest element, flat or along dim. */
     argmax(dim?: number, keepdim?: boolean): Tensor;
+    /** The (int64) index of the smallest element, flat or along dim. */
     argmin(dim?: number, keepdim?: boolean): Tensor;
   }
 }
@@ -87,14 +92,18 @@ function reduceAll(x: Tensor, largest: boolean): Tensor {
   );
 }
 
+/** The largest element of x, a 0-d tensor (`torch.max(x)`); its gradient goes evenly to the tied maxima. */
 export function max(x: Tensor): Tensor;
+/** The largest values of x along dim and their (int64) indices (`torch.max(x, dim, keepdim)`). */
 export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
   checkTensor(x, 'input', 'max');
   return dim === undefined ? reduceAll(x, true) : reduceWithIndices(x, dim, keepdim, true);
 }
 
+/** The smallest element of x, a 0-d tensor (`torch.min(x)`). */
 export function min(x: Tensor): Tensor;
+/** The smallest values of x along dim and their (int64) indices (`torch.min(x, dim, keepdim)`). */
 export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
 export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
   checkTensor(x, 'input', 'min');
@@ -121,6 +130,7 @@ function argBest(x: Tensor, dim: number | undefined, keepdim: boolean, largest: 
 
 /** Index of the largest element (of the flattened tensor, or along dim), as int64. */
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argBest(x, dim, keepdim, true);
+/** Index of the smallest element (of the flattened tensor, or along dim), as int64. */
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argBest(x, dim, keepdim, false);
 
 defineMethods({

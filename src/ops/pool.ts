@@ -13,6 +13,7 @@ import { checkFloating, checkTensor, empty } from './util.js';
 import { mean } from './reduce.js';
 import { squeeze, unsqueeze } from './view.js';
 
+/** Options of the maxPool functions, as PyTorch's. */
 export interface MaxPoolOptions {
   stride?: IntOrTuple | null;
   padding?: IntOrTuple;
@@ -20,6 +21,7 @@ export interface MaxPoolOptions {
   ceilMode?: boolean;
 }
 
+/** Options of the avgPool functions, as PyTorch's. */
 export interface AvgPoolOptions {
   stride?: IntOrTuple | null;
   padding?: IntOrTuple;
@@ -294,8 +296,10 @@ export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoo
   );
 }
 
+/** Max over sliding windows of a (N, C, H, W) or (C, H, W) input (`F.max_pool2d`); the gradient goes to the first maximum of each window. */
 export const maxPool2d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor =>
   maxPoolNd(2, input, kernelSize, options, false) as Tensor;
+/** Max over sliding windows of a (N, C, D, H, W) or (C, D, H, W) input (`F.max_pool3d`). */
 export const maxPool3d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor =>
   maxPoolNd(3, input, kernelSize, options, false) as Tensor;
 
@@ -431,14 +435,17 @@ function avgPoolNd(dims: number, input: Tensor, kernelSize: IntOrTuple, options:
   return pooled(input, g.L, windows, divisor, `AvgPool${dims}D`, false);
 }
 
+/** Mean over sliding windows of a (N, C, L) or (C, L) input (`F.avg_pool1d`). */
 export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, options: Omit<AvgPoolOptions, 'divisorOverride'> = {}): Tensor {
   return pool1dAs2d('avgPool1d', input, kernelSize, options, ['stride', 'padding', 'ceilMode', 'countIncludePad'], (x, k, o) =>
     avgPoolNd(2, x, k, o),
   );
 }
 
+/** Mean over sliding windows of a (N, C, H, W) or (C, H, W) input (`F.avg_pool2d`); padded cells count unless countIncludePad is false. */
 export const avgPool2d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor =>
   avgPoolNd(2, input, kernelSize, options);
+/** Mean over sliding windows of a (N, C, D, H, W) or (C, D, H, W) input (`F.avg_pool3d`). */
 export const avgPool3d = (input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor =>
   avgPoolNd(3, input, kernelSize, options);
 
@@ -478,6 +485,8 @@ function adaptiveAvgPoolNd(dims: number, input: Tensor, outputSize: IntOrTuple |
   return pooled(input, L, windows, null, `AdaptiveAvgPool${dims}D`, false);
 }
 
+/** Mean over `outputSize` windows covering a (N, C, L) input, window i spanning [⌊i·L/out⌋, ⌈(i+1)·L/out⌉) (`F.adaptive_avg_pool1d`). */
 export const adaptiveAvgPool1d = (input: Tensor, outputSize: IntOrTuple): Tensor => adaptiveAvgPoolNd(1, input, outputSize);
+/** Mean over an outputSize grid of windows covering a (N, C, H, W) input; null keeps that size (`F.adaptive_avg_pool2d`). */
 export const adaptiveAvgPool2d = (input: Tensor, outputSize: IntOrTuple | readonly (number | null)[]): Tensor =>
   adaptiveAvgPoolNd(2, input, outputSize);

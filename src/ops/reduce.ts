@@ -10,7 +10,9 @@ import { expand, reshape } from './view.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** The sum of all elements, or along dim (see {@link sum}). */
     sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    /** The mean of all elements, or along dim (see {@link mean}). */
     mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
   }
 }
@@ -37,6 +39,7 @@ const biasGradKernel = defineKernel('biasGrad', (dy, db, { outer, channels, inne
   sumKernel(dy, [outer, channels, inner], [0, 2], db),
 );
 
+/** The sum of all elements (a 0-d tensor), or along dim (one or several; keepdim keeps them as size 1), as `torch.sum`. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor(x, 'input', 'sum');
   const dims = reduceDims(x, dim, 'sum');
@@ -49,6 +52,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
   return record(y, name, [x], (dy) => [expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape)]);
 }
 
+/** The mean of all elements (a 0-d tensor), or along dim (one or several), as `torch.mean`; floating dtypes only. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor(x, 'input', 'mean');
   const dims = reduceDims(x, dim, 'mean');

@@ -12,7 +12,9 @@ import { sum } from './reduce.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** e^x / Σ_dim e^x (see {@link softmax}). */
     softmax(dim: number): Tensor;
+    /** x − log Σ_dim e^x (see {@link logSoftmax}). */
     logSoftmax(dim: number): Tensor;
   }
 }

@@ -10,6 +10,7 @@ import type { AdamScalars } from '../kernels/signatures.js';
 import { checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, knownOptions } from './optimizer.js';
 import { checkBoolean } from '../tensor/options.js';
 
+/** Options of {@link Adam} and {@link AdamW}. */
 export interface AdamOptions {
   lr: number;
   betas: readonly [number, number];
@@ -94,6 +95,10 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   }
 }
 
+/**
+ * Adam, as `torch.optim.Adam` (1.13's single-tensor step, so the weights are PyTorch's to the last bit): defaults
+ * lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 (L2, added to the gradient), amsgrad and maximize off.
+ */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {

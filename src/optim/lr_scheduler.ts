@@ -4,7 +4,8 @@
 import type { Optimizer } from './optimizer.js';
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 
-type AnyOptimizer = Optimizer<{ lr: number }>;
+/** Any optimizer a scheduler can drive: one whose parameter groups have an lr. */
+export type AnyOptimizer = Optimizer<{ lr: number }>;
 
 /** A scheduler's options: an object (its required option has no default) with only the keys it knows. */
 function schedulerOptions<T extends { lastEpoch?: number }>(options: T, allowed: readonly string[], op: string): T {
@@ -20,8 +21,14 @@ function checkFiniteNonNegative(v: unknown, name: string, op: string): number {
   return v;
 }
 
+/**
+ * The base of the epoch-based schedulers (PyTorch's `_LRScheduler`): construction sets the optimizer's lrs for epoch 0;
+ * each step() moves one epoch and writes the new lrs into the optimizer's parameter groups.
+ */
 export abstract class LRScheduler {
+  /** The epoch the lrs were last set for (0 after construction). */
   lastEpoch: number;
+  /** Each group's lr when scheduling began. */
   readonly baseLrs: number[];
   private stepCount = 0;
   private lastLr: number[] = [];
@@ -48,6 +55,7 @@ export abstract class LRScheduler {
 
   protected abstract computeLr(stepCount: number): number[];
 
+  /** Moves to the next epoch (call once per epoch after optimizer.step(); OneCycleLR once per batch). */
   step(): void {
     this.stepCount++;
     this.lastEpoch++;
@@ -61,10 +69,12 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
+  /** The scheduler's position, to save with a checkpoint. */
   stateDict(): { lastEpoch: number; stepCount: number; baseLrs: number[]; lastLr: number[] } {
     return { lastEpoch: this.lastEpoch, stepCount: this.stepCount, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr] };
   }
 
+  /** Restores a position from stateDict() (the optimizer's lrs come back with the optimizer's own state). */
   loadStateDict(sd: { lastEpoch: number; stepCount: number; lastLr: number[] }): void {
     if (!Number.isInteger(sd?.lastEpoch) || !Number.isInteger(sd?.stepCount) || !Array.isArray(sd?.lastLr)) {
       throw new Error(`${this.name}.loadStateDict: expected { lastEpoch, stepCount, lastLr }`);
@@ -165,6 +175,7 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
+/** Options of {@link ReduceLROnPlateau}, as PyTorch's. */
 export interface ReduceLROnPlateauOptions {
   mode?: 'min' | 'max';
   factor?: number;
@@ -263,6 +274,7 @@ export class ReduceLROnPlateau {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The learning rates after the last step. */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
@@ -273,6 +285,7 @@ export class ReduceLROnPlateau {
     return { best, numBadEpochs, cooldownCounter, lastEpoch, lastLr: [...this.lastLr] };
   }
 
+  /** Restores what stateDict() returned. */
   loadStateDict(sd: { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number; lastLr: number[] }): void {
     const counters = [sd?.numBadEpochs, sd?.cooldownCounter, sd?.lastEpoch];
     if (typeof sd?.best !== 'number' || !counters.every((c) => Number.isInteger(c) && (c as number) >= 0) || !Array.isArray(sd?.lastLr))
@@ -285,6 +298,7 @@ export class ReduceLROnPlateau {
   }
 }
 
+/** Options of {@link OneCycleLR}, as PyTorch's. */
 export interface OneCycleLROptions {
   /** The peak lr, one for all groups or one per group. */
   maxLr: number | readonly number[];

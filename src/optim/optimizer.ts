@@ -7,12 +7,15 @@ import { formatShape } from '../tensor/shape.js';
 
 /** A group of parameters with options that override the optimizer's defaults. */
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
+/** A parameter group: its parameters and its options. */
 export type ParamGroup<O> = { params: Tensor[] } & O;
+/** What an optimizer takes: parameters, or groups of parameters each with its own options. */
 export type ParamsInput<O> = Iterable<Tensor> | readonly ParamGroupInput<O>[];
 
 /** Per-parameter state: tensors (moment estimates, buffers) and numbers (step counts). */
 export type ParamState = Record<string, Storage | number>;
 
+/** An optimizer's state dict, as PyTorch's: per-parameter state by index and the groups' options with parameter indices. */
 export interface OptimizerStateDict<O> {
   state: Record<number, ParamState>;
   paramGroups: (O & { params: number[] })[];
@@ -29,6 +32,10 @@ function isGroupList<O>(params: ParamsInput<O>): params is readonly ParamGroupIn
   );
 }
 
+/**
+ * The base of the optimizers, as `torch.optim.Optimizer`: parameter groups (each with its own options), per-parameter
+ * state, zeroGrad(), step() and a state dict that loadStateDict() restores.
+ */
 export abstract class Optimizer<O extends { lr: number }> {
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly state = new Map<Tensor, ParamState>();

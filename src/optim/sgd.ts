@@ -7,6 +7,7 @@ import type { SgdScalars } from '../kernels/signatures.js';
 import { checkBoolean } from '../tensor/options.js';
 import { checkNonNegative, knownOptions, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
+/** Options of {@link SGD}. */
 export interface SGDOptions {
   lr: number;
   momentum: number;
@@ -35,6 +36,10 @@ function referenceSgd(x: Storage, grad: Storage, buf: Storage | null, s: SgdScal
 
 const sgdKernel = defineKernel('sgd', referenceSgd);
 
+/**
+ * Stochastic gradient descent, as `torch.optim.SGD`: lr (required), momentum with dampening, nesterov, weightDecay
+ * and maximize, in PyTorch's order of operations and rounding.
+ */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
     super('SGD', params, {

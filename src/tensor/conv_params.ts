@@ -1,8 +1,11 @@
 // THE conv arithmetic, in one place: per-dimension options, output sizes, the 'same' split, the
 // transposed output size. Every check here throws before any work, naming the argument and value.
 
+/** What a convolution's padded cells hold: zeros, the reflected, replicated or circularly wrapped input. */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+/** A convolution's padding: an int, one per dimension, 'valid' (none) or 'same' (the output as large as the input). */
 export type PaddingArg = number | readonly number[] | 'same' | 'valid';
+/** One int for every spatial dimension, or one per dimension. */
 export type IntOrTuple = number | readonly number[];
 
 /** F.pad's modes ('constant' is the conv modules' 'zeros'). */

@@ -4,11 +4,13 @@ import { allocate, checkAnyDType, checkDType, Tensor, type DType, bumpVersion } 
 import { checkShape, checkSize, numelOf } from './shape.js';
 import { defaultGenerator, generatorOption, normalFill, type Generator } from './random.js';
 
+/** Options of the tensor factories. */
 export interface FactoryOptions {
   dtype?: DType;
   requiresGrad?: boolean;
 }
 
+/** Options of the random factories: also the generator to draw from. */
 export interface RandomOptions extends FactoryOptions {
   generator?: Generator;
 }
@@ -33,14 +35,17 @@ function make(
   return new Tensor(data, shape, requiresGrad, dtype);
 }
 
+/** A tensor of zeros (`torch.zeros`); dtype float32 unless given. */
 export function zeros(shape: readonly number[], options: FactoryOptions = {}): Tensor {
   return make('zeros', shape, options, () => undefined);
 }
 
+/** A tensor of ones (`torch.ones`); dtype float32 unless given. */
 export function ones(shape: readonly number[], options: FactoryOptions = {}): Tensor {
   return make('ones', shape, options, (d) => d.fill(1));
 }
 
+/** A tensor filled with `value` (`torch.full`); dtype float32 unless given. */
 export function full(shape: readonly number[], value: number, options: FactoryOptions = {}): Tensor {
   if (typeof value !== 'number') throw new Error(`full: value=${String(value)} must be a number`);
   return make('full', shape, options, (d) => d.fill(value));

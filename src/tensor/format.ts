@@ -280,7 +280,12 @@ export function formatTensor(t: PrintInfo): string {
 export function elementFormatter(
   values: ArrayLike<number>,
   dtype: PrintInfo['dtype'] = 'float32',
-): { format(v: number): string; width: number } {
+): {
+  /** v in the shared notation, without padding. */
+  format(v: number): string;
+  /** The width of the widest element, in characters. */
+  width: number;
+} {
   const f = new Formatter(values, dtype);
   return { format: (v) => f.format(v).trim(), width: f.maxWidth };
 }

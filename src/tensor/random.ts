@@ -77,6 +77,7 @@ export class Generator {
   /** PyTorch's next_float_normal_sample: never drawn from here, kept so a state round-trips. */
   private nextFloatNormal: number | null = null;
 
+  /** Seeds this generator as `torch.Generator.manual_seed` does (an int, or a bigint for all 64 bits); returns it. */
   manualSeed(seed: number | bigint): this {
     if (typeof seed !== 'bigint' && !Number.isInteger(seed)) throw new Error(`manualSeed: seed=${seed} must be an integer`);
     this.initialSeed = Number(seed);
@@ -166,6 +167,7 @@ export class Generator {
     return Number(r % BigInt(range)) + low;
   }
 
+  /** The seed this generator was last seeded with (PyTorch's `initial_seed()`). */
   seed(): number {
     return this.initialSeed;
   }
@@ -181,6 +183,7 @@ export class Generator {
     return this.random64() % (1n << 63n);
   }
 
+  /** The next 32-bit word of the Mersenne twister, as an unsigned integer. */
   nextUint32(): number {
     return this.engine.nextUint32();
   }

@@ -10,9 +10,12 @@ import { checkShape, formatShape, MAX_ELEMENTS, numelOf, stridesOf } from './sha
  * every kernel sees one of two storage types; int64 values are exact up to ±2^53.
  */
 export type DType = 'float32' | 'float64' | 'int64' | 'bool';
+/** The dtypes that can carry gradients. */
 export type FloatDType = 'float32' | 'float64';
+/** A tensor's flat data: float32 in a Float32Array; float64, int64 and bool in a Float64Array. */
 export type Storage = Float32Array | Float64Array;
 
+/** True for float32 and float64 (PyTorch's `dtype.is_floating_point`). */
 export function isFloating(dtype: DType): dtype is FloatDType {
   return dtype === 'float32' || dtype === 'float64';
 }
@@ -29,15 +32,21 @@ export interface GradFn {
   readonly released: boolean;
   /** Gradients of the inputs given the output's gradient; `needs[i]` says which are wanted. */
   apply(dy: Tensor, needs: readonly boolean[]): (Tensor | null)[];
+  /** Frees the saved tensors (backward does this unless retainGraph is set); a later apply() throws. */
   release(): void;
 }
 
+/** Options of {@link Tensor.backward}. */
 export interface BackwardOptions {
+  /** Keep the saved tensors so the graph can be walked again (default false). */
   retainGraph?: boolean;
+  /** Build a graph of the backward pass itself, for double backward (default false). */
   createGraph?: boolean;
 }
 
+/** A plain number where a tensor is accepted: it takes the other operand's dtype, as a Python scalar does. */
 export type Scalar = number;
+/** A tensor or a plain number. */
 export type TensorOrScalar = Tensor | Scalar;
 
 /** A tensor's gradient hook: sees the gradient, may return a replacement. */
@@ -46,6 +55,7 @@ export type GradHook = (grad: Tensor) => Tensor | undefined | void;
 
 /** What registering a hook returns: remove() unregisters it (PyTorch's RemovableHandle). */
 export interface RemovableHandle {
+  /** Unregisters the hook; a second call does nothing. */
   remove(): void;
 }
 
@@ -62,10 +72,20 @@ export function bumpVersion<T extends Tensor>(t: T): T {
   return t;
 }
 
+/**
+ * An n-dimensional array with autograd, as PyTorch's `torch.Tensor`: contiguous row-major data, a shape, a
+ * dtype and, once it takes part in a differentiable op, a node of the autograd graph. Make one with
+ * {@link tensor}, {@link zeros}, {@link randn} and the other factories; ops are both functions (`add(a, b)`)
+ * and methods (`a.add(b)`).
+ */
 export class Tensor {
+  /** The elements in row-major order (C order); see {@link Storage} for which array holds which dtype. */
   readonly data: Storage;
+  /** The size of each dimension (frozen). */
   readonly shape: readonly number[];
+  /** The element type. */
   readonly dtype: DType;
+  /** Whether autograd records ops on this tensor (set on leaves you want gradients of). */
   requiresGrad: boolean;
   /** The accumulated gradient of a leaf, after backward(). */
   grad: Tensor | null = null;
@@ -97,16 +117,21 @@ export class Tensor {
     return versions.get(this) ?? 0;
   }
 
+  /** The number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
+  /** The number of dimensions (PyTorch's `dim()`). */
   dim(): number {
     return this.shape.length;
   }
+  /** The number of elements. */
   get numel(): number {
     return this.data.length;
   }
+  /** The shape as a new array (PyTorch's `size()`). */
   size(): number[];
+  /** The size of dimension `dim` (negative counts from the end). */
   size(dim: number): number;
   size(dim?: number): number[] | number {
     if (dim === undefined) return [...this.shape];
@@ -116,9 +141,11 @@ export class Tensor {
     }
     return this.shape[d];
   }
+  /** Row-major strides, in elements. */
   get strides(): number[] {
     return stridesOf(this.shape);
   }
+  /** True for tensors made by the user or with requiresGrad false: those whose .grad backward fills (PyTorch's is_leaf). */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
@@ -185,6 +212,7 @@ export class Tensor {
     return new Tensor(this.data, this.shape, false, this.dtype);
   }
 
+  /** Sets requiresGrad in place and returns this (only leaves may turn it off), as PyTorch's `requires_grad_()`. */
   requiresGrad_(requiresGrad = true): this {
     if (typeof requiresGrad !== 'boolean') throw new Error(`requiresGrad_: requiresGrad=${String(requiresGrad)} must be a boolean`);
     if (requiresGrad) checkCanRequireGrad(this.dtype);
@@ -195,6 +223,7 @@ export class Tensor {
     return this;
   }
 
+  /** Keeps the gradient of this non-leaf tensor in .grad after backward, as PyTorch's `retain_grad()`. */
   retainGrad(): this {
     if (!this.isLeaf && !this.retainsGrad) {
       this.retainsGrad = true;
@@ -252,6 +281,7 @@ export function flattenShapeArgs(args: number[] | [readonly number[]]): number[]
   return args as number[];
 }
 
+/** Options of {@link tensor}. */
 export interface TensorOptions {
   shape?: readonly number[];
   dtype?: DType;
