@@ -1,6 +1,7 @@
 // ONNX export (issue 22, item 3): LeNet-5, a BatchNorm CNN (reflect and circular padding, GELU, average and
 // global pooling, dropout, softmax) and a residual net (a Module subclass, traced through its forward) run
-// in onnxruntime-node and give convgrad's logits (1e-5); convgrad export --onnx writes a file that does too.
+// in onnxruntime-node and give convgrad's logits (1e-5), as do 1-d and 3-d nets using every conv option;
+// convgrad export --onnx writes a file that does too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -81,6 +82,55 @@ for (const [name, make] of Object.entries(nets)) {
     // The batch size is free: another batch runs through the same file.
     const x5 = rand([5, 1, 28, 28]);
     assert.deepEqual((await run(exportOnnx(model, x), x5)).dims, [5, ...want.shape.slice(1)]);
+  });
+}
+
+// Every conv option in 1-d and 3-d as well: stride, dilation, groups, each padding mode, 'same', transposed
+// with output padding; 1-d pooling and BatchNorm1d.
+const shapedNets: Record<string, { make: () => nn.Module; input: number[] }> = {
+  '1-d net': {
+    input: [3, 2, 20],
+    make: () =>
+      new nn.Sequential(
+        new nn.Conv1d(2, 4, 3, { stride: 2, padding: 2, dilation: 2, paddingMode: 'replicate' }),
+        new nn.BatchNorm1d(4),
+        new nn.ReLU(),
+        new nn.ConvTranspose1d(4, 6, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }),
+        new nn.MaxPool1d(3, { stride: 2, padding: 1, dilation: 1 }),
+        new nn.Conv1d(6, 6, 3, { padding: 'same', paddingMode: 'reflect', groups: 3 }),
+        new nn.AvgPool1d(2),
+        new nn.Flatten(),
+        new nn.Linear(30, 3),
+      ),
+  },
+  '3-d net': {
+    input: [2, 1, 6, 6, 6],
+    make: () =>
+      new nn.Sequential(
+        new nn.Conv3d(1, 4, 3, { padding: 'same', paddingMode: 'reflect' }),
+        new nn.Tanh(),
+        new nn.Conv3d(4, 4, [3, 1, 3], { stride: [2, 1, 2], padding: [1, 0, 1], paddingMode: 'circular', groups: 2 }),
+        new nn.Sigmoid(),
+        new nn.ConvTranspose3d(4, 2, 2, { stride: 2, dilation: [1, 2, 1], padding: [0, 1, 0], outputPadding: [1, 0, 1] }),
+        new nn.Conv3d(2, 2, 2, { dilation: 2, padding: 1, paddingMode: 'replicate', bias: false }),
+        new nn.Flatten(),
+      ),
+  },
+};
+
+for (const [name, { make, input }] of Object.entries(shapedNets)) {
+  test(`exportOnnx: a ${name} with every conv option in onnxruntime-node gives convgrad's outputs`, async () => {
+    manualSeed(1);
+    const model = make();
+    noGrad(() => model.forward(rand([4, ...input.slice(1)])));
+    model.eval();
+    const x = rand(input);
+    const got = await run(exportOnnx(model, x), x);
+    const want = noGrad(() => model.forward(x));
+    assert.deepEqual(got.dims, want.shape);
+    want.data.forEach((v, i) =>
+      assert.ok(Math.abs(got.data[i] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `output ${i}: ${got.data[i]} vs ${v}`),
+    );
   });
 }
 
