@@ -4,6 +4,7 @@
 // call it does not take (float64, a size past its limits), and the reference runs instead: that
 // fallback is written here, once.
 import type { KernelArgs, KernelName } from './signatures.js';
+import { markWritten, zeroUnwritten } from '../tensor/tensor.js';
 
 /** 'reference' (the textbook loops, the oracle), 'wasm', or any backend registered later. */
 export type BackendName = string;
@@ -68,16 +69,29 @@ export class Kernel<K extends KernelName> {
     return this.on(getBackend()) ?? this.reference;
   }
 
-  /** One backend's implementation with the reference fallback (null where that backend has none). */
+  /**
+   * One backend's implementation with the reference fallback (null where that backend has none). An
+   * output allocated unzeroed (allocateKernelOutput) is zeroed before the reference kernel runs, and
+   * counts as written after a fast kernel took the call.
+   */
   on(backend: BackendName): ((...args: KernelArgs[K]) => void) | null {
-    if (backend === 'reference') return this.reference;
+    const reference = this.reference;
     let f = this.resolved.get(backend);
-    if (f === undefined) {
+    if (f !== undefined) return f;
+    if (backend === 'reference') {
+      f = (...args: KernelArgs[K]): void => {
+        zeroUnwritten(args);
+        reference(...args);
+      };
+    } else {
       const fast: BackendKernel<K> | undefined = backends.get(backend)?.kernels[this.name];
       if (fast === undefined) return null;
-      const reference = this.reference;
       f = (...args: KernelArgs[K]): void => {
-        if (!fast(...args)) reference(...args);
+        if (fast(...args)) markWritten(args);
+        else {
+          zeroUnwritten(args);
+          reference(...args);
+        }
       };
       this.resolved.set(backend, f);
     }

@@ -10,7 +10,7 @@ import { formatShape } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { isGradEnabled, noGrad } from '../autograd/mode.js';
 import { defineKernel } from '../kernels/index.js';
-import { checkFloating, checkTensor, empty } from './util.js';
+import { checkFloating, checkTensor, empty, emptyUnzeroed } from './util.js';
 import { add, mul, pow, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './view.js';
@@ -165,7 +165,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const shift = Float64Array.from({ length: C }, (_, c) => (b === null ? 0 : b.data[c]));
   const mu = new Float64Array(C);
   const invstd = new Float64Array(C);
-  const y = empty(x.dtype, x.shape);
+  const y = emptyUnzeroed(x.dtype, x.shape, 'kernel');
   if (training) {
     const variance = new Float64Array(C);
     trainForwardKernel.impl(x.data, y.data, mu, variance, weight, shift, { ...layout, eps });
@@ -200,7 +200,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const fusedBackward = (dy: Tensor, needs: readonly boolean[]): (Tensor | null)[] => {
     const sumDy = new Float64Array(C);
     const sumDyXc = new Float64Array(C);
-    const dx = needs[0] ? empty(x.dtype, x.shape) : null;
+    const dx = needs[0] ? emptyUnzeroed(x.dtype, x.shape, 'kernel') : null;
     backwardKernel.impl(dy.data, x.data, dx?.data ?? null, mu, invstd, weight, sumDy, sumDyXc, {
       ...layout,
       flags: { inputGrad: dx !== null, training },

@@ -10,7 +10,7 @@ import type { ConvGeometry } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
 import { convForwardKernel, convGradInputKernel, convGradWeightKernel, defineKernel } from '../kernels/index.js';
 import type { AddBiasScalars } from '../kernels/signatures.js';
-import { empty } from './util.js';
+import { emptyUnzeroed } from './util.js';
 import { sum } from './reduce.js';
 
 export const CONV_NODE = 'ConvolutionBackward0';
@@ -44,7 +44,7 @@ function biasGrad(dy: Tensor, g: ConvGeometry): Tensor {
 
 /** y = conv(x, w) + b, x of shape (N, Cx, …xSize), w (Cy, Cx/G, …k), y (N, Cy, …ySize). */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
-  const y = empty(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'conv');
+  const y = emptyUnzeroed(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'kernel', 'conv');
   convForwardKernel.impl(x.data, w.data, y.data, g);
   if (b !== null) addBias(y, b);
   return record(
@@ -62,7 +62,7 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
 
 /** dx = A(w)ᵀ·dy (+ b over x's channels): dy (N, Cy, …ySize) → (N, Cx, …xSize). */
 export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
-  const dx = empty(dy.dtype, [g.batch, g.xChannels, ...g.xSize], 'convTranspose');
+  const dx = emptyUnzeroed(dy.dtype, [g.batch, g.xChannels, ...g.xSize], 'kernel', 'convTranspose');
   convGradInputKernel.impl(dy.data, w.data, dx.data, g);
   if (b !== null) addBias(dx, b);
   return record(
@@ -80,7 +80,7 @@ export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGe
 
 /** dw[o, c, κ] = Σ_n Σ_i dy[n, o, i] · x[n, g·Cx/G + c, tap(i, κ)], of shape (Cy, Cx/G, …k). */
 export function convGradWeight(x: Tensor, dy: Tensor, g: ConvGeometry, name: string = CONV_BACKWARD_NODE): Tensor {
-  const dw = empty(x.dtype, [g.yChannels, g.xChannels / g.groups, ...g.kSize]);
+  const dw = emptyUnzeroed(x.dtype, [g.yChannels, g.xChannels / g.groups, ...g.kSize], 'kernel');
   convGradWeightKernel.impl(x.data, dy.data, dw.data, g);
   return record(
     dw,

@@ -1,12 +1,12 @@
 // Broadcasting elementwise ops and their gradient rules (each rule built from these same ops).
-import { defineMethods, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { defineMethods, markWritten, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { binaryKernel, expandKernel, loopPlan, type BinaryCode } from '../kernels/reference/elementwise.js';
 import type { BinaryScalars } from '../kernels/signatures.js';
 import { defineKernel } from '../kernels/index.js';
 import type { Storage } from '../tensor/tensor.js';
-import { checkNumberOrTensor, checkTensor, empty, floatingOf, promote, scalarTensor } from './util.js';
+import { checkNumberOrTensor, checkTensor, empty, emptyUnzeroed, floatingOf, promote, scalarTensor } from './util.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
@@ -94,10 +94,13 @@ function binary(
   const dtype = floatResult ? floatingOf(promote(a, b)) : promote(a, b);
   const bt = typeof b === 'number' ? scalarTensor(b, dtype) : b;
   const shape = broadcastShapes(a.shape, bt.shape, op);
-  const y = empty(dtype, shape);
-  // Mixed dtypes (an int64 operand promoted) go through the general loop, which reads any storage.
-  if (a.dtype !== dtype || bt.dtype !== dtype || !arithmetic(code, a, bt, y))
+  const y = emptyUnzeroed(dtype, shape, 'kernel');
+  // Mixed dtypes (an int64 operand promoted) go through the general loop, which reads any storage (and,
+  // as the kernel would, writes every element of y).
+  if (a.dtype !== dtype || bt.dtype !== dtype || !arithmetic(code, a, bt, y)) {
+    markWritten([y.data]);
     binaryKernel(a.data, a.shape, bt.data, bt.shape, y.data, shape, f, code);
+  }
   return y;
 }
 
@@ -119,7 +122,8 @@ const reluGradKernel = defineKernel('reluGrad', referenceReluGrad);
 /** y = f(a) elementwise, one loop per op (monomorphic and tight). */
 function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
   checkTensor(a, 'input', op);
-  const y = empty(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape);
+  // Every case writes every element: relu through its kernel, the others here.
+  const y = emptyUnzeroed(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape, op === 'relu' ? 'kernel' : 'caller');
   const x = a.data;
   const out = y.data;
   const n = out.length;
@@ -249,7 +253,7 @@ export function relu(a: Tensor): Tensor {
 
 /** dx = dy where y > 0, else 0 (PyTorch's threshold_backward); linear in dy, so its own gradient. */
 function reluGrad(dy: Tensor, y: Tensor): Tensor {
-  const dx = empty(dy.dtype, dy.shape);
+  const dx = emptyUnzeroed(dy.dtype, dy.shape, 'kernel');
   reluGradKernel.impl(dy.data, y.data, dx.data);
   return record(dx, 'ThresholdBackward0', [dy], (u) => [reluGrad(u, y)], [y]);
 }

@@ -9,7 +9,7 @@ import type { AvgPoolWindowsScalars, MaxPool2dScalars, MaxPoolScatterScalars } f
 import { formatShape, numelOf } from '../tensor/shape.js';
 import { expandIntArg, nonNegative, poolOutputSize, positive, type IntOrTuple } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
-import { checkFloating, checkTensor, empty } from './util.js';
+import { checkFloating, checkTensor, empty, emptyUnzeroed } from './util.js';
 import { mean } from './reduce.js';
 import { squeeze, unsqueeze } from './view.js';
 
@@ -170,7 +170,7 @@ function takeAt(x: Tensor, idx: Tensor, outShape: readonly number[], planeIn: nu
 function putAt(dy: Tensor, idx: Tensor, xShape: readonly number[], planeIn: number, name: string): Tensor {
   const planeOut = idx.numel / Math.max(idx.shape[0] * idx.shape[1], 1);
   const planes = idx.numel / Math.max(planeOut, 1);
-  const dx = empty(dy.dtype, xShape);
+  const dx = emptyUnzeroed(dy.dtype, xShape, 'kernel');
   maxPoolScatterKernel.impl(dy.data, idx.data as Float64Array, dx.data, { planes, planeIn, planeOut });
   return record(dx, name.replace('Backward0', 'BackwardBackward0'), [dy], (g) => [takeAt(g, idx, dy.shape, planeIn, name)]);
 }
@@ -233,8 +233,8 @@ function maxPoolNd(
   let values: Tensor;
   if (dims === 2) {
     const [N, C] = g.x.shape;
-    idx = empty('int64', [N, C, ...g.out]);
-    const y = empty(g.x.dtype, [N, C, ...g.out]);
+    idx = emptyUnzeroed('int64', [N, C, ...g.out], 'kernel');
+    const y = emptyUnzeroed(g.x.dtype, [N, C, ...g.out], 'kernel');
     const [kh, kw] = g.k;
     const [sh, sw] = g.s;
     const [ph, pw] = g.p;
@@ -371,7 +371,7 @@ function windowMap(
   const dims = L.length;
   const out = windows.map((w) => w.start.length);
   const lead = src.shape.slice(0, src.ndim - dims);
-  const dst = empty(src.dtype, [...lead, ...(adjoint ? L : out)]);
+  const dst = emptyUnzeroed(src.dtype, [...lead, ...(adjoint ? L : out)], 'kernel');
   // Three dims, the missing leading ones of size 1 (one window covering the one position).
   const one: Windows = { start: Int32Array.of(0), end: Int32Array.of(1), count: Float64Array.of(1) };
   const w3 = [...new Array<Windows>(3 - dims).fill(one), ...windows];

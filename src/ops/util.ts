@@ -1,5 +1,5 @@
 // Small helpers shared by the ops: output allocation, scalars as tensors, dtype promotion, argument checks.
-import { allocate, isFloating, Tensor, type DType, type FloatDType, type TensorOrScalar } from '../tensor/tensor.js';
+import { allocate, allocateUnzeroed, isFloating, Tensor, type DType, type FloatDType, type TensorOrScalar } from '../tensor/tensor.js';
 import { checkSize, MAX_ELEMENTS } from '../tensor/shape.js';
 
 /** A zeroed tensor; `op` names the caller when the shape is too large to allocate. */
@@ -7,6 +7,18 @@ export function empty(dtype: DType, shape: readonly number[], op = 'convgrad'): 
   const n = shape.reduce((a, b) => a * b, 1);
   if (!(n <= MAX_ELEMENTS)) checkSize(shape, op);
   return new Tensor(allocate(dtype, n, op), shape, false, dtype);
+}
+
+/**
+ * A tensor whose every element is written before anything reads it, so it need not start zeroed (large
+ * fresh zeroed memory is what an op's output costs most): by the kernel call that comes next ('kernel':
+ * the buffer goes to kernel.impl as an output before anything else touches it) or by the caller's own
+ * code at once ('caller'). See allocateUnzeroed.
+ */
+export function emptyUnzeroed(dtype: DType, shape: readonly number[], writer: 'kernel' | 'caller', op = 'convgrad'): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (!(n <= MAX_ELEMENTS)) checkSize(shape, op);
+  return new Tensor(allocateUnzeroed(dtype, n, writer, op), shape, false, dtype);
 }
 
 export function scalarTensor(value: number, dtype: DType): Tensor {

@@ -6,7 +6,7 @@ import { formatShape, normalizeDim, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { expandKernel, isLastTwoSwap, permuteKernel, sliceKernel, transposeKernel } from '../kernels/reference/elementwise.js';
 import { defineKernel } from '../kernels/index.js';
-import { checkTensor, empty } from './util.js';
+import { checkTensor, empty, emptyUnzeroed } from './util.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
@@ -77,7 +77,7 @@ export function reshape(x: Tensor, shape: readonly number[], name = 'ReshapeAlia
   checkTensor(x, 'input', op);
   if (!Array.isArray(shape)) throw new Error(`${op}: shape=${String(shape)} must be an array of integers`);
   const out = inferShape(x, shape, op);
-  const y = empty(x.dtype, out);
+  const y = emptyUnzeroed(x.dtype, out, 'caller');
   y.data.set(x.data);
   return record(y, name, [x], (dy) => [reshape(dy, x.shape)]);
 }
@@ -287,7 +287,7 @@ export function to(x: Tensor, dtype: DType): Tensor {
 /** A copy of x with its own data, in the graph, as torch.clone. */
 export function clone(x: Tensor): Tensor {
   checkTensor(x, 'input', 'clone');
-  const y = empty(x.dtype, x.shape);
+  const y = emptyUnzeroed(x.dtype, x.shape, 'caller');
   y.data.set(x.data);
   return record(y, 'CloneBackward0', [x], (dy) => [dy]);
 }
