@@ -15,6 +15,8 @@
 // Files: gemm.ts (the micro-kernel), gather.ts (im2col, col2im, padded planes), direct.ts, simd.ts, and
 // this file: the GEMM-path tasks and runTask, which dispatches a job's tasks by op code.
 
+import { SplitJob, OP_SPLIT } from './boundary.generated';
+import { splitTask } from './split';
 import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
 import { gemm } from './gemm';
 import { threadScratch } from './scratch';
@@ -306,6 +308,7 @@ export function runTask(at: usize, task: i32, thread: i32): void {
   else if (op == OP_GRAD_INPUT_SCATTER) gradInputScatterTask(job, task, thread);
   else if (op == OP_DIRECT) directTask(job, task, thread);
   else if (op == OP_DIRECT_GRAD_WEIGHT) directGradWeightTask(job, task, thread);
+  else if (op == OP_SPLIT) splitTask(changetype<SplitJob>(at), task);
 }
 
 /** dst[i] = Σ_t src[t·stride + i] for i < count: adds up the partial sums (slots) in order. */

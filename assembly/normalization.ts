@@ -78,7 +78,14 @@ import { BATCH_NORM_BACKWARD_INPUT_GRAD, BATCH_NORM_BACKWARD_TRAINING } from './
 export function batchNormTrainForward<T>(
   x: usize, y: usize, mean: usize, variance: usize, weight: usize, shift: usize, outer: i32, C: i32, inner: i32, eps: f64,
 ): void {
-  for (let c = 0; c < C; c++) {
+  batchNormTrainForwardChannels<T>(x, y, mean, variance, weight, shift, outer, C, inner, eps, 0, C);
+}
+
+/** batchNormTrainForward on channels c0 ≤ c < c1 only (a split job's task: each channel as the whole call computes it). */
+export function batchNormTrainForwardChannels<T>(
+  x: usize, y: usize, mean: usize, variance: usize, weight: usize, shift: usize, outer: i32, C: i32, inner: i32, eps: f64, c0: i32, c1: i32,
+): void {
+  for (let c = c0; c < c1; c++) {
     const at = <usize>c << 3;
     channelStats<T>(x, c, outer, C, inner, mean + at, variance + at);
     const scale = load<f64>(weight + at) / Math.sqrt(load<f64>(variance + at) + eps);
@@ -88,7 +95,12 @@ export function batchNormTrainForward<T>(
 
 /** y[p,c,i] = (x[p,c,i] − mean[c])·scale[c] + shift[c], in double, rounded once to T. */
 export function batchNormApply<T>(x: usize, y: usize, mean: usize, scale: usize, shift: usize, outer: i32, C: i32, inner: i32): void {
-  for (let c = 0; c < C; c++) {
+  batchNormApplyChannels<T>(x, y, mean, scale, shift, outer, C, inner, 0, C);
+}
+
+/** batchNormApply on channels c0 ≤ c < c1 only. */
+export function batchNormApplyChannels<T>(x: usize, y: usize, mean: usize, scale: usize, shift: usize, outer: i32, C: i32, inner: i32, c0: i32, c1: i32): void {
+  for (let c = c0; c < c1; c++) {
     const at = <usize>c << 3;
     applyChannel<T>(x, y, c, load<f64>(mean + at), load<f64>(scale + at), load<f64>(shift + at), outer, C, inner);
   }
@@ -127,8 +139,16 @@ export function batchNormBackward<T>(
   dy: usize, x: usize, dx: usize, mean: usize, invstd: usize, weight: usize, sumDy: usize, sumDyXc: usize,
   outer: i32, C: i32, inner: i32, flags: i32,
 ): void {
+  batchNormBackwardChannels<T>(dy, x, dx, mean, invstd, weight, sumDy, sumDyXc, outer, C, inner, flags, 0, C);
+}
+
+/** batchNormBackward on channels c0 ≤ c < c1 only. */
+export function batchNormBackwardChannels<T>(
+  dy: usize, x: usize, dx: usize, mean: usize, invstd: usize, weight: usize, sumDy: usize, sumDyXc: usize,
+  outer: i32, C: i32, inner: i32, flags: i32, c0: i32, c1: i32,
+): void {
   const count = <f64>outer * <f64>inner;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const at = <usize>c << 3;
     const mu = load<f64>(mean + at);
     let s: f64 = 0;

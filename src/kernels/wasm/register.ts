@@ -5,6 +5,7 @@ import { registerBackend } from '../registry.js';
 import * as conv from './conv.js';
 import { convForward64, convGradInput64, convGradWeight64, matmul64 } from './conv64.js';
 import { generatedKernels } from './kernels.generated.js';
+import { splitKernels } from './split.js';
 import { wasmUnavailableReason } from './runtime.js';
 
 /** c = a·b as a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1): the conv GEMM serves both. */
@@ -30,6 +31,14 @@ registerBackend('wasm', {
   unavailableReason: wasmUnavailableReason,
   kernels: {
     ...generatedKernels,
+    // On several threads where the work is large enough (split.ts), else one call each.
+    relu: (x, y) => splitKernels.relu(x, y) || generatedKernels.relu(x, y),
+    reluGrad: (dy, y, dx) => splitKernels.reluGrad(dy, y, dx) || generatedKernels.reluGrad(dy, y, dx),
+    maxPool2d: (x, y, idx, s) => splitKernels.maxPool2d(x, y, idx, s) || generatedKernels.maxPool2d(x, y, idx, s),
+    maxPoolScatter: (dy, idx, dx, s) => splitKernels.maxPoolScatter(dy, idx, dx, s) || generatedKernels.maxPoolScatter(dy, idx, dx, s),
+    batchNormTrainForward: (...a) => splitKernels.batchNormTrainForward(...a) || generatedKernels.batchNormTrainForward(...a),
+    batchNormApply: (...a) => splitKernels.batchNormApply(...a) || generatedKernels.batchNormApply(...a),
+    batchNormBackward: (...a) => splitKernels.batchNormBackward(...a) || generatedKernels.batchNormBackward(...a),
     // float32 through the planned jobs (conv.ts), float64 through one call each (conv64.ts).
     convForward: (x, w, y, g) => conv.convForward(x, w, y, g) || convForward64(x, w, y, g),
     convGradInput: (dy, w, dx, g) => conv.convGradInput(dy, w, dx, g) || convGradInput64(dy, w, dx, g),

@@ -1,0 +1,195 @@
+// Split jobs: the pointwise, pooling and BatchNorm kernels on several threads. Each kernel's work is cut
+// into units that are computed on their own (elements for relu, planes for pooling, channels for
+// BatchNorm); a task of the job runs the kernel itself on its units (assembly/split.ts), so the result is
+// the single call's, bit for bit, for any thread count. Where the units are contiguous in memory, the
+// input is copied in block by block while the other threads already compute the blocks before (runJob's
+// feed). Each returns false, having done nothing, where one thread would do (the single-call kernels of
+// kernels.generated.ts take the call then): one thread set, no shared memory, little work, or a layout
+// past WebAssembly's 4 GiB.
+import type { Storage } from '../../tensor/tensor.js';
+import type { GeneratedKernelArgs } from '../signatures.generated.js';
+import {
+  HEADER_INTS,
+  OP_SPLIT,
+  SPLIT_BATCH_NORM_APPLY,
+  SPLIT_BATCH_NORM_BACKWARD,
+  SPLIT_BATCH_NORM_TRAIN_FORWARD,
+  SPLIT_MAX_POOL_2D,
+  SPLIT_MAX_POOL_SCATTER,
+  SPLIT_RELU,
+  SPLIT_RELU_GRAD,
+  writeSplitJob,
+} from './boundary.generated.js';
+import { ARENA_START, getNumThreads, layoutArena, runJob, WasmMemoryError, wasmRuntimeForCall } from './runtime.js';
+
+/** Below this many bytes in all, waking the other threads costs more than it saves. */
+export const SPLIT_MIN_BYTES = 512 * 1024;
+/** Tasks per thread: enough for balance and for the copy-in to stream ahead of the work. */
+const TASKS_PER_THREAD = 8;
+
+/**
+ * A buffer of a split kernel: its data (null for an optional one left out), element type, which way
+ * it is copied, and its elements per unit of work (0: not cut in units, copied whole before the job).
+ */
+interface SplitBuffer {
+  data: Storage | null;
+  type: 'f32' | 'f64';
+  copy: 'in' | 'out' | 'inout';
+  perUnit: number;
+}
+
+const BYTES = { f32: 4, f64: 8 } as const;
+
+function view(memory: WebAssembly.Memory, type: 'f32' | 'f64', at: number, length: number): Storage {
+  return type === 'f32' ? new Float32Array(memory.buffer, at, length) : new Float64Array(memory.buffer, at, length);
+}
+
+/**
+ * Runs split kernel `kernel` over `units` units on the threads: lays the buffers out after the job
+ * header, copies the inputs in (streaming those cut in units where `stream`), runs the tasks, copies the
+ * outputs out. `ints` are the kernel's integer arguments (SplitJob i0…).
+ */
+function runSplit(kernel: number, units: number, buffers: readonly SplitBuffer[], ints: readonly number[], stream: boolean): boolean {
+  const threads = getNumThreads();
+  if (threads <= 1 || units < 2) return false;
+  const wide = buffers[0].data instanceof Float64Array;
+  let bytes = 0;
+  for (const b of buffers) {
+    if (b.data === null) continue;
+    if (!(b.type === 'f64' ? b.data instanceof Float64Array : b.data instanceof Float32Array)) return false;
+    bytes += b.data.length * BYTES[b.type];
+  }
+  if (bytes < SPLIT_MIN_BYTES) return false;
+  const rt = wasmRuntimeForCall();
+  if (rt === null || !rt.shared) return false;
+  let at: number[];
+  try {
+    at = layoutArena(
+      rt,
+      buffers.map((b) => (b.data?.length ?? 0) * BYTES[b.type]),
+      ARENA_START + HEADER_INTS * 4,
+    );
+  } catch (e) {
+    if (e instanceof WasmMemoryError) return false;
+    throw e;
+  }
+  const per = Math.max(1, Math.ceil(units / (threads * TASKS_PER_THREAD)));
+  const tasks = Math.ceil(units / per);
+  const streamed = (b: SplitBuffer): boolean => stream && b.perUnit > 0;
+  buffers.forEach((b, i) => {
+    if (b.data !== null && b.copy !== 'out' && !streamed(b)) view(rt.memory, b.type, at[i], b.data.length).set(b.data);
+  });
+  const slots = new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS);
+  const pointers = Object.fromEntries(buffers.map((b, i) => [`p${i}`, b.data === null ? 0 : at[i]]));
+  const integers = Object.fromEntries(ints.map((v, i) => [`i${i}`, v]));
+  writeSplitJob(slots, { op: OP_SPLIT, kernel, wide: wide ? 1 : 0, units, per, ...pointers, ...integers });
+  const feed = (publish: (upTo: number) => void): void => {
+    // Blocks of a quarter of a thread's tasks: the first starts work early, the copies stay few.
+    const step = Math.max(1, Math.floor(tasks / (threads * 4)));
+    for (let t = 0; t < tasks; t += step) {
+      const end = Math.min(tasks, t + step);
+      buffers.forEach((b, i) => {
+        if (b.data === null || b.copy === 'out' || !streamed(b)) return;
+        const from = t * per * b.perUnit;
+        const to = Math.min(units, end * per) * b.perUnit;
+        view(rt.memory, b.type, at[i] + from * BYTES[b.type], to - from).set(b.data.subarray(from, to));
+      });
+      publish(end);
+    }
+  };
+  runJob(rt, ARENA_START, tasks, Math.min(threads, tasks), stream ? feed : undefined);
+  buffers.forEach((b, i) => {
+    if (b.data !== null && b.copy !== 'in') b.data.set(view(rt.memory, b.type, at[i], b.data.length));
+  });
+  return true;
+}
+
+const typeOf = (data: Storage): 'f32' | 'f64' => (data instanceof Float64Array ? 'f64' : 'f32');
+
+type SplitKernels = {
+  [K in 'relu' | 'reluGrad' | 'maxPool2d' | 'maxPoolScatter' | 'batchNormTrainForward' | 'batchNormApply' | 'batchNormBackward']: (
+    ...args: GeneratedKernelArgs[K]
+  ) => boolean;
+};
+
+/** The kernels that run as split jobs, each taking the generated kernel's arguments. */
+export const splitKernels: SplitKernels = {
+  relu: (x, y) => {
+    const t = typeOf(x);
+    const buffers: SplitBuffer[] = [
+      { data: x, type: t, copy: 'in', perUnit: 1 },
+      { data: y, type: t, copy: 'out', perUnit: 1 },
+    ];
+    return runSplit(SPLIT_RELU, x.length, buffers, [], true);
+  },
+  reluGrad: (dy, y, dx) => {
+    const t = typeOf(dy);
+    const buffers: SplitBuffer[] = [
+      { data: dy, type: t, copy: 'in', perUnit: 1 },
+      { data: y, type: t, copy: 'in', perUnit: 1 },
+      { data: dx, type: t, copy: 'out', perUnit: 1 },
+    ];
+    return runSplit(SPLIT_RELU_GRAD, dy.length, buffers, [], true);
+  },
+  maxPool2d: (x, y, idx, s) => {
+    const t = typeOf(x);
+    const planeIn = s.h * s.w;
+    const planeOut = s.oh * s.ow;
+    const buffers: SplitBuffer[] = [
+      { data: x, type: t, copy: 'in', perUnit: planeIn },
+      { data: y, type: t, copy: 'out', perUnit: planeOut },
+      { data: idx, type: 'f64', copy: 'out', perUnit: planeOut },
+    ];
+    const ints = [s.h, s.w, s.oh, s.ow, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw];
+    return runSplit(SPLIT_MAX_POOL_2D, s.planes, buffers, ints, true);
+  },
+  maxPoolScatter: (dy, idx, dx, s) => {
+    const t = typeOf(dy);
+    const buffers: SplitBuffer[] = [
+      { data: dy, type: t, copy: 'in', perUnit: s.planeOut },
+      { data: idx, type: 'f64', copy: 'in', perUnit: s.planeOut },
+      { data: dx, type: t, copy: 'out', perUnit: s.planeIn },
+    ];
+    return runSplit(SPLIT_MAX_POOL_SCATTER, s.planes, buffers, [s.planeIn, s.planeOut], true);
+  },
+  // BatchNorm's units are channels, strided through the tensor: copied whole, not streamed.
+  batchNormTrainForward: (x, y, mean, variance, weight, shift, s) => {
+    const t = typeOf(x);
+    const buffers: SplitBuffer[] = [
+      { data: x, type: t, copy: 'in', perUnit: 0 },
+      { data: y, type: t, copy: 'out', perUnit: 0 },
+      { data: mean, type: 'f64', copy: 'out', perUnit: 0 },
+      { data: variance, type: 'f64', copy: 'out', perUnit: 0 },
+      { data: weight, type: 'f64', copy: 'in', perUnit: 0 },
+      { data: shift, type: 'f64', copy: 'in', perUnit: 0 },
+      { data: Float64Array.of(s.eps), type: 'f64', copy: 'in', perUnit: 0 },
+    ];
+    return runSplit(SPLIT_BATCH_NORM_TRAIN_FORWARD, s.channels, buffers, [s.outer, s.channels, s.inner], false);
+  },
+  batchNormApply: (x, y, mean, scale, shift, s) => {
+    const t = typeOf(x);
+    const buffers: SplitBuffer[] = [
+      { data: x, type: t, copy: 'in', perUnit: 0 },
+      { data: y, type: t, copy: 'out', perUnit: 0 },
+      { data: mean, type: 'f64', copy: 'in', perUnit: 0 },
+      { data: scale, type: 'f64', copy: 'in', perUnit: 0 },
+      { data: shift, type: 'f64', copy: 'in', perUnit: 0 },
+    ];
+    return runSplit(SPLIT_BATCH_NORM_APPLY, s.channels, buffers, [s.outer, s.channels, s.inner], false);
+  },
+  batchNormBackward: (dy, x, dx, mean, invstd, weight, sumDy, sumDyXc, s) => {
+    const t = typeOf(dy);
+    const buffers: SplitBuffer[] = [
+      { data: dy, type: t, copy: 'in', perUnit: 0 },
+      { data: x, type: t, copy: 'in', perUnit: 0 },
+      { data: dx, type: t, copy: 'out', perUnit: 0 },
+      { data: mean, type: 'f64', copy: 'in', perUnit: 0 },
+      { data: invstd, type: 'f64', copy: 'in', perUnit: 0 },
+      { data: weight, type: 'f64', copy: 'in', perUnit: 0 },
+      { data: sumDy, type: 'f64', copy: 'out', perUnit: 0 },
+      { data: sumDyXc, type: 'f64', copy: 'out', perUnit: 0 },
+    ];
+    const flags = (s.flags.inputGrad ? 1 : 0) | (s.flags.training ? 2 : 0);
+    return runSplit(SPLIT_BATCH_NORM_BACKWARD, s.channels, buffers, [s.outer, s.channels, s.inner, flags], false);
+  },
+};
