@@ -63,21 +63,29 @@ function stepper(net: NetName): (i: number) => void {
   };
 }
 
-/** Which category a profiled function's self time belongs to, from its source file and name. */
+/**
+ * Which category a profiled function's self time belongs to, from its source file and name. The wasm
+ * binaries carry their name section (scripts/build-wasm.mjs), so a wasm function is named by its
+ * AssemblyScript file and function, e.g. `assembly/normalization/batchNormBackward<f32>`.
+ */
 function category(url: string, name: string): string {
   if (name === '(garbage collector)') return 'garbage collection';
   if (name === '(program)' || name === '(idle)' || name === '(root)') return 'outside JS';
-  if (url.startsWith('wasm://') || url === '') {
-    if (/relu|silu|hardswish|hardtanh/i.test(name)) return 'activations';
-    if (/adam|sgd/i.test(name)) return 'optimizer';
-    if (/pool/i.test(name)) return 'pooling';
-    if (/bias/i.test(name)) return 'conv';
-    if (/batchnorm|bn/i.test(name)) return 'batchnorm';
-    if (url.startsWith('wasm://')) return /binary|unary|reduce|sum/i.test(name) ? 'elementwise / reductions' : 'conv';
-    return 'other';
+  if (url.startsWith('wasm://')) {
+    const fn = name.replace(/^assembly\/(exports\.generated\/)?/, '');
+    if (/^split\//.test(fn)) return 'split jobs (relu, pooling, BatchNorm)';
+    if (/batchNorm|normalization\//.test(fn)) return 'batchnorm';
+    if (/pool/i.test(fn)) return 'pooling';
+    if (/relu|silu|hardswish|hardtanh|activation\//i.test(fn)) return 'activations';
+    if (/adam|sgd/i.test(fn)) return 'optimizer';
+    if (/bias/i.test(fn)) return 'conv bias';
+    if (/binary|transpose|elementwise\//.test(fn)) return 'elementwise / reductions';
+    return 'conv (wasm)';
   }
   const file = url.replace(/^.*\/(src|bench)\//, '$1/');
-  if (/kernels\/(wasm\/(conv|conv_job|runtime)|reference\/(conv|pad))|ops\/(conv|pad)/.test(file)) return 'conv';
+  if (/kernels\/wasm\/runtime/.test(file)) return 'waiting for threads';
+  if (/kernels\/wasm\/(call|split)|kernels\/registry/.test(file)) return 'wasm calls (copy in/out)';
+  if (/kernels\/(wasm\/(conv|conv_job|conv64)|reference\/(conv|pad))|ops\/(conv|pad)/.test(file)) return 'conv (JS: copies, packing)';
   if (/ops\/batchnorm|nn\/normalization/.test(file)) return 'batchnorm';
   if (/ops\/(elementwise|pointwise|reduce|inplace)|kernels\/reference\/elementwise|tensor\/(float32|double)_math/.test(file))
     return 'elementwise / reductions';
@@ -87,7 +95,6 @@ function category(url: string, name: string): string {
   if (/ops\/(view|indexing|join)/.test(file)) return 'views / indexing / copies';
   if (/optim\//.test(file)) return 'optimizer';
   if (/autograd\//.test(file)) return 'autograd';
-  if (/kernels\/wasm\/call|kernels\/registry/.test(file)) return 'wasm calls (copy in/out)';
   if (/tensor\/|ops\/util/.test(file)) return 'tensors (allocation)';
   return 'other';
 }
