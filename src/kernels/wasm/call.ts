@@ -13,9 +13,11 @@ export type BufferArg =
   | readonly [data: Storage | null, type: 'f32' | 'f64', copy: 'in' | 'out' | 'inout']
   | readonly [bytes: number, type: 'f32' | 'f64', copy: 'scratch'];
 
-const BYTES = { f32: 4, f64: 8 } as const;
+/** Bytes per element of each buffer type. */
+export const BYTES = { f32: 4, f64: 8 } as const;
 
-function view(memory: WebAssembly.Memory, type: 'f32' | 'f64', at: number, length: number): Storage {
+/** A typed view of `length` elements at byte address `at` of the kernels' memory. */
+export function view(memory: WebAssembly.Memory, type: 'f32' | 'f64', at: number, length: number): Storage {
   return type === 'f32' ? new Float32Array(memory.buffer, at, length) : new Float64Array(memory.buffer, at, length);
 }
 

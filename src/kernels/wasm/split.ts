@@ -20,6 +20,7 @@ import {
   SPLIT_RELU_GRAD,
   writeSplitJob,
 } from './boundary.generated.js';
+import { BYTES, view } from './call.js';
 import { ARENA_START, getNumThreads, layoutArena, runJob, WasmMemoryError, wasmRuntimeForCall } from './runtime.js';
 
 /** Below this many bytes in all, waking the other threads costs more than it saves. */
@@ -36,12 +37,6 @@ interface SplitBuffer {
   type: 'f32' | 'f64';
   copy: 'in' | 'out' | 'inout';
   perUnit: number;
-}
-
-const BYTES = { f32: 4, f64: 8 } as const;
-
-function view(memory: WebAssembly.Memory, type: 'f32' | 'f64', at: number, length: number): Storage {
-  return type === 'f32' ? new Float32Array(memory.buffer, at, length) : new Float64Array(memory.buffer, at, length);
 }
 
 /**
