@@ -9,8 +9,11 @@ import { grad } from './backward.js';
 
 /** Options of {@link gradcheck}: the finite-difference step and the tolerances. */
 export interface GradcheckOptions {
+  /** The finite-difference step (default 1e-6). */
   eps?: number;
+  /** Absolute tolerance (default 1e-5). */
   atol?: number;
+  /** Relative tolerance, times |numerical| (default 1e-3). */
   rtol?: number;
   /** Throw a GradcheckError on mismatch (default) or return false. */
   raiseException?: boolean;

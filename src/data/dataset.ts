@@ -50,21 +50,40 @@ export class TensorDataset {
   }
 
   /** Element i: its image and label (the first two tensors; the label a number where the labels are 1-d). */
-  get(i: number): { image: Tensor; label: number } {
+  get(i: number): {
+    /** The first tensor's row i. */
+    image: Tensor;
+    /** The second tensor's value at i. */
+    label: number;
+  } {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       throw new Error(`TensorDataset: index ${i} is out of range for ${this.length} elements`);
     return { image: this.images.select(0, i), label: this.labels.data[i * (this.labels.numel / this.length)] };
   }
 }
 
+/** A data set's two splits, as the built-in sets come. */
+export interface TrainTest {
+  /** The training split. */
+  train: TensorDataset;
+  /** The test split. */
+  test: TensorDataset;
+}
+
 /**
  * A batch: the rows of each of the data set's tensors, in order, as PyTorch's DataLoader yields them
  * (`for (const [x, y] of loader)`), with the first two also as `x` and `y` (`for (const { x, y } of loader)`).
  */
-export type Batch = Tensor[] & { x: Tensor; y: Tensor };
+export type Batch = Tensor[] & {
+  /** The first tensor's rows (the inputs). */
+  x: Tensor;
+  /** The second tensor's rows (the targets). */
+  y: Tensor;
+};
 
 /** Options of {@link DataLoader}, as PyTorch's DataLoader arguments. */
 export interface DataLoaderOptions {
+  /** Samples per batch (default 1). */
   batchSize?: number;
   /** A new order every epoch, drawn as PyTorch's RandomSampler draws it. */
   shuffle?: boolean;
@@ -81,13 +100,18 @@ export interface DataLoaderOptions {
 
 /** Iterates a data set in batches (indexSelect of the rows of each tensor), like torch.utils.data.DataLoader. */
 export class DataLoader {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch draws a new order. */
   readonly shuffle: boolean;
+  /** Whether a last, smaller batch is dropped. */
   readonly dropLast: boolean;
   private readonly generator: Generator | null;
+  /** Applied to each sample's image as it is fetched, or null. */
   readonly transform: Transform | null;
 
   constructor(
+    /** The data set batched. */
     readonly dataset: TensorDataset,
     options: DataLoaderOptions = {},
   ) {

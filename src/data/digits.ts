@@ -5,7 +5,7 @@ import { Generator } from '../tensor/random.js';
 import { randperm } from '../tensor/creation.js';
 import { indexSelect } from '../ops/index.js';
 import { DIGITS_BASE64, DIGITS_ROWS } from './digits.generated.js';
-import { TensorDataset } from './dataset.js';
+import { TensorDataset, type TrainTest } from './dataset.js';
 
 function decode(base64: string): Uint8Array {
   const text = atob(base64);
@@ -21,7 +21,7 @@ let cached: { images: Float32Array; labels: number[] } | null = null;
  * randperm(1797) from a generator seeded with 0, train = the rest; images (N, 1, 8, 8) float32 with
  * pixels / 16, labels int64.
  */
-export function digits(): { train: TensorDataset; test: TensorDataset } {
+export function digits(): TrainTest {
   if (cached === null) {
     const raw = decode(DIGITS_BASE64);
     const images = new Float32Array(DIGITS_ROWS * 64);

@@ -2,11 +2,13 @@
 // (0x08: unsigned bytes) and a dimension count, the sizes as big-endian u32, then the data.
 // datasets.idx(dir) reads the four standard files of a directory, as torchvision does.
 import { Tensor, tensor } from '../tensor/tensor.js';
-import { TensorDataset } from './dataset.js';
+import { TensorDataset, type TrainTest } from './dataset.js';
 
 /** The contents of an IDX file of unsigned bytes: its shape and its bytes in row-major order. */
 export interface IdxArray {
+  /** The dimensions, from the file's header. */
   shape: number[];
+  /** The values. */
   data: Uint8Array;
 }
 
@@ -86,12 +88,12 @@ function split(dir: string, prefix: string, op: string): TensorDataset {
 }
 
 /** The MNIST-format data set in dir: train-* and t10k-* images and labels, images (N, 1, H, W) / 255, int64 labels. */
-export function idx(dir: string): { train: TensorDataset; test: TensorDataset } {
+export function idx(dir: string): TrainTest {
   if (typeof dir !== 'string' || dir === '') throw new Error(`datasets.idx: dir=${JSON.stringify(dir)} must be a directory path`);
   return { train: split(dir, 'train', 'datasets.idx'), test: split(dir, 't10k', 'datasets.idx') };
 }
 
 /** Fashion-MNIST (60 000 + 10 000 images of 28×28), by default from Debian's dataset-fashion-mnist package. */
-export function fashionMnist(dir = '/usr/share/datasets/fashion-mnist'): { train: TensorDataset; test: TensorDataset } {
+export function fashionMnist(dir = '/usr/share/datasets/fashion-mnist'): TrainTest {
   return idx(dir);
 }

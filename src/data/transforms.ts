@@ -17,8 +17,11 @@ export interface Transform {
 
 /** An image as pixels in row-major HWC bytes (a PNG/JPEG decoder's output, or a canvas's ImageData: 4 channels). */
 export interface RawImage {
+  /** The pixels, row by row, channels interleaved (as a canvas's ImageData or a decoder gives them). */
   data: Uint8Array | Uint8ClampedArray;
+  /** Pixels per row. */
   width: number;
+  /** Rows. */
   height: number;
   /** 1 (grayscale), 3 (RGB) or 4 (RGBA); ImageData's 4 when left out. */
   channels?: number;
@@ -108,7 +111,9 @@ export class ToTensor implements Transform {
 
 /** (x − mean[c]) / std[c] per channel, in the image's precision (transforms.Normalize). */
 export class Normalize implements Transform {
+  /** Subtracted per channel. */
   readonly mean: number[];
+  /** Divided by, per channel. */
   readonly std: number[];
 
   constructor(mean: readonly number[], std: readonly number[]) {
@@ -141,7 +146,9 @@ export class Normalize implements Transform {
  * ⌊size·long/short⌋, capped by maxSize), bilinear with antialias off, as transforms.Resize on tensors.
  */
 export class Resize implements Transform {
+  /** An int (the smaller edge, the aspect ratio kept) or [height, width]. */
   readonly size: number | [number, number];
+  /** The longer edge's limit with an int size, or null. */
   readonly maxSize: number | null;
 
   constructor(size: number | readonly [number, number], options: { maxSize?: number | null } = {}) {
@@ -180,6 +187,7 @@ export class Resize implements Transform {
 
 /** The centre [h, w] (zero-padded first when larger than the image), as transforms.CenterCrop. */
 export class CenterCrop implements Transform {
+  /** [height, width] of the crop. */
   readonly size: [number, number];
 
   constructor(size: number | readonly [number, number]) {
@@ -217,16 +225,23 @@ export interface RandomCropOptions {
   padding?: number | readonly number[] | null;
   /** Pad a side shorter than the crop up to it. */
   padIfNeeded?: boolean;
+  /** The value of constant padding (default 0). */
   fill?: number;
+  /** 'constant' (default), 'edge' or 'reflect'. */
   paddingMode?: PaddingMode;
 }
 
 /** A [h, w] crop at a random corner (after optional padding), as transforms.RandomCrop: i then j from torch.randint. */
 export class RandomCrop implements Transform {
+  /** [height, width] of the crop. */
   readonly size: [number, number];
+  /** [left, top, right, bottom] added first, or null. */
   readonly padding: [number, number, number, number] | null;
+  /** Whether an image smaller than the crop is padded to fit. */
   readonly padIfNeeded: boolean;
+  /** The value of constant padding. */
   readonly fill: number;
+  /** How the padding is filled. */
   readonly paddingMode: PaddingMode;
 
   constructor(size: number | readonly [number, number], options: RandomCropOptions = {}) {
@@ -269,7 +284,10 @@ export class RandomCrop implements Transform {
 
 /** Mirrors left–right with probability p, as transforms.RandomHorizontalFlip: one torch.rand(1) per image. */
 export class RandomHorizontalFlip implements Transform {
-  constructor(readonly p = 0.5) {
+  constructor(
+    /** The probability of flipping each image (default 0.5). */
+    readonly p = 0.5,
+  ) {
     if (typeof p !== 'number' || !(p >= 0 && p <= 1))
       throw new Error(`RandomHorizontalFlip: p=${String(p)} must be a probability in [0, 1]`);
   }
@@ -286,6 +304,7 @@ export class RandomHorizontalFlip implements Transform {
 
 /** The transforms one after another, as transforms.Compose. */
 export class Compose implements Transform {
+  /** Applied in order. */
   readonly transforms: readonly Transform[];
 
   constructor(transforms: readonly Transform[]) {

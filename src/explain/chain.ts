@@ -38,11 +38,13 @@ export interface ChainConsumer {
 
 /** ∂E/∂t[index] split over the ops that read t (what {@link explainChain} returns). */
 export interface ChainStep {
+  /** The element t[index] whose gradient is split. */
   index: number[];
   /** Σ over every consumer's terms, in float64. */
   value: number;
   /** ∂E/∂t[e] as autograd computes it. */
   autograd: number;
+  /** The ops that read t, each with its terms. */
   consumers: ChainConsumer[];
 }
 

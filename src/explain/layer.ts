@@ -35,7 +35,12 @@ export interface LayerExplanation extends Explanation {
   /** The loss on the batch. */
   lossValue: number;
   /** The loss and the layer's output, with their graph kept: explainChain(graph.loss, graph.output, index) explains an element of dy. */
-  graph: { loss: Tensor; output: Tensor };
+  graph: {
+    /** The loss, a 0-d tensor. */
+    loss: Tensor;
+    /** The layer's output y. */
+    output: Tensor;
+  };
 }
 
 type ConvModule = Conv1d | Conv2d | Conv3d | ConvTranspose1d | ConvTranspose2d | ConvTranspose3d;

@@ -18,7 +18,12 @@ export interface ModelLike {
 }
 
 /** An optimizer's state dict as a checkpoint stores it: per-parameter buffers and numbers, and the groups' settings. */
-export type OptimizerState = { state: Record<number, Record<string, Float32Array | Float64Array | number>>; paramGroups: object[] };
+export type OptimizerState = {
+  /** Per parameter index: its buffers (momentum, moments) and step count. */
+  state: Record<number, Record<string, Float32Array | Float64Array | number>>;
+  /** Each group's settings. */
+  paramGroups: object[];
+};
 
 /** An optimizer: its name (to refuse another kind's state) and its state dict. */
 export interface OptimizerLike {
@@ -45,8 +50,11 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
 
 /** What {@link saveCheckpoint} saves: a model and, optionally, the rest of a training run. */
 export interface Checkpoint {
+  /** The model: its state dict is saved under model.<name>. */
   model: ModelLike;
+  /** The optimizer, its state and settings (or null). */
   optimizer?: OptimizerLike | null;
+  /** The learning-rate scheduler (or null). */
   scheduler?: SchedulerLike | null;
   /** The epoch (or any step counter) the run has finished. */
   epoch?: number | null;
@@ -60,7 +68,9 @@ export interface Checkpoint {
 
 /** What {@link loadCheckpoint} returns besides restoring the parts given. */
 export interface LoadedCheckpoint {
+  /** The epoch saved, or null. */
   epoch: number | null;
+  /** What was saved as extra (null if nothing). */
   extra: JsonValue;
   /** The file's own metadata (besides what the checkpoint uses). */
   metadata: Record<string, string>;

@@ -14,7 +14,9 @@ const MAX_HEADER = 100_000_000;
 
 /** The contents of a safetensors file: named tensors and the string metadata. */
 export interface SafetensorsFile {
+  /** The tensors by name, in the file's order. */
   tensors: Record<string, Tensor>;
+  /** The string metadata (`__metadata__`). */
   metadata: Record<string, string>;
 }
 

@@ -39,14 +39,21 @@ export function convKernels(backend: BackendName = getBackend()): ConvKernels {
 
 /** What {@link backendInfo} reports: the backend in use, the threads and the SIMD features. */
 export interface BackendInfo {
+  /** The backend kernels run on now ('wasm' or 'reference'). */
   backend: BackendName;
   /** Whether the wasm kernels can run here, and if not, why. */
   wasm: {
+    /** Whether this engine runs the wasm kernels (WebAssembly SIMD). */
     available: boolean;
+    /** Why not, or ''. */
     reason: string;
+    /** The SIMD instructions used, or null without wasm. */
     features: 'relaxed-simd' | 'simd' | null;
+    /** The threads the kernels use (setNumThreads). */
     threads: number;
+    /** The worker threads started so far. */
     workers: number;
+    /** Why the kernels run on one thread only, or ''. */
     threadsReason: string;
   };
 }

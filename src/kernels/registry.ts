@@ -123,7 +123,12 @@ export function defineKernel<K extends KernelName>(name: K, reference: (...args:
 }
 
 /** Every defined kernel and the backends that implement it (the rest fall back to reference). */
-export function kernelInventory(): { name: string; backends: BackendName[] }[] {
+export function kernelInventory(): {
+  /** The kernel's name. */
+  name: string;
+  /** The backends that implement it ('reference' always). */
+  backends: BackendName[];
+}[] {
   return defined.map((k) => ({ name: k.name, backends: k.backends() }));
 }
 

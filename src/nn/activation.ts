@@ -14,7 +14,10 @@ export class ReLU extends Module {
 }
 
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  constructor(
+    /** The slope for negative inputs (default 0.01). */
+    readonly negativeSlope = 0.01,
+  ) {
     super();
     if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope))
       throw new Error(`LeakyReLU: negativeSlope=${String(negativeSlope)} must be a number`);
@@ -31,7 +34,10 @@ export class LeakyReLU extends Module {
 }
 
 export class GELU extends Module {
-  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+  constructor(
+    /** 'none' (the exact erf form, default) or 'tanh' (the tanh approximation). */
+    readonly approximate: 'none' | 'tanh' = 'none',
+  ) {
     super();
     if (approximate !== 'none' && approximate !== 'tanh')
       throw new Error(`GELU: approximate=${String(approximate)} is invalid; expected 'none' or 'tanh'`);
@@ -66,7 +72,10 @@ export class Tanh extends Module {
 }
 
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  constructor(
+    /** The dimension the probabilities sum to 1 along. */
+    readonly dim: number,
+  ) {
     super();
     if (!Number.isInteger(dim)) throw new Error(`Softmax: dim=${String(dim)} must be an integer`);
   }
@@ -101,7 +110,9 @@ export class Hardswish extends Module {
 
 export class Hardtanh extends Module {
   constructor(
+    /** The lower clamp (default −1). */
     readonly minVal = -1,
+    /** The upper clamp (default 1). */
     readonly maxVal = 1,
   ) {
     super();

@@ -168,7 +168,9 @@ export class ModuleDict extends Module {
 
 export class Flatten extends Module {
   constructor(
+    /** The first dimension flattened (default 1: the batch stays). */
     readonly startDim = 1,
+    /** The last dimension flattened (default −1). */
     readonly endDim = -1,
   ) {
     super();
@@ -186,8 +188,13 @@ export class Flatten extends Module {
 
 export class Dropout extends Module {
   constructor(
+    /** The probability of zeroing each element in training (default 0.5). */
     readonly p = 0.5,
-    readonly options: { generator?: Generator } = {},
+    /** Options: the generator to draw the masks from. */
+    readonly options: {
+      /** The random stream for the masks (default: the global one). */
+      generator?: Generator;
+    } = {},
   ) {
     super();
     const name = this.typeName(); // Dropout or Dropout2d

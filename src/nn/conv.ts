@@ -20,12 +20,19 @@ import { Module, Parameter, pyTuple } from './module.js';
 
 /** Options of the Conv modules (PyTorch's constructor arguments after kernel_size, in camelCase). */
 export interface ConvModuleOptions {
+  /** Step between kernel placements: an int, or one per spatial dimension (default 1). */
   stride?: IntOrTuple;
+  /** An int, one per spatial dimension, 'valid' (none) or 'same' (stride 1 only) (default 0). */
   padding?: PaddingArg;
+  /** Spacing between kernel taps (default 1). */
   dilation?: IntOrTuple;
+  /** Channel groups: inChannels and outChannels must divide by it (default 1). */
   groups?: number;
+  /** Whether the layer has a learnable bias (default true). */
   bias?: boolean;
+  /** What the padded cells hold: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
   paddingMode?: PaddingMode;
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
   /** The random stream for the initial weights (default: the global one). */
   generator?: Generator;
@@ -33,14 +40,23 @@ export interface ConvModuleOptions {
 
 /** Options of the ConvTranspose modules. */
 export interface ConvTransposeModuleOptions {
+  /** The stride of the convolution this one transposes (default 1). */
   stride?: IntOrTuple;
+  /** dilation·(k − 1) − padding zeros are added to each side of the input (default 0). */
   padding?: IntOrTuple;
+  /** Extra size on one side of the output (less than stride or dilation; default 0). */
   outputPadding?: IntOrTuple;
+  /** Channel groups (default 1). */
   groups?: number;
+  /** Whether the layer has a learnable bias (default true). */
   bias?: boolean;
+  /** Spacing between kernel taps (default 1). */
   dilation?: IntOrTuple;
+  /** Only 'zeros', as PyTorch's transposed convolutions. */
   paddingMode?: 'zeros';
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
+  /** The random stream for the initial weights (default: the global one). */
   generator?: Generator;
 }
 
@@ -52,21 +68,33 @@ function checkChannels(value: unknown, arg: string, op: string): number {
 }
 
 abstract class ConvBase extends Module {
+  /** Channels of the input. */
   readonly inChannels: number;
+  /** Channels of the output. */
   readonly outChannels: number;
+  /** The kernel's size, one entry per spatial dimension. */
   readonly kernelSize: number[];
+  /** The stride, one entry per spatial dimension. */
   readonly stride: number[];
+  /** The dilation, one entry per spatial dimension. */
   readonly dilation: number[];
+  /** Channel groups. */
   readonly groups: number;
+  /** Transposed layers: the output padding, per spatial dimension (zeros otherwise). */
   readonly outputPadding: number[];
+  /** What the padded cells hold. */
   readonly paddingMode: PaddingMode;
   /** Per-dimension ints, or 'same' / 'valid' (regular convolutions only). */
   readonly padding: number[] | 'same' | 'valid';
+  /** The learned kernels: [outChannels, inChannels / groups, …kernelSize], or [inChannels, outChannels / groups, …] for a transposed layer. */
   weight: Parameter;
+  /** The learned bias [outChannels], or null without one. */
   bias: Parameter | null;
 
   protected constructor(
+    /** Spatial dimensions: 1, 2 or 3. */
     readonly dims: number,
+    /** Whether this is a transposed convolution. */
     readonly transposed: boolean,
     inChannels: number,
     outChannels: number,

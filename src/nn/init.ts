@@ -58,8 +58,11 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 export interface KaimingOptions {
   /** The negative slope of the rectifier after this layer (leaky_relu). */
   a?: number;
+  /** 'fan_in' (default: preserves the forward pass's variance) or 'fan_out' (the backward's). */
   mode?: 'fan_in' | 'fan_out';
+  /** The nonlinearity after the layer, for its gain (default 'leaky_relu'). */
   nonlinearity?: Nonlinearity;
+  /** The generator to draw from (default: the global one). */
   generator?: Generator;
 }
 

@@ -10,17 +10,24 @@ import { Module, Parameter } from './module.js';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
+  /** Whether the layer has a learnable bias (default true). */
   bias?: boolean;
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
+  /** The random stream for the initial weights (default: the global one). */
   generator?: Generator;
 }
 
 export class Linear extends Module {
+  /** The learned matrix [outFeatures, inFeatures]. */
   weight: Parameter;
+  /** The learned bias [outFeatures], or null without one. */
   bias: Parameter | null;
 
   constructor(
+    /** Size of each input's last dimension. */
     readonly inFeatures: number,
+    /** Size of each output's last dimension. */
     readonly outFeatures: number,
     options: LinearOptions = {},
   ) {

@@ -7,7 +7,10 @@ import { checkOptionKeys } from '../tensor/options.js';
 import { Module } from './module.js';
 
 export class CrossEntropyLoss extends Module {
-  constructor(readonly options: CrossEntropyOptions = {}) {
+  constructor(
+    /** The loss options (reduction, class weights, and the like, as PyTorch's). */
+    readonly options: CrossEntropyOptions = {},
+  ) {
     super();
     checkOptionKeys(options, LOSS_OPTION_KEYS.crossEntropy, 'CrossEntropyLoss');
   }
@@ -20,7 +23,10 @@ export class CrossEntropyLoss extends Module {
 }
 
 export class NLLLoss extends Module {
-  constructor(readonly options: NllLossOptions = {}) {
+  constructor(
+    /** The loss options (reduction, class weights, and the like, as PyTorch's). */
+    readonly options: NllLossOptions = {},
+  ) {
     super();
     checkOptionKeys(options, LOSS_OPTION_KEYS.nllLoss, 'NLLLoss');
   }
@@ -33,7 +39,13 @@ export class NLLLoss extends Module {
 }
 
 export class MSELoss extends Module {
-  constructor(readonly options: { reduction?: Reduction } = {}) {
+  constructor(
+    /** The loss options (reduction, class weights, and the like, as PyTorch's). */
+    readonly options: {
+      /** 'mean' (default), 'sum' or 'none'. */
+      reduction?: Reduction;
+    } = {},
+  ) {
     super();
     checkOptionKeys(options, LOSS_OPTION_KEYS.mseLoss, 'MSELoss');
   }
@@ -46,7 +58,10 @@ export class MSELoss extends Module {
 }
 
 export class BCEWithLogitsLoss extends Module {
-  constructor(readonly options: BceWithLogitsOptions = {}) {
+  constructor(
+    /** The loss options (reduction, class weights, and the like, as PyTorch's). */
+    readonly options: BceWithLogitsOptions = {},
+  ) {
     super();
     checkOptionKeys(options, LOSS_OPTION_KEYS.binaryCrossEntropyWithLogits, 'BCEWithLogitsLoss');
   }

@@ -23,7 +23,9 @@ export type StateDict = Record<string, Tensor>;
 
 /** What loadStateDict reports, as PyTorch's: the keys missing from the dict and those the module does not have. */
 export interface LoadStateDictResult {
+  /** The module's keys the state dict did not have. */
   missingKeys: string[];
+  /** The state dict's keys the module does not have. */
   unexpectedKeys: string[];
 }
 

@@ -9,26 +9,40 @@ import { Module, Parameter, pyFloat, pyTuple } from './module.js';
 
 /** Options of the BatchNorm modules, as PyTorch's. */
 export interface BatchNormModuleOptions {
+  /** Added to the variance before its square root (default 1e-5). */
   eps?: number;
   /** The weight of each batch in the running statistics; null for a cumulative average. */
   momentum?: number | null;
+  /** Whether the layer has a learnable weight and bias per channel (default true). */
   affine?: boolean;
+  /** Whether it keeps running mean and variance for evaluation (default true). */
   trackRunningStats?: boolean;
+  /** The parameters' and buffers' dtype (default float32). */
   dtype?: DType;
 }
 
 abstract class BatchNormNd extends Module {
+  /** Added to the variance before its square root. */
   readonly eps: number;
+  /** The weight of each batch in the running statistics; null for a cumulative average. */
   readonly momentum: number | null;
+  /** Whether weight and bias are learned. */
   readonly affine: boolean;
+  /** Whether running statistics are kept (and used in evaluation). */
   readonly trackRunningStats: boolean;
+  /** The learned scale per channel (ones at first), or null when not affine. */
   weight: Parameter | null;
+  /** The learned shift per channel (zeros at first), or null when not affine. */
   bias: Parameter | null;
+  /** The running mean per channel (a buffer), or null without running statistics. */
   declare runningMean: Tensor | null;
+  /** The running (unbiased) variance per channel (a buffer), or null. */
   declare runningVar: Tensor | null;
+  /** Batches seen in training (an int64 buffer), or null. */
   declare numBatchesTracked: Tensor | null;
 
   constructor(
+    /** Channels (C of the input). */
     readonly numFeatures: number,
     options: BatchNormModuleOptions = {},
   ) {
@@ -117,17 +131,25 @@ export class BatchNorm2d extends BatchNormNd {
 
 /** Options of {@link LayerNorm}. */
 export interface LayerNormModuleOptions {
+  /** Added to the variance before its square root (default 1e-5). */
   eps?: number;
+  /** Whether the layer has a learnable weight and bias of normalizedShape (default true). */
   elementwiseAffine?: boolean;
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
 }
 
 /** LayerNorm over the last dimensions, as torch.nn.LayerNorm: weight (ones) and bias (zeros) of normalizedShape. */
 export class LayerNorm extends Module {
+  /** The trailing dimensions normalized over. */
   readonly normalizedShape: readonly number[];
+  /** Added to the variance before its square root. */
   readonly eps: number;
+  /** Whether weight and bias are learned. */
   readonly elementwiseAffine: boolean;
+  /** The learned scale (ones at first), or null. */
   weight: Parameter | null;
+  /** The learned shift (zeros at first), or null. */
   bias: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormModuleOptions = {}) {
@@ -163,13 +185,19 @@ export class LayerNorm extends Module {
 
 /** GroupNorm, as torch.nn.GroupNorm: numGroups groups of numChannels/numGroups channels; weight (ones), bias (zeros). */
 export class GroupNorm extends Module {
+  /** Added to the variance before its square root. */
   readonly eps: number;
+  /** Whether weight and bias are learned. */
   readonly affine: boolean;
+  /** The learned scale per channel (ones at first), or null. */
   weight: Parameter | null;
+  /** The learned shift per channel (zeros at first), or null. */
   bias: Parameter | null;
 
   constructor(
+    /** Groups the channels are split into. */
     readonly numGroups: number,
+    /** Channels of the input. */
     readonly numChannels: number,
     options: { eps?: number; affine?: boolean; dtype?: DType } = {},
   ) {

@@ -4,11 +4,13 @@ import { pad } from '../ops/index.js';
 import { Module, pyTuple } from './module.js';
 
 class ConstantPadNd extends Module {
+  /** Sizes added, last dimension first: [left, right, top, bottom, front, back] as far as the dimensions go. */
   readonly padding: number[];
 
   constructor(
     dims: number,
     padding: number | readonly number[],
+    /** The value the added cells hold. */
     readonly value: number,
   ) {
     super();

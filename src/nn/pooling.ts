@@ -9,18 +9,27 @@ import { checkOptionKeys } from '../tensor/options.js';
 
 /** Options of the MaxPool modules. */
 export interface MaxPoolModuleOptions {
+  /** Step between windows (default, or null: the kernel size). */
   stride?: IntOrTuple | null;
+  /** Implicit −∞ padding on each side (at most half the kernel; default 0). */
   padding?: IntOrTuple;
+  /** Spacing between window taps (default 1). */
   dilation?: IntOrTuple;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
 }
 
 /** Options of the AvgPool modules. */
 export interface AvgPoolModuleOptions {
+  /** Step between windows (default, or null: the kernel size). */
   stride?: IntOrTuple | null;
+  /** Implicit zero padding on each side (at most half the kernel; default 0). */
   padding?: IntOrTuple;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
+  /** Whether padded zeros count in each window's divisor (default true). */
   countIncludePad?: boolean;
+  /** Divide every window by this instead (AvgPool2d only; default null). */
   divisorOverride?: number | null;
 }
 
@@ -29,12 +38,17 @@ const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 const dimsOf = (name: string): number => Number(name.at(-2));
 
 abstract class MaxPoolNd extends Module {
+  /** Step between windows. */
   readonly stride: IntOrTuple;
+  /** Implicit −∞ padding on each side. */
   readonly padding: IntOrTuple;
+  /** Spacing between window taps. */
   readonly dilation: IntOrTuple;
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
 
   constructor(
+    /** The window's size. */
     readonly kernelSize: IntOrTuple,
     options: MaxPoolModuleOptions = {},
   ) {
@@ -83,13 +97,19 @@ export class MaxPool2d extends MaxPoolNd {
 }
 
 abstract class AvgPoolNd extends Module {
+  /** Step between windows. */
   readonly stride: IntOrTuple;
+  /** Implicit zero padding on each side. */
   readonly padding: IntOrTuple;
+  /** Whether the output size is rounded up. */
   readonly ceilMode: boolean;
+  /** Whether padded zeros count in each window's divisor. */
   readonly countIncludePad: boolean;
+  /** The divisor of every window, or null for the window's size. */
   readonly divisorOverride: number | null;
 
   constructor(
+    /** The window's size. */
     readonly kernelSize: IntOrTuple,
     options: AvgPoolModuleOptions = {},
   ) {
@@ -147,7 +167,10 @@ export class AvgPool2d extends AvgPoolNd {
 }
 
 export class AdaptiveAvgPool1d extends Module {
-  constructor(readonly outputSize: number) {
+  constructor(
+    /** The output's length. */
+    readonly outputSize: number,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -162,7 +185,10 @@ export class AdaptiveAvgPool1d extends Module {
 }
 
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: IntOrTuple) {
+  constructor(
+    /** The output's size: an int for both dimensions, or [height, width]. */
+    readonly outputSize: IntOrTuple,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

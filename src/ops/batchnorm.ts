@@ -17,11 +17,15 @@ import { reshape } from './view.js';
 
 /** Options of {@link batchNorm}: the running statistics, affine parameters, mode, momentum and eps. */
 export interface BatchNormOptions {
+  /** The scale per channel (null or left out: 1). */
   weight?: Tensor | null;
+  /** The shift per channel (null or left out: 0). */
   bias?: Tensor | null;
   /** Normalize with the batch's statistics (and update the running ones) rather than the running ones. */
   training?: boolean;
+  /** The weight of this batch in the running statistics (default 0.1). */
   momentum?: number;
+  /** Added to the variance before its square root (default 1e-5). */
   eps?: number;
 }
 

@@ -13,8 +13,11 @@ import { formatShape } from '../tensor/shape.js';
 
 /** Options of {@link dropout} and {@link dropout2d}. */
 export interface DropoutOptions {
+  /** The probability of zeroing each element (default 0.5). */
   p?: number;
+  /** Dropout only applies in training; false returns the input (default true). */
   training?: boolean;
+  /** The random stream for the mask (default: the global one). */
   generator?: Generator;
 }
 

@@ -15,7 +15,7 @@ export type { ConvOptions, ConvTransposeOptions } from './conv.js';
 export { eq, ne, lt, le, gt, ge, sqrt, abs, sign, tanh, sigmoid, erf, clamp, leakyRelu, gelu } from './pointwise.js';
 export * from './activation.js';
 export { gather, scatterAdd, indexSelect, indexAdd, oneHot } from './indexing.js';
-export { max, min, argmax, argmin } from './max.js';
+export { max, min, argmax, argmin, type ValuesAndIndices } from './max.js';
 export { cat, stack } from './join.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { matmul, linear } from './matmul.js';

@@ -26,6 +26,7 @@ export interface InterpolateOptions {
   size?: number | readonly number[];
   /** The output size is ⌊input size · scaleFactor⌋ per axis. */
   scaleFactor?: number | readonly number[];
+  /** 'nearest' (default), 'linear' (3-d input), 'bilinear' (4-d) or 'trilinear' (5-d). */
   mode?: InterpolateMode;
   /** Linear modes: map corner pixel centres onto corner pixel centres (false by default, as PyTorch's). */
   alignCorners?: boolean;

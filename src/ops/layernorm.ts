@@ -13,8 +13,11 @@ import { reshape } from './view.js';
 
 /** Options of {@link layerNorm}. */
 export interface LayerNormOptions {
+  /** The scale, of normalizedShape (null or left out: 1). */
   weight?: Tensor | null;
+  /** The shift, of normalizedShape (null or left out: 0). */
   bias?: Tensor | null;
+  /** Added to the variance before its square root (default 1e-5). */
   eps?: number;
 }
 
@@ -104,8 +107,11 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 
 /** Options of {@link groupNorm}. */
 export interface GroupNormOptions {
+  /** The scale per channel (null or left out: 1). */
   weight?: Tensor | null;
+  /** The shift per channel (null or left out: 0). */
   bias?: Tensor | null;
+  /** Added to the variance before its square root (default 1e-5). */
   eps?: number;
 }
 

@@ -35,8 +35,11 @@ function checkWeight(weight: Tensor | null | undefined, C: number, input: Tensor
 
 /** Options of {@link nllLoss}. */
 export interface NllLossOptions {
+  /** A weight per class (null or left out: all 1); 'mean' divides by the weights' sum. */
   weight?: Tensor | null;
+  /** 'mean' (default), 'sum' or 'none' (one loss per sample). */
   reduction?: Reduction;
+  /** Targets of this class count for nothing (default −100). */
   ignoreIndex?: number;
 }
 
@@ -111,6 +114,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
 
 /** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions extends NllLossOptions {
+  /** Mixes the target with the uniform distribution by this much, in [0, 1] (default 0). */
   labelSmoothing?: number;
 }
 
@@ -245,8 +249,11 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
 
 /** Options of {@link binaryCrossEntropyWithLogits}. */
 export interface BceWithLogitsOptions {
+  /** A weight per element, broadcast to the input (null or left out: 1). */
   weight?: Tensor | null;
+  /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
+  /** A weight for the positive term per class, broadcast along the last dimension (null or left out: 1). */
   posWeight?: Tensor | null;
 }
 

@@ -10,16 +10,24 @@ import { scatterAdd, splitAt } from './indexing.js';
 import { sum } from './reduce.js';
 import { expand, reshape, unsqueeze } from './view.js';
 
+/** What max, min and maxPool2dWithIndices return along a dimension (PyTorch's named tuple). */
+export interface ValuesAndIndices {
+  /** The values chosen. */
+  values: Tensor;
+  /** Their indices along the dimension (int64). */
+  indices: Tensor;
+}
+
 declare module '../tensor/tensor.js' {
   interface Tensor {
     /** The largest element, or with `dim` the values and (int64) indices of the largest along dim. */
     max(): Tensor;
     /** The largest values along dim and their (int64) indices, the first where several tie. */
-    max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    max(dim: number, keepdim?: boolean): ValuesAndIndices;
     /** The smallest element, or with `dim` the values and (int64) indices of the smallest along dim. */
     min(): Tensor;
     /** The smallest values along dim and their (int64) indices, the first where several tie. */
-    min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    min(dim: number, keepdim?: boolean): ValuesAndIndices;
     /** The (int64) index of the largest element, flat or along dim. */
     argmax(dim?: number, keepdim?: boolean): Tensor;
     /** The (int64) index of the smallest element, flat or along dim. */
@@ -59,7 +67,7 @@ function selectAlong(x: Tensor, d: number, largest: boolean, op: string): { indi
   return { indices, values };
 }
 
-function reduceWithIndices(x: Tensor, dim: number, keepdim: boolean, largest: boolean): { values: Tensor; indices: Tensor } {
+function reduceWithIndices(x: Tensor, dim: number, keepdim: boolean, largest: boolean): ValuesAndIndices {
   const op = largest ? 'max' : 'min';
   const d = normalizeDim(dim, x.ndim, op);
   const r = selectAlong(x, d, largest, op);
@@ -95,8 +103,8 @@ function reduceAll(x: Tensor, largest: boolean): Tensor {
 /** The largest element of x, a 0-d tensor (`torch.max(x)`); its gradient goes evenly to the tied maxima. */
 export function max(x: Tensor): Tensor;
 /** The largest values of x along dim and their (int64) indices (`torch.max(x, dim, keepdim)`). */
-export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesAndIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesAndIndices {
   checkTensor(x, 'input', 'max');
   return dim === undefined ? reduceAll(x, true) : reduceWithIndices(x, dim, keepdim, true);
 }
@@ -104,8 +112,8 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values
 /** The smallest element of x, a 0-d tensor (`torch.min(x)`). */
 export function min(x: Tensor): Tensor;
 /** The smallest values of x along dim and their (int64) indices (`torch.min(x, dim, keepdim)`). */
-export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesAndIndices;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesAndIndices {
   checkTensor(x, 'input', 'min');
   return dim === undefined ? reduceAll(x, false) : reduceWithIndices(x, dim, keepdim, false);
 }

@@ -12,20 +12,29 @@ import { record } from '../autograd/node.js';
 import { checkFloating, checkTensor, empty, emptyUnzeroed } from './util.js';
 import { mean } from './reduce.js';
 import { squeeze, unsqueeze } from './view.js';
+import type { ValuesAndIndices } from './max.js';
 
 /** Options of the maxPool functions, as PyTorch's. */
 export interface MaxPoolOptions {
+  /** Step between windows (default, or null: the kernel size). */
   stride?: IntOrTuple | null;
+  /** Implicit −∞ padding on each side (at most half the kernel; default 0). */
   padding?: IntOrTuple;
+  /** Spacing between window taps (default 1). */
   dilation?: IntOrTuple;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
 }
 
 /** Options of the avgPool functions, as PyTorch's. */
 export interface AvgPoolOptions {
+  /** Step between windows (default, or null: the kernel size). */
   stride?: IntOrTuple | null;
+  /** Implicit zero padding on each side (at most half the kernel; default 0). */
   padding?: IntOrTuple;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
+  /** Whether padded zeros count in each window's divisor (default true). */
   countIncludePad?: boolean;
   /** Divide every window by this instead of its size (avgPool2d/3d only, as PyTorch). */
   divisorOverride?: number | null;
@@ -224,7 +233,7 @@ function maxPoolNd(
   kernelSize: IntOrTuple,
   options: MaxPoolOptions,
   returnIndices: boolean,
-): Tensor | { values: Tensor; indices: Tensor } {
+): Tensor | ValuesAndIndices {
   const op = `maxPool${dims}d`;
   checkOptionKeys(options, MAX_POOL_OPTION_KEYS, op);
   const g = poolGeometry(dims, op, input, kernelSize, options, options.ceilMode ?? false);
@@ -304,13 +313,9 @@ export const maxPool3d = (input: Tensor, kernelSize: IntOrTuple, options: MaxPoo
   maxPoolNd(3, input, kernelSize, options, false) as Tensor;
 
 /** maxPool2d that also returns PyTorch's indices (int64, flat in each input plane). */
-export function maxPool2dWithIndices(
-  input: Tensor,
-  kernelSize: IntOrTuple,
-  options: MaxPoolOptions = {},
-): { values: Tensor; indices: Tensor } {
+export function maxPool2dWithIndices(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): ValuesAndIndices {
   checkTensor(input, 'input', 'maxPool2dWithIndices');
-  return maxPoolNd(2, input, kernelSize, options, true) as { values: Tensor; indices: Tensor };
+  return maxPoolNd(2, input, kernelSize, options, true) as ValuesAndIndices;
 }
 
 /** One dimension of a separable window map: the window [start, end) of each output, and its count for the divisor. */

@@ -12,11 +12,17 @@ import { checkBoolean } from '../tensor/options.js';
 
 /** Options of {@link Adam} and {@link AdamW}. */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
   lr: number;
+  /** Decay rates of the first and second moment averages (default [0.9, 0.999]). */
   betas: readonly [number, number];
+  /** Added to the second moment's square root (default 1e-8). */
   eps: number;
+  /** Adam: L2 penalty added to the gradient (default 0); AdamW: decoupled decay (default 0.01). */
   weightDecay: number;
+  /** Use the largest second moment seen so far (default false). */
   amsgrad: boolean;
+  /** Ascend the objective instead (default false). */
   maximize: boolean;
 }
 

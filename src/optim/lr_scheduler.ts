@@ -5,7 +5,36 @@ import type { Optimizer } from './optimizer.js';
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 
 /** Any optimizer a scheduler can drive: one whose parameter groups have an lr. */
-export type AnyOptimizer = Optimizer<{ lr: number }>;
+export type AnyOptimizer = Optimizer<{
+  /** The group's learning rate, which the scheduler sets. */
+  lr: number;
+}>;
+
+/** An epoch-based scheduler's state (LRScheduler's stateDict). */
+export interface LRSchedulerState {
+  /** The epoch the lrs were last set for. */
+  lastEpoch: number;
+  /** Steps taken (construction's included). */
+  stepCount: number;
+  /** Each group's lr when scheduling began. */
+  baseLrs: number[];
+  /** The lrs the last step set. */
+  lastLr: number[];
+}
+
+/** ReduceLROnPlateau's state (its stateDict). */
+export interface ReduceLROnPlateauState {
+  /** The best metric so far (±Infinity before the first). */
+  best: number;
+  /** Epochs since the last improvement. */
+  numBadEpochs: number;
+  /** Epochs of cooldown left. */
+  cooldownCounter: number;
+  /** Epochs stepped. */
+  lastEpoch: number;
+  /** The lrs after the last step. */
+  lastLr: number[];
+}
 
 /** A scheduler's options: an object (its required option has no default) with only the keys it knows. */
 function schedulerOptions<T extends { lastEpoch?: number }>(options: T, allowed: readonly string[], op: string): T {
@@ -34,7 +63,9 @@ export abstract class LRScheduler {
   private lastLr: number[] = [];
 
   protected constructor(
+    /** The class name, for checkpoints. */
     readonly name: string,
+    /** The optimizer whose lrs are set. */
     readonly optimizer: AnyOptimizer,
     lastEpoch: number,
   ) {
@@ -70,12 +101,12 @@ export abstract class LRScheduler {
   }
 
   /** The scheduler's position, to save with a checkpoint. */
-  stateDict(): { lastEpoch: number; stepCount: number; baseLrs: number[]; lastLr: number[] } {
+  stateDict(): LRSchedulerState {
     return { lastEpoch: this.lastEpoch, stepCount: this.stepCount, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr] };
   }
 
   /** Restores a position from stateDict() (the optimizer's lrs come back with the optimizer's own state). */
-  loadStateDict(sd: { lastEpoch: number; stepCount: number; lastLr: number[] }): void {
+  loadStateDict(sd: Pick<LRSchedulerState, 'lastEpoch' | 'stepCount' | 'lastLr'>): void {
     if (!Number.isInteger(sd?.lastEpoch) || !Number.isInteger(sd?.stepCount) || !Array.isArray(sd?.lastLr)) {
       throw new Error(`${this.name}.loadStateDict: expected { lastEpoch, stepCount, lastLr }`);
     }
@@ -87,7 +118,9 @@ export abstract class LRScheduler {
 
 /** Multiplies the lr by gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
+  /** Epochs between multiplications. */
   readonly stepSize: number;
+  /** The factor. */
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
@@ -108,7 +141,9 @@ export class StepLR extends LRScheduler {
 
 /** Cosine annealing from the initial lr to etaMin over tMax epochs (SGDR without restarts). */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Epochs from the initial lr down to etaMin. */
   readonly tMax: number;
+  /** The lowest lr. */
   readonly etaMin: number;
 
   constructor(optimizer: AnyOptimizer, options: { tMax: number; etaMin?: number; lastEpoch?: number }) {
@@ -139,7 +174,9 @@ export class CosineAnnealingLR extends LRScheduler {
 
 /** Multiplies the lr by gamma at each epoch in milestones (a milestone listed twice, twice). */
 export class MultiStepLR extends LRScheduler {
+  /** The epochs at which the lr is multiplied. */
   readonly milestones: readonly number[];
+  /** The factor. */
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: { milestones: readonly number[]; gamma?: number; lastEpoch?: number }) {
@@ -160,6 +197,7 @@ export class MultiStepLR extends LRScheduler {
 
 /** Multiplies the lr by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
+  /** The factor per epoch. */
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: { gamma: number; lastEpoch?: number }) {
@@ -177,13 +215,21 @@ export class ExponentialLR extends LRScheduler {
 
 /** Options of {@link ReduceLROnPlateau}, as PyTorch's. */
 export interface ReduceLROnPlateauOptions {
+  /** 'min' (default): lower the lr when the metric stops falling; 'max': when it stops rising. */
   mode?: 'min' | 'max';
+  /** The lr is multiplied by this (default 0.1). */
   factor?: number;
+  /** Epochs without improvement tolerated before lowering (default 10). */
   patience?: number;
+  /** How much better counts as better (default 1e-4). */
   threshold?: number;
+  /** 'rel' (default): better by a fraction of the best; 'abs': by an amount. */
   thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after lowering before counting again (default 0). */
   cooldown?: number;
+  /** The lowest lr, one for all groups or one per group (default 0). */
   minLr?: number | readonly number[];
+  /** A change of the lr smaller than this is skipped (default 1e-8). */
   eps?: number;
 }
 
@@ -192,22 +238,36 @@ export interface ReduceLROnPlateauOptions {
  * torch.optim.lr_scheduler.ReduceLROnPlateau (1.13): step(metric) once per epoch.
  */
 export class ReduceLROnPlateau {
+  /** The class name, for checkpoints. */
   readonly name = 'ReduceLROnPlateau';
+  /** 'min' or 'max'. */
   readonly mode: 'min' | 'max';
+  /** The lr is multiplied by this. */
   readonly factor: number;
+  /** Epochs without improvement tolerated. */
   readonly patience: number;
+  /** How much better counts as better. */
   readonly threshold: number;
+  /** 'rel' or 'abs'. */
   readonly thresholdMode: 'rel' | 'abs';
+  /** Epochs to wait after lowering. */
   readonly cooldown: number;
+  /** The lowest lr per group. */
   readonly minLrs: number[];
+  /** Smallest change of the lr applied. */
   readonly eps: number;
+  /** The best metric so far (±Infinity before the first). */
   best: number;
+  /** Epochs since the last improvement. */
   numBadEpochs = 0;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** Epochs stepped so far. */
   lastEpoch = 0;
   private lastLr: number[];
 
   constructor(
+    /** The optimizer whose lrs are lowered. */
     readonly optimizer: AnyOptimizer,
     options: ReduceLROnPlateauOptions = {},
   ) {
@@ -280,13 +340,13 @@ export class ReduceLROnPlateau {
   }
 
   /** Where the schedule stands: the best metric so far (±Infinity before the first), its counters and last lrs. */
-  stateDict(): { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number; lastLr: number[] } {
+  stateDict(): ReduceLROnPlateauState {
     const { best, numBadEpochs, cooldownCounter, lastEpoch } = this;
     return { best, numBadEpochs, cooldownCounter, lastEpoch, lastLr: [...this.lastLr] };
   }
 
   /** Restores what stateDict() returned. */
-  loadStateDict(sd: { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number; lastLr: number[] }): void {
+  loadStateDict(sd: ReduceLROnPlateauState): void {
     const counters = [sd?.numBadEpochs, sd?.cooldownCounter, sd?.lastEpoch];
     if (typeof sd?.best !== 'number' || !counters.every((c) => Number.isInteger(c) && (c as number) >= 0) || !Array.isArray(sd?.lastLr))
       throw new Error('ReduceLROnPlateau.loadStateDict: expected { best, numBadEpochs, cooldownCounter, lastEpoch, lastLr }');
@@ -304,19 +364,27 @@ export interface OneCycleLROptions {
   maxLr: number | readonly number[];
   /** The number of steps in the cycle; or give epochs and stepsPerEpoch. */
   totalSteps?: number;
+  /** With stepsPerEpoch, the cycle's length (instead of totalSteps). */
   epochs?: number;
+  /** With epochs, the cycle's length (instead of totalSteps). */
   stepsPerEpoch?: number;
   /** The fraction of the cycle spent raising the lr (0.3). */
   pctStart?: number;
+  /** 'cos' (default) or 'linear' annealing between the phases' lrs. */
   annealStrategy?: 'cos' | 'linear';
   /** Cycle momentum (SGD's momentum, Adam's beta1) inversely to the lr, between baseMomentum and maxMomentum. */
   cycleMomentum?: boolean;
+  /** The momentum at the lr's peak (default 0.85). */
   baseMomentum?: number | readonly number[];
+  /** The momentum at the cycle's ends (default 0.95). */
   maxMomentum?: number | readonly number[];
   /** The initial lr is maxLr / divFactor (25); the last is that / finalDivFactor (1e4). */
   divFactor?: number;
+  /** The last lr is the initial one / finalDivFactor (default 1e4). */
   finalDivFactor?: number;
+  /** A third phase annihilates the lr after a symmetric rise and fall (default false). */
   threePhase?: boolean;
+  /** Only -1, as PyTorch's default; resume with loadStateDict. */
   lastEpoch?: number;
 }
 
@@ -347,8 +415,11 @@ function perGroup(v: unknown, name: string, groups: number, op: string): number[
  * the momentum moves the other way. step() after every batch, totalSteps times in all.
  */
 export class OneCycleLR extends LRScheduler {
+  /** Steps in the cycle: step() is called this many times. */
   readonly totalSteps: number;
+  /** 'cos' or 'linear'. */
   readonly annealStrategy: 'cos' | 'linear';
+  /** Whether the momentum cycles against the lr. */
   readonly cycleMomentum: boolean;
   private readonly phases: Phase[];
   private readonly useBeta1: boolean;

@@ -6,9 +6,15 @@ import { isFloating, Tensor, type Storage, bumpVersion } from '../tensor/tensor.
 import { formatShape } from '../tensor/shape.js';
 
 /** A group of parameters with options that override the optimizer's defaults. */
-export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
+export type ParamGroupInput<O> = {
+  /** The group's parameters. */
+  params: Iterable<Tensor>;
+} & Partial<O>;
 /** A parameter group: its parameters and its options. */
-export type ParamGroup<O> = { params: Tensor[] } & O;
+export type ParamGroup<O> = {
+  /** The group's parameters. */
+  params: Tensor[];
+} & O;
 /** What an optimizer takes: parameters, or groups of parameters each with its own options. */
 export type ParamsInput<O> = Iterable<Tensor> | readonly ParamGroupInput<O>[];
 
@@ -17,8 +23,13 @@ export type ParamState = Record<string, Storage | number>;
 
 /** An optimizer's state dict, as PyTorch's: per-parameter state by index and the groups' options with parameter indices. */
 export interface OptimizerStateDict<O> {
+  /** Per parameter index (in group order): its buffers and step count. */
   state: Record<number, ParamState>;
-  paramGroups: (O & { params: number[] })[];
+  /** Each group's options and its parameters' indices. */
+  paramGroups: (O & {
+    /** The group's parameters, as indices in group order. */
+    params: number[];
+  })[];
 }
 
 function isGroupList<O>(params: ParamsInput<O>): params is readonly ParamGroupInput<O>[] {
@@ -36,13 +47,22 @@ function isGroupList<O>(params: ParamsInput<O>): params is readonly ParamGroupIn
  * The base of the optimizers, as `torch.optim.Optimizer`: parameter groups (each with its own options), per-parameter
  * state, zeroGrad(), step() and a state dict that loadStateDict() restores.
  */
-export abstract class Optimizer<O extends { lr: number }> {
+export abstract class Optimizer<
+  O extends {
+    /** The learning rate. */
+    lr: number;
+  },
+> {
+  /** The parameter groups: their parameters and options (lr and the rest), which schedulers change. */
   readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per parameter: its buffers (momentum, moments) and step count. */
   readonly state = new Map<Tensor, ParamState>();
 
   protected constructor(
+    /** The class name ('SGD', 'Adam', 'AdamW'), for checkpoints. */
     readonly name: string,
     params: ParamsInput<O>,
+    /** The options a group takes where it gives none. */
     readonly defaults: O,
   ) {
     this.checkOptions(defaults);

@@ -9,11 +9,17 @@ import { checkNonNegative, knownOptions, Optimizer, type ParamGroup, type Params
 
 /** Options of {@link SGD}. */
 export interface SGDOptions {
+  /** Learning rate (required). */
   lr: number;
+  /** Momentum factor (default 0: none). */
   momentum: number;
+  /** Dampening of the momentum's new gradient (default 0). */
   dampening: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
+  /** Nesterov momentum (default false; needs momentum and no dampening). */
   nesterov: boolean;
+  /** Ascend the objective instead (default false). */
   maximize: boolean;
 }
 

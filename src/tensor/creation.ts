@@ -6,12 +6,15 @@ import { defaultGenerator, generatorOption, normalFill, type Generator } from '.
 
 /** Options of the tensor factories. */
 export interface FactoryOptions {
+  /** The element type (default float32; randint and randperm: int64). */
   dtype?: DType;
+  /** Make a leaf that records gradients (floating dtypes only; default false). */
   requiresGrad?: boolean;
 }
 
 /** Options of the random factories: also the generator to draw from. */
 export interface RandomOptions extends FactoryOptions {
+  /** The generator to draw from (default: the global one, seeded by manualSeed). */
   generator?: Generator;
 }
 

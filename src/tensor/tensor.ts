@@ -283,8 +283,11 @@ export function flattenShapeArgs(args: number[] | [readonly number[]]): number[]
 
 /** Options of {@link tensor}. */
 export interface TensorOptions {
+  /** The shape, for flat data (a number[] or typed array); nested arrays give their own. */
   shape?: readonly number[];
+  /** The element type (default float32, or the typed array's). */
   dtype?: DType;
+  /** Make a leaf that records gradients (floating dtypes only; default false). */
   requiresGrad?: boolean;
 }
 
