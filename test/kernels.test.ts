@@ -85,8 +85,10 @@ function compareAllPasses(g: ConvGeometry, threads: number, next: () => number, 
   const x = rnd(X);
   const w = rnd(W);
   const dy = rnd(Y);
+  const b = rnd(g.yChannels);
   const passes: [string, (o: Storage) => void, (o: Storage) => void, number][] = [
     ['forward', (o) => fastKernels.convForward(x, w, o, g), (o) => reference.convForward(x, w, o, g), Y],
+    ['forward with bias', (o) => fastKernels.convForwardBias(x, w, b, o, g), (o) => reference.convForwardBias(x, w, b, o, g), Y],
     ['gradInput', (o) => fastKernels.convGradInput(dy, w, o, g), (o) => reference.convGradInput(dy, w, o, g), X],
     ['gradWeight', (o) => fastKernels.convGradWeight(x, dy, o, g), (o) => reference.convGradWeight(x, dy, o, g), W],
   ];
@@ -100,7 +102,7 @@ function compareAllPasses(g: ConvGeometry, threads: number, next: () => number, 
   return passes.length;
 }
 
-test('wasm kernels equal the reference kernels on 1600 random geometries × 3 passes, threads 1-4', {
+test('wasm kernels equal the reference kernels on 1600 random geometries × 4 passes, threads 1-4', {
   skip: !available && 'no WebAssembly SIMD here',
 }, () => {
   const next = lcg(2024);
@@ -114,7 +116,7 @@ test('wasm kernels equal the reference kernels on 1600 random geometries × 3 pa
   } finally {
     setNumThreads(before);
   }
-  assert.equal(checked, 4 * 400 * 3);
+  assert.equal(checked, 4 * 400 * 4);
 });
 
 test('wasm kernels equal the reference kernels on larger geometries that run on several threads (depthwise streaming, direct, scatter, GEMM)', {
@@ -351,13 +353,13 @@ test('backend selection and thread count', () => {
   setNumThreads(n);
 });
 
-test('float64: the wasm kernels (im2col + f64x2 GEMM) equal the reference kernels on 400 random geometries × 3 passes', {
+test('float64: the wasm kernels (im2col + f64x2 GEMM) equal the reference kernels on 400 random geometries × 4 passes', {
   skip: !available && 'no WebAssembly SIMD here',
 }, () => {
   const next = lcg(64);
   let checked = 0;
   for (let i = 0; i < 400; i++) checked += compareAllPasses(randomGeometry(next), 1, next, true);
-  assert.equal(checked, 400 * 3);
+  assert.equal(checked, 400 * 4);
   // Large enough for the wasm path, with an Inf weight: the zero padding multiplies it into NaN, as PyTorch's im2col.
   const g: ConvGeometry = {
     batch: 2,

@@ -28,9 +28,9 @@ function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]
   });
 }
 
-test('the inventory lists the kernels that have a wasm version: every kernel of assembly/boundary.json, the convolutions and matmul', () => {
+test('the inventory lists the kernels that have a wasm version: every kernel of assembly/boundary.json, the convolutions (with and without bias) and matmul', () => {
   const inv = new Map<string, string[]>(kernelInventory().map((k) => [k.name, k.backends]));
-  const names = [...Object.keys(generatedKernels), 'convForward', 'convGradInput', 'convGradWeight', 'matmul'];
+  const names = [...Object.keys(generatedKernels), 'convForward', 'convForwardBias', 'convGradInput', 'convGradWeight', 'matmul'];
   assert.ok(names.length >= 17);
   for (const name of names) assert.deepEqual(inv.get(name), ['reference', 'wasm'], name);
 });

@@ -20,11 +20,13 @@ export {
 
 export interface ConvKernels {
   convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry): void;
+  convForwardBias(x: Storage, w: Storage, b: Storage, y: Storage, g: ConvGeometry): void;
   convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): void;
   convGradWeight(x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): void;
 }
 
 export const convForwardKernel = defineKernel('convForward', reference.convForward);
+export const convForwardBiasKernel = defineKernel('convForwardBias', reference.convForwardBias);
 export const convGradInputKernel = defineKernel('convGradInput', reference.convGradInput);
 export const convGradWeightKernel = defineKernel('convGradWeight', reference.convGradWeight);
 
@@ -32,6 +34,7 @@ export const convGradWeightKernel = defineKernel('convGradWeight', reference.con
 export function convKernels(backend: BackendName = getBackend()): ConvKernels {
   return {
     convForward: convForwardKernel.on(backend) ?? reference.convForward,
+    convForwardBias: convForwardBiasKernel.on(backend) ?? reference.convForwardBias,
     convGradInput: convGradInputKernel.on(backend) ?? reference.convGradInput,
     convGradWeight: convGradWeightKernel.on(backend) ?? reference.convGradWeight,
   };

@@ -10,6 +10,8 @@ export type * from './signatures.generated.js';
 export interface KernelArgs extends GeneratedKernelArgs {
   /** y = conv(x, w) */
   convForward: [x: Storage, w: Storage, y: Storage, g: ConvGeometry];
+  /** y = conv(x, w) + b[o]: the convolution, then the bias added in y's precision (one pass over y) */
+  convForwardBias: [x: Storage, w: Storage, b: Storage, y: Storage, g: ConvGeometry];
   /** dx = conv(x, w)ᵀ·dy (the transposed conv) */
   convGradInput: [dy: Storage, w: Storage, dx: Storage, g: ConvGeometry];
   /** dw = the correlation of x with dy */

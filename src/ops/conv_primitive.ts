@@ -8,7 +8,7 @@
 import type { Tensor, Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
-import { convForwardKernel, convGradInputKernel, convGradWeightKernel, defineKernel } from '../kernels/index.js';
+import { convForwardBiasKernel, convForwardKernel, convGradInputKernel, convGradWeightKernel, defineKernel } from '../kernels/index.js';
 import type { AddBiasScalars } from '../kernels/signatures.js';
 import { emptyUnzeroed } from './util.js';
 import { sum } from './reduce.js';
@@ -45,8 +45,9 @@ function biasGrad(dy: Tensor, g: ConvGeometry): Tensor {
 /** y = conv(x, w) + b, x of shape (N, Cx, …xSize), w (Cy, Cx/G, …k), y (N, Cy, …ySize). */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
   const y = emptyUnzeroed(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'kernel', 'conv');
-  convForwardKernel.impl(x.data, w.data, y.data, g);
-  if (b !== null) addBias(y, b);
+  // With a bias, one kernel call adds it while y is still in the kernel's memory.
+  if (b === null) convForwardKernel.impl(x.data, w.data, y.data, g);
+  else convForwardBiasKernel.impl(x.data, w.data, b.data, y.data, g);
   return record(
     y,
     name,

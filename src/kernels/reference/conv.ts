@@ -128,6 +128,24 @@ export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry)
   y.set(acc);
 }
 
+/** y[n, o, i] += b[o]: a bias added in y's precision (the addBias kernel's sum). */
+export function addBiasPerChannel(y: Storage, b: Storage, g: ConvGeometry): void {
+  const inner = y.length / Math.max(g.batch * g.yChannels, 1);
+  for (let n = 0; n < g.batch; n++) {
+    for (let o = 0; o < g.yChannels; o++) {
+      const base = (n * g.yChannels + o) * inner;
+      const v = b[o];
+      for (let i = 0; i < inner; i++) y[base + i] += v;
+    }
+  }
+}
+
+/** Forward with bias: y[n, o, i] = conv(x, w)[n, o, i] + b[o], the sum rounded to y's type after the convolution's. */
+export function convForwardBias(x: Storage, w: Storage, b: Storage, y: Storage, g: ConvGeometry): void {
+  convForward(x, w, y, g);
+  addBiasPerChannel(y, b, g);
+}
+
 /** Input gradient: dx[n, g·Cx/G + c, j] = Σ over the (o, i, κ) with tap(i, κ) = j of w[o, c, κ] · dy[n, o, i]. */
 export function convGradInput(dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): void {
   const acc = scratchFloat64(dx.length);

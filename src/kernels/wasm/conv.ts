@@ -20,6 +20,7 @@ import {
   to3d,
   view,
   writeHeader,
+  type Finish,
   type Geo3,
 } from './conv_job.js';
 import { ARENA_START, getNumThreads, runJob, threadsFor, wasmRuntimeForCall, type WasmRuntime } from './runtime.js';
@@ -98,15 +99,31 @@ function depthwise(
   stride: number[],
   pad: number[],
   macCount: number,
+  bias: Float32Array | null = null,
 ): void {
   const g2 = { ...g, x: srcSize, y: outSize, s: stride, p: pad };
   // Task t reads source plane t: stream the source in while the other threads compute.
   const tasks = g.N * g.Cx;
   const plane = prod(srcSize);
-  planeJob(rt, OP_DEPTHWISE_FORWARD, g2, src, v, out, tasks, paddedPlane(g2, outSize, stride, false), macCount, {}, (a, b, publish) => {
-    b.set(v);
-    streamPlanes([[src, a, plane]], tasks, 1, publish);
-  });
+  const addBias: Finish | undefined =
+    bias === null ? undefined : { data: bias, run: (outAt, biasAt) => rt.exports.addBias(outAt, biasAt, g.N, g.Cy, prod(outSize)) };
+  planeJob(
+    rt,
+    OP_DEPTHWISE_FORWARD,
+    g2,
+    src,
+    v,
+    out,
+    tasks,
+    paddedPlane(g2, outSize, stride, false),
+    macCount,
+    {},
+    (a, b, publish) => {
+      b.set(v);
+      streamPlanes([[src, a, plane]], tasks, 1, publish);
+    },
+    addBias,
+  );
 }
 
 /** Depthwise weight gradient, one task per channel (all images): dw[c, κ] = Σ dy · x̃ shifted by κ. */
@@ -141,10 +158,20 @@ function stripPlan(g: Geo3, chunk: number): { rows: number; floats: number } {
   return { rows, floats: rows * (g.Cx / g.G) * extent(g, 2) + VECTOR_OVERREAD };
 }
 
-/** y = conv(x, w): packs W per group into panels of 4 output channels, one task per (n, g, column chunk). */
-function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Array, geometry: ConvGeometry): void {
+/**
+ * y = conv(x, w) (+ b[o], added in the arena before the copy out): packs W per group into panels of 4
+ * output channels, one task per (n, g, column chunk).
+ */
+function forward(
+  rt: WasmRuntime,
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  geometry: ConvGeometry,
+  b: Float32Array | null = null,
+): void {
   const g = to3d(geometry);
-  if (isDepthwise(g)) return depthwise(rt, x, g.x, w, y, g.y, g, g.s, g.p, macs(geometry));
+  if (isDepthwise(g)) return depthwise(rt, x, g.x, w, y, g.y, g, g.s, g.p, macs(geometry), b);
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K = cxg * prod(g.k);
@@ -159,7 +186,7 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   // Per thread: the im2col rows, the GEMM output, the strip.
   const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: M4 * chunk, strip: strip.floats });
   const scratchFloats = scratch.floats;
-  const [xAt, wAt, yAt, scratchAt] = arena(rt, [x.length, g.G * M4 * K, y.length, T * scratchFloats]);
+  const [xAt, wAt, yAt, scratchAt, bAt] = arena(rt, [x.length, g.G * M4 * K, y.length, T * scratchFloats, b?.length ?? 0]);
   view(rt, xAt, x.length).set(x);
   const wp = view(rt, wAt, g.G * M4 * K);
   wp.fill(0);
@@ -173,6 +200,10 @@ function forward(rt: WasmRuntime, x: Float32Array, w: Float32Array, y: Float32Ar
   }
   writeHeader(rt, OP_FORWARD, g, [xAt, wAt, yAt, scratchAt], scratch, { chunk, chunks, m4: M4, stripRows: strip.rows });
   runJob(rt, ARENA_START, tasks, T);
+  if (b !== null) {
+    view(rt, bAt, b.length).set(b);
+    rt.exports.addBias(yAt, bAt, g.N, g.Cy, P);
+  }
   y.set(view(rt, yAt, y.length));
 }
 
@@ -383,6 +414,16 @@ export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry)
   return (
     rt !== null &&
     inBatchRuns([x as Float32Array], y as Float32Array, g, true, ([xs], ys, gs) => forward(rt, xs, w as Float32Array, ys, gs))
+  );
+}
+
+/** y = conv(x, w) + b[o] in one call: the bias is added to y in the arena (float32; false otherwise). */
+export function convForwardBias(x: Storage, w: Storage, b: Storage, y: Storage, g: ConvGeometry): boolean {
+  const rt = useWasm(x, g);
+  return (
+    rt !== null &&
+    b instanceof Float32Array &&
+    inBatchRuns([x as Float32Array], y as Float32Array, g, true, ([xs], ys, gs) => forward(rt, xs, w as Float32Array, ys, gs, b))
   );
 }
 

@@ -103,9 +103,16 @@ export const view = (rt: WasmRuntime, at: number, floats: number): Float32Array 
 
 export type Feed = (a: Float32Array, b: Float32Array, publish: (upTo: number) => void) => void;
 
+/** Work on a job's output in the arena before it is copied out, with `data` copied in beside it (a bias). */
+export interface Finish {
+  data: Float32Array;
+  run: (outAt: number, dataAt: number) => void;
+}
+
 /**
  * A job over two inputs and one output copied as they are (no packing), with `scratchFloats` of scratch
- * per thread: the direct and depthwise kernels. With `feed`, the inputs are copied in by it, task range
+ * per thread: the direct and depthwise kernels. `finish`, if given, runs on the output in the arena
+ * after the job, before the copy out, with its data laid out after the scratch. With `feed`, the inputs are copied in by it, task range
  * by task range, while the other threads already compute: the copy overlaps the work instead of
  * preceding it.
  */
@@ -121,9 +128,11 @@ export function planeJob(
   macCount: number,
   fields: Pick<ConvJob, 'a' | 'b'> = {},
   feed?: Feed,
+  finish?: Finish,
 ): void {
   const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
-  const [aAt, bAt, outAt, scratchAt] = arena(rt, [a.length, b.length, out.length, T * scratchFloats]);
+  const [aAt, bAt, outAt, scratchAt, extraAt] = arena(rt, [a.length, b.length, out.length, T * scratchFloats, finish?.data.length ?? 0]);
+  if (finish !== undefined) view(rt, extraAt, finish.data.length).set(finish.data);
   writeHeader(rt, op, g, [aAt, bAt, outAt, scratchAt], { floats: scratchFloats }, fields);
   const aView = view(rt, aAt, a.length);
   const bView = view(rt, bAt, b.length);
@@ -133,6 +142,8 @@ export function planeJob(
     bView.set(b);
     runJob(rt, ARENA_START, tasks, T);
   } else runJob(rt, ARENA_START, tasks, T, (publish) => feed(aView, bView, publish));
+  // finish works on the result in place (a bias added) before it is copied out.
+  finish?.run(outAt, extraAt);
   out.set(view(rt, outAt, out.length));
 }
 

@@ -1,6 +1,8 @@
 // The wasm backend's one registration: every kernel it implements. The kernels declared in
 // assembly/boundary.json come generated; the convolutions and matmul plan their jobs by hand (conv.ts).
 import type { Storage } from '../../tensor/tensor.js';
+import type { ConvGeometry } from '../../tensor/conv_params.js';
+import { addBiasPerChannel } from '../reference/conv.js';
 import { registerBackend } from '../registry.js';
 import * as conv from './conv.js';
 import { convForward64, convGradInput64, convGradWeight64, matmul64 } from './conv64.js';
@@ -27,6 +29,14 @@ function matmul(a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cA
   return conv.convForward(b.subarray(bAt, bAt + K * N), a.subarray(aAt, aAt + M * K), c.subarray(cAt, cAt + M * N), geometry);
 }
 
+/** float64 with a bias: the convolution in one call, then the bias (in wasm, or in JS should that call decline). */
+function convForwardBias64(x: Storage, w: Storage, b: Storage, y: Storage, g: ConvGeometry): boolean {
+  if (!convForward64(x, w, y, g)) return false;
+  const scalars = { outer: g.batch, channels: g.yChannels, inner: y.length / Math.max(g.batch * g.yChannels, 1) };
+  if (!generatedKernels.addBias(y, b, scalars)) addBiasPerChannel(y, b, g);
+  return true;
+}
+
 registerBackend('wasm', {
   unavailableReason: wasmUnavailableReason,
   kernels: {
@@ -41,6 +51,7 @@ registerBackend('wasm', {
     batchNormBackward: (...a) => splitKernels.batchNormBackward(...a) || generatedKernels.batchNormBackward(...a),
     // float32 through the planned jobs (conv.ts), float64 through one call each (conv64.ts).
     convForward: (x, w, y, g) => conv.convForward(x, w, y, g) || convForward64(x, w, y, g),
+    convForwardBias: (x, w, b, y, g) => conv.convForwardBias(x, w, b, y, g) || convForwardBias64(x, w, b, y, g),
     convGradInput: (dy, w, dx, g) => conv.convGradInput(dy, w, dx, g) || convGradInput64(dy, w, dx, g),
     convGradWeight: (x, dy, dw, g) => conv.convGradWeight(x, dy, dw, g) || convGradWeight64(x, dy, dw, g),
     matmul,
