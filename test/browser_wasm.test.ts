@@ -1,6 +1,6 @@
 // The wasm backend in a browser: a cross-origin-isolated page (COOP/COEP headers) gets SharedArrayBuffer,
 // so the kernels run with Web Workers over shared memory; a plain page runs them on one thread. Results
-// equal the reference kernels.
+// equal the reference kernels, and the split jobs (relu, BatchNorm's backward) the single calls' bits.
 // CI installs Debian's chromium (.ci/run); elsewhere the test is skipped when no Chromium is installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,27 @@ try {
   let worst = 0;
   fast.forEach((t, i) => { let scale = 1e-6; for (const v of slow[i].data) scale = Math.max(scale, Math.abs(v)); for (let k = 0; k < t.data.length; k++) worst = Math.max(worst, Math.abs(t.data[k] - slow[i].data[k]) / scale); });
   out.worst = worst;
+  // Split jobs (relu, BatchNorm's backward) on the Web Worker: the single call's bits.
+  const { splitKernels } = await import('/src/kernels/wasm/split.js');
+  const { generatedKernels } = await import('/src/kernels/wasm/kernels.generated.js');
+  const [outer, channels, inner] = [4, 16, 64 * 64];
+  const n = outer * channels * inner;
+  const xs = randn([n], { generator: g }).data, dys = randn([n], { generator: g }).data;
+  const stats = () => Float64Array.from({ length: channels }, (_, c) => 0.5 + c / 9);
+  const s = { outer, channels, inner, flags: { inputGrad: true, training: true } };
+  const pair = () => [new Float32Array(n), new Float64Array(channels), new Float64Array(channels)];
+  const [ya, yb] = [new Float32Array(n), new Float32Array(n)];
+  const [a, b] = [pair(), pair()];
+  out.split = [
+    splitKernels.relu(xs, ya),
+    splitKernels.batchNormBackward(dys, xs, a[0], stats(), stats(), stats(), a[1], a[2], s),
+  ];
+  generatedKernels.relu(xs, yb);
+  generatedKernels.batchNormBackward(dys, xs, b[0], stats(), stats(), stats(), b[1], b[2], s);
+  let differ = 0;
+  for (let i = 0; i < n; i++) differ += Object.is(ya[i], yb[i]) && Object.is(a[0][i], b[0][i]) ? 0 : 1;
+  for (let c = 0; c < channels; c++) differ += Object.is(a[1][c], b[1][c]) && Object.is(a[2][c], b[2][c]) ? 0 : 1;
+  out.splitDiffer = differ;
 } catch (e) { out.error = String(e && e.stack || e); }
 window.__result = out;
 </script>`;
@@ -62,6 +83,8 @@ test('wasm backend with Web Workers in a cross-origin-isolated page equals the r
       backend: string;
       threads?: number;
       worst?: number;
+      split?: boolean[];
+      splitDiffer?: number;
       error?: string;
     };
     assert.equal(result.error, undefined, result.error);
@@ -69,6 +92,8 @@ test('wasm backend with Web Workers in a cross-origin-isolated page equals the r
     assert.equal(result.backend, 'wasm');
     assert.equal(result.threads, 2, 'the Web Worker started');
     assert.ok(result.worst !== undefined && result.worst < 1e-5, `worst relative difference ${result.worst}`);
+    assert.deepEqual(result.split, [true, true], 'the split jobs ran on the threads');
+    assert.equal(result.splitDiffer, 0, 'split jobs give the single-call bits');
     // Without cross-origin isolation there is no SharedArrayBuffer: the wasm kernels on one thread, and a clear reason.
     await page.goto(`${server.base}plain/`);
     await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 60000 });
