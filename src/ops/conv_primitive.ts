@@ -10,6 +10,7 @@ import type { ConvGeometry } from '../tensor/conv_params.js';
 import { record } from '../autograd/node.js';
 import { convForwardBiasKernel, convForwardKernel, convGradInputKernel, convGradWeightKernel, defineKernel } from '../kernels/index.js';
 import type { AddBiasScalars } from '../kernels/signatures.js';
+import { addBiasRows } from '../kernels/reference/conv.js';
 import { emptyUnzeroed } from './util.js';
 import { sum } from './reduce.js';
 
@@ -20,13 +21,7 @@ const spatialDims = (g: ConvGeometry): number[] => g.kSize.map((_, i) => i + 2);
 
 /** y[p, c, i] += b[c] for p < outer, c < channels, i < inner. */
 function referenceAddBias(y: Storage, b: Storage, { outer, channels, inner }: AddBiasScalars): void {
-  for (let p = 0; p < outer; p++) {
-    for (let c = 0; c < channels; c++) {
-      const base = (p * channels + c) * inner;
-      const v = b[c];
-      for (let i = 0; i < inner; i++) y[base + i] += v;
-    }
-  }
+  addBiasRows(y, b, outer, channels, inner);
 }
 
 export const addBiasKernel = defineKernel('addBias', referenceAddBias);

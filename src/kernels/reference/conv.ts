@@ -128,16 +128,20 @@ export function convForward(x: Storage, w: Storage, y: Storage, g: ConvGeometry)
   y.set(acc);
 }
 
-/** y[n, o, i] += b[o]: a bias added in y's precision (the addBias kernel's sum). */
-export function addBiasPerChannel(y: Storage, b: Storage, g: ConvGeometry): void {
-  const inner = y.length / Math.max(g.batch * g.yChannels, 1);
-  for (let n = 0; n < g.batch; n++) {
-    for (let o = 0; o < g.yChannels; o++) {
-      const base = (n * g.yChannels + o) * inner;
-      const v = b[o];
+/** y[p, c, i] += b[c] for p < outer, c < channels, i < inner: a bias added in y's precision (the addBias kernel). */
+export function addBiasRows(y: Storage, b: Storage, outer: number, channels: number, inner: number): void {
+  for (let p = 0; p < outer; p++) {
+    for (let c = 0; c < channels; c++) {
+      const base = (p * channels + c) * inner;
+      const v = b[c];
       for (let i = 0; i < inner; i++) y[base + i] += v;
     }
   }
+}
+
+/** y[n, o, i] += b[o] over a convolution's output. */
+export function addBiasPerChannel(y: Storage, b: Storage, g: ConvGeometry): void {
+  addBiasRows(y, b, g.batch, g.yChannels, y.length / Math.max(g.batch * g.yChannels, 1));
 }
 
 /** Forward with bias: y[n, o, i] = conv(x, w)[n, o, i] + b[o], the sum rounded to y's type after the convolution's. */
