@@ -374,3 +374,48 @@ test('average pooling over windows and its adjoint, 1-3 d, float32 and float64: 
     }
   }
 });
+
+test("dropout's Bernoulli noise: wasm ≡ reference, noise and the generator's state after, bit for bit", { skip }, () => {
+  // Sizes around the twist (624 words = 312 draws), from a fresh seed and from mid-stream, float32 and float64.
+  for (const [seed, skipDraws] of [
+    [0, 0],
+    [7, 1],
+    [123, 311],
+    [5, 312],
+  ]) {
+    for (const n of [1, 311, 312, 313, 1000, 12_345]) {
+      for (const f64 of [false, true]) {
+        for (const keep of [0.5, 0.9, 1e-3]) {
+          const scale = f64 ? 1 / keep : Math.fround(1 / Math.fround(keep));
+          const g = new Generator().manualSeed(seed);
+          for (let i = 0; i < skipDraws; i++) g.uniformFloat64(0, 1);
+          const start = g.engineState();
+          both(
+            'bernoulliMask',
+            (f) => {
+              const state = start.slice();
+              const noise = f64 ? new Float64Array(n) : new Float32Array(n);
+              f(state, noise, { keep, scale });
+              return [noise, state];
+            },
+            0,
+          );
+        }
+      }
+    }
+  }
+  assert.equal(
+    generatedKernels.bernoulliMask(new Generator().engineState(), new Float32Array(10), { keep: 0.5, scale: 2 }),
+    true,
+    'the wasm kernel takes the call',
+  );
+  // And the reference is the generator's own stream: the same draws as uniformFloat64 one by one.
+  const g = new Generator().manualSeed(42);
+  const state = g.engineState();
+  const noise = new Float64Array(2000);
+  getKernel('bernoulliMask').impl(state, noise, { keep: 0.5, scale: 2 });
+  const h = new Generator().manualSeed(42);
+  noise.forEach((v, i) => assert.equal(v, h.uniformFloat64(0, 1) < 0.5 ? 2 : 0, `draw ${i}`));
+  g.setEngineState(state);
+  assert.equal(g.nextUint32(), h.nextUint32(), 'the generator continues where the draws left it');
+});

@@ -4,9 +4,11 @@
 // u < 1 − p; noise.div_(1 − p) in x's dtype; y = x·noise. p = 1 draws nothing (y = x·0). The gradient
 // is the same noise times dy (a MulBackward0, as PyTorch records it).
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { generatorOption, type Generator } from '../tensor/random.js';
-import { checkFloating, checkTensor, empty } from './util.js';
+import type { Storage, Tensor } from '../tensor/tensor.js';
+import { Generator, generatorOption } from '../tensor/random.js';
+import { defineKernel } from '../kernels/index.js';
+import type { BernoulliMaskScalars } from '../kernels/signatures.js';
+import { checkFloating, checkTensor, empty, emptyUnzeroed } from './util.js';
 import { mul } from './elementwise.js';
 import { ones } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
@@ -21,6 +23,16 @@ export interface DropoutOptions {
   generator?: Generator;
 }
 
+/** noise[i] = u_i < keep ? scale : 0, u_i the generator's next uniform double (two words), in order. */
+function referenceBernoulliMask(state: Float64Array, noise: Storage, { keep, scale }: BernoulliMaskScalars): void {
+  const gen = new Generator();
+  gen.setEngineState(state);
+  for (let i = 0; i < noise.length; i++) noise[i] = gen.uniformFloat64(0, 1) < keep ? scale : 0;
+  state.set(gen.engineState());
+}
+
+const bernoulliMaskKernel = defineKernel('bernoulliMask', referenceBernoulliMask);
+
 /**
  * Dropout (`F.dropout`): in training, each element is zeroed with probability p and the rest scaled by 1/(1 − p),
  * the mask drawn from the generator as PyTorch's bernoulli_; identity when `training` is false or p is 0.
@@ -34,12 +46,14 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
     throw new Error(`dropout: p=${String(p)} is invalid; expected a probability between 0 and 1`);
   if (!checkBoolean(options.training, 'training', 'dropout', true) || p === 0 || x.numel === 0) return x;
   const gen = generatorOption(options.generator, 'dropout');
-  const noise = empty(x.dtype, x.shape);
-  if (p === 1) return mul(x, noise); // zeros, as PyTorch's x·0 (NaN stays NaN), without a draw
+  if (p === 1) return mul(x, empty(x.dtype, x.shape)); // zeros, as PyTorch's x·0 (NaN stays NaN), without a draw
   const keep = 1 - p;
   // div_(1 − p) on a float32 tensor divides by the scalar cast to float32.
   const scale = x.dtype === 'float32' ? Math.fround(1 / Math.fround(keep)) : 1 / keep;
-  for (let i = 0; i < noise.numel; i++) noise.data[i] = gen.uniformFloat64(0, 1) < keep ? scale : 0;
+  const noise = emptyUnzeroed(x.dtype, x.shape, 'kernel');
+  const state = gen.engineState();
+  bernoulliMaskKernel.impl(state, noise.data, { keep, scale });
+  gen.setEngineState(state);
   return mul(x, noise);
 }
 

@@ -188,6 +188,24 @@ export class Generator {
     return this.engine.nextUint32();
   }
 
+  /**
+   * The Mersenne twister's state as 626 numbers (the 624 words, the position of the next one, 1 if it
+   * has twisted since seeding), for a kernel that draws from it; give it back with setEngineState.
+   * @internal
+   */
+  engineState(): Float64Array {
+    const state = new Float64Array(626);
+    state.set(this.engine.words);
+    state[624] = this.engine.position;
+    state[625] = this.engine.twisted ? 1 : 0;
+    return state;
+  }
+
+  /** Takes back a state from engineState, where a kernel's draws left it. @internal */
+  setEngineState(state: Float64Array): void {
+    this.engine.restore(Uint32Array.from(state.subarray(0, 624)), state[624], state[625] !== 0);
+  }
+
   /** A uniform float32 value in [lo, hi), bit-exact with PyTorch's CPU uniform_ on float32. */
   uniformFloat32(lo: number, hi: number): number {
     const from = Math.fround(lo);
