@@ -91,9 +91,10 @@ export function maxPool2d<T>(
   x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32,
 ): void {
-  // float32's common 2×2 window runs four columns at a time; float64 takes the general loop.
-  if (sizeof<T>() == 4 && kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1) {
-    maxPool2x2(x, y, idx, planes, H, W, OH, OW);
+  // The common 2×2 window runs four columns at a time in float32, two in float64.
+  if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1) {
+    if (sizeof<T>() == 4) maxPool2x2(x, y, idx, planes, H, W, OH, OW);
+    else maxPool2x2f64(x, y, idx, planes, H, W, OH, OW);
     return;
   }
   let at: usize = 0;
@@ -186,6 +187,67 @@ function maxPool2x2(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32,
           }
         }
         store<f32>(y + (at << 2), best);
+        store<f64>(idx + (at << 3), <f64>bestAt);
+        at++;
+      }
+    }
+  }
+}
+
+/** better for two float64 lanes. */
+@inline function better64(v: v128, best: v128): v128 {
+  return v128.or(f64x2.gt(v, best), f64x2.ne(v, v));
+}
+
+/** maxPool2x2 in float64: two output columns at a time, the indices kept as f64 lanes (exact). */
+function maxPool2x2f64(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32): void {
+  let at: usize = 0;
+  for (let c = 0; c < planes; c++) {
+    const base = x + ((<usize>c * <usize>(H * W)) << 3);
+    for (let oh = 0; oh < OH; oh++) {
+      const r0 = base + ((<usize>(2 * oh * W)) << 3);
+      const r1 = r0 + (<usize>W << 3);
+      let ow = 0;
+      for (; ow + 2 <= OW; ow += 2) {
+        const off = <usize>(2 * ow) << 3;
+        const a0 = v128.load(r0 + off);
+        const a1 = v128.load(r0 + off + 16);
+        const b0 = v128.load(r1 + off);
+        const b1 = v128.load(r1 + off + 16);
+        const first = f64x2.add(f64x2.splat(<f64>(2 * oh * W + 2 * ow)), f64x2(0, 2));
+        let best = i8x16.shuffle(a0, a1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+        let where = first;
+        const o0 = i8x16.shuffle(a0, a1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+        let m = better64(o0, best);
+        best = v128.bitselect(o0, best, m);
+        where = v128.bitselect(f64x2.add(first, f64x2.splat(1)), where, m);
+        const e1 = i8x16.shuffle(b0, b1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+        m = better64(e1, best);
+        best = v128.bitselect(e1, best, m);
+        where = v128.bitselect(f64x2.add(first, f64x2.splat(<f64>W)), where, m);
+        const o1 = i8x16.shuffle(b0, b1, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+        m = better64(o1, best);
+        best = v128.bitselect(o1, best, m);
+        where = v128.bitselect(f64x2.add(first, f64x2.splat(<f64>(W + 1))), where, m);
+        v128.store(y + (at << 3), best);
+        v128.store(idx + (at << 3), where);
+        at += 2;
+      }
+      for (; ow < OW; ow++) {
+        const h0 = 2 * oh;
+        const w0 = 2 * ow;
+        let best: f64 = -Infinity;
+        let bestAt = h0 * W + w0;
+        for (let h = h0; h < h0 + 2; h++) {
+          for (let w = w0; w < w0 + 2; w++) {
+            const v = load<f64>(base + (<usize>(h * W + w) << 3));
+            if (v > best || v != v) {
+              best = v;
+              bestAt = h * W + w;
+            }
+          }
+        }
+        store<f64>(y + (at << 3), best);
         store<f64>(idx + (at << 3), <f64>bestAt);
         at++;
       }
