@@ -3,7 +3,7 @@
 // (kernels.generated.ts) goes through here.
 import type { Storage } from '../../tensor/tensor.js';
 import type { KernelExports } from './boundary.generated.js';
-import { layoutArena, WasmMemoryError, wasmRuntimeForCall } from './runtime.js';
+import { ARENA_START, layoutArena, WasmMemoryError, wasmRuntimeForCall, type WasmRuntime } from './runtime.js';
 
 /**
  * A buffer argument: its data (null for an optional one left out), element type, and which way it is
@@ -22,11 +22,16 @@ export function view(memory: WebAssembly.Memory, type: 'f32' | 'f64', at: number
 }
 
 /**
- * Runs `run` with the kernels and the byte address of each buffer (16-byte aligned, in order). Returns
+ * Runs `run` with the kernels, the byte address of each buffer (16-byte aligned, in order, laid out from
+ * `start`: after a job header for a threaded job) and the runtime. Returns
  * false, having run nothing, where the wasm backend cannot take the call: no WebAssembly SIMD here, a
  * buffer of another element type (float64 data for an f32 buffer), or a layout over WebAssembly's 4 GiB.
  */
-export function callKernel(buffers: readonly BufferArg[], run: (kernels: KernelExports, at: readonly number[]) => void): boolean {
+export function callKernel(
+  buffers: readonly BufferArg[],
+  run: (kernels: KernelExports, at: readonly number[], rt: WasmRuntime) => void,
+  start = ARENA_START,
+): boolean {
   const rt = wasmRuntimeForCall();
   if (rt === null) return false;
   for (const [data, type] of buffers) {
@@ -38,6 +43,7 @@ export function callKernel(buffers: readonly BufferArg[], run: (kernels: KernelE
     at = layoutArena(
       rt,
       buffers.map(([data, type]) => (typeof data === 'number' ? data : (data?.length ?? 0) * BYTES[type])),
+      start,
     );
   } catch (e) {
     if (e instanceof WasmMemoryError) return false;
@@ -48,7 +54,7 @@ export function callKernel(buffers: readonly BufferArg[], run: (kernels: KernelE
     if (typeof data !== 'number' && data !== null && (copy === 'in' || copy === 'inout'))
       view(rt.memory, type, at[i], data.length).set(data);
   }
-  run(rt.exports, at);
+  run(rt.exports, at, rt);
   for (let i = 0; i < buffers.length; i++) {
     const [data, type, copy] = buffers[i];
     if (typeof data !== 'number' && data !== null && (copy === 'out' || copy === 'inout'))

@@ -20,8 +20,8 @@ import {
   SPLIT_RELU_GRAD,
   writeSplitJob,
 } from './boundary.generated.js';
-import { BYTES, view } from './call.js';
-import { ARENA_START, getNumThreads, layoutArena, runJob, WasmMemoryError, wasmRuntimeForCall } from './runtime.js';
+import { BYTES, callKernel, view, type BufferArg } from './call.js';
+import { ARENA_START, getNumThreads, runJob } from './runtime.js';
 
 /** Below this many bytes in all, waking the other threads costs more than it saves. */
 export const SPLIT_MIN_BYTES = 512 * 1024;
@@ -40,14 +40,14 @@ interface SplitBuffer {
 }
 
 /**
- * Runs split kernel `kernel` over `units` units on the threads: lays the buffers out after the job
- * header, copies the inputs in (streaming those cut in units where `stream`), runs the tasks, copies the
- * outputs out. `ints` are the kernel's integer arguments (SplitJob i0…).
+ * Runs split kernel `kernel` over `units` units on the threads, through callKernel (laid out after the
+ * job header): the inputs cut in units, where `stream`, are laid out as scratch and copied in by the job's
+ * feed, block by block, while the other threads compute; the rest is copied as any kernel's.
+ * `ints` are the kernel's integer arguments (SplitJob i0…).
  */
 function runSplit(kernel: number, units: number, buffers: readonly SplitBuffer[], ints: readonly number[], stream: boolean): boolean {
-  const threads = getNumThreads();
+  const threads = getNumThreads(); // 1 without shared memory
   if (threads <= 1 || units < 2) return false;
-  const wide = buffers[0].data instanceof Float64Array;
   let bytes = 0;
   for (const b of buffers) {
     if (b.data === null) continue;
@@ -55,48 +55,38 @@ function runSplit(kernel: number, units: number, buffers: readonly SplitBuffer[]
     bytes += b.data.length * BYTES[b.type];
   }
   if (bytes < SPLIT_MIN_BYTES) return false;
-  const rt = wasmRuntimeForCall();
-  if (rt === null || !rt.shared) return false;
-  let at: number[];
-  try {
-    at = layoutArena(
-      rt,
-      buffers.map((b) => (b.data?.length ?? 0) * BYTES[b.type]),
-      ARENA_START + HEADER_INTS * 4,
-    );
-  } catch (e) {
-    if (e instanceof WasmMemoryError) return false;
-    throw e;
-  }
+  const streamed = (b: SplitBuffer): b is SplitBuffer & { data: Storage } => stream && b.perUnit > 0 && b.data !== null && b.copy === 'in';
+  const args: BufferArg[] = buffers.map((b) =>
+    streamed(b) ? [b.data.length * BYTES[b.type], b.type, 'scratch'] : [b.data, b.type, b.copy],
+  );
   const per = Math.max(1, Math.ceil(units / (threads * TASKS_PER_THREAD)));
   const tasks = Math.ceil(units / per);
-  const streamed = (b: SplitBuffer): boolean => stream && b.perUnit > 0;
-  buffers.forEach((b, i) => {
-    if (b.data !== null && b.copy !== 'out' && !streamed(b)) view(rt.memory, b.type, at[i], b.data.length).set(b.data);
-  });
-  const slots = new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS);
-  const pointers = Object.fromEntries(buffers.map((b, i) => [`p${i}`, b.data === null ? 0 : at[i]]));
-  const integers = Object.fromEntries(ints.map((v, i) => [`i${i}`, v]));
-  writeSplitJob(slots, { op: OP_SPLIT, kernel, wide: wide ? 1 : 0, units, per, ...pointers, ...integers });
-  const feed = (publish: (upTo: number) => void): void => {
-    // Blocks of a quarter of a thread's tasks: the first starts work early, the copies stay few.
-    const step = Math.max(1, Math.floor(tasks / (threads * 4)));
-    for (let t = 0; t < tasks; t += step) {
-      const end = Math.min(tasks, t + step);
-      buffers.forEach((b, i) => {
-        if (b.data === null || b.copy === 'out' || !streamed(b)) return;
-        const from = t * per * b.perUnit;
-        const to = Math.min(units, end * per) * b.perUnit;
-        view(rt.memory, b.type, at[i] + from * BYTES[b.type], to - from).set(b.data.subarray(from, to));
-      });
-      publish(end);
-    }
-  };
-  runJob(rt, ARENA_START, tasks, Math.min(threads, tasks), stream ? feed : undefined);
-  buffers.forEach((b, i) => {
-    if (b.data !== null && b.copy !== 'in') b.data.set(view(rt.memory, b.type, at[i], b.data.length));
-  });
-  return true;
+  return callKernel(
+    args,
+    (_, at, rt) => {
+      const slots = new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS);
+      const pointers = Object.fromEntries(buffers.map((b, i) => [`p${i}`, b.data === null ? 0 : at[i]]));
+      const integers = Object.fromEntries(ints.map((v, i) => [`i${i}`, v]));
+      const wide = buffers[0].data instanceof Float64Array ? 1 : 0;
+      writeSplitJob(slots, { op: OP_SPLIT, kernel, wide, units, per, ...pointers, ...integers });
+      const feed = (publish: (upTo: number) => void): void => {
+        // Blocks of a quarter of a thread's tasks: the first starts work early, the copies stay few.
+        const step = Math.max(1, Math.floor(tasks / (threads * 4)));
+        for (let t = 0; t < tasks; t += step) {
+          const end = Math.min(tasks, t + step);
+          buffers.forEach((b, i) => {
+            if (!streamed(b)) return;
+            const from = t * per * b.perUnit;
+            const to = Math.min(units, end * per) * b.perUnit;
+            view(rt.memory, b.type, at[i] + from * BYTES[b.type], to - from).set(b.data.subarray(from, to));
+          });
+          publish(end);
+        }
+      };
+      runJob(rt, ARENA_START, tasks, Math.min(threads, tasks), stream ? feed : undefined);
+    },
+    ARENA_START + HEADER_INTS * 4,
+  );
 }
 
 const typeOf = (data: Storage): 'f32' | 'f64' => (data instanceof Float64Array ? 'f64' : 'f32');
