@@ -128,6 +128,25 @@ export function maxPool2d<T>(
   }
 }
 
+/** One 2×2 cell (output row oh, column ow) the SIMD loops leave over, in window order, NaN winning. */
+@inline function maxPool2x2Cell<T>(base: usize, y: usize, idx: usize, at: usize, W: i32, oh: i32, ow: i32): void {
+  const h0 = 2 * oh;
+  const w0 = 2 * ow;
+  let best = <T>-Infinity;
+  let bestAt = h0 * W + w0;
+  for (let h = h0; h < h0 + 2; h++) {
+    for (let w = w0; w < w0 + 2; w++) {
+      const v = load<T>(base + (<usize>(h * W + w) << alignof<T>()));
+      if (v > best || v != v) {
+        best = v;
+        bestAt = h * W + w;
+      }
+    }
+  }
+  store<T>(y + (at << alignof<T>()), best);
+  store<f64>(idx + (at << 3), <f64>bestAt);
+}
+
 /** v replaces the best where it is larger or NaN (PyTorch's test), lane by lane, without branches. */
 @inline function better(v: v128, best: v128): v128 {
   return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
@@ -172,24 +191,7 @@ function maxPool2x2(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i32,
         v128.store(idx + (at << 3) + 16, f64x2.convert_low_i32x4_s(i8x16.shuffle(where, where, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
         at += 4;
       }
-      for (; ow < OW; ow++) {
-        const h0 = 2 * oh;
-        const w0 = 2 * ow;
-        let best: f32 = -Infinity;
-        let bestAt = h0 * W + w0;
-        for (let h = h0; h < h0 + 2; h++) {
-          for (let w = w0; w < w0 + 2; w++) {
-            const v = load<f32>(base + (<usize>(h * W + w) << 2));
-            if (v > best || v != v) {
-              best = v;
-              bestAt = h * W + w;
-            }
-          }
-        }
-        store<f32>(y + (at << 2), best);
-        store<f64>(idx + (at << 3), <f64>bestAt);
-        at++;
-      }
+      for (; ow < OW; ow++) maxPool2x2Cell<f32>(base, y, idx, at++, W, oh, ow);
     }
   }
 }
@@ -233,24 +235,7 @@ function maxPool2x2f64(x: usize, y: usize, idx: usize, planes: i32, H: i32, W: i
         v128.store(idx + (at << 3), where);
         at += 2;
       }
-      for (; ow < OW; ow++) {
-        const h0 = 2 * oh;
-        const w0 = 2 * ow;
-        let best: f64 = -Infinity;
-        let bestAt = h0 * W + w0;
-        for (let h = h0; h < h0 + 2; h++) {
-          for (let w = w0; w < w0 + 2; w++) {
-            const v = load<f64>(base + (<usize>(h * W + w) << 3));
-            if (v > best || v != v) {
-              best = v;
-              bestAt = h * W + w;
-            }
-          }
-        }
-        store<f64>(y + (at << 3), best);
-        store<f64>(idx + (at << 3), <f64>bestAt);
-        at++;
-      }
+      for (; ow < OW; ow++) maxPool2x2Cell<f64>(base, y, idx, at++, W, oh, ow);
     }
   }
 }
