@@ -1,7 +1,7 @@
 // Module and Parameter, as torch.nn.Module and torch.nn.Parameter: submodules, parameters and buffers
 // are the fields assigned in the constructor, registered in assignment order.
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
-import { int64Overflow, isFloating, Tensor, type FloatDType, type RemovableHandle, bumpVersion } from '../tensor/tensor.js';
+import { addToList, int64Overflow, isFloating, Tensor, type FloatDType, type RemovableHandle, bumpVersion } from '../tensor/tensor.js';
 import { record } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/mode.js';
 import { formatShape } from '../tensor/shape.js';
@@ -104,14 +104,7 @@ export abstract class Module {
 
   private addHook<K extends keyof Hooks>(kind: K, hook: Hooks[K][number], op: string): RemovableHandle {
     if (typeof hook !== 'function') throw new Error(`${op}: hook=${String(hook)} must be a function`);
-    const list = this.hooks[kind] as Hooks[K][number][];
-    list.push(hook);
-    return {
-      remove: () => {
-        const i = list.indexOf(hook);
-        if (i >= 0) list.splice(i, 1);
-      },
-    };
+    return addToList(this.hooks[kind] as Hooks[K][number][], hook);
   }
 
   /** hook(module, inputs) runs before each forward; a tensor (or list) it returns replaces the inputs. */

@@ -59,6 +59,17 @@ export interface RemovableHandle {
   remove(): void;
 }
 
+/** Appends `item` to `list`; the handle's remove() takes it out again (once). Every hook list registers through here. */
+export function addToList<T>(list: T[], item: T): RemovableHandle {
+  list.push(item);
+  return {
+    remove: () => {
+      const i = list.indexOf(item);
+      if (i >= 0) list.splice(i, 1);
+    },
+  };
+}
+
 /**
  * The version counters, kept outside the tensors so only this module (through bumpVersion) changes them;
  * a tensor never changed in place has none (its version is 0). (A symbol-keyed field did this before, but
@@ -248,14 +259,7 @@ export class Tensor {
     if (typeof hook !== 'function') throw new Error(`registerHook: hook=${String(hook)} must be a function (grad) => Tensor | undefined`);
     if (!this.requiresGrad) throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
     if (this.gradHooks === null) this.gradHooks = [];
-    const hooks = this.gradHooks;
-    hooks.push(hook);
-    return {
-      remove: () => {
-        const i = hooks.indexOf(hook);
-        if (i >= 0) hooks.splice(i, 1);
-      },
-    };
+    return addToList(this.gradHooks, hook);
   }
 
   /** Exactly PyTorch's str(t), except `dtype=float64` for `dtype=torch.float64`. */
