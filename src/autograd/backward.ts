@@ -4,6 +4,7 @@ import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { defineMethods, Tensor, type BackwardOptions, type GradHook } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { withGradMode } from './mode.js';
+import { ResidentScope } from './resident.js';
 
 /** Options of {@link grad}. */
 export interface GradOptions {
@@ -138,38 +139,60 @@ function run(
     const g = seeds[i];
     if (g !== null) addGrad(y, g);
   });
-  withGradMode(createGraph, () => {
-    for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k];
-      let g = grads.get(t);
-      const node = t.gradFn;
-      if (g === undefined) continue;
-      let retained = g;
-      if (t.gradHooks !== null && t.gradHooks.length > 0) {
-        const hooks = t.gradHooks;
-        const split = node !== null && t.retainsGrad ? t.retainAfterHooks : hooks.length;
-        retained = runTensorHooks(t, g, hooks.slice(0, split));
-        g = runTensorHooks(t, retained, hooks.slice(split));
-        grads.set(t, g);
-        if (node === null) retained = g;
+  // Without createGraph, the gradients live in the kernels' memory during the pass (resident.ts): user
+  // code (hooks, backward-hook nodes) and whatever outlives the pass get copies in JavaScript arrays.
+  const scope = createGraph ? null : ResidentScope.open();
+  const own = (g: Tensor): Tensor => (scope === null ? g : scope.own(g));
+  const outside = <T>(f: () => T): T => (scope === null ? f() : scope.outside(f));
+  try {
+    withGradMode(createGraph, () => {
+      for (let k = order.length - 1; k >= 0; k--) {
+        const t = order[k];
+        let g = grads.get(t);
+        const node = t.gradFn;
+        if (g === undefined) continue;
+        let retained = g;
+        if (t.gradHooks !== null && t.gradHooks.length > 0) {
+          const hooks = t.gradHooks;
+          const split = node !== null && t.retainsGrad ? t.retainAfterHooks : hooks.length;
+          const given = own(g);
+          retained = outside(() => runTensorHooks(t, given, hooks.slice(0, split)));
+          g = outside(() => runTensorHooks(t, retained, hooks.slice(split)));
+          grads.set(t, g);
+          if (node === null) retained = g;
+        }
+        if (accumulate && (node === null || t.retainsGrad) && relevant.has(t)) {
+          const r = own(retained);
+          outside(() => {
+            const stored = createGraph ? r : r.detach();
+            t.grad = t.grad === null ? stored : createGraph ? t.grad.add(stored) : t.grad.add(stored).detach();
+          });
+        }
+        const needs = node === null ? [] : node.inputs.map((i) => i?.requiresGrad === true && relevant.has(i));
+        if (node !== null && needs.some(Boolean)) {
+          const dy = g;
+          const inputGrads = node.runsUserCode ? outside(() => node.apply(own(dy), needs)) : node.apply(dy, needs);
+          node.inputs.forEach((input, i) => {
+            const gi = inputGrads[i];
+            if (input === null || gi === null || !needs[i]) return;
+            const shaped = sumToShape(gi, input.shape, node.name);
+            addGrad(input, shaped.dtype === input.dtype ? shaped : shaped.to(input.dtype));
+          });
+        } else if (node !== null) continue;
+        if (targets === null || !targets.has(t)) grads.delete(t);
+        // What no gradient still held lies in is dead: the rule's intermediates, consumed gradients.
+        scope?.collect(grads.values());
       }
-      if (accumulate && (node === null || t.retainsGrad) && relevant.has(t)) {
-        const stored = createGraph ? retained : retained.detach();
-        t.grad = t.grad === null ? stored : createGraph ? t.grad.add(stored) : t.grad.add(stored).detach();
+    });
+    if (targets !== null) {
+      for (const x of targets) {
+        const g = grads.get(x);
+        if (g !== undefined) grads.set(x, own(g));
       }
-      if (node === null) continue;
-      const needs = node.inputs.map((i) => i?.requiresGrad === true && relevant.has(i));
-      if (!needs.some(Boolean)) continue;
-      const inputGrads = node.apply(g, needs);
-      node.inputs.forEach((input, i) => {
-        const gi = inputGrads[i];
-        if (input === null || gi === null || !needs[i]) return;
-        const shaped = sumToShape(gi, input.shape, node.name);
-        addGrad(input, shaped.dtype === input.dtype ? shaped : shaped.to(input.dtype));
-      });
-      if (targets === null || !targets.has(t)) grads.delete(t);
     }
-  });
+  } finally {
+    scope?.close();
+  }
   if (!retainGraph) for (const t of order) t.gradFn?.release();
   return { grads };
 }

@@ -18,6 +18,7 @@ class Node implements GradFn {
     readonly inputs: readonly (Tensor | null)[],
     rule: GradRule,
     saved: readonly (Tensor | null)[],
+    readonly runsUserCode: boolean,
   ) {
     this.rule = rule;
     this.saved = saved.filter((t): t is Tensor => t !== null).map((t) => [t, t.version]);
@@ -60,7 +61,8 @@ export function needsGrad(t: Tensor | null): boolean {
  * Attaches a node to `out` when recording is on and some input requires grad. `rule` may capture
  * saved tensors; it is dropped (freeing them) after a backward pass that does not retain the graph.
  * `saved` lists the tensors whose values the rule reads: backward refuses to run it if an in-place
- * op changed one of them since (PyTorch's version counter).
+ * op changed one of them since (PyTorch's version counter). `runsUserCode`: the rule calls user code
+ * (hooks), which may keep what it is given.
  */
 export function record(
   out: Tensor,
@@ -68,9 +70,10 @@ export function record(
   inputs: readonly (Tensor | null)[],
   rule: GradRule,
   saved: readonly (Tensor | null)[] = [],
+  runsUserCode = false,
 ): Tensor {
   if (!isGradEnabled() || !inputs.some(needsGrad)) return out;
   out.requiresGrad = true;
-  out.gradFn = new Node(name, inputs, rule, saved);
+  out.gradFn = new Node(name, inputs, rule, saved, runsUserCode);
   return out;
 }

@@ -53,7 +53,7 @@ interface Hooks {
 
 /** A tensor with x's data as the output of an identity node named as PyTorch names a backward hook's. */
 function hookIdentity(x: Tensor, rule: (g: Tensor) => Tensor | null): Tensor {
-  return record(new Tensor(x.data, x.shape, false, x.dtype), 'BackwardHookFunctionBackward', [x], (g) => [rule(g)]);
+  return record(new Tensor(x.data, x.shape, false, x.dtype), 'BackwardHookFunctionBackward', [x], (g) => [rule(g)], [], true);
 }
 
 /**

@@ -4,6 +4,7 @@
 import { checkOptionKeys } from './options.js';
 import { formatTensor } from './format.js';
 import { checkShape, formatShape, MAX_ELEMENTS, numelOf, stridesOf } from './shape.js';
+import { allocateResident } from './resident.js';
 
 /**
  * The element types. Integer (`int64`) and `bool` tensors hold exact integers in a Float64Array, so
@@ -30,6 +31,8 @@ export interface GradFn {
   readonly inputs: readonly (Tensor | null)[];
   /** True once a backward pass without retainGraph has freed the saved tensors. */
   readonly released: boolean;
+  /** True where apply runs user code (a module's backward hooks): backward hands it gradients in JavaScript arrays it may keep. */
+  readonly runsUserCode?: boolean;
   /** Gradients of the inputs given the output's gradient; `needs[i]` says which are wanted. */
   apply(dy: Tensor, needs: readonly boolean[]): (Tensor | null)[];
   /** Frees the saved tensors (backward does this unless retainGraph is set); a later apply() throws. */
@@ -388,6 +391,12 @@ const allocUnsafeSlow = (globalThis as { Buffer?: { allocUnsafeSlow?: (bytes: nu
 export function allocateUnzeroed(dtype: DType, n: number, writer: 'kernel' | 'caller', op = 'allocate'): Storage {
   const wide = dtype !== 'float32';
   const bytes = n * (wide ? 8 : 4);
+  // Inside a backward pass, in the wasm backend's memory where it takes it (resident.ts).
+  const resident = bytes > SMALL_BYTES ? allocateResident(wide, n) : null;
+  if (resident !== null) {
+    if (writer === 'kernel') unwritten.add(resident);
+    return resident;
+  }
   if (allocUnsafeSlow === undefined || bytes <= SMALL_BYTES || !(n <= MAX_ELEMENTS)) return allocate(dtype, n, op);
   let buffer: Uint8Array;
   try {

@@ -1,9 +1,10 @@
 // The one generic call of a wasm kernel: lay its buffers out in the arena, copy the inputs in, run it
-// on the calling thread, copy the outputs out. Every binding generated from assembly/boundary.json
+// on the calling thread, copy the outputs out (resident storage, heap.ts, is used where it lies). Every binding generated from assembly/boundary.json
 // (kernels.generated.ts) goes through here.
 import type { Storage } from '../../tensor/tensor.js';
 import type { KernelExports } from './boundary.generated.js';
-import { ARENA_START, layoutArena, WasmMemoryError, wasmRuntimeForCall, type WasmRuntime } from './runtime.js';
+import { residentAt } from './heap.js';
+import { arenaStart, layoutArena, WasmMemoryError, wasmRuntimeForCall, type WasmRuntime } from './runtime.js';
 
 /**
  * A buffer argument: its data (null for an optional one left out), element type, and which way it is
@@ -30,7 +31,7 @@ export function view(memory: WebAssembly.Memory, type: 'f32' | 'f64', at: number
 export function callKernel(
   buffers: readonly BufferArg[],
   run: (kernels: KernelExports, at: readonly number[], rt: WasmRuntime) => void,
-  start = ARENA_START,
+  start = arenaStart(),
 ): boolean {
   const rt = wasmRuntimeForCall();
   if (rt === null) return false;
@@ -38,11 +39,13 @@ export function callKernel(
     if (data !== null && typeof data !== 'number' && !(type === 'f32' ? data instanceof Float32Array : data instanceof Float64Array))
       return false;
   }
+  // Resident storage (heap.ts) is read and written where it lies: no room in the arena, no copy.
+  const resident = buffers.map(([data]) => (data !== null && typeof data !== 'number' ? residentAt(data) : -1));
   let at: number[];
   try {
     at = layoutArena(
       rt,
-      buffers.map(([data, type]) => (typeof data === 'number' ? data : (data?.length ?? 0) * BYTES[type])),
+      buffers.map(([data, type], i) => (typeof data === 'number' ? data : resident[i] >= 0 ? 0 : (data?.length ?? 0) * BYTES[type])),
       start,
     );
   } catch (e) {
@@ -51,13 +54,14 @@ export function callKernel(
   }
   for (let i = 0; i < buffers.length; i++) {
     const [data, type, copy] = buffers[i];
-    if (typeof data !== 'number' && data !== null && (copy === 'in' || copy === 'inout'))
+    if (resident[i] >= 0) at[i] = resident[i];
+    else if (typeof data !== 'number' && data !== null && (copy === 'in' || copy === 'inout'))
       view(rt.memory, type, at[i], data.length).set(data);
   }
   run(rt.exports, at, rt);
   for (let i = 0; i < buffers.length; i++) {
     const [data, type, copy] = buffers[i];
-    if (typeof data !== 'number' && data !== null && (copy === 'out' || copy === 'inout'))
+    if (resident[i] < 0 && typeof data !== 'number' && data !== null && (copy === 'out' || copy === 'inout'))
       data.set(view(rt.memory, type, at[i], data.length));
   }
   return true;

@@ -7,10 +7,14 @@ import type { ConvGeometry } from '../../tensor/conv_params.js';
 import { allFinite } from '../reference/conv.js';
 import {
   arena,
+  arenaFloats,
+  copyOut,
   extent,
   inBatchRuns,
   macs,
   paddedPlane,
+  placeInput,
+  placeOutput,
   planeJob,
   prod,
   roundUp,
@@ -23,7 +27,7 @@ import {
   type Finish,
   type Geo3,
 } from './conv_job.js';
-import { ARENA_START, getNumThreads, runJob, threadsFor, wasmRuntimeForCall, type WasmRuntime } from './runtime.js';
+import { arenaStart, getNumThreads, runJob, threadsFor, wasmRuntimeForCall, type WasmRuntime } from './runtime.js';
 import {
   GEMM_OVERREAD,
   OP_DEPTHWISE_FORWARD,
@@ -186,8 +190,10 @@ function forward(
   // Per thread: the im2col rows, the GEMM output, the strip.
   const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: M4 * chunk, strip: strip.floats });
   const scratchFloats = scratch.floats;
-  const [xAt, wAt, yAt, scratchAt, bAt] = arena(rt, [x.length, g.G * M4 * K, y.length, T * scratchFloats, b?.length ?? 0]);
-  view(rt, xAt, x.length).set(x);
+  const job = arenaStart();
+  const [xIn, wAt, yIn, scratchAt, bAt] = arena(rt, [arenaFloats(x), g.G * M4 * K, arenaFloats(y), T * scratchFloats, b?.length ?? 0]);
+  const xAt = placeInput(rt, x, xIn);
+  const yAt = placeOutput(y, yIn);
   const wp = view(rt, wAt, g.G * M4 * K);
   wp.fill(0);
   // wp[g][panel][k][r] = w[g·CyG + panel·4 + r, k]
@@ -199,12 +205,12 @@ function forward(
     }
   }
   writeHeader(rt, OP_FORWARD, g, [xAt, wAt, yAt, scratchAt], scratch, { chunk, chunks, m4: M4, stripRows: strip.rows });
-  runJob(rt, ARENA_START, tasks, T);
+  runJob(rt, job, tasks, T);
   if (b !== null) {
     view(rt, bAt, b.length).set(b);
     rt.exports.addBias(yAt, bAt, g.N, g.Cy, P);
   }
-  y.set(view(rt, yAt, y.length));
+  copyOut(rt, y, yAt);
 }
 
 /**
@@ -225,8 +231,10 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
   const scratch = scratchRegions({ col: M4 * chunk, c: cxg * Hp * extent(g, 2) });
   const scratchFloats = scratch.floats;
   // the GEMM reads dy in place
-  const [dyAt, wAt, dxAt, scratchAt] = arena(rt, [dy.length + GEMM_OVERREAD, g.G * M4 * cyg, dx.length, T * scratchFloats]);
-  view(rt, dyAt, dy.length).set(dy);
+  const job = arenaStart();
+  const [dyIn, wAt, dxIn, scratchAt] = arena(rt, [arenaFloats(dy) + GEMM_OVERREAD, g.G * M4 * cyg, arenaFloats(dx), T * scratchFloats]);
+  const dyAt = placeInput(rt, dy, dyIn);
+  const dxAt = placeOutput(dx, dxIn);
   const wp = view(rt, wAt, g.G * M4 * cyg);
   wp.fill(0);
   // wp[g][panel][o][r] = w[g·CyG + o, c, κ] for row m = panel·4 + r = c·K3 + κ.
@@ -236,8 +244,8 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
     }
   }
   writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, [dyAt, wAt, dxAt, scratchAt], scratch, { chunk, m4: M4, stripRows: Hp });
-  runJob(rt, ARENA_START, g.N, T);
-  dx.set(view(rt, dxAt, dx.length));
+  runJob(rt, job, g.N, T);
+  copyOut(rt, dx, dxAt);
 }
 
 /** v[g·CxG + c, o, κ] = w[g·CyG + o, c, K3 − 1 − κ]: the kernels transposed (in ⇄ out channels) and flipped. */
@@ -330,8 +338,10 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
   // Per thread: the gathered taps of dy, the GEMM output.
   const scratch = scratchRegions({ col: maxK * chunk, c: M4 * chunk });
   const scratchFloats = scratch.floats;
-  const [dyAt, wAt, dxAt, tabAt, scratchAt] = arena(rt, [dy.length, g.G * wGroup, dx.length, tables.length, T * scratchFloats]);
-  view(rt, dyAt, dy.length).set(dy);
+  const job = arenaStart();
+  const [dyIn, wAt, dxIn, tabAt, scratchAt] = arena(rt, [arenaFloats(dy), g.G * wGroup, arenaFloats(dx), tables.length, T * scratchFloats]);
+  const dyAt = placeInput(rt, dy, dyIn);
+  const dxAt = placeOutput(dx, dxIn);
   new Int32Array(rt.memory.buffer, tabAt, tables.length).set(tables);
   const wp = view(rt, wAt, g.G * wGroup);
   wp.fill(0);
@@ -354,8 +364,8 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
     }
   }
   writeHeader(rt, OP_GRAD_INPUT, g, [dyAt, wAt, dxAt, scratchAt], scratch, { chunk, chunks, taps: tabAt, m4: M4, res: R, wGroup });
-  runJob(rt, ARENA_START, tasks, T);
-  dx.set(view(rt, dxAt, dx.length));
+  runJob(rt, job, tasks, T);
+  copyOut(rt, dx, dxAt);
 }
 
 /** dw = Σ_n Σ_p dy·im2col(x)ᵀ: each slot sums a fixed run of (image, chunk) items; the slots are added in order at the end. */
@@ -381,9 +391,16 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   // Per thread: the im2col rows, their transpose ColT, the packed dy panels, the strip.
   const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: chunk * Kpad, pack: M4 * chunk, strip: strip.floats });
   const scratchFloats = scratch.floats;
-  const [xAt, dyAt, slotsAt, sumAt, scratchAt] = arena(rt, [x.length, dy.length, slots * slotFloats, slotFloats, T * scratchFloats]);
-  view(rt, xAt, x.length).set(x);
-  view(rt, dyAt, dy.length).set(dy);
+  const job = arenaStart();
+  const [xIn, dyIn, slotsAt, sumAt, scratchAt] = arena(rt, [
+    arenaFloats(x),
+    arenaFloats(dy),
+    slots * slotFloats,
+    slotFloats,
+    T * scratchFloats,
+  ]);
+  const xAt = placeInput(rt, x, xIn);
+  const dyAt = placeInput(rt, dy, dyIn);
   view(rt, slotsAt, slots * slotFloats).fill(0);
   writeHeader(rt, OP_GRAD_WEIGHT, g, [xAt, dyAt, slotsAt, scratchAt], scratch, {
     chunk,
@@ -394,7 +411,7 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
     slots,
     stripRows: strip.rows,
   });
-  runJob(rt, ARENA_START, slots, T);
+  runJob(rt, job, slots, T);
   rt.exports.sumBuffers(sumAt, slotsAt, slotFloats, slots, slotFloats);
   const sum = view(rt, sumAt, slotFloats);
   for (let gi = 0; gi < g.G; gi++) {

@@ -3,7 +3,8 @@
 // regions, plane jobs (the direct and depthwise kernels, with their input streamed in), and running a
 // pass on runs of images where its layout does not fit in WebAssembly's 4 GiB.
 import type { ConvGeometry } from '../../tensor/conv_params.js';
-import { ARENA_START, layoutArena, runJob, threadsFor, WasmMemoryError, type WasmRuntime } from './runtime.js';
+import { residentAt } from './heap.js';
+import { arenaStart, layoutArena, runJob, threadsFor, WasmMemoryError, type WasmRuntime } from './runtime.js';
 import { extent as windowExtent, HEADER_INTS, paddedRow, ROW_SLACK, writeConvJob, type ConvJob } from './boundary.generated.js';
 
 /** Below this many multiply-adds, one thread is cheaper than waking the others. */
@@ -55,8 +56,30 @@ export const arena = (rt: WasmRuntime, floats: readonly number[]): number[] =>
   layoutArena(
     rt,
     floats.map((f) => f * 4),
-    ARENA_START + HEADER_INTS * 4,
+    arenaStart() + HEADER_INTS * 4,
   );
+
+/** Floats to lay out in the arena for `data`: none where it is resident storage (heap.ts), used where it lies. */
+export const arenaFloats = (data: Float32Array): number => (residentAt(data) >= 0 ? 0 : data.length);
+
+/** Where a job reads `data`: where it lies if resident, else at `at` in the arena, copied there now. */
+export function placeInput(rt: WasmRuntime, data: Float32Array, at: number): number {
+  const own = residentAt(data);
+  if (own >= 0) return own;
+  view(rt, at, data.length).set(data);
+  return at;
+}
+
+/** Where a job writes `out`: where it lies if resident, else at `at` in the arena (copyOut copies it from there). */
+export const placeOutput = (out: Float32Array, at: number): number => {
+  const own = residentAt(out);
+  return own >= 0 ? own : at;
+};
+
+/** Copies a job's output out of the arena, unless it was written where it lies (placeOutput). */
+export function copyOut(rt: WasmRuntime, out: Float32Array, at: number): void {
+  if (at !== residentAt(out)) out.set(view(rt, at, out.length));
+}
 
 /** The header fields besides the op, the geometry, the buffers and the scratch (writeHeader takes those apart). */
 export type JobFields = Pick<
@@ -88,7 +111,7 @@ export function writeHeader(
   const geometry = { n: g.N, g: g.G, cx: g.Cx, cy: g.Cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw };
   const { floats, ...regions } = scratch;
   const buffers = { xPtr, wPtr, outPtr, scratch: scratchAt, scratchBytes: floats * 4 };
-  writeConvJob(new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS), { op, ...geometry, ...buffers, ...regions, ...fields });
+  writeConvJob(new Int32Array(rt.memory.buffer, arenaStart(), HEADER_INTS), { op, ...geometry, ...buffers, ...regions, ...fields });
 }
 
 /** One thread's scratch laid out end to end, in this order: the gathered columns, the GEMM output (or ColT, or the accumulator), the packed panels, the strip (floats each). */
@@ -131,20 +154,29 @@ export function planeJob(
   finish?: Finish,
 ): void {
   const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
-  const [aAt, bAt, outAt, scratchAt, extraAt] = arena(rt, [a.length, b.length, out.length, T * scratchFloats, finish?.data.length ?? 0]);
+  const job = arenaStart();
+  const [aIn, bIn, outIn, scratchAt, extraAt] = arena(rt, [
+    arenaFloats(a),
+    arenaFloats(b),
+    arenaFloats(out),
+    T * scratchFloats,
+    finish?.data.length ?? 0,
+  ]);
   if (finish !== undefined) view(rt, extraAt, finish.data.length).set(finish.data);
-  writeHeader(rt, op, g, [aAt, bAt, outAt, scratchAt], { floats: scratchFloats }, fields);
-  const aView = view(rt, aAt, a.length);
-  const bView = view(rt, bAt, b.length);
-  if (feed === undefined || T === 1) {
-    // Alone, there is nothing to overlap with: one copy each is cheapest.
-    aView.set(a);
-    bView.set(b);
-    runJob(rt, ARENA_START, tasks, T);
-  } else runJob(rt, ARENA_START, tasks, T, (publish) => feed(aView, bView, publish));
+  const outAt = placeOutput(out, outIn);
+  if (feed === undefined || T === 1 || residentAt(a) >= 0 || residentAt(b) >= 0) {
+    // Alone, there is nothing to overlap with: one copy each is cheapest (none for resident inputs).
+    const aAt = placeInput(rt, a, aIn);
+    const bAt = placeInput(rt, b, bIn);
+    writeHeader(rt, op, g, [aAt, bAt, outAt, scratchAt], { floats: scratchFloats }, fields);
+    runJob(rt, job, tasks, T);
+  } else {
+    writeHeader(rt, op, g, [aIn, bIn, outAt, scratchAt], { floats: scratchFloats }, fields);
+    runJob(rt, job, tasks, T, (publish) => feed(view(rt, aIn, a.length), view(rt, bIn, b.length), publish));
+  }
   // finish works on the result in place (a bias added) before it is copied out.
   finish?.run(outAt, extraAt);
-  out.set(view(rt, outAt, out.length));
+  copyOut(rt, out, outAt);
 }
 
 /**

@@ -2,10 +2,12 @@
 // assembly/boundary.json come generated; the convolutions and matmul plan their jobs by hand (conv.ts).
 import type { Storage } from '../../tensor/tensor.js';
 import type { ConvGeometry } from '../../tensor/conv_params.js';
+import { registerResidentStore } from '../../tensor/resident.js';
 import { addBiasPerChannel } from '../reference/conv.js';
 import { registerBackend } from '../registry.js';
 import * as conv from './conv.js';
 import { convForward64, convGradInput64, convGradWeight64, matmul64 } from './conv64.js';
+import { wasmHeap } from './heap.js';
 import { generatedKernels } from './kernels.generated.js';
 import { splitKernels } from './split.js';
 import { wasmUnavailableReason } from './runtime.js';
@@ -57,3 +59,6 @@ registerBackend('wasm', {
     matmul,
   },
 });
+
+// Tensors a backward pass keeps in the kernels' memory between calls (tensor/resident.ts).
+registerResidentStore(wasmHeap);

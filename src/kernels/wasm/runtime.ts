@@ -17,7 +17,7 @@ export interface WasmRuntime {
   shared: boolean;
 }
 
-/** The control block's i32 slots (at CONTROL, assembly/boundary.json); the arena starts at ARENA_START. */
+/** The control block's i32 slots (at CONTROL, assembly/boundary.json); the resident heap and then the arena start at ARENA_START. */
 export const CTL = {
   GEN: 0,
   JOB: 1,
@@ -114,8 +114,11 @@ export function wasmRuntime(): WasmRuntime | null {
  */
 export function wasmRuntimeForCall(): WasmRuntime | null {
   const rt = wasmRuntime();
-  if (rt === null || !shrinkDue) return rt;
+  // Resident blocks (heap.ts) pin the memory: it is replaced only while none is live.
+  if (rt === null || !shrinkDue || heap.live > 0) return rt;
   shrinkDue = false;
+  heap.top = ARENA_START;
+  heap.buffers = new WeakSet();
   smallCalls = 0;
   for (const w of workers.splice(0)) void w.worker.terminate();
   const memory = new WebAssembly.Memory({ initial: 17, maximum: 65536, shared: rt.shared });
@@ -126,6 +129,24 @@ export function wasmRuntimeForCall(): WasmRuntime | null {
 
 const FOUR_GIB = 2 ** 32;
 let memoryLimit = FOUR_GIB;
+
+/**
+ * The resident heap (heap.ts) lies below the arena: its blocks in [ARENA_START, top), and every call's
+ * arena is laid out from top, so the two never overlap. `live` counts its blocks; `buffers` holds each
+ * SharedArrayBuffer object the memory has been seen through while blocks were handed out (a view of the
+ * memory made before it grew has an older one), so a storage is in the memory iff its buffer is here.
+ */
+export const heap = { top: ARENA_START, live: 0, buffers: new WeakSet<ArrayBufferLike>() };
+
+/** Where the arena starts now: after the resident heap. */
+export function arenaStart(): number {
+  return heap.top;
+}
+
+/** The most bytes a layout may reach (4 GiB, lower in tests). */
+export function memoryLimitBytes(): number {
+  return memoryLimit;
+}
 
 /** Lowers the bytes a job may lay out (tests use it to reach the 4 GiB paths with small layers); null restores 4 GiB. */
 export function setMemoryLimitForTesting(bytes: number | null): void {
@@ -153,6 +174,12 @@ export function ensureMemory(rt: WasmRuntime, bytes: number): void {
   if (have > SHRINK_ABOVE && bytes <= have / 4) {
     if (++smallCalls >= SHRINK_AFTER) shrinkDue = true;
   } else smallCalls = 0;
+  growMemory(rt, bytes);
+}
+
+/** Grows the memory (never shrinks it) so that `bytes` from address 0 are usable; throws WasmMemoryError where it cannot. */
+export function growMemory(rt: WasmRuntime, bytes: number): void {
+  const have = rt.memory.buffer.byteLength;
   if (bytes <= have) return;
   const pages = Math.ceil((bytes - have) / 65536);
   try {
@@ -167,7 +194,7 @@ export function ensureMemory(rt: WasmRuntime, bytes: number): void {
  * memory to hold them: their addresses. Throws WasmMemoryError (before anything is written) where they
  * do not fit in WebAssembly's 4 GiB. Every job and kernel call lays its buffers out through here.
  */
-export function layoutArena(rt: WasmRuntime, bytes: readonly number[], start = ARENA_START): number[] {
+export function layoutArena(rt: WasmRuntime, bytes: readonly number[], start = arenaStart()): number[] {
   let next = start;
   const at = bytes.map((b) => {
     const address = next;
@@ -398,8 +425,8 @@ function runRound(
 
 /** Measures the micro-kernel's GFLOP/s on this thread: the ceiling of the wasm kernels here. */
 export function measurePeak(rt: WasmRuntime, milliseconds = 200): number {
-  ensureMemory(rt, ARENA_START + 64 * 1024);
-  const a = ARENA_START;
+  const a = arenaStart();
+  ensureMemory(rt, a + 64 * 1024);
   const b = a + 256 * 16;
   const c = b + 256 * 32;
   new Float32Array(rt.memory.buffer, a, (c - a) / 4 + 32).fill(0.5);

@@ -21,7 +21,8 @@ import {
   writeSplitJob,
 } from './boundary.generated.js';
 import { BYTES, callKernel, view, type BufferArg } from './call.js';
-import { ARENA_START, getNumThreads, runJob } from './runtime.js';
+import { residentAt } from './heap.js';
+import { arenaStart, getNumThreads, runJob } from './runtime.js';
 
 /** Below this many bytes in all, waking the other threads costs more than it saves. */
 export const SPLIT_MIN_BYTES = 512 * 1024;
@@ -55,7 +56,10 @@ function runSplit(kernel: number, units: number, buffers: readonly SplitBuffer[]
     bytes += b.data.length * BYTES[b.type];
   }
   if (bytes < SPLIT_MIN_BYTES) return false;
-  const streamed = (b: SplitBuffer): b is SplitBuffer & { data: Storage } => stream && b.perUnit > 0 && b.data !== null && b.copy === 'in';
+  // Resident inputs (heap.ts) are read where they lie: nothing to stream.
+  const streamed = (b: SplitBuffer): b is SplitBuffer & { data: Storage } =>
+    stream && b.perUnit > 0 && b.data !== null && b.copy === 'in' && residentAt(b.data) < 0;
+  const job = arenaStart();
   const args: BufferArg[] = buffers.map((b) =>
     streamed(b) ? [b.data.length * BYTES[b.type], b.type, 'scratch'] : [b.data, b.type, b.copy],
   );
@@ -64,7 +68,7 @@ function runSplit(kernel: number, units: number, buffers: readonly SplitBuffer[]
   return callKernel(
     args,
     (_, at, rt) => {
-      const slots = new Int32Array(rt.memory.buffer, ARENA_START, HEADER_INTS);
+      const slots = new Int32Array(rt.memory.buffer, job, HEADER_INTS);
       const pointers = Object.fromEntries(buffers.map((b, i) => [`p${i}`, b.data === null ? 0 : at[i]]));
       const integers = Object.fromEntries(ints.map((v, i) => [`i${i}`, v]));
       const wide = buffers[0].data instanceof Float64Array ? 1 : 0;
@@ -83,9 +87,9 @@ function runSplit(kernel: number, units: number, buffers: readonly SplitBuffer[]
           publish(end);
         }
       };
-      runJob(rt, ARENA_START, tasks, Math.min(threads, tasks), stream ? feed : undefined);
+      runJob(rt, job, tasks, Math.min(threads, tasks), stream ? feed : undefined);
     },
-    ARENA_START + HEADER_INTS * 4,
+    job + HEADER_INTS * 4,
   );
 }
 
