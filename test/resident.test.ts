@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { grad, manualSeed, nn, randn, type Tensor } from '../src/index.js';
 import { residentBlocks, wasmHeap } from '../src/kernels/wasm/heap.js';
-import { heap } from '../src/kernels/wasm/runtime.js';
+import { ARENA_START, heap } from '../src/kernels/wasm/runtime.js';
 import { registerResidentStore, type ResidentStore } from '../src/tensor/resident.js';
+import type { Storage } from '../src/tensor/tensor.js';
 
 class Net extends nn.Module {
   conv1 = new nn.Conv2d(3, 8, 3, { padding: 1 });
@@ -49,27 +50,30 @@ function withStore<T>(store: ResidentStore | null, f: () => T): T {
 const isResident = (t: Tensor): boolean => wasmHeap.blockOf(t.data) >= 0;
 
 /** One forward and backward pass of a fresh net (seeded), returning the parameters' gradients. */
-function gradients(seed: number): Float32Array[] {
+function gradients(seed: number, dtype: 'float32' | 'float64'): Storage[] {
   manualSeed(seed);
   const net = new Net();
-  const x = randn([8, 3, 32, 32]);
-  const target = randn([8, 10]);
+  if (dtype === 'float64') net.double();
+  const x = randn([8, 3, 32, 32], { dtype });
+  const target = randn([8, 10], { dtype });
   net.forward(x).sub(target).pow(2).mean().backward();
   return net.parameters().map((p) => {
     assert.ok(p.grad !== null && !isResident(p.grad), '.grad is a JavaScript array');
-    return Float32Array.from(p.grad.data);
+    return p.grad.data.slice();
   });
 }
 
-test('a backward pass keeps its gradients resident, frees every block, and gives the same bits as without', () => {
-  const store = counting();
-  const resident = withStore(store, () => gradients(1));
-  assert.ok(store.count >= 5, `the pass allocated ${store.count} resident blocks; expected the activations' gradients among them`);
-  assert.equal(residentBlocks(), 0);
-  assert.equal(heap.top, 65536, 'the heap gave its memory back to the arena');
-  const plain = withStore(null, () => gradients(1));
-  assert.deepEqual(resident, plain);
-});
+for (const dtype of ['float32', 'float64'] as const) {
+  test(`a backward pass keeps its gradients resident, frees every block, and gives the same bits as without (${dtype})`, () => {
+    const store = counting();
+    const resident = withStore(store, () => gradients(1, dtype));
+    assert.ok(store.count >= 5, `the pass allocated ${store.count} resident blocks; expected the activations' gradients among them`);
+    assert.equal(residentBlocks(), 0);
+    assert.equal(heap.top, ARENA_START, 'the heap gave its memory back to the arena');
+    const plain = withStore(null, () => gradients(1, dtype));
+    assert.deepEqual(resident, plain);
+  });
+}
 
 test('what hooks see, retained gradients and grad() results are copies the next passes do not overwrite', () => {
   manualSeed(2);
@@ -147,5 +151,37 @@ test('createGraph keeps every gradient a JavaScript array (they join the graph o
     assert.ok(ddx !== null && !isResident(ddx));
     assert.ok(store.count > 0);
   });
+  assert.equal(residentBlocks(), 0);
+});
+
+test('the heap reuses freed blocks first fit, merges neighbours and lowers its top', () => {
+  const kib = (k: number): number => (k * 1024) / 4; // float32 elements in k KiB
+  const take = (k: number): { data: Storage; block: number } => {
+    const got = wasmHeap.allocate(false, kib(k));
+    assert.ok(got !== null);
+    return got;
+  };
+  assert.equal(wasmHeap.allocate(false, kib(1)), null, 'small storage stays a JavaScript array');
+  const a = take(64);
+  const b = take(128);
+  const c = take(64);
+  assert.ok(a.block === ARENA_START && b.block > a.block && c.block > b.block);
+  assert.equal(wasmHeap.blockOf(b.data.subarray(100)), b.block, 'a view inside a block belongs to it');
+  wasmHeap.free(b.block);
+  const d = take(100);
+  assert.equal(d.block, b.block, 'first fit: the freed block is reused');
+  wasmHeap.free(a.block);
+  wasmHeap.free(d.block);
+  // a, d and the rest of b are one free range now: 192 KiB fits at a's address.
+  const e = take(192);
+  assert.equal(e.block, ARENA_START);
+  assert.throws(() => wasmHeap.free(d.block), /not live/);
+  wasmHeap.free(c.block);
+  assert.ok(
+    heap.top > e.block && heap.top <= c.block,
+    'freeing the top block lowers the top to the end of e, which still holds the bottom',
+  );
+  wasmHeap.free(e.block);
+  assert.equal(heap.top, ARENA_START);
   assert.equal(residentBlocks(), 0);
 });
