@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { grad, manualSeed, nn, randn, type Tensor } from '../src/index.js';
 import { residentBlocks, wasmHeap } from '../src/kernels/wasm/heap.js';
-import { ARENA_START, heap } from '../src/kernels/wasm/runtime.js';
+import { ARENA_START, heap, wasmMemoryBytes } from '../src/kernels/wasm/runtime.js';
 import { registerResidentStore, type ResidentStore } from '../src/tensor/resident.js';
 import type { Storage } from '../src/tensor/tensor.js';
 
@@ -184,4 +184,22 @@ test('the heap reuses freed blocks first fit, merges neighbours and lowers its t
   wasmHeap.free(e.block);
   assert.equal(heap.top, ARENA_START);
   assert.equal(residentBlocks(), 0);
+});
+
+test('the kernels memory stays flat over many passes with resident gradients', () => {
+  manualSeed(5);
+  const net = new Net();
+  const x = randn([8, 3, 32, 32]);
+  const pass = (): void => {
+    for (const p of net.parameters()) p.grad = null;
+    net.forward(x).pow(2).mean().backward();
+  };
+  for (let i = 0; i < 3; i++) pass();
+  const bytes = wasmMemoryBytes();
+  for (let i = 0; i < 60; i++) {
+    pass();
+    assert.equal(residentBlocks(), 0);
+    assert.equal(heap.top, ARENA_START);
+  }
+  assert.equal(wasmMemoryBytes(), bytes, 'the kernels memory grew');
 });
