@@ -25,6 +25,13 @@ import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTas
 
 
 /** Forward task (n, g, chunk): y[n, g·CyG + o, p0 .. p0 + cols) = Σ_k W[o, k] · Col[k, ·]. */
+/** A 1×1 convolution at stride 1 without padding: every output position reads its own input position. */
+@inline function isPointwise(job: ConvJob): bool {
+  return (
+    job.kd == 1 && job.kh == 1 && job.kw == 1 && job.sd == 1 && job.sh == 1 && job.sw == 1 && job.pd == 0 && job.ph == 0 && job.pw == 0
+  );
+}
+
 function forwardTask(job: ConvJob, task: i32, thread: i32): void {
   const G = job.g, chunks = job.chunks, chunk = job.chunk;
   const cxg = job.cx / G, cyg = job.cy / G;
@@ -38,13 +45,18 @@ function forwardTask(job: ConvJob, task: i32, thread: i32): void {
   const p0 = ci * chunk;
   const cols = min(chunk, P - p0);
   const scratch = threadScratch(job, thread);
-  const col = scratch + <usize>job.colAt;
   const x = <usize>job.xPtr + ((<usize>(n * job.cx + g * cxg) * X) << 2);
-  const ld = colStride(chunk, job.stripRows);
   const cbuf = scratch + <usize>job.cAt;
-  im2colChunk(job, x, col, chunk, p0, cols, cxg, scratch + <usize>job.stripAt);
   const w = <usize>job.wPtr + ((<usize>g * <usize>M4 * <usize>K) << 2);
-  gemm(w, col, ld, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
+  if (isPointwise(job)) {
+    // im2col of a 1×1 convolution at stride 1 without padding is x itself (a matmul's right operand):
+    // the GEMM reads it in place, rows X floats apart (up to 7 columns past a row's end: GEMM_OVERREAD).
+    gemm(w, x + (<usize>p0 << 2), X, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
+  } else {
+    const col = scratch + <usize>job.colAt;
+    im2colChunk(job, x, col, chunk, p0, cols, cxg, scratch + <usize>job.stripAt);
+    gemm(w, col, colStride(chunk, job.stripRows), cbuf, chunk, M4, (cols + 7) & ~7, K, false);
+  }
   const y = <usize>job.outPtr + ((<usize>(n * job.cy + g * cyg) * <usize>P + <usize>p0) << 2);
   for (let o = 0; o < cyg; o++) memory.copy(y + ((<usize>o * <usize>P) << 2), cbuf + ((<usize>o * <usize>chunk) << 2), <usize>cols << 2);
 }
@@ -317,5 +329,23 @@ export function sumBuffers(dst: usize, src: usize, strideFloats: i32, threads: i
     let s: f32 = 0;
     for (let t = 0; t < threads; t++) s += load<f32>(src + ((<usize>(t * strideFloats + i)) << 2));
     store<f32>(dst + (<usize>i << 2), s);
+  }
+}
+
+/**
+ * Packs a matrix for the GEMM: rows r < rows of K floats (element (r, k) at src + (r·rowStride + k·colStride)
+ * floats) into panels of 4 rows, dst[(r >> 2)·4K + 4k + (r & 3)], rows from `rows` up to M4 zero. A
+ * transposed source (K×rows) is read in place with rowStride 1, colStride rows.
+ */
+export function packPanels(src: usize, dst: usize, rows: i32, K: i32, M4: i32, rowStride: i32, colStride: i32): void {
+  for (let r = 0; r < M4; r++) {
+    const out = dst + ((<usize>((r >> 2) * 4 * K + (r & 3))) << 2);
+    if (r >= rows) {
+      for (let k = 0; k < K; k++) store<f32>(out + ((<usize>k) << 4), 0);
+      continue;
+    }
+    const row = src + ((<usize>(r * rowStride)) << 2);
+    if (colStride == 1) for (let k = 0; k < K; k++) store<f32>(out + ((<usize>k) << 4), load<f32>(row + ((<usize>k) << 2)));
+    else for (let k = 0; k < K; k++) store<f32>(out + ((<usize>k) << 4), load<f32>(row + ((<usize>(k * colStride)) << 2)));
   }
 }

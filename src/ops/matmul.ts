@@ -7,7 +7,7 @@ import { broadcastShapes, formatShape, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { defineKernel } from '../kernels/index.js';
 import { matmul as referenceMatmul } from '../kernels/reference/matmul.js';
-import { checkFloating, checkTensor, empty } from './util.js';
+import { checkFloating, checkTensor, emptyUnzeroed } from './util.js';
 import { addBiasKernel } from './conv_primitive.js';
 import { sum } from './reduce.js';
 import { expand, reshape, squeeze, transpose, unsqueeze } from './view.js';
@@ -34,7 +34,8 @@ function batchedMatmul(a: Tensor, b: Tensor, name: string): Tensor {
   const count = numelOf(batch);
   const ae = a.ndim - 2 === batch.length && a.shape.slice(0, -2).every((s, i) => s === batch[i]) ? a : expand(a.detach(), [...batch, M, K]);
   const be = b.ndim - 2 === batch.length && b.shape.slice(0, -2).every((s, i) => s === batch[i]) ? b : expand(b.detach(), [...batch, K, N]);
-  const y = empty(a.dtype, [...batch, M, N]);
+  // Every element is written by the kernel calls below (the reference writes its sums, not adds to them).
+  const y = emptyUnzeroed(a.dtype, [...batch, M, N], 'kernel', 'matmul');
   const kernel = matmulKernel.impl;
   for (let i = 0; i < count; i++) kernel(ae.data, i * M * K, be.data, i * K * N, y.data, i * M * N, M, K, N);
   return record(

@@ -191,19 +191,20 @@ function forward(
   const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: M4 * chunk, strip: strip.floats });
   const scratchFloats = scratch.floats;
   const job = arenaStart();
-  const [xIn, wAt, yIn, scratchAt, bAt] = arena(rt, [arenaFloats(x), g.G * M4 * K, arenaFloats(y), T * scratchFloats, b?.length ?? 0]);
+  const [xIn, wAt, yIn, scratchAt, bAt, wIn] = arena(rt, [
+    // A pointwise convolution's GEMM reads x in place (assembly forwardTask), up to GEMM_OVERREAD past its end.
+    arenaFloats(x) + GEMM_OVERREAD,
+    g.G * M4 * K,
+    arenaFloats(y),
+    T * scratchFloats,
+    b?.length ?? 0,
+    arenaFloats(w),
+  ]);
   const xAt = placeInput(rt, x, xIn);
   const yAt = placeOutput(y, yIn);
-  const wp = view(rt, wAt, g.G * M4 * K);
-  wp.fill(0);
-  // wp[g][panel][k][r] = w[g·CyG + panel·4 + r, k]
-  for (let gi = 0; gi < g.G; gi++) {
-    for (let o = 0; o < cyg; o++) {
-      const src = (gi * cyg + o) * K;
-      const dst = gi * M4 * K + (o >> 2) * 4 * K + (o & 3);
-      for (let k = 0; k < K; k++) wp[dst + 4 * k] = w[src + k];
-    }
-  }
+  // wp[g][panel][k][r] = w[g·CyG + panel·4 + r, k], packed in wasm (a matmul's left operand can be large).
+  const wSrc = placeInput(rt, w, wIn);
+  for (let gi = 0; gi < g.G; gi++) rt.exports.packPanels(wSrc + gi * cyg * K * 4, wAt + gi * M4 * K * 4, cyg, K, M4, K, 1);
   writeHeader(rt, OP_FORWARD, g, [xAt, wAt, yAt, scratchAt], scratch, { chunk, chunks, m4: M4, stripRows: strip.rows });
   runJob(rt, job, tasks, T);
   if (b !== null) {
@@ -232,17 +233,19 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
   const scratchFloats = scratch.floats;
   // the GEMM reads dy in place
   const job = arenaStart();
-  const [dyIn, wAt, dxIn, scratchAt] = arena(rt, [arenaFloats(dy) + GEMM_OVERREAD, g.G * M4 * cyg, arenaFloats(dx), T * scratchFloats]);
+  const [dyIn, wAt, dxIn, scratchAt, wIn] = arena(rt, [
+    arenaFloats(dy) + GEMM_OVERREAD,
+    g.G * M4 * cyg,
+    arenaFloats(dx),
+    T * scratchFloats,
+    arenaFloats(w),
+  ]);
   const dyAt = placeInput(rt, dy, dyIn);
   const dxAt = placeOutput(dx, dxIn);
-  const wp = view(rt, wAt, g.G * M4 * cyg);
-  wp.fill(0);
-  // wp[g][panel][o][r] = w[g·CyG + o, c, κ] for row m = panel·4 + r = c·K3 + κ.
-  for (let gi = 0; gi < g.G; gi++) {
-    for (let o = 0; o < cyg; o++) {
-      for (let m = 0; m < cxg * K3; m++) wp[gi * M4 * cyg + (m >> 2) * 4 * cyg + o * 4 + (m & 3)] = w[(gi * cyg + o) * cxg * K3 + m];
-    }
-  }
+  // wp[g][panel][o][r] = w[g·CyG + o, c, κ] for row m = panel·4 + r = c·K3 + κ: Wᵀ per group, read in place.
+  const wSrc = placeInput(rt, w, wIn);
+  for (let gi = 0; gi < g.G; gi++)
+    rt.exports.packPanels(wSrc + gi * cyg * cxg * K3 * 4, wAt + gi * M4 * cyg * 4, cxg * K3, cyg, M4, 1, cxg * K3);
   writeHeader(rt, OP_GRAD_INPUT_SCATTER, g, [dyAt, wAt, dxAt, scratchAt], scratch, { chunk, m4: M4, stripRows: Hp });
   runJob(rt, job, g.N, T);
   copyOut(rt, dx, dxAt);
