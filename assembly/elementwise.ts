@@ -101,3 +101,44 @@ export function transpose<T>(x: usize, y: usize, batches: i32, rows: i32, cols: 
     }
   }
 }
+
+/**
+ * acc[i0·sy0 + i1·sy1 + i2·sy2 + j·sy3] += x[…] over x in order (a loop plan of 4 dims whose strides sy are
+ * 0 along the summed dims), in double. Where the innermost dim is summed (sy3 = 0) each run of n3 is summed
+ * first and added at once; otherwise sy3 is 1. The reference kernel's order exactly, so the same bits.
+ */
+export function sumDims<T>(x: usize, acc: usize, n0: i32, n1: i32, n2: i32, n3: i32, sy0: i32, sy1: i32, sy2: i32, sy3: i32): void {
+  const shift = alignof<T>();
+  memory.fill(acc, 0, <usize>(accLength(n0, n1, n2, n3, sy0, sy1, sy2, sy3)) << 3);
+  let at = x;
+  for (let i0 = 0; i0 < n0; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      for (let i2 = 0; i2 < n2; i2++) {
+        const out = acc + (<usize>(i0 * sy0 + i1 * sy1 + i2 * sy2) << 3);
+        if (sy3 == 0) {
+          let s: f64 = 0;
+          for (let j = 0; j < n3; j++) s += <f64>load<T>(at + (<usize>j << shift));
+          store<f64>(out, load<f64>(out) + s);
+        } else {
+          // Each acc element gets one addition per run: two lanes at a time changes no order.
+          let j = 0;
+          for (; j + 2 <= n3; j += 2) {
+            const o = out + (<usize>j << 3);
+            const v = sizeof<T>() == 4 ? f64x2.promote_low_f32x4(v128.load64_zero(at + (<usize>j << 2))) : v128.load(at + (<usize>j << 3));
+            v128.store(o, f64x2.add(v128.load(o), v));
+          }
+          for (; j < n3; j++) {
+            const o = out + (<usize>j << 3);
+            store<f64>(o, load<f64>(o) + <f64>load<T>(at + (<usize>j << shift)));
+          }
+        }
+        at += <usize>n3 << shift;
+      }
+    }
+  }
+}
+
+/** The elements of acc a sum plan writes: one past its largest index. */
+function accLength(n0: i32, n1: i32, n2: i32, n3: i32, sy0: i32, sy1: i32, sy2: i32, sy3: i32): i32 {
+  return (n0 - 1) * sy0 + (n1 - 1) * sy1 + (n2 - 1) * sy2 + (n3 - 1) * sy3 + 1;
+}

@@ -1,9 +1,9 @@
 // sum and mean over all or given dimensions; their gradients broadcast dy back (expand).
-import { defineMethods, type Tensor } from '../tensor/tensor.js';
+import { allocate, defineMethods, type Tensor } from '../tensor/tensor.js';
 import { defineKernel } from '../kernels/index.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
-import { sumKernel } from '../kernels/reference/elementwise.js';
+import { referenceSumDims, sumDimsScalars, sumKernel } from '../kernels/reference/elementwise.js';
 import { checkTensor, empty } from './util.js';
 import { div } from './elementwise.js';
 import { expand, reshape } from './view.js';
@@ -39,6 +39,18 @@ const biasGradKernel = defineKernel('biasGrad', (dy, db, { outer, channels, inne
   sumKernel(dy, [outer, channels, inner], [0, 2], db),
 );
 
+/** acc = Σ x over a sum plan of at most 4 dims, in double (see sumPlan), with its own wasm kernel. */
+const sumDimsKernel = defineKernel('sumDims', referenceSumDims);
+
+/** y = Σ x over `dims` (the sum rounded once to y's dtype), through the sumDims kernel where the plan allows. */
+function sumInto(x: Tensor, dims: readonly number[], y: Tensor): void {
+  const scalars = x.numel === 0 ? null : sumDimsScalars(x.shape, dims);
+  if (scalars === null) return sumKernel(x.data, x.shape, dims, y.data);
+  const acc = allocate('float64', y.numel, 'sum') as Float64Array;
+  sumDimsKernel.impl(x.data, acc, scalars);
+  y.data.set(acc);
+}
+
 /** The sum of all elements (a 0-d tensor), or along dim (one or several; keepdim keeps them as size 1), as `torch.sum`. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor(x, 'input', 'sum');
@@ -47,7 +59,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
   const allButChannels = x.ndim >= 2 && dims.length === x.ndim - 1 && !dims.includes(1);
   if (allButChannels)
     biasGradKernel.impl(x.data, y.data, { outer: x.shape[0], channels: x.shape[1], inner: x.numel / Math.max(x.shape[0] * x.shape[1], 1) });
-  else sumKernel(x.data, x.shape, dims, y.data);
+  else sumInto(x, dims, y);
   const name = dim === undefined ? 'SumBackward0' : 'SumBackward1';
   return record(y, name, [x], (dy) => [expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape)]);
 }
@@ -58,7 +70,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   const dims = reduceDims(x, dim, 'mean');
   const count = dims.reduce((p, d) => p * x.shape[d], 1);
   const y = empty(x.dtype, reducedShape(x.shape, dims, keepdim));
-  sumKernel(x.data, x.shape, dims, y.data);
+  sumInto(x, dims, y);
   for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i] / count;
   const name = dim === undefined ? 'MeanBackward0' : 'MeanBackward1';
   return record(y, name, [x], (dy) => [div(expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape), count)]);

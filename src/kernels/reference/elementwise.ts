@@ -3,6 +3,7 @@
 import type { Storage } from '../../tensor/tensor.js';
 import { stridesOf } from '../../tensor/shape.js';
 import { scratchFloat64 } from './scratch.js';
+import type { SumDimsScalars } from '../signatures.js';
 
 /** Strides of `shape` seen from the broadcast `outShape`: 0 along broadcast dimensions. */
 function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
@@ -118,16 +119,21 @@ export function expandKernel(x: Storage, xShape: readonly number[], y: Storage, 
   binaryKernel(x, xShape, x, xShape, y, yShape, first);
 }
 
-/** y = Σ of x over `dims` (y keeps those dims with size 1), accumulated in double. */
-export function sumKernel(x: Storage, xShape: readonly number[], dims: readonly number[], y: Storage): void {
+/**
+ * The loop plan of a sum of x over `dims`: x walked in its order, with sy the strides of the sum (those
+ * dims kept with size 1) along it, 0 along the summed dims; the innermost stride is 0 or 1.
+ */
+export function sumPlan(xShape: readonly number[], dims: readonly number[]): { sizes: number[]; sy: number[] } {
   const yShape = xShape.map((n, i) => (dims.includes(i) ? 1 : n));
-  if (x.length === 0) {
-    y.fill(0);
-    return;
-  }
-  // The same loop plan as a broadcast from y's shape to x's, walked in x's order.
-  const { sizes, sb: sy } = loopPlan(xShape, yShape, xShape);
-  const acc = scratchFloat64(y.length);
+  const { sizes, sb } = loopPlan(xShape, yShape, xShape);
+  return { sizes, sy: sb };
+}
+
+/**
+ * acc[iy] += x[ix] over a sum plan, x walked in order, in double: where the innermost dim is summed
+ * (stride 0), each run is summed first and added at once. Every reduction's loop (and order).
+ */
+function sumRows(x: Storage, acc: Float64Array, sizes: readonly number[], sy: readonly number[]): void {
   const last = sizes.length - 1;
   const n = sizes[last];
   const step = sy[last];
@@ -152,7 +158,42 @@ export function sumKernel(x: Storage, xShape: readonly number[], dims: readonly 
       index[d] = 0;
     }
   }
+}
+
+/** y = Σ of x over `dims` (y keeps those dims with size 1), accumulated in double. */
+export function sumKernel(x: Storage, xShape: readonly number[], dims: readonly number[], y: Storage): void {
+  if (x.length === 0) {
+    y.fill(0);
+    return;
+  }
+  const { sizes, sy } = sumPlan(xShape, dims);
+  const acc = scratchFloat64(y.length);
+  sumRows(x, acc, sizes, sy);
   y.set(acc);
+}
+
+/** The sumDims kernel's scalars for a sum of x over `dims`: its plan padded to 4 dims, or null where it has more. */
+export function sumDimsScalars(xShape: readonly number[], dims: readonly number[]): SumDimsScalars | null {
+  const { sizes, sy } = sumPlan(xShape, dims);
+  if (sizes.length > 4) return null;
+  const lead = 4 - sizes.length;
+  const at = (v: number[], i: number, fill: number): number => (i < lead ? fill : v[i - lead]);
+  return {
+    n0: at(sizes, 0, 1),
+    n1: at(sizes, 1, 1),
+    n2: at(sizes, 2, 1),
+    n3: at(sizes, 3, 1),
+    sy0: at(sy, 0, 0),
+    sy1: at(sy, 1, 0),
+    sy2: at(sy, 2, 0),
+    sy3: at(sy, 3, 0),
+  };
+}
+
+/** The sumDims kernel (a plan of 4 dims, see sumPlan): acc = Σ x, in double, written whole. */
+export function referenceSumDims(x: Storage, acc: Float64Array, s: SumDimsScalars): void {
+  acc.fill(0);
+  sumRows(x, acc, [s.n0, s.n1, s.n2, s.n3], [s.sy0, s.sy1, s.sy2, s.sy3]);
 }
 
 /** Whether perm swaps the last two dimensions and keeps the others: a batch of matrix transposes. */

@@ -7,7 +7,7 @@ import { addBiasPerChannel } from '../reference/conv.js';
 import { registerBackend } from '../registry.js';
 import * as conv from './conv.js';
 import { convForward64, convGradInput64, convGradWeight64, matmul64 } from './conv64.js';
-import { wasmHeap } from './heap.js';
+import { residentAt, wasmHeap } from './heap.js';
 import { generatedKernels } from './kernels.generated.js';
 import { splitKernels } from './split.js';
 import { wasmUnavailableReason } from './runtime.js';
@@ -51,6 +51,9 @@ registerBackend('wasm', {
     batchNormTrainForward: (...a) => splitKernels.batchNormTrainForward(...a) || generatedKernels.batchNormTrainForward(...a),
     batchNormApply: (...a) => splitKernels.batchNormApply(...a) || generatedKernels.batchNormApply(...a),
     batchNormBackward: (...a) => splitKernels.batchNormBackward(...a) || generatedKernels.batchNormBackward(...a),
+    // A sum whose innermost runs are summed whole is one chain of dependent additions, no faster in wasm
+    // than in JavaScript: there only a resident input (no copy in) is worth the call.
+    sumDims: (x, acc, s) => (s.sy3 !== 0 || residentAt(x) >= 0) && generatedKernels.sumDims(x, acc, s),
     // float32 through the planned jobs (conv.ts), float64 through one call each (conv64.ts).
     convForward: (x, w, y, g) => conv.convForward(x, w, y, g) || convForward64(x, w, y, g),
     convForwardBias: (x, w, b, y, g) => conv.convForwardBias(x, w, b, y, g) || convForwardBias64(x, w, b, y, g),
