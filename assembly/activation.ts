@@ -1,4 +1,4 @@
-// Activation kernels (float32), each the loop of its reference kernel in src/ops/activation.ts with the
+// Activation kernels (float32; exp and log in float64 too), each the loop of its reference kernel (src/ops/activation.ts, elementwise.ts) with the
 // same float32 rounding at every step; hardswish and hardtanh four lanes at a time.
 
 /** y = x·σ(x) = x / (1 + e^(−x)), in double and rounded once (as the reference kernel). */
@@ -67,5 +67,25 @@ export function hardtanhGrad(dy: usize, x: usize, dx: usize, n: i32, minVal: f32
     const at = <usize>i << 2;
     const v = load<f32>(x + at);
     store<f32>(dx + at, v <= minVal || v >= maxVal ? 0 : load<f32>(dy + at));
+  }
+}
+
+/** y = e^x, or log x where `log` is 1: in double, rounded once to T (as the reference's Math.exp, Math.log). */
+export function expLog<T>(x: usize, y: usize, n: i32, log: i32): void {
+  const shift = alignof<T>();
+  if (log) {
+    for (let i = 0; i < n; i++) {
+      const at = <usize>i << shift;
+      const v = Math.log(<f64>load<T>(x + at));
+      if (sizeof<T>() == 4) store<f32>(y + at, <f32>v);
+      else store<f64>(y + at, v);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const at = <usize>i << shift;
+      const v = Math.exp(<f64>load<T>(x + at));
+      if (sizeof<T>() == 4) store<f32>(y + at, <f32>v);
+      else store<f64>(y + at, v);
+    }
   }
 }

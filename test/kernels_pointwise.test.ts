@@ -31,7 +31,15 @@ function both<K extends KernelName>(name: K, run: (impl: (...args: KernelArgs[K]
 
 test('the inventory lists the kernels that have a wasm version: every kernel of assembly/boundary.json, the convolutions (with and without bias) and matmul', () => {
   const inv = new Map<string, string[]>(kernelInventory().map((k) => [k.name, k.backends]));
-  const names = [...Object.keys(generatedKernels), 'convForward', 'convForwardBias', 'convGradInput', 'convGradWeight', 'matmul'];
+  const names = [
+    ...Object.keys(generatedKernels),
+    'convForward',
+    'convForwardBias',
+    'convGradInput',
+    'convGradWeight',
+    'matmul',
+    'softmax',
+  ];
   assert.ok(names.length >= 17);
   for (const name of names) assert.deepEqual(inv.get(name), ['reference', 'wasm'], name);
 });
@@ -458,4 +466,58 @@ test('sums over any dims, float32 and float64: wasm ≡ reference bit for bit (r
     checked++;
   }
   assert.ok(checked > 100, `${checked} plans of at most 4 dims`);
+});
+
+test('softmax and logSoftmax along any dim, float32 and float64: wasm ≡ reference (−∞ rows, NaN, large logits)', { skip }, () => {
+  const g = new Generator().manualSeed(9);
+  for (const [outer, n, inner] of [
+    [1, 10, 1],
+    [64, 10, 1],
+    [3, 7, 5],
+    [2, 21, 333],
+    [1, 1, 17],
+  ]) {
+    for (const f64 of [false, true]) {
+      const size = outer * n * inner;
+      const x32 = Float32Array.from(randn([size], { generator: g }).data, (v) => v * 8);
+      const x: Storage = f64 ? Float64Array.from(x32, (v) => v * (1 + 1e-9)) : x32;
+      // A column of −∞ (softmax NaN, as PyTorch), one with a NaN, one with a logit far above the rest.
+      for (let j = 0; j < n; j++) x[j * inner] = -Infinity;
+      if (size > n * inner) x[n * inner + 1] = Number.NaN;
+      x[size - 1] = 300;
+      for (const log of [false, true]) {
+        both(
+          'softmax',
+          (f) => {
+            const y = f64 ? new Float64Array(size) : new Float32Array(size);
+            f(x, y, outer, n, inner, log);
+            return [y];
+          },
+          f64 ? 1e-14 : 1e-6,
+        );
+      }
+    }
+  }
+});
+
+test('exp and log, float32 and float64: wasm ≡ reference (0, −0, negatives, ±Inf, NaN, overflow, underflow)', { skip }, () => {
+  const n = 1031;
+  for (const f64 of [false, true]) {
+    const x32 = Float32Array.from(data(n), (v) => v * 30);
+    const x: Storage = f64 ? Float64Array.from(x32, (v) => v * (1 + 1e-9)) : x32;
+    [0, -0, -1, Infinity, -Infinity, Number.NaN, 89, 710, -750, 1e-30].forEach((v, i) => {
+      x[11 * i] = v;
+    });
+    for (const log of [0, 1]) {
+      both(
+        'expLog',
+        (f) => {
+          const y = f64 ? new Float64Array(n) : new Float32Array(n);
+          f(x, y, { log });
+          return [y];
+        },
+        f64 ? 1e-15 : 1e-7,
+      );
+    }
+  }
 });

@@ -3,7 +3,7 @@ import { defineMethods, markWritten, type Tensor, type TensorOrScalar } from '..
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { binaryKernel, expandKernel, loopPlan, type BinaryCode } from '../kernels/reference/elementwise.js';
-import type { BinaryScalars } from '../kernels/signatures.js';
+import type { BinaryScalars, ExpLogScalars } from '../kernels/signatures.js';
 import { defineKernel } from '../kernels/index.js';
 import type { Storage } from '../tensor/tensor.js';
 import { checkNumberOrTensor, checkTensor, empty, emptyUnzeroed, floatingOf, promote, scalarTensor } from './util.js';
@@ -116,14 +116,22 @@ function referenceReluGrad(dy: Storage, y: Storage, dx: Storage): void {
   for (let i = 0; i < dx.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
 }
 
+/** y = e^x, or log x where s.log is 1 (the result rounded once to y's dtype). */
+function referenceExpLog(x: Storage, y: Storage, s: ExpLogScalars): void {
+  if (s.log) for (let i = 0; i < y.length; i++) y[i] = Math.log(x[i]);
+  else for (let i = 0; i < y.length; i++) y[i] = Math.exp(x[i]);
+}
+
 const reluKernel = defineKernel('relu', referenceRelu);
+const expLogKernel = defineKernel('expLog', referenceExpLog);
 const reluGradKernel = defineKernel('reluGrad', referenceReluGrad);
 
 /** y = f(a) elementwise, one loop per op (monomorphic and tight). */
 function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
   checkTensor(a, 'input', op);
-  // Every case writes every element: relu through its kernel, the others here.
-  const y = emptyUnzeroed(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape, op === 'relu' ? 'kernel' : 'caller');
+  // Every case writes every element: neg here, the others through their kernels (int64 or bool input to
+  // a float32 result: the reference kernel, which reads any storage).
+  const y = emptyUnzeroed(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape, op === 'neg' ? 'caller' : 'kernel');
   const x = a.data;
   const out = y.data;
   const n = out.length;
@@ -132,10 +140,8 @@ function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
       for (let i = 0; i < n; i++) out[i] = -x[i];
       break;
     case 'exp':
-      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
-      break;
     case 'log':
-      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      expLogKernel.impl(x, out, { log: op === 'log' ? 1 : 0 });
       break;
     case 'relu':
       reluKernel.impl(x, out);

@@ -2,10 +2,11 @@
 // Their rules use the saved output, as PyTorch's _softmax_backward_data does:
 //   softmax:    dx = y · (dy − Σ_dim dy·y)
 //   logSoftmax: dx = dy − e^y · Σ_dim dy
-import { defineMethods, type Tensor } from '../tensor/tensor.js';
+import { defineMethods, type Storage, type Tensor } from '../tensor/tensor.js';
+import { defineKernel } from '../kernels/index.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
-import { checkFloating, checkTensor, empty } from './util.js';
+import { checkFloating, checkTensor, emptyUnzeroed } from './util.js';
 import { exp, mul, sub } from './elementwise.js';
 import { splitAt } from './indexing.js';
 import { sum } from './reduce.js';
@@ -19,11 +20,8 @@ declare module '../tensor/tensor.js' {
   }
 }
 
-function softmaxKernel(x: Tensor, d: number, log: boolean): Tensor {
-  const y = empty(x.dtype, x.shape);
-  const { outer, n, inner } = splitAt(x.shape, d);
-  const xd = x.data;
-  const yd = y.data;
+/** y = softmax (or logSoftmax) along the middle of outer × n × inner, per (o, i) shifted by the maximum, in double. */
+function referenceSoftmax(xd: Storage, yd: Storage, outer: number, n: number, inner: number, log: boolean): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -40,6 +38,15 @@ function softmaxKernel(x: Tensor, d: number, log: boolean): Tensor {
       }
     }
   }
+}
+
+const softmaxKernel = defineKernel('softmax', referenceSoftmax);
+
+function softmaxOf(x: Tensor, d: number, log: boolean): Tensor {
+  // Every element is written by the kernel.
+  const y = emptyUnzeroed(x.dtype, x.shape, 'kernel');
+  const { outer, n, inner } = splitAt(x.shape, d);
+  if (x.numel > 0) softmaxKernel.impl(x.data, y.data, outer, n, inner, log);
   return y;
 }
 
@@ -53,14 +60,14 @@ function check(x: Tensor, dim: number, op: string): number {
 /** e^x / Σ_dim e^x. */
 export function softmax(x: Tensor, dim: number): Tensor {
   const d = check(x, dim, 'softmax');
-  const y = softmaxKernel(x, d, false);
+  const y = softmaxOf(x, d, false);
   return record(y, 'SoftmaxBackward0', [x], (dy) => [mul(y, sub(dy, sum(mul(dy, y), d, true)))], [y]);
 }
 
 /** x − log Σ_dim e^x. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const d = check(x, dim, 'logSoftmax');
-  const y = softmaxKernel(x, d, true);
+  const y = softmaxOf(x, d, true);
   return record(y, 'LogSoftmaxBackward0', [x], (dy) => [sub(dy, mul(exp(y), sum(dy, d, true)))], [y]);
 }
 

@@ -8,9 +8,12 @@ import { registerBackend } from '../registry.js';
 import * as conv from './conv.js';
 import { convForward64, convGradInput64, convGradWeight64, matmul64 } from './conv64.js';
 import { residentAt, wasmHeap } from './heap.js';
+import { callKernel } from './call.js';
 import { generatedKernels } from './kernels.generated.js';
 import { splitKernels } from './split.js';
 import { wasmUnavailableReason } from './runtime.js';
+
+const typeOf = (data: Storage): 'f32' | 'f64' => (data instanceof Float64Array ? 'f64' : 'f32');
 
 /** c = a·b as a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1): the conv GEMM serves both. */
 function matmul(a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number): boolean {
@@ -60,6 +63,17 @@ registerBackend('wasm', {
     convGradInput: (dy, w, dx, g) => conv.convGradInput(dy, w, dx, g) || convGradInput64(dy, w, dx, g),
     convGradWeight: (x, dy, dw, g) => conv.convGradWeight(x, dy, dw, g) || convGradWeight64(x, dy, dw, g),
     matmul,
+    // One call, with the maxima and sums of one outer slice as scratch (assembly/softmax.ts).
+    softmax: (x, y, outer, n, inner, log) =>
+      callKernel(
+        [
+          [x, typeOf(x), 'in'],
+          [y, typeOf(x), 'out'],
+          [inner * 16, 'f64', 'scratch'],
+        ],
+        (k, [xAt, yAt, scratchAt]) =>
+          (x instanceof Float64Array ? k.softmaxRows_f64 : k.softmaxRows)(xAt, yAt, scratchAt, outer, n, inner, log ? 1 : 0),
+      ),
   },
 });
 
