@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import {
   F,
   Generator,
+  gather,
+  scatterAdd,
   TensorDataset,
   arange,
   manualSeed,
@@ -16,6 +18,7 @@ import {
   rand,
   randn,
   randnLike,
+  randint,
   randomSplit,
   randperm,
   tensor,
@@ -332,4 +335,37 @@ test("Generator.getState is torch.Generator.get_state's 5056 bytes; setState tak
   const bad = g.getState();
   new DataView(bad.buffer).setInt32(8, 0, true); // left = 0
   assert.throws(() => g.setState(bad), /Generator.setState: the state is corrupted \(left=0, seeded=1/);
+});
+
+test('gather and scatterAdd along each dim: an index of the input shape but along dim (the fast loop) and one smaller in other dims', () => {
+  const gen = new Generator().manualSeed(3);
+  const x = randn([3, 4, 5], { generator: gen });
+  const at = (t: Tensor, i: number, j: number, k: number): number => t.data[(i * t.shape[1] + j) * t.shape[2] + k];
+  for (const dim of [0, 1, 2]) {
+    for (const shape of [
+      [3, 4, 5].map((n, d) => (d === dim ? 6 : n)), // the other tensors' shape but along dim
+      [2, 3, 4].map((n, d) => (d === dim ? 6 : n)), // smaller in the other dims
+    ]) {
+      const index = randint(0, x.shape[dim], shape, { generator: gen });
+      const y = gather(x, dim, index);
+      assert.deepEqual(y.shape, shape);
+      const src = randn(
+        shape.map((n, d) => (d === dim ? n : n + 1)),
+        { generator: gen },
+      ); // src may be larger than index
+      const z = scatterAdd(x, dim, index, src);
+      const want = Float32Array.from(x.data);
+      for (let i = 0; i < shape[0]; i++)
+        for (let j = 0; j < shape[1]; j++)
+          for (let k = 0; k < shape[2]; k++) {
+            const v = at(index, i, j, k);
+            const p = [i, j, k];
+            p[dim] = v;
+            assert.equal(at(y, i, j, k), at(x, p[0], p[1], p[2]), `gather dim ${dim} shape ${shape} at ${[i, j, k]}`);
+            want[(p[0] * 4 + p[1]) * 5 + p[2]] += at(src, i, j, k);
+          }
+      for (let e = 0; e < want.length; e++)
+        assert.ok(Math.abs(z.data[e] - want[e]) < 1e-5, `scatterAdd dim ${dim} shape ${shape} element ${e}`);
+    }
+  }
 });

@@ -72,6 +72,20 @@ function forEachGathered(
   const sh = shape.length === 0 ? [1] : shape;
   const sh2 = shape2.length === 0 ? [1] : shape2;
   const nd = ish.length;
+  if (ish.every((n, i) => n === sh2[i] && (i === dim || n === sh[i]))) {
+    // The usual case (a loss's targets, max's indices): index has the other tensors' shape but along dim,
+    // so the element k = (o, j, i) of index is element k of shape2 and (o, index[k], i) of shape.
+    const { outer, n: m, inner } = splitAt(ish, dim);
+    const n = sh[dim];
+    const idx = index.data;
+    let k = 0;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < m; j++) {
+        for (let i = 0; i < inner; i++, k++) visit((o * n + checkInRange(idx[k], n, op, dim)) * inner + i, k);
+      }
+    }
+    return;
+  }
   const strides = new Array<number>(nd);
   const strides2 = new Array<number>(nd);
   let s = 1;
