@@ -96,6 +96,6 @@ export type {
   LossInfo,
   ExplainLoss,
   ExplainInput,
-} from './explain/explain.js';
+} from './explain/types.js';
 export { setNumThreads, getNumThreads, threadsReady } from './kernels/wasm/runtime.js';
 export type { BackendName } from './kernels/index.js';

@@ -1,6 +1,7 @@
 // `convgrad explain`: flags → an explanation as text, JSON or SVG. Parsing only; the work is in explain/.
 import { writeFileSync } from 'node:fs';
-import { explain, type ExplainConfig, type Explanation } from '../explain/explain.js';
+import { explain } from '../explain/explain.js';
+import type { ExplainConfig, Explanation } from '../explain/types.js';
 import { findElement, renderText, type ElementKind, type ElementRef } from '../explain/render_text.js';
 import { renderSvg } from '../explain/render_svg.js';
 import { EXPLAIN_OPTIONS, explainOptionsHelp, parseOptionText, type ExplainOption } from '../explain/schema.js';

@@ -37,20 +37,6 @@ import type {
   Explanation,
 } from './types.js';
 
-export type {
-  ExplainLoss,
-  ExplainInput,
-  ExplainConfig,
-  ExplainElement,
-  ResolvedConfig,
-  WeightTerm,
-  BiasTerm,
-  InputTerm,
-  ElementExplanation,
-  LossInfo,
-  Explanation,
-} from './types.js';
-
 /**
  * The most terms one explanation collects (a term is an object of about 200 bytes: this is ~200 MB). A
  * full explanation lists every product twice (a weight term and an input term); one element of dw lists

@@ -9,7 +9,8 @@ import { crossEntropy, mseLoss } from '../ops/index.js';
 import type { Module } from '../nn/module.js';
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from '../nn/conv.js';
 import { checkOptionKeys } from '../tensor/options.js';
-import { explain, type ExplainElement, type Explanation } from './explain.js';
+import { explain } from './explain.js';
+import type { ExplainElement, Explanation } from './types.js';
 
 /** The loss the gradient comes from: cross-entropy (int64 class targets), mean squared error, or your own. */
 export type LayerLoss = 'crossEntropy' | 'mse' | ((output: Tensor, target: Tensor) => Tensor);

@@ -1,7 +1,7 @@
 // A standalone SVG: the (padded) input with one element's term cells highlighted, beside heat maps
 // of dw and dx.
 import type { Tensor } from '../tensor/tensor.js';
-import type { Explanation } from './explain.js';
+import type { Explanation } from './types.js';
 import { findElement, num, type ElementRef } from './render_text.js';
 import { locate, planesOf, sameIndex, type Plane } from './planes.js';
 

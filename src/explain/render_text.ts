@@ -2,7 +2,8 @@
 // products written out, their sum, the normalization, and the check against autograd.
 import { checkBoolean, checkOptionKeys } from '../tensor/options.js';
 import { Formatter } from '../tensor/format.js';
-import { workedElements, type Explanation, type ElementExplanation, type WeightTerm, type BiasTerm, type InputTerm } from './explain.js';
+import { workedElements } from './explain.js';
+import type { Explanation, ElementExplanation, WeightTerm, BiasTerm, InputTerm } from './types.js';
 import { locate, planesOf, sameIndex } from './planes.js';
 
 /** Which gradient an element belongs to: the weight's ('w'), the bias's ('b') or the input's ('x'). */
