@@ -36,6 +36,12 @@ export function checkFiniteNonNegative(v: unknown, name: string, op: string): nu
   return v;
 }
 
+/** v, a positive integer (an epoch or step count), or an Error naming op, the option and its value. */
+export function checkPositiveInteger(v: unknown, name: string, op: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${op}: ${name}=${String(v)} must be a positive integer`);
+  return v;
+}
+
 /**
  * The base of the epoch-based schedulers (PyTorch's `_LRScheduler`): construction sets the optimizer's lrs for epoch 0;
  * each step() moves one epoch and writes the new lrs into the optimizer's parameter groups.

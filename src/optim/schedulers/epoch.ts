@@ -1,6 +1,6 @@
 // The epoch schedulers with a closed rule: StepLR, CosineAnnealingLR, MultiStepLR, ExponentialLR, each
 // PyTorch 1.13's recursive form (the lr of an epoch from the last one's), so the lrs are PyTorch's to the bit.
-import { checkFiniteNonNegative, LRScheduler, schedulerOptions, type AnyOptimizer } from './base.js';
+import { checkFiniteNonNegative, checkPositiveInteger, LRScheduler, schedulerOptions, type AnyOptimizer } from './base.js';
 
 /** Multiplies the lr by gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
@@ -11,9 +11,7 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
     super('StepLR', optimizer, schedulerOptions(options, ['stepSize', 'gamma', 'lastEpoch'], 'StepLR').lastEpoch ?? -1);
-    if (!Number.isInteger(options.stepSize) || options.stepSize <= 0)
-      throw new Error(`StepLR: stepSize=${String(options.stepSize)} must be a positive integer`);
-    this.stepSize = options.stepSize;
+    this.stepSize = checkPositiveInteger(options.stepSize, 'stepSize', 'StepLR');
     this.gamma = checkFiniteNonNegative(options.gamma ?? 0.1, 'gamma', 'StepLR');
     this.initialStep();
   }
@@ -34,9 +32,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: { tMax: number; etaMin?: number; lastEpoch?: number }) {
     super('CosineAnnealingLR', optimizer, schedulerOptions(options, ['tMax', 'etaMin', 'lastEpoch'], 'CosineAnnealingLR').lastEpoch ?? -1);
-    if (!Number.isInteger(options.tMax) || options.tMax <= 0)
-      throw new Error(`CosineAnnealingLR: tMax=${String(options.tMax)} must be a positive integer`);
-    this.tMax = options.tMax;
+    this.tMax = checkPositiveInteger(options.tMax, 'tMax', 'CosineAnnealingLR');
     this.etaMin = checkFiniteNonNegative(options.etaMin ?? 0, 'etaMin', 'CosineAnnealingLR');
     this.initialStep();
   }

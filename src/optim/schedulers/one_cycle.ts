@@ -1,7 +1,7 @@
 // OneCycleLR: the lr rises to maxLr and anneals far below the start, the momentum moving the other way,
 // stepped once per batch.
 import { checkBoolean } from '../../tensor/options.js';
-import { checkFiniteNonNegative, LRScheduler, schedulerOptions, type AnyOptimizer } from './base.js';
+import { checkFiniteNonNegative, checkPositiveInteger, LRScheduler, schedulerOptions, type AnyOptimizer } from './base.js';
 
 /** Options of {@link OneCycleLR}, as PyTorch's. */
 export interface OneCycleLROptions {
@@ -93,20 +93,11 @@ export class OneCycleLR extends LRScheduler {
     if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups))
       throw new Error(`${op}: optimizer must be an Optimizer`);
     let totalSteps: number;
-    if (o.totalSteps !== undefined) {
-      if (!Number.isInteger(o.totalSteps) || o.totalSteps <= 0)
-        throw new Error(`${op}: totalSteps=${String(o.totalSteps)} must be a positive integer`);
-      totalSteps = o.totalSteps;
-    } else {
+    if (o.totalSteps !== undefined) totalSteps = checkPositiveInteger(o.totalSteps, 'totalSteps', op);
+    else {
       if (o.epochs === undefined && o.stepsPerEpoch === undefined)
         throw new Error(`${op}: give totalSteps, or epochs and stepsPerEpoch (e.g. { maxLr: 0.1, totalSteps: 1000 })`);
-      for (const [name, v] of [
-        ['epochs', o.epochs],
-        ['stepsPerEpoch', o.stepsPerEpoch],
-      ] as const) {
-        if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${op}: ${name}=${String(v)} must be a positive integer`);
-      }
-      totalSteps = o.epochs! * o.stepsPerEpoch!;
+      totalSteps = checkPositiveInteger(o.epochs, 'epochs', op) * checkPositiveInteger(o.stepsPerEpoch, 'stepsPerEpoch', op);
     }
     const pctStart = o.pctStart ?? 0.3;
     if (typeof pctStart !== 'number' || !(pctStart >= 0 && pctStart <= 1))
