@@ -17,6 +17,9 @@ export type BufferArg =
 /** Bytes per element of each buffer type. */
 export const BYTES = { f32: 4, f64: 8 } as const;
 
+/** The buffer type of a storage: 'f64' for a Float64Array (float64, int64, bool), 'f32' otherwise. */
+export const bufferType = (data: Storage): 'f32' | 'f64' => (data instanceof Float64Array ? 'f64' : 'f32');
+
 /** A typed view of `length` elements at byte address `at` of the kernels' memory. */
 export function view(memory: WebAssembly.Memory, type: 'f32' | 'f64', at: number, length: number): Storage {
   return type === 'f32' ? new Float32Array(memory.buffer, at, length) : new Float64Array(memory.buffer, at, length);

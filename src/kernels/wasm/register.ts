@@ -8,12 +8,10 @@ import { registerBackend } from '../registry.js';
 import * as conv from './conv.js';
 import { convForward64, convGradInput64, convGradWeight64, matmul64 } from './conv64.js';
 import { residentAt, wasmHeap } from './heap.js';
-import { callKernel } from './call.js';
+import { bufferType, callKernel } from './call.js';
 import { generatedKernels } from './kernels.generated.js';
 import { splitKernels } from './split.js';
 import { wasmUnavailableReason } from './runtime.js';
-
-const typeOf = (data: Storage): 'f32' | 'f64' => (data instanceof Float64Array ? 'f64' : 'f32');
 
 /** c = a·b as a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1): the conv GEMM serves both. */
 function matmul(a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number): boolean {
@@ -64,16 +62,17 @@ registerBackend('wasm', {
     convGradWeight: (x, dy, dw, g) => conv.convGradWeight(x, dy, dw, g) || convGradWeight64(x, dy, dw, g),
     matmul,
     // One call, with the maxima and sums of one outer slice as scratch (assembly/softmax.ts).
-    softmax: (x, y, outer, n, inner, log) =>
-      callKernel(
+    softmax: (x, y, outer, n, inner, log) => {
+      const t = bufferType(x);
+      return callKernel(
         [
-          [x, typeOf(x), 'in'],
-          [y, typeOf(x), 'out'],
+          [x, t, 'in'],
+          [y, t, 'out'],
           [inner * 16, 'f64', 'scratch'],
         ],
-        (k, [xAt, yAt, scratchAt]) =>
-          (x instanceof Float64Array ? k.softmaxRows_f64 : k.softmaxRows)(xAt, yAt, scratchAt, outer, n, inner, log ? 1 : 0),
-      ),
+        (k, [xAt, yAt, scratchAt]) => (t === 'f64' ? k.softmaxRows_f64 : k.softmaxRows)(xAt, yAt, scratchAt, outer, n, inner, log ? 1 : 0),
+      );
+    },
   },
 });
 

@@ -20,7 +20,7 @@ import {
   SPLIT_RELU_GRAD,
   writeSplitJob,
 } from './boundary.generated.js';
-import { BYTES, callKernel, view, type BufferArg } from './call.js';
+import { BYTES, bufferType, callKernel, view, type BufferArg } from './call.js';
 import { residentAt } from './heap.js';
 import { arenaStart, getNumThreads, runJob } from './runtime.js';
 
@@ -93,8 +93,6 @@ function runSplit(kernel: number, units: number, buffers: readonly SplitBuffer[]
   );
 }
 
-const typeOf = (data: Storage): 'f32' | 'f64' => (data instanceof Float64Array ? 'f64' : 'f32');
-
 type SplitKernels = {
   [K in 'relu' | 'reluGrad' | 'maxPool2d' | 'maxPoolScatter' | 'batchNormTrainForward' | 'batchNormApply' | 'batchNormBackward']: (
     ...args: GeneratedKernelArgs[K]
@@ -104,7 +102,7 @@ type SplitKernels = {
 /** The kernels that run as split jobs, each taking the generated kernel's arguments. */
 export const splitKernels: SplitKernels = {
   relu: (x, y) => {
-    const t = typeOf(x);
+    const t = bufferType(x);
     const buffers: SplitBuffer[] = [
       { data: x, type: t, copy: 'in', perUnit: 1 },
       { data: y, type: t, copy: 'out', perUnit: 1 },
@@ -112,7 +110,7 @@ export const splitKernels: SplitKernels = {
     return runSplit(SPLIT_RELU, x.length, buffers, [], true);
   },
   reluGrad: (dy, y, dx) => {
-    const t = typeOf(dy);
+    const t = bufferType(dy);
     const buffers: SplitBuffer[] = [
       { data: dy, type: t, copy: 'in', perUnit: 1 },
       { data: y, type: t, copy: 'in', perUnit: 1 },
@@ -121,7 +119,7 @@ export const splitKernels: SplitKernels = {
     return runSplit(SPLIT_RELU_GRAD, dy.length, buffers, [], true);
   },
   maxPool2d: (x, y, idx, s) => {
-    const t = typeOf(x);
+    const t = bufferType(x);
     const planeIn = s.h * s.w;
     const planeOut = s.oh * s.ow;
     const buffers: SplitBuffer[] = [
@@ -133,7 +131,7 @@ export const splitKernels: SplitKernels = {
     return runSplit(SPLIT_MAX_POOL_2D, s.planes, buffers, ints, true);
   },
   maxPoolScatter: (dy, idx, dx, s) => {
-    const t = typeOf(dy);
+    const t = bufferType(dy);
     const buffers: SplitBuffer[] = [
       { data: dy, type: t, copy: 'in', perUnit: s.planeOut },
       { data: idx, type: 'f64', copy: 'in', perUnit: s.planeOut },
@@ -143,7 +141,7 @@ export const splitKernels: SplitKernels = {
   },
   // BatchNorm's units are channels, strided through the tensor: copied whole, not streamed.
   batchNormTrainForward: (x, y, mean, variance, weight, shift, s) => {
-    const t = typeOf(x);
+    const t = bufferType(x);
     const buffers: SplitBuffer[] = [
       { data: x, type: t, copy: 'in', perUnit: 0 },
       { data: y, type: t, copy: 'out', perUnit: 0 },
@@ -156,7 +154,7 @@ export const splitKernels: SplitKernels = {
     return runSplit(SPLIT_BATCH_NORM_TRAIN_FORWARD, s.channels, buffers, [s.outer, s.channels, s.inner], false);
   },
   batchNormApply: (x, y, mean, scale, shift, s) => {
-    const t = typeOf(x);
+    const t = bufferType(x);
     const buffers: SplitBuffer[] = [
       { data: x, type: t, copy: 'in', perUnit: 0 },
       { data: y, type: t, copy: 'out', perUnit: 0 },
@@ -167,7 +165,7 @@ export const splitKernels: SplitKernels = {
     return runSplit(SPLIT_BATCH_NORM_APPLY, s.channels, buffers, [s.outer, s.channels, s.inner], false);
   },
   batchNormBackward: (dy, x, dx, mean, invstd, weight, sumDy, sumDyXc, s) => {
-    const t = typeOf(dy);
+    const t = bufferType(dy);
     const buffers: SplitBuffer[] = [
       { data: dy, type: t, copy: 'in', perUnit: 0 },
       { data: x, type: t, copy: 'in', perUnit: 0 },
