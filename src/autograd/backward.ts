@@ -168,8 +168,9 @@ function run(
             t.grad = t.grad === null ? stored : createGraph ? t.grad.add(stored) : t.grad.add(stored).detach();
           });
         }
-        const needs = node === null ? [] : node.inputs.map((i) => i?.requiresGrad === true && relevant.has(i));
-        if (node !== null && needs.some(Boolean)) {
+        if (node !== null) {
+          const needs = node.inputs.map((i) => i?.requiresGrad === true && relevant.has(i));
+          if (!needs.some(Boolean)) continue;
           const dy = g;
           const inputGrads = node.runsUserCode ? outside(() => node.apply(own(dy), needs)) : node.apply(dy, needs);
           node.inputs.forEach((input, i) => {
@@ -178,7 +179,8 @@ function run(
             const shaped = sumToShape(gi, input.shape, node.name);
             addGrad(input, shaped.dtype === input.dtype ? shaped : shaped.to(input.dtype));
           });
-        } else if (node !== null) continue;
+        }
+        // A leaf's gradient too: it is in .grad now (or a target, kept for grad()).
         if (targets === null || !targets.has(t)) grads.delete(t);
         // What no gradient still held lies in is dead: the rule's intermediates, consumed gradients.
         scope?.collect(grads.values());

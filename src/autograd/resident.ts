@@ -42,6 +42,7 @@ export class ResidentScope {
 
   /** Frees every block of this scope in which none of `live` lies. */
   collect(live: Iterable<Tensor>): void {
+    if (this.blocks.size === 0) return;
     const keep = new Set<number>();
     for (const t of live) {
       const block = this.store.blockOf(t.data);
