@@ -2,7 +2,7 @@
 import { defineMethods, markWritten, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
-import { binaryKernel, expandKernel, loopPlan, type BinaryCode } from '../kernels/reference/elementwise.js';
+import { binaryKernel, expandKernel, loopPlan, planOfFour, type BinaryCode } from '../kernels/reference/elementwise.js';
 import type { BinaryScalars, ExpLogScalars } from '../kernels/signatures.js';
 import { defineKernel } from '../kernels/index.js';
 import type { Storage } from '../tensor/tensor.js';
@@ -61,23 +61,10 @@ function arithmetic(code: BinaryCode, a: Tensor, b: Tensor, y: Tensor): boolean 
   if (code === 'fn' || y.numel === 0) return false;
   const { sizes, sa, sb } = loopPlan(a.shape, b.shape, y.shape);
   if (sizes.length > 4) return false;
-  const lead = 4 - sizes.length;
-  const at = (v: number[], i: number, fill: number): number => (i < lead ? fill : v[i - lead]);
-  arithmeticKernel.impl(a.data, b.data, y.data, {
-    op: ARITHMETIC[code],
-    n0: at(sizes, 0, 1),
-    n1: at(sizes, 1, 1),
-    n2: at(sizes, 2, 1),
-    n3: at(sizes, 3, 1),
-    sa0: at(sa, 0, 0),
-    sa1: at(sa, 1, 0),
-    sa2: at(sa, 2, 0),
-    sa3: at(sa, 3, 0),
-    sb0: at(sb, 0, 0),
-    sb1: at(sb, 1, 0),
-    sb2: at(sb, 2, 0),
-    sb3: at(sb, 3, 0),
-  });
+  const [n0, n1, n2, n3] = planOfFour(sizes, 1);
+  const [sa0, sa1, sa2, sa3] = planOfFour(sa, 0);
+  const [sb0, sb1, sb2, sb3] = planOfFour(sb, 0);
+  arithmeticKernel.impl(a.data, b.data, y.data, { op: ARITHMETIC[code], n0, n1, n2, n3, sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3 });
   return true;
 }
 

@@ -46,6 +46,11 @@ export function loopPlan(
   return { sizes: sizes.reverse(), sa: sa.reverse(), sb: sb.reverse() };
 }
 
+/** A loop plan's sizes or strides (at most 4) as the 4-dim plan the wasm kernels take: leading dims of size 1 (`fill`: 1 for sizes, 0 for strides). */
+export function planOfFour(v: readonly number[], fill: number): number[] {
+  return [...new Array<number>(4 - v.length).fill(fill), ...v];
+}
+
 /** y[iy + j] = a[ia + j·sA] ∘ b[ib + j·sB] for j < n: one innermost loop per op, so each stays monomorphic. */
 function innerLoop(
   code: BinaryCode,
@@ -176,18 +181,9 @@ export function sumKernel(x: Storage, xShape: readonly number[], dims: readonly 
 export function sumDimsScalars(xShape: readonly number[], dims: readonly number[]): SumDimsScalars | null {
   const { sizes, sy } = sumPlan(xShape, dims);
   if (sizes.length > 4) return null;
-  const lead = 4 - sizes.length;
-  const at = (v: number[], i: number, fill: number): number => (i < lead ? fill : v[i - lead]);
-  return {
-    n0: at(sizes, 0, 1),
-    n1: at(sizes, 1, 1),
-    n2: at(sizes, 2, 1),
-    n3: at(sizes, 3, 1),
-    sy0: at(sy, 0, 0),
-    sy1: at(sy, 1, 0),
-    sy2: at(sy, 2, 0),
-    sy3: at(sy, 3, 0),
-  };
+  const [n0, n1, n2, n3] = planOfFour(sizes, 1);
+  const [sy0, sy1, sy2, sy3] = planOfFour(sy, 0);
+  return { n0, n1, n2, n3, sy0, sy1, sy2, sy3 };
 }
 
 /** The sumDims kernel (a plan of 4 dims, see sumPlan): acc = Σ x, in double, written whole. */
