@@ -39,6 +39,7 @@ test('the inventory lists the kernels that have a wasm version: every kernel of 
     'convGradWeight',
     'matmul',
     'softmax',
+    'softmaxBackward',
   ];
   assert.ok(names.length >= 17);
   for (const name of names) assert.deepEqual(inv.get(name), ['reference', 'wasm'], name);
@@ -492,6 +493,38 @@ test('softmax and logSoftmax along any dim, float32 and float64: wasm ≡ refere
             const y = f64 ? new Float64Array(size) : new Float32Array(size);
             f(x, y, outer, n, inner, log);
             return [y];
+          },
+          f64 ? 1e-14 : 1e-6,
+        );
+      }
+    }
+  }
+});
+
+test('the gradient of softmax and logSoftmax along any dim, float32 and float64: wasm ≡ reference (NaN, ±Inf, large y)', { skip }, () => {
+  const g = new Generator().manualSeed(10);
+  for (const [outer, n, inner] of [
+    [1, 10, 1],
+    [64, 10, 1],
+    [3, 7, 5],
+    [2, 21, 333],
+    [1, 1, 17],
+  ]) {
+    for (const f64 of [false, true]) {
+      const size = outer * n * inner;
+      const typed = (a: Float32Array): Storage => (f64 ? Float64Array.from(a, (v) => v * (1 + 1e-9)) : a);
+      const dy = typed(Float32Array.from(randn([size], { generator: g }).data));
+      const y = typed(Float32Array.from(randn([size], { generator: g }).data, (v) => v * 4));
+      dy[0] = Number.NaN;
+      y[size - 1] = 80; // e^y near float32's overflow
+      if (size > 2) y[1] = -Infinity;
+      for (const log of [false, true]) {
+        both(
+          'softmaxBackward',
+          (f) => {
+            const dx = f64 ? new Float64Array(size) : new Float32Array(size);
+            f(dy, y, dx, outer, n, inner, log);
+            return [dx];
           },
           f64 ? 1e-14 : 1e-6,
         );

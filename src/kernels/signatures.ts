@@ -1,5 +1,5 @@
 // What each kernel takes: the kernels declared in assembly/boundary.json (generated), and those whose
-// fast versions are planned by hand (the convolutions, matmul, softmax with its scratch). Every backend implements these
+// fast versions are planned by hand (the convolutions, matmul, softmax and its gradient with their scratch). Every backend implements these
 // signatures; the op that owns a kernel declares it once with its reference implementation.
 import type { Storage } from '../tensor/tensor.js';
 import type { ConvGeometry } from '../tensor/conv_params.js';
@@ -18,6 +18,8 @@ export interface KernelArgs extends GeneratedKernelArgs {
   convGradWeight: [x: Storage, dy: Storage, dw: Storage, g: ConvGeometry];
   /** y = softmax (or logSoftmax where `log`) of x (outer × n × inner) along n, in double */
   softmax: [x: Storage, y: Storage, outer: number, n: number, inner: number, log: boolean];
+  /** dx of softmax (or logSoftmax where `log`) from dy and the saved output y: y·(dy − Σ dy·y) or dy − e^y·Σ dy */
+  softmaxBackward: [dy: Storage, y: Storage, dx: Storage, outer: number, n: number, inner: number, log: boolean];
   /** c[m, n] = Σ_k a[m, k]·b[k, n] at the given offsets (M×K times K×N) */
   matmul: [a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number];
 }

@@ -73,6 +73,20 @@ registerBackend('wasm', {
         (k, [xAt, yAt, scratchAt]) => (t === 'f64' ? k.softmaxRows_f64 : k.softmaxRows)(xAt, yAt, scratchAt, outer, n, inner, log ? 1 : 0),
       );
     },
+    // One call, with the sums of one outer slice as scratch (assembly/softmax.ts).
+    softmaxBackward: (dy, y, dx, outer, n, inner, log) => {
+      const t = bufferType(dy);
+      return callKernel(
+        [
+          [dy, t, 'in'],
+          [y, t, 'in'],
+          [dx, t, 'out'],
+          [inner * 8, 'f64', 'scratch'],
+        ],
+        (k, [dyAt, yAt, dxAt, scratchAt]) =>
+          (t === 'f64' ? k.softmaxBackwardRows_f64 : k.softmaxBackwardRows)(dyAt, yAt, dxAt, scratchAt, outer, n, inner, log ? 1 : 0),
+      );
+    },
   },
 });
 
