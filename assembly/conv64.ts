@@ -4,6 +4,7 @@
 //   forward       y[n, g·Co + o, :]  = W_g[o, :] · col(x[n, g])            (col: Cg·K rows × Y columns)
 //   weight grad   dW_g[o, r]        += Σ_n Σ_q dy[n, g·Co + o, q] · col(x[n, g])[r, q]
 //   input grad    dx[n, g]           = col2im(W_gᵀ · dy[n, g])
+import { transpose } from './elementwise';
 
 /** The geometry every float64 conv kernel takes, read once from the arguments. */
 @unmanaged class Geo {
@@ -238,7 +239,16 @@ export function convGradWeightF64(
   }
 }
 
-/** c[m, j] = Σ_k a[m, k]·b[k, j] in float64 (M×K times K×N, row-major): matmul and linear. */
-export function matmulF64(a: usize, b: usize, c: usize, M: i32, K: i32, N: i32): void {
-  gemm(a, K, 1, b, N, c, N, M, N, K);
+/**
+ * c[m, j] = Σ_k A(m, k)·B(k, j) in float64 (M×K times K×N, c row-major): matmul and linear. A is a (M×K)
+ * or, transA, a stored K×M, read in place; B is b (K×N) or, transB, b stored N×K, transposed into bt first.
+ */
+export function matmulF64(a: usize, b: usize, c: usize, bt: usize, M: i32, K: i32, N: i32, transA: i32, transB: i32): void {
+  let rowMajorB = b;
+  if (transB) {
+    transpose<f64>(b, bt, 1, N, K);
+    rowMajorB = bt;
+  }
+  if (transA) gemm(a, 1, M, rowMajorB, N, c, N, M, N, K);
+  else gemm(a, K, 1, rowMajorB, N, c, N, M, N, K);
 }

@@ -554,3 +554,53 @@ test('exp and log, float32 and float64: wasm ≡ reference (0, −0, negatives, 
     }
   }
 });
+
+test('matmul with either operand read transposed, float32 and float64: the reference reads a transpose as the transposed copy; wasm ≡ reference', () => {
+  const g = new Generator().manualSeed(12);
+  const k = getKernel('matmul');
+  const reference = k.on('reference')!;
+  const wasm = k.on('wasm');
+  // Stored r×c → its transpose, c×r (row-major both).
+  const transposed = (t: Storage, r: number, c: number): Storage => {
+    const out = t instanceof Float64Array ? new Float64Array(r * c) : new Float32Array(r * c);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t[i * c + j];
+    return out;
+  };
+  for (const [M, K, N] of [
+    [5, 7, 3],
+    [64, 300, 128],
+    [13, 33, 21],
+  ]) {
+    for (const f64 of [false, true]) {
+      const make = (n: number): Storage => {
+        const v = randn([n], { generator: g }).data as Float32Array;
+        return f64 ? Float64Array.from(v, (z) => z * (1 + 1e-9)) : Float32Array.from(v);
+      };
+      const out = (): Storage => (f64 ? new Float64Array(M * N) : new Float32Array(M * N));
+      const a = make(M * K); // M×K
+      const b = make(K * N); // K×N
+      const plain = out();
+      reference(a, 0, b, 0, plain, 0, M, K, N, false, false);
+      for (const [transA, transB] of [
+        [false, true],
+        [true, false],
+        [true, true],
+      ]) {
+        const as = transA ? transposed(a, M, K) : a;
+        const bs = transB ? transposed(b, K, N) : b;
+        const c = out();
+        reference(as, 0, bs, 0, c, 0, M, K, N, transA, transB);
+        assert.deepEqual(Array.from(c), Array.from(plain), `reference ${M}×${K}×${N} transA=${transA} transB=${transB}`);
+        if (skip || wasm === null) continue;
+        const cw = out();
+        wasm(as, 0, bs, 0, cw, 0, M, K, N, transA, transB);
+        const tolerance = f64 ? 1e-12 : 1e-4;
+        for (let i = 0; i < c.length; i++)
+          assert.ok(
+            Math.abs(c[i] - cw[i]) <= tolerance * (1 + Math.abs(c[i])),
+            `wasm ${M}×${K}×${N} transA=${transA} transB=${transB} [${i}]: ${c[i]} vs ${cw[i]}`,
+          );
+      }
+    }
+  }
+});

@@ -13,6 +13,11 @@ let available = false;
 registerBackend('toy', {
   unavailableReason: () => (available ? '' : 'the toy device is unplugged'),
   kernels: {
+    // Counted, then declined (the reference runs): linear and matmul's rules must not call it.
+    transpose: (): boolean => {
+      calls.push('transpose');
+      return false;
+    },
     // relu for float32 only: float64 is declined, and the reference kernel runs.
     relu: (x: Storage, y: Storage): boolean => {
       if (!(x instanceof Float32Array)) {
@@ -49,4 +54,48 @@ test('a registered backend runs its kernels, and the reference ones for the rest
     () => registerBackend('toy', { unavailableReason: () => '', kernels: {} }),
     /registerBackend: a backend named "toy" is already registered/,
   );
+});
+
+test('linear and matmul read transposed operands in place: no transpose kernel runs in their forward or backward pass', () => {
+  const before = getBackend();
+  available = true;
+  try {
+    setBackend('toy');
+    calls.length = 0;
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]).requiresGrad_();
+    const w = tensor([
+      [1, 0, -1],
+      [2, 1, 0],
+    ]).requiresGrad_();
+    const b = tensor([0.5, -0.5]).requiresGrad_();
+    const y = F.linear(x, w, b); // x·wᵀ + b
+    assert.deepEqual(Array.from(y.data), [-1.5, 3.5, -1.5, 12.5]);
+    y.mul(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    )
+      .sum()
+      .backward();
+    // dx = dy·w, dw = dyᵀ·x, db = Σ dy: dy = [[1, 2], [3, 4]].
+    assert.deepEqual(Array.from(x.grad!.data), [5, 2, -1, 11, 4, -3]);
+    assert.deepEqual(Array.from(w.grad!.data), [13, 17, 21, 18, 24, 30]);
+    assert.deepEqual(Array.from(b.grad!.data), [4, 6]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]).requiresGrad_();
+    a.matmul(w).sum().backward(); // dA = 1·wᵀ
+    assert.deepEqual(Array.from(a.grad!.data), [0, 3, 0, 3]);
+    assert.deepEqual(calls, []);
+    // The counter counts: a transpose the user asks for runs the kernel.
+    w.detach().t();
+    assert.deepEqual(calls, ['transpose']);
+  } finally {
+    setBackend(before);
+  }
 });

@@ -20,8 +20,20 @@ export interface KernelArgs extends GeneratedKernelArgs {
   softmax: [x: Storage, y: Storage, outer: number, n: number, inner: number, log: boolean];
   /** dx of softmax (or logSoftmax where `log`) from dy and the saved output y: y·(dy − Σ dy·y) or dy − e^y·Σ dy */
   softmaxBackward: [dy: Storage, y: Storage, dx: Storage, outer: number, n: number, inner: number, log: boolean];
-  /** c[m, n] = Σ_k a[m, k]·b[k, n] at the given offsets (M×K times K×N) */
-  matmul: [a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number];
+  /** c[m, n] = Σ_k A(m, k)·B(k, n) at the given offsets (M×K times K×N), each operand read in place as stored (a: M×K, b: K×N) or transposed (a: K×M, b: N×K) */
+  matmul: [
+    a: Storage,
+    aAt: number,
+    b: Storage,
+    bAt: number,
+    c: Storage,
+    cAt: number,
+    M: number,
+    K: number,
+    N: number,
+    transA: boolean,
+    transB: boolean,
+  ];
 }
 
 export type KernelName = keyof KernelArgs;

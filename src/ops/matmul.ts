@@ -1,7 +1,8 @@
 // matmul (with NumPy broadcasting of batch dimensions) and linear. The wasm kernel is the conv
 // GEMM: c = a·b is a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1), so the
-// register-blocked SIMD micro-kernel serves both without a copy of either operand.
-//   dA = dy · Bᵀ,  dB = Aᵀ · dy   (each a matmul, so second derivatives come free)
+// register-blocked SIMD micro-kernel serves both without a copy of either operand. An operand may be
+// read transposed where it lies (linear's weight, and the operands of every rule), so no rule copies one:
+//   C = op(A)·op(B):  dA = dC·op(B)ᵀ,  dB = op(A)ᵀ·dC   (each again such a product: second derivatives come free)
 import { defineMethods, type Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape, numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
@@ -10,7 +11,7 @@ import { matmul as referenceMatmul } from '../kernels/reference/matmul.js';
 import { checkFloating, checkTensor, emptyUnzeroed } from './util.js';
 import { addBiasKernel } from './conv_primitive.js';
 import { sum } from './reduce.js';
-import { expand, reshape, squeeze, transpose, unsqueeze } from './view.js';
+import { expand, reshape, squeeze, unsqueeze } from './view.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
@@ -21,10 +22,19 @@ declare module '../tensor/tensor.js' {
 
 export const matmulKernel = defineKernel('matmul', referenceMatmul);
 
-/** The product of two tensors of at least 2 dimensions, batch dimensions broadcast. */
-function batchedMatmul(a: Tensor, b: Tensor, name: string): Tensor {
-  const [M, K] = a.shape.slice(-2);
-  const [K2, N] = b.shape.slice(-2);
+/** The last two sizes of t as its operand of a product: (rows, cols), swapped where it is read transposed. */
+const operandShape = (t: Tensor, transposed: boolean): [number, number] => {
+  const [r, c] = t.shape.slice(-2);
+  return transposed ? [c, r] : [r, c];
+};
+
+/**
+ * op(a)·op(b) for tensors of at least 2 dimensions, batch dimensions broadcast, where op(t) is t or,
+ * transposed, t with its last two dimensions swapped (read in place by the kernel, never copied).
+ */
+export function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, name: string): Tensor {
+  const [M, K] = operandShape(a, transA);
+  const [K2, N] = operandShape(b, transB);
   if (K !== K2) {
     throw new Error(
       `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${M}x${K} and ${K2}x${N}); expected equal inner sizes`,
@@ -32,17 +42,26 @@ function batchedMatmul(a: Tensor, b: Tensor, name: string): Tensor {
   }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
   const count = numelOf(batch);
-  const ae = a.ndim - 2 === batch.length && a.shape.slice(0, -2).every((s, i) => s === batch[i]) ? a : expand(a.detach(), [...batch, M, K]);
-  const be = b.ndim - 2 === batch.length && b.shape.slice(0, -2).every((s, i) => s === batch[i]) ? b : expand(b.detach(), [...batch, K, N]);
+  const full = (t: Tensor): Tensor =>
+    t.ndim - 2 === batch.length && t.shape.slice(0, -2).every((s, i) => s === batch[i])
+      ? t
+      : expand(t.detach(), [...batch, ...t.shape.slice(-2)]);
+  const ae = full(a);
+  const be = full(b);
   // Every element is written by the kernel calls below (the reference writes its sums, not adds to them).
   const y = emptyUnzeroed(a.dtype, [...batch, M, N], 'kernel', 'matmul');
   const kernel = matmulKernel.impl;
-  for (let i = 0; i < count; i++) kernel(ae.data, i * M * K, be.data, i * K * N, y.data, i * M * N, M, K, N);
+  for (let i = 0; i < count; i++) kernel(ae.data, i * M * K, be.data, i * K * N, y.data, i * M * N, M, K, N, transA, transB);
   return record(
     y,
     name,
     [a, b],
-    (dy, needs) => [needs[0] ? matmul(dy, transpose(b, -1, -2)) : null, needs[1] ? matmul(transpose(a, -1, -2), dy) : null],
+    (dy, needs) => [
+      // The stored a's gradient: dC·op(B)ᵀ, or its transpose op(B)·dCᵀ where a is read transposed.
+      needs[0] ? (transA ? product(b, dy, transB, true, 'MmBackward0') : product(dy, b, false, !transB, 'MmBackward0')) : null,
+      // The stored b's gradient: op(A)ᵀ·dC, or its transpose dCᵀ·op(A) where b is read transposed.
+      needs[1] ? (transB ? product(dy, a, true, transA, 'MmBackward0') : product(a, dy, !transA, false, 'MmBackward0')) : null,
+    ],
     [a, b],
   );
 }
@@ -56,7 +75,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) throw new Error('matmul: both arguments need at least 1 dimension; got a 0-d tensor');
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
-  return batchedMatmul(a, b, a.ndim === 2 && b.ndim === 2 ? 'MmBackward0' : 'UnsafeViewBackward0');
+  return product(a, b, false, false, a.ndim === 2 && b.ndim === 2 ? 'MmBackward0' : 'UnsafeViewBackward0');
 }
 
 /** y = x·wᵀ + b over the last dimension of x (…, inFeatures), w (outFeatures, inFeatures), b (outFeatures). */
@@ -89,8 +108,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     const rows = reshape(x, [-1, weight.shape[1]]);
     return reshape(linear(rows, weight, bias), [...x.shape.slice(0, -1), weight.shape[0]], 'ViewBackward0');
   }
-  const wt = transpose(weight.detach(), 0, 1);
-  const y = batchedMatmul(x.detach(), wt, 'MmBackward0').detach();
+  // x·wᵀ with w read transposed where it lies.
+  const y = product(x.detach(), weight.detach(), false, true, 'MmBackward0');
   if (bias !== null) {
     addBiasKernel.impl(y.data, bias.data, { outer: y.shape[0], channels: y.shape[1], inner: 1 });
   }
@@ -98,7 +117,11 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     y,
     bias === null ? 'MmBackward0' : 'AddmmBackward0',
     [x, weight, bias],
-    (dy, needs) => [needs[0] ? matmul(dy, weight) : null, needs[1] ? matmul(transpose(dy, 0, 1), x) : null, needs[2] ? sum(dy, 0) : null],
+    (dy, needs) => [
+      needs[0] ? product(dy, weight, false, false, 'MmBackward0') : null,
+      needs[1] ? product(dy, x, true, false, 'MmBackward0') : null,
+      needs[2] ? sum(dy, 0) : null,
+    ],
     [x, weight],
   );
 }

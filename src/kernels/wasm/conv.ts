@@ -163,6 +163,18 @@ function stripPlan(g: Geo3, chunk: number): { rows: number; floats: number } {
 }
 
 /**
+ * How a matmul's operands lie (as the 1×1 convolution of forward(): w its left operand M×K, x its
+ * right one K×N): transA, w is stored K×M; transB, x is stored N×K. Each is read in place: w through its
+ * packing, x transposed once in the arena.
+ */
+interface Transposes {
+  transA: boolean;
+  transB: boolean;
+}
+
+const AS_STORED: Transposes = { transA: false, transB: false };
+
+/**
  * y = conv(x, w) (+ b[o], added in the arena before the copy out): packs W per group into panels of 4
  * output channels, one task per (n, g, column chunk).
  */
@@ -173,6 +185,7 @@ function forward(
   y: Float32Array,
   geometry: ConvGeometry,
   b: Float32Array | null = null,
+  { transA, transB }: Transposes = AS_STORED,
 ): void {
   const g = to3d(geometry);
   if (isDepthwise(g)) return depthwise(rt, x, g.x, w, y, g.y, g, g.s, g.p, macs(geometry), b);
@@ -191,7 +204,7 @@ function forward(
   const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: M4 * chunk, strip: strip.floats });
   const scratchFloats = scratch.floats;
   const job = arenaStart();
-  const [xIn, wAt, yIn, scratchAt, bAt, wIn] = arena(rt, [
+  const [xIn, wAt, yIn, scratchAt, bAt, wIn, xtAt] = arena(rt, [
     // A pointwise convolution's GEMM reads x in place (assembly forwardTask), up to GEMM_OVERREAD past its end.
     arenaFloats(x) + GEMM_OVERREAD,
     g.G * M4 * K,
@@ -199,12 +212,21 @@ function forward(
     T * scratchFloats,
     b?.length ?? 0,
     arenaFloats(w),
+    transB ? x.length + GEMM_OVERREAD : 0,
   ]);
-  const xAt = placeInput(rt, x, xIn);
+  let xAt = placeInput(rt, x, xIn);
+  if (transB) {
+    // x stored N×K (a linear layer's weight): its transpose, K×N, is the GEMM's right operand.
+    rt.exports.transpose(xAt, xtAt, 1, P, K);
+    xAt = xtAt;
+  }
   const yAt = placeOutput(y, yIn);
-  // wp[g][panel][k][r] = w[g·CyG + panel·4 + r, k], packed in wasm (a matmul's left operand can be large).
+  // wp[g][panel][k][r] = w[g·CyG + panel·4 + r, k] (or, transA, w[k, r]: a matmul's left operand read
+  // transposed), packed in wasm (a matmul's left operand can be large).
   const wSrc = placeInput(rt, w, wIn);
-  for (let gi = 0; gi < g.G; gi++) rt.exports.packPanels(wSrc + gi * cyg * K * 4, wAt + gi * M4 * K * 4, cyg, K, M4, K, 1);
+  const [wRowStride, wColStride] = transA ? [1, cyg] : [K, 1];
+  for (let gi = 0; gi < g.G; gi++)
+    rt.exports.packPanels(wSrc + gi * cyg * K * 4, wAt + gi * M4 * K * 4, cyg, K, M4, wRowStride, wColStride);
   writeHeader(rt, OP_FORWARD, g, [xAt, wAt, yAt, scratchAt], scratch, { chunk, chunks, m4: M4, stripRows: strip.rows });
   runJob(rt, job, tasks, T);
   if (b !== null) {
@@ -420,6 +442,36 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   for (let gi = 0; gi < g.G; gi++) {
     for (let o = 0; o < cyg; o++) dw.set(sum.subarray((gi * M4 + o) * Kpad, (gi * M4 + o) * Kpad + K), (gi * cyg + o) * K);
   }
+}
+
+/**
+ * c = A·B (M×K times K×N, float32) as the 1×1 convolution of B (K channels, N positions) with weights A
+ * (M×K×1): the conv GEMM serves both. transA: a is stored K×M; transB: b is stored N×K (read in place,
+ * see Transposes). False where the wasm kernels cannot take it (float64, tiny, no room).
+ */
+export function matmul(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  M: number,
+  K: number,
+  N: number,
+  transposes: Transposes,
+): boolean {
+  const geometry = {
+    batch: 1,
+    groups: 1,
+    xChannels: K,
+    yChannels: M,
+    xSize: [N],
+    ySize: [N],
+    kSize: [1],
+    stride: [1],
+    padding: [0],
+    dilation: [1],
+  };
+  const rt = useWasm(b, geometry);
+  return rt !== null && inBatchRuns([b], c, geometry, true, ([bs], cs, gs) => forward(rt, bs, a, cs, gs, null, transposes));
 }
 
 function useWasm(a: Storage, g: ConvGeometry): WasmRuntime | null {

@@ -62,7 +62,7 @@ export const convGradInput64 = (dy: Storage, w: Storage, dx: Storage, g: ConvGeo
 export const convGradWeight64 = (x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): boolean =>
   pass((k) => k.convGradWeightF64, x, dy, dw, g);
 
-/** c = a·b in float64 at the given offsets (M×K times K×N). */
+/** c = A·B in float64 at the given offsets (M×K times K×N), each operand as stored or transposed (see the matmul kernel). */
 export function matmul64(
   a: Storage,
   aAt: number,
@@ -73,6 +73,8 @@ export function matmul64(
   M: number,
   K: number,
   N: number,
+  transA: boolean,
+  transB: boolean,
 ): boolean {
   if (!(a instanceof Float64Array) || M * K * N < WASM_MIN_MACS) return false;
   return callKernel(
@@ -80,7 +82,8 @@ export function matmul64(
       [a.subarray(aAt, aAt + M * K), 'f64', 'in'],
       [b.subarray(bAt, bAt + K * N), 'f64', 'in'],
       [c.subarray(cAt, cAt + M * N), 'f64', 'out'],
+      [transB ? K * N * 8 : 0, 'f64', 'scratch'],
     ],
-    (k, [aPtr, bPtr, cPtr]) => k.matmulF64(aPtr, bPtr, cPtr, M, K, N),
+    (k, [aPtr, bPtr, cPtr, btPtr]) => k.matmulF64(aPtr, bPtr, cPtr, btPtr, M, K, N, transA ? 1 : 0, transB ? 1 : 0),
   );
 }

@@ -13,23 +13,23 @@ import { generatedKernels } from './kernels.generated.js';
 import { splitKernels } from './split.js';
 import { wasmUnavailableReason } from './runtime.js';
 
-/** c = a·b as a 1×1 convolution of b (K channels, N positions) with weights a (M×K×1): the conv GEMM serves both. */
-function matmul(a: Storage, aAt: number, b: Storage, bAt: number, c: Storage, cAt: number, M: number, K: number, N: number): boolean {
-  if (a instanceof Float64Array) return matmul64(a, aAt, b, bAt, c, cAt, M, K, N);
+/** c = A·B at the given offsets, each operand as stored or transposed (see the matmul kernel's signature). */
+function matmul(
+  a: Storage,
+  aAt: number,
+  b: Storage,
+  bAt: number,
+  c: Storage,
+  cAt: number,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+  transB: boolean,
+): boolean {
+  if (a instanceof Float64Array) return matmul64(a, aAt, b, bAt, c, cAt, M, K, N, transA, transB);
   if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) return false;
-  const geometry = {
-    batch: 1,
-    groups: 1,
-    xChannels: K,
-    yChannels: M,
-    xSize: [N],
-    ySize: [N],
-    kSize: [1],
-    stride: [1],
-    padding: [0],
-    dilation: [1],
-  };
-  return conv.convForward(b.subarray(bAt, bAt + K * N), a.subarray(aAt, aAt + M * K), c.subarray(cAt, cAt + M * N), geometry);
+  return conv.matmul(a.subarray(aAt, aAt + M * K), b.subarray(bAt, bAt + K * N), c.subarray(cAt, cAt + M * N), M, K, N, { transA, transB });
 }
 
 /** float64 with a bias: the convolution in one call, then the bias (in wasm, or in JS should that call decline). */
