@@ -18,9 +18,9 @@
 import { SplitJob, OP_SPLIT } from './boundary.generated';
 import { splitTask } from './split';
 import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
-import { gemm } from './gemm';
+import { gemm, gemmIndirect } from './gemm';
 import { threadScratch } from './scratch';
-import { col2imStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun } from './gather';
+import { col2imStrip, fillStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
 
 
@@ -30,6 +30,16 @@ import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTas
   return (
     job.kd == 1 && job.kh == 1 && job.kw == 1 && job.sd == 1 && job.sh == 1 && job.sw == 1 && job.pd == 0 && job.ph == 0 && job.pw == 0
   );
+}
+
+/**
+ * Whether the forward GEMM reads its right operand from the strip in place: a strip job (see
+ * im2colStrip) at stride 1 along the row whose output rows are whole runs of 4 columns, so every run of
+ * 4 positions the micro-kernel loads as a vector is 4 consecutive floats of one strip row at every
+ * (c, kh, kw) (chunks are multiples of 8 positions, so runs never straddle chunks either).
+ */
+function readsStrip(job: ConvJob): bool {
+  return job.stripRows > 0 && job.sw == 1 && job.yw % 4 == 0;
 }
 
 function forwardTask(job: ConvJob, task: i32, thread: i32): void {
@@ -52,6 +62,29 @@ function forwardTask(job: ConvJob, task: i32, thread: i32): void {
     // im2col of a 1×1 convolution at stride 1 without padding is x itself (a matmul's right operand):
     // the GEMM reads it in place, rows X floats apart (up to 7 columns past a row's end: GEMM_OVERREAD).
     gemm(w, x + (<usize>p0 << 2), X, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
+  } else if (readsStrip(job)) {
+    // The GEMM reads the windows in the strip where they lie (no im2col copy): 4 positions within one
+    // output row are 4 consecutive floats of a strip row at every (c, kh, kw).
+    const strip = scratch + <usize>job.stripAt;
+    const rows = job.stripRows;
+    fillStrip(job, x, strip, p0, cols, cxg, rows);
+    const Wp = extent(job.yw, 1, job.kw, job.dw);
+    const offs = scratch + <usize>job.colAt; // K byte offsets, then the address of each run of 4 positions
+    const halves = offs + (<usize>K << 2);
+    let k = 0;
+    for (let c = 0; c < cxg; c++)
+      for (let kh = 0; kh < job.kh; kh++)
+        for (let kw = 0; kw < job.kw; kw++) {
+          store<i32>(offs + (<usize>k << 2), ((c * rows + kh * job.dh) * Wp + kw * job.dw) << 2);
+          k++;
+        }
+    const qh0 = p0 / job.yw;
+    const runs = ((cols + 7) & ~7) >> 2; // an odd count gets one more, a copy of the last, whose columns are never read
+    for (let h = 0; h < runs; h++) {
+      const q = p0 + (min(h, (cols >> 2) - 1) << 2);
+      store<i32>(halves + (<usize>h << 2), <i32>strip + ((((q / job.yw - qh0) * job.sh) * Wp + (q % job.yw)) << 2));
+    }
+    gemmIndirect(w, halves, offs, cbuf, chunk, M4, (cols + 7) & ~7, K);
   } else {
     const col = scratch + <usize>job.colAt;
     im2colChunk(job, x, col, chunk, p0, cols, cxg, scratch + <usize>job.stripAt);

@@ -138,29 +138,13 @@ export function padPlane(src: usize, sD: i32, sH: i32, sW: i32, buf: usize, bD: 
  * every (c, kh, kw), so the loop that copies one has no arithmetic but two pointer steps.
  */
 export function im2colStrip(job: ConvJob, x: usize, col: usize, ld: i32, width: i32, p0: i32, cols: i32, channels: i32, strip: usize, rows: i32): void {
-  const xH = job.xh, xW = job.xw;
   const yW = job.yw;
   const kH = job.kh, kW = job.kw;
   const sH = job.sh, sW = job.sw;
   const dH = job.dh, dW = job.dw;
-  const pH = job.ph, pW = job.pw;
   const Wp = extent(yW, sW, kW, dW);
-  const qh0 = p0 / yW;
-  const qh1 = (p0 + cols - 1) / yW;
-  const used = (qh1 - qh0) * sH + (kH - 1) * dH + 1;
-  const r0 = qh0 * sH - pH;
-  const plane = <usize>(xH * xW);
   const stripPlane = <usize>(rows * Wp);
-  for (let c = 0; c < channels; c++) {
-    const xc = x + ((<usize>c * plane) << 2);
-    const sc = strip + ((<usize>c * stripPlane) << 2);
-    for (let r = 0; r < used; r++) {
-      const ih = r0 + r;
-      const dst = sc + ((<usize>(r * Wp)) << 2);
-      if (ih < 0 || ih >= xH) memory.fill(dst, 0, <usize>Wp << 2);
-      else gatherRun(dst, xc + ((<usize>(ih * xW)) << 2), -pW, 1, Wp, xW);
-    }
-  }
+  fillStrip(job, x, strip, p0, cols, channels, rows);
   const ldBytes = <usize>ld << 2;
   const kwStep = <usize>dW << 2;
   let qw = p0 % yW;
@@ -189,6 +173,37 @@ export function im2colStrip(job: ConvJob, x: usize, col: usize, ld: i32, width: 
   if (cols < width) {
     const rowsK = channels * kH * kW;
     for (let k = 0; k < rowsK; k++) memory.fill(col + <usize>k * ldBytes + (<usize>cols << 2), 0, <usize>(width - cols) << 2);
+  }
+}
+
+/**
+ * The strip of one chunk (im2colStrip's first step): per channel, the input rows the chunk's windows
+ * read, zero-bordered to the windows' full width Wp, `rows` rows apart per channel:
+ *   strip[c][r][u] = x[c, r0 + r, u − pW] or 0,   r0 = qh0·sH − pH   (qh0: the chunk's first output row)
+ */
+export function fillStrip(job: ConvJob, x: usize, strip: usize, p0: i32, cols: i32, channels: i32, rows: i32): void {
+  const xH = job.xh, xW = job.xw;
+  const yW = job.yw;
+  const kH = job.kh;
+  const sH = job.sh;
+  const dH = job.dh;
+  const pH = job.ph, pW = job.pw;
+  const Wp = extent(yW, job.sw, job.kw, job.dw);
+  const qh0 = p0 / yW;
+  const qh1 = (p0 + cols - 1) / yW;
+  const used = (qh1 - qh0) * sH + (kH - 1) * dH + 1;
+  const r0 = qh0 * sH - pH;
+  const plane = <usize>(xH * xW);
+  const stripPlane = <usize>(rows * Wp);
+  for (let c = 0; c < channels; c++) {
+    const xc = x + ((<usize>c * plane) << 2);
+    const sc = strip + ((<usize>c * stripPlane) << 2);
+    for (let r = 0; r < used; r++) {
+      const ih = r0 + r;
+      const dst = sc + ((<usize>(r * Wp)) << 2);
+      if (ih < 0 || ih >= xH) memory.fill(dst, 0, <usize>Wp << 2);
+      else gatherRun(dst, xc + ((<usize>(ih * xW)) << 2), -pW, 1, Wp, xW);
+    }
   }
 }
 

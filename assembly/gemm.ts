@@ -52,6 +52,62 @@ export function gemm(a: usize, b: usize, ldb: i32, c: usize, ldc: i32, M4: i32, 
   }
 }
 
+/**
+ * tile4x8 with B read in place: row k of the tile's B is the 4 floats at half0 + offs[k] then the 4 at
+ * half1 + offs[k] (byte offsets, i32), so a convolution's windows are read where they lie instead of
+ * copied by im2col first. The same multiply-adds in the same order as tile4x8 on the im2col rows, so
+ * the same bits.
+ */
+@inline function tile4x8Indirect(a: usize, half0: usize, half1: usize, offs: usize, c: usize, ldc: usize, K: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (accumulate) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
+    c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
+    c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
+  }
+  for (let k = 0; k < K; k++) {
+    const off = <usize>load<i32>(offs);
+    const b0 = v128.load(half0 + off);
+    const b1 = v128.load(half1 + off);
+    let av = v128.load32_splat(a);
+    c00 = fma(av, b0, c00); c01 = fma(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = fma(av, b0, c10); c11 = fma(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = fma(av, b0, c20); c21 = fma(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = fma(av, b0, c30); c31 = fma(av, b1, c31);
+    a += 16;
+    offs += 4;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/**
+ * C[M4 × N] = A[M4 × K] · B[K × N] with B read in place: columns 4h..4h+3 have row k at halves[h] +
+ * offs[k] (halves: addresses, offs: byte offsets, both i32). A in panels of 4 rows, N a multiple of 8,
+ * C's stride in floats; blocked over K as gemm, so the same sums in the same order.
+ */
+export function gemmIndirect(a: usize, halves: usize, offs: usize, c: usize, ldc: i32, M4: i32, N: i32, K: i32): void {
+  const ldcBytes = <usize>ldc << 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    for (let n0 = 0; n0 < N; n0 += 8) {
+      const half0 = <usize>load<i32>(halves + (<usize>(n0 >> 2) << 2));
+      const half1 = <usize>load<i32>(halves + (<usize>(n0 >> 2) << 2), 4);
+      for (let m0 = 0; m0 < M4; m0 += 4) {
+        const panel = a + ((<usize>m0 * <usize>K + <usize>k0 * 4) << 2);
+        tile4x8Indirect(panel, half0, half1, offs + (<usize>k0 << 2), c + <usize>m0 * ldcBytes + (<usize>n0 << 2), ldcBytes, kc, k0 > 0);
+      }
+    }
+  }
+}
+
 /** Peak of the micro-kernel: `iterations` runs of a 4×8 tile over K = 256, from L1. */
 export function peak(a: usize, b: usize, c: usize, iterations: i32): void {
   for (let i = 0; i < iterations; i++) tile4x8(a, b, 32, c, 32, 256, true);

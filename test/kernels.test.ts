@@ -119,7 +119,7 @@ test('wasm kernels equal the reference kernels on 1600 random geometries × 4 pa
   assert.equal(checked, 4 * 400 * 4);
 });
 
-test('wasm kernels equal the reference kernels on larger geometries that run on several threads (depthwise streaming, direct, scatter, GEMM)', {
+test('wasm kernels equal the reference kernels on larger geometries that run on several threads (depthwise streaming, direct, scatter, GEMM, windows read in place)', {
   skip: !available && 'no WebAssembly SIMD here',
 }, async () => {
   const next = lcg(99);
@@ -249,6 +249,46 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
       dilation: [1, 1],
     },
     { batch: 6, groups: 12, xChannels: 12, yChannels: 12, xSize: [37], ySize: [37], kSize: [3], stride: [1], padding: [1], dilation: [1] },
+    // Output rows of whole runs of 4 (stride 1 along them): the forward GEMM reads the windows in place
+    // from the strip. Row stride 2, groups, a chunk ending half a tile early (60 positions), dilation
+    // with asymmetric padding, 1-d, and a ResNet stage.
+    {
+      batch: 3,
+      groups: 2,
+      xChannels: 4,
+      yChannels: 10,
+      xSize: [9, 12],
+      ySize: [5, 12],
+      kSize: [3, 3],
+      stride: [2, 1],
+      padding: [1, 1],
+      dilation: [1, 1],
+    },
+    {
+      batch: 2,
+      groups: 1,
+      xChannels: 3,
+      yChannels: 7,
+      xSize: [10, 20],
+      ySize: [10, 16],
+      kSize: [3, 3],
+      stride: [1, 1],
+      padding: [2, 0],
+      dilation: [2, 2],
+    },
+    { batch: 5, groups: 1, xChannels: 3, yChannels: 9, xSize: [28], ySize: [28], kSize: [3], stride: [1], padding: [1], dilation: [1] },
+    {
+      batch: 4,
+      groups: 1,
+      xChannels: 16,
+      yChannels: 16,
+      xSize: [16, 16],
+      ySize: [16, 16],
+      kSize: [3, 3],
+      stride: [1, 1],
+      padding: [1, 1],
+      dilation: [1, 1],
+    },
   ];
   const before = getNumThreads();
   try {
