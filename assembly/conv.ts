@@ -17,8 +17,9 @@
 
 import { SplitJob, OP_SPLIT } from './boundary.generated';
 import { splitTask } from './split';
-import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
+import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, OP_GRAD_WEIGHT_STRIP, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
 import { gemm, gemmIndirect } from './gemm';
+import { fma } from './simd';
 import { threadScratch } from './scratch';
 import { col2imStrip, fillStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
@@ -271,7 +272,108 @@ function gradWeightTask(job: ConvJob, task: i32, thread: i32): void {
   const slots = job.slots;
   const per = (items + slots - 1) / slots;
   const end = min(items, (task + 1) * per);
-  for (let item = task * per; item < end; item++) gradWeightItem(job, item, task, thread);
+  if (job.op == OP_GRAD_WEIGHT_STRIP) for (let item = task * per; item < end; item++) gradWeightStripItem(job, item, task, thread);
+  else for (let item = task * per; item < end; item++) gradWeightItem(job, item, task, thread);
+}
+
+/**
+ * One (image, chunk) item of the weight gradient read from the strip in place (narrow 2-D outputs, see
+ * im2colStrip): the slot holds dwᵀ per group, K4 × M8 (tap k, y channel m), and
+ *   dwᵀ[k][m] += Σ_p x_strip[offs[k] + pos(p)] · dy[m, p0 + p]   over the chunk's positions p in order,
+ * a 4 × 8 tile at a time (4 taps as broadcasts from the strip, 8 channels of dy transposed): the same
+ * products added in the same order as gradWeightItem's GEMM on im2col's columns, with no im2col and no
+ * transpose of it.
+ */
+function gradWeightStripItem(job: ConvJob, task: i32, slot: i32, thread: i32): void {
+  const G = job.g, chunks = job.chunks, chunk = job.chunk;
+  const cxg = job.cx / G, cyg = job.cy / G;
+  const kH = job.kh, kW = job.kw;
+  const K = cxg * kH * kW;
+  const K4 = job.kpad;
+  const M8 = job.m4;
+  const yW = job.yw;
+  const sH = job.sh, sW = job.sw;
+  const P = job.yh * yW;
+  const X = <usize>(job.xh * job.xw);
+  const ci = task % chunks;
+  const n = task / chunks;
+  const p0 = ci * chunk;
+  const cols = min(chunk, P - p0);
+  const scratch = threadScratch(job, thread);
+  const strip = scratch + <usize>job.stripAt;
+  const offs = scratch + <usize>job.colAt; // K4 byte offsets into the strip (taps past K read tap 0: rows never used), then the runs
+  const dyT = scratch + <usize>job.packAt; // dyT[p][m] = dy[m, p0 + p], 0 for m ≥ CyG
+  const rows = job.stripRows;
+  const Wp = extent(yW, sW, kW, job.dw);
+  let k = 0;
+  for (let c = 0; c < cxg; c++)
+    for (let kh = 0; kh < kH; kh++)
+      for (let kw = 0; kw < kW; kw++) {
+        store<i32>(offs + (<usize>k << 2), ((c * rows + kh * job.dh) * Wp + kw * job.dw) << 2);
+        k++;
+      }
+  for (; k < K4; k++) store<i32>(offs + (<usize>k << 2), 0);
+  // The chunk's positions, one output row's run at a time: per run its byte offset in the strip and its length.
+  const runs = offs + (<usize>K4 << 2);
+  const qh0 = p0 / yW;
+  let nRuns = 0;
+  for (let q = p0, done = 0; done < cols; nRuns++) {
+    const qw = q % yW;
+    const len = min(yW - qw, cols - done);
+    store<i32>(runs + (<usize>nRuns << 3), (((q / yW - qh0) * sH) * Wp + qw * sW) << 2);
+    store<i32>(runs + (<usize>nRuns << 3), len, 4);
+    done += len;
+    q += len;
+  }
+  const M8Bytes = <usize>M8 << 2;
+  const step = <usize>sW << 2;
+  for (let g = 0; g < G; g++) {
+    const x = <usize>job.xPtr + ((<usize>(n * job.cx + g * cxg) * X) << 2);
+    fillStrip(job, x, strip, p0, cols, cxg, rows);
+    const dy = <usize>job.wPtr + ((<usize>(n * job.cy + g * cyg) * <usize>P + <usize>p0) << 2);
+    for (let m = 0; m < M8; m++) {
+      const src = dy + ((<usize>m * <usize>P) << 2);
+      for (let p = 0; p < cols; p++) store<f32>(dyT + <usize>p * M8Bytes + (<usize>m << 2), m < cyg ? load<f32>(src + (<usize>p << 2)) : 0);
+    }
+    const partial = <usize>job.outPtr + <usize>slot * <usize>job.slotBytes + ((<usize>g * <usize>K4 * <usize>M8) << 2);
+    for (let k0 = 0; k0 < K4; k0 += 4) {
+      const o0 = <usize>load<i32>(offs + (<usize>k0 << 2));
+      const o1 = <usize>load<i32>(offs + (<usize>k0 << 2), 4);
+      const o2 = <usize>load<i32>(offs + (<usize>k0 << 2), 8);
+      const o3 = <usize>load<i32>(offs + (<usize>k0 << 2), 12);
+      for (let m0 = 0; m0 < M8; m0 += 8) {
+        const c = partial + <usize>k0 * M8Bytes + (<usize>m0 << 2);
+        let c00 = v128.load(c), c01 = v128.load(c, 16);
+        let c10 = v128.load(c + M8Bytes), c11 = v128.load(c + M8Bytes, 16);
+        let c20 = v128.load(c + 2 * M8Bytes), c21 = v128.load(c + 2 * M8Bytes, 16);
+        let c30 = v128.load(c + 3 * M8Bytes), c31 = v128.load(c + 3 * M8Bytes, 16);
+        let b = dyT + (<usize>m0 << 2);
+        for (let r = 0; r < nRuns; r++) {
+          const base = strip + <usize>load<i32>(runs + (<usize>r << 3));
+          const len = load<i32>(runs + (<usize>r << 3), 4);
+          let a0 = base + o0, a1 = base + o1, a2 = base + o2, a3 = base + o3;
+          for (let i = 0; i < len; i++) {
+            const b0 = v128.load(b);
+            const b1 = v128.load(b, 16);
+            let av = v128.load32_splat(a0);
+            c00 = fma(av, b0, c00); c01 = fma(av, b1, c01);
+            av = v128.load32_splat(a1);
+            c10 = fma(av, b0, c10); c11 = fma(av, b1, c11);
+            av = v128.load32_splat(a2);
+            c20 = fma(av, b0, c20); c21 = fma(av, b1, c21);
+            av = v128.load32_splat(a3);
+            c30 = fma(av, b0, c30); c31 = fma(av, b1, c31);
+            a0 += step; a1 += step; a2 += step; a3 += step;
+            b += M8Bytes;
+          }
+        }
+        v128.store(c, c00); v128.store(c, c01, 16);
+        v128.store(c + M8Bytes, c10); v128.store(c + M8Bytes, c11, 16);
+        v128.store(c + 2 * M8Bytes, c20); v128.store(c + 2 * M8Bytes, c21, 16);
+        v128.store(c + 3 * M8Bytes, c30); v128.store(c + 3 * M8Bytes, c31, 16);
+      }
+    }
+  }
 }
 
 function gradWeightItem(job: ConvJob, task: i32, slot: i32, thread: i32): void {
@@ -347,7 +449,7 @@ export function runTask(at: usize, task: i32, thread: i32): void {
   const op = job.op;
   if (op == OP_FORWARD) forwardTask(job, task, thread);
   else if (op == OP_GRAD_INPUT) gradInputTask(job, task, thread);
-  else if (op == OP_GRAD_WEIGHT) gradWeightTask(job, task, thread);
+  else if (op == OP_GRAD_WEIGHT || op == OP_GRAD_WEIGHT_STRIP) gradWeightTask(job, task, thread);
   else if (op == OP_DEPTHWISE_FORWARD) depthwiseTask(job, task, thread);
   else if (op == OP_DEPTHWISE_GRAD_WEIGHT) depthwiseGradWeightTask(job, task, thread);
   else if (op == OP_GRAD_INPUT_SCATTER) gradInputScatterTask(job, task, thread);

@@ -38,6 +38,7 @@ import {
   OP_GRAD_INPUT,
   OP_GRAD_INPUT_SCATTER,
   OP_GRAD_WEIGHT,
+  OP_GRAD_WEIGHT_STRIP,
   TAP_HEADER,
   TAP_TABLE_SLOT,
   VECTOR_OVERREAD,
@@ -402,19 +403,24 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   const cxg = g.Cx / g.G;
   const cyg = g.Cy / g.G;
   const K = cxg * prod(g.k);
-  const Kpad = roundUp(K, 8);
-  const M4 = roundUp(cyg, 4);
   const P = prod(g.y);
   const chunk = Math.min(CHUNK, roundUp(P, 8));
   const chunks = Math.ceil(P / chunk);
+  const strip = stripPlan(g, chunk);
+  // Narrow 2-D outputs: the taps are read from the strip where they lie (assembly gradWeightStripItem)
+  // and each slot holds dwᵀ (K4 × M8 per group); else im2col, its transpose and a GEMM (M4 × Kpad).
+  const fromStrip = strip.rows > 0;
+  const [rowsOf, colsOf] = fromStrip ? [roundUp(K, 4), roundUp(cyg, 8)] : [roundUp(cyg, 4), roundUp(K, 8)];
   // A fixed number of partial sums (slots), each over a fixed run of the (image, chunk) items, added
   // in slot order: the same bits for any thread count (issue 11).
   const slots = Math.min(g.N * chunks, WEIGHT_GRAD_SLOTS);
   const T = threadsFor(slots, macs(geometry) >= THREADS_MIN_MACS);
-  const slotFloats = g.G * M4 * Kpad;
-  const strip = stripPlan(g, chunk);
-  // Per thread: the im2col rows, their transpose ColT, the packed dy panels, the strip.
-  const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: chunk * Kpad, pack: M4 * chunk, strip: strip.floats });
+  const slotFloats = g.G * rowsOf * colsOf;
+  // Per thread, from the strip: the taps' offsets and the chunk's row runs, dy transposed, the strip. Else: the im2col rows,
+  // their transpose ColT, the packed dy panels, the strip.
+  const scratch = fromStrip
+    ? scratchRegions({ col: rowsOf + 2 * chunk, c: 0, pack: chunk * colsOf, strip: strip.floats })
+    : scratchRegions({ col: K * colStride(chunk, strip.rows), c: chunk * colsOf, pack: rowsOf * chunk, strip: strip.floats });
   const scratchFloats = scratch.floats;
   const job = arenaStart();
   const [xIn, dyIn, slotsAt, sumAt, scratchAt] = arena(rt, [
@@ -427,12 +433,12 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   const xAt = placeInput(rt, x, xIn);
   const dyAt = placeInput(rt, dy, dyIn);
   view(rt, slotsAt, slots * slotFloats).fill(0);
-  writeHeader(rt, OP_GRAD_WEIGHT, g, [xAt, dyAt, slotsAt, scratchAt], scratch, {
+  writeHeader(rt, fromStrip ? OP_GRAD_WEIGHT_STRIP : OP_GRAD_WEIGHT, g, [xAt, dyAt, slotsAt, scratchAt], scratch, {
     chunk,
     chunks,
     slotBytes: slotFloats * 4,
-    m4: M4,
-    kpad: Kpad,
+    m4: fromStrip ? colsOf : rowsOf,
+    kpad: fromStrip ? rowsOf : colsOf,
     slots,
     stripRows: strip.rows,
   });
@@ -440,7 +446,12 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   rt.exports.sumBuffers(sumAt, slotsAt, slotFloats, slots, slotFloats);
   const sum = view(rt, sumAt, slotFloats);
   for (let gi = 0; gi < g.G; gi++) {
-    for (let o = 0; o < cyg; o++) dw.set(sum.subarray((gi * M4 + o) * Kpad, (gi * M4 + o) * Kpad + K), (gi * cyg + o) * K);
+    const group = sum.subarray(gi * rowsOf * colsOf, (gi + 1) * rowsOf * colsOf);
+    for (let o = 0; o < cyg; o++) {
+      const at = (gi * cyg + o) * K;
+      if (fromStrip) for (let k = 0; k < K; k++) dw[at + k] = group[k * colsOf + o];
+      else dw.set(group.subarray(o * colsOf, o * colsOf + K), at);
+    }
   }
 }
 
