@@ -13,25 +13,6 @@ import { generatedKernels } from './kernels.generated.js';
 import { splitKernels } from './split.js';
 import { wasmUnavailableReason } from './runtime.js';
 
-/** c = A·B at the given offsets, each operand as stored or transposed (see the matmul kernel's signature). */
-function matmul(
-  a: Storage,
-  aAt: number,
-  b: Storage,
-  bAt: number,
-  c: Storage,
-  cAt: number,
-  M: number,
-  K: number,
-  N: number,
-  transA: boolean,
-  transB: boolean,
-): boolean {
-  if (a instanceof Float64Array) return matmul64(a, aAt, b, bAt, c, cAt, M, K, N, transA, transB);
-  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) return false;
-  return conv.matmul(a.subarray(aAt, aAt + M * K), b.subarray(bAt, bAt + K * N), c.subarray(cAt, cAt + M * N), M, K, N, { transA, transB });
-}
-
 /** float64 with a bias: the convolution in one call, then the bias (in wasm, or in JS should that call decline). */
 function convForwardBias64(x: Storage, w: Storage, b: Storage, y: Storage, g: ConvGeometry): boolean {
   if (!convForward64(x, w, y, g)) return false;
@@ -60,7 +41,15 @@ registerBackend('wasm', {
     convForwardBias: (x, w, b, y, g) => conv.convForwardBias(x, w, b, y, g) || convForwardBias64(x, w, b, y, g),
     convGradInput: (dy, w, dx, g) => conv.convGradInput(dy, w, dx, g) || convGradInput64(dy, w, dx, g),
     convGradWeight: (x, dy, dw, g) => conv.convGradWeight(x, dy, dw, g) || convGradWeight64(x, dy, dw, g),
-    matmul,
+    // c = A·B at the given offsets, each operand as stored or transposed (see the matmul kernel's signature).
+    matmul: (a, aAt, b, bAt, c, cAt, M, K, N, transA, transB) => {
+      if (a instanceof Float64Array) return matmul64(a, aAt, b, bAt, c, cAt, M, K, N, transA, transB);
+      if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) return false;
+      return conv.matmul(a.subarray(aAt, aAt + M * K), b.subarray(bAt, bAt + K * N), c.subarray(cAt, cAt + M * N), M, K, N, {
+        transA,
+        transB,
+      });
+    },
     // One call, with the maxima and sums of one outer slice as scratch (assembly/softmax.ts).
     softmax: (x, y, outer, n, inner, log) => {
       const t = bufferType(x);
