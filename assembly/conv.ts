@@ -17,7 +17,7 @@
 
 import { SplitJob, OP_SPLIT } from './boundary.generated';
 import { splitTask } from './split';
-import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, OP_GRAD_WEIGHT_STRIP, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
+import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, OP_GRAD_WEIGHT_STRIP, OP_FORWARD_ROWS, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
 import { gemm, gemmIndirect } from './gemm';
 import { fma } from './simd';
 import { threadScratch } from './scratch';
@@ -443,11 +443,75 @@ function gradWeightItem(job: ConvJob, task: i32, slot: i32, thread: i32): void {
   v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
+/**
+ * Forward task (n, g, block of `rows` output rows) for narrow 2-D outputs whose rows are not whole runs
+ * of 4 (stride 1 along them): each row is cut into runs of 4 positions at 0, 4, …, the last one ending
+ * with the row (so it overlaps its neighbour), and the GEMM reads every run in place from the strip
+ * (gemmIndirect): no im2col, at the cost of the overlap's columns computed twice. Each output element is
+ * the same sum in the same order as forwardTask's, so the same bits.
+ */
+function forwardRowsTask(job: ConvJob, task: i32, thread: i32): void {
+  const G = job.g, chunks = job.chunks, chunk = job.chunk;
+  const cxg = job.cx / G, cyg = job.cy / G;
+  const K = cxg * job.kh * job.kw;
+  const M4 = job.m4;
+  const yW = job.yw, yH = job.yh;
+  const P = yH * yW;
+  const X = <usize>(job.xh * job.xw);
+  const ci = task % chunks;
+  const g = (task / chunks) % G;
+  const n = task / (chunks * G);
+  const qh0 = ci * job.rows;
+  const rowsHere = min(job.rows, yH - qh0);
+  const perRow = (yW + 3) >> 2;
+  const scratch = threadScratch(job, thread);
+  const x = <usize>job.xPtr + ((<usize>(n * job.cx + g * cxg) * X) << 2);
+  const strip = scratch + <usize>job.stripAt;
+  const stripRows = job.stripRows;
+  fillStrip(job, x, strip, qh0 * yW, rowsHere * yW, cxg, stripRows);
+  const Wp = extent(yW, 1, job.kw, job.dw);
+  const offs = scratch + <usize>job.colAt; // K byte offsets into the strip, then the runs' addresses
+  const runs = offs + (<usize>K << 2);
+  let k = 0;
+  for (let c = 0; c < cxg; c++)
+    for (let kh = 0; kh < job.kh; kh++)
+      for (let kw = 0; kw < job.kw; kw++) {
+        store<i32>(offs + (<usize>k << 2), ((c * stripRows + kh * job.dh) * Wp + kw * job.dw) << 2);
+        k++;
+      }
+  let count = 0;
+  for (let r = 0; r < rowsHere; r++) {
+    for (let i = 0; i < perRow; i++) {
+      store<i32>(runs + (<usize>count << 2), <i32>strip + (((r * job.sh) * Wp + min(i << 2, yW - 4)) << 2));
+      count++;
+    }
+  }
+  // An odd count: one more run (a copy of the last), whose columns are never read.
+  if (count & 1) store<i32>(runs + (<usize>count << 2), load<i32>(runs + (<usize>(count - 1) << 2)));
+  const cbuf = scratch + <usize>job.cAt;
+  const w = <usize>job.wPtr + ((<usize>g * <usize>M4 * <usize>K) << 2);
+  gemmIndirect(w, runs, offs, cbuf, chunk, M4, ((count + 1) & ~1) << 2, K);
+  // Row r's runs are columns r·perRow·4 …: the whole runs copy as they lie, then the last run's tail.
+  const whole = <usize>(yW >> 2) << 4;
+  const tail = yW & 3;
+  for (let o = 0; o < cyg; o++) {
+    const yo = <usize>job.outPtr + ((<usize>(n * job.cy + g * cyg + o) * <usize>P + <usize>(qh0 * yW)) << 2);
+    const co = cbuf + ((<usize>o * <usize>chunk) << 2);
+    for (let r = 0; r < rowsHere; r++) {
+      const dst = yo + ((<usize>(r * yW)) << 2);
+      const src = co + ((<usize>(r * perRow)) << 4);
+      memory.copy(dst, src, whole);
+      if (tail) memory.copy(dst + whole, src + whole + (<usize>(4 - tail) << 2), <usize>tail << 2);
+    }
+  }
+}
+
 /** Runs task `task` of the job at `at` on thread `thread` (0 is the calling thread). */
 export function runTask(at: usize, task: i32, thread: i32): void {
   const job = changetype<ConvJob>(at);
   const op = job.op;
   if (op == OP_FORWARD) forwardTask(job, task, thread);
+  else if (op == OP_FORWARD_ROWS) forwardRowsTask(job, task, thread);
   else if (op == OP_GRAD_INPUT) gradInputTask(job, task, thread);
   else if (op == OP_GRAD_WEIGHT || op == OP_GRAD_WEIGHT_STRIP) gradWeightTask(job, task, thread);
   else if (op == OP_DEPTHWISE_FORWARD) depthwiseTask(job, task, thread);

@@ -35,6 +35,7 @@ import {
   OP_DIRECT,
   OP_DIRECT_GRAD_WEIGHT,
   OP_FORWARD,
+  OP_FORWARD_ROWS,
   OP_GRAD_INPUT,
   OP_GRAD_INPUT_SCATTER,
   OP_GRAD_WEIGHT,
@@ -164,6 +165,27 @@ function stripPlan(g: Geo3, chunk: number): { rows: number; floats: number } {
 }
 
 /**
+ * The forward pass by output rows (assembly forwardRowsTask), or null: narrow 2-D outputs at stride 1
+ * along rows that are not whole runs of 4, cut into runs of 4 that overlap at each row's end. It pays
+ * where the overlap's extra columns cost less than im2col, whose share of the work falls as the output
+ * channels grow: measured on LeNet conv2 (10-wide rows, 16 channels: 20 % more columns), not on the
+ * BatchNorm CNN's conv2 (14-wide, 64 channels: 14 %). So: extra columns at most 4 / M4.
+ */
+function rowsPlan(g: Geo3, M4: number): { perTask: number; columns: number; strip: { rows: number; floats: number } } | null {
+  const yW = g.y[2];
+  if (stripPlan(g, CHUNK).rows === 0 || g.s[2] !== 1 || yW % 4 === 0 || yW < 4) return null;
+  const perRow = Math.ceil(yW / 4);
+  if ((perRow * 4) / yW - 1 > 4 / M4) return null;
+  const perTask = Math.max(1, Math.min(g.y[1], Math.floor(CHUNK / (perRow * 4))));
+  const rows = extent(g, 1, [1, perTask, 1]);
+  return {
+    perTask,
+    columns: roundUp(perTask * perRow * 4, 8),
+    strip: { rows, floats: rows * (g.Cx / g.G) * extent(g, 2) + VECTOR_OVERREAD },
+  };
+}
+
+/**
  * How a matmul's operands lie (as the 1×1 convolution of forward(): w its left operand M×K, x its
  * right one K×N): transA, w is stored K×M; transB, x is stored N×K. Each is read in place: w through its
  * packing, x transposed once in the arena.
@@ -195,14 +217,20 @@ function forward(
   const K = cxg * prod(g.k);
   const M4 = roundUp(cyg, 4);
   const P = prod(g.y);
-  const chunk = Math.min(CHUNK, roundUp(P, 8));
-  const chunks = Math.ceil(P / chunk);
+  const rows = rowsPlan(g, M4);
+  const chunk = rows === null ? Math.min(CHUNK, roundUp(P, 8)) : rows.columns;
+  const chunks = rows === null ? Math.ceil(P / chunk) : Math.ceil(g.y[1] / rows.perTask);
   const tasks = g.N * g.G * chunks;
   const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
-  // Narrow outputs (2-D, 1-D: no depth to read): im2col through a padded strip of the rows a chunk reads (see im2colStrip).
-  const strip = stripPlan(g, chunk);
-  // Per thread: the im2col rows, the GEMM output, the strip.
-  const scratch = scratchRegions({ col: K * colStride(chunk, strip.rows), c: M4 * chunk, strip: strip.floats });
+  // Narrow outputs (2-D, 1-D: no depth to read): im2col through a padded strip of the rows a chunk reads
+  // (see im2colStrip), or the strip read in place by rows (forwardRowsTask).
+  const strip = rows === null ? stripPlan(g, chunk) : rows.strip;
+  // Per thread: the im2col rows (by rows: the taps' offsets and the runs' addresses), the GEMM output, the strip.
+  const scratch = scratchRegions({
+    col: rows === null ? K * colStride(chunk, strip.rows) : K + chunk / 4,
+    c: M4 * chunk,
+    strip: strip.floats,
+  });
   const scratchFloats = scratch.floats;
   const job = arenaStart();
   const [xIn, wAt, yIn, scratchAt, bAt, wIn, xtAt] = arena(rt, [
@@ -228,7 +256,13 @@ function forward(
   const [wRowStride, wColStride] = transA ? [1, cyg] : [K, 1];
   for (let gi = 0; gi < g.G; gi++)
     rt.exports.packPanels(wSrc + gi * cyg * K * 4, wAt + gi * M4 * K * 4, cyg, K, M4, wRowStride, wColStride);
-  writeHeader(rt, OP_FORWARD, g, [xAt, wAt, yAt, scratchAt], scratch, { chunk, chunks, m4: M4, stripRows: strip.rows });
+  writeHeader(rt, rows === null ? OP_FORWARD : OP_FORWARD_ROWS, g, [xAt, wAt, yAt, scratchAt], scratch, {
+    chunk,
+    chunks,
+    m4: M4,
+    stripRows: strip.rows,
+    rows: rows?.perTask ?? 0,
+  });
   runJob(rt, job, tasks, T);
   if (b !== null) {
     view(rt, bAt, b.length).set(b);
