@@ -277,7 +277,8 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
       dilation: [2, 2],
     },
     { batch: 5, groups: 1, xChannels: 3, yChannels: 9, xSize: [28], ySize: [28], kSize: [3], stride: [1], padding: [1], dilation: [1] },
-    // Rows not of whole runs of 4 (im2col through the strip, beside the rows read in place above).
+    // Rows not of whole runs of 4: by output rows, runs overlapping at each row's end, where the channels
+    // are few (the second: 3 per group); else im2col through the strip (the first, its rows 5 wide).
     {
       batch: 2,
       groups: 1,
