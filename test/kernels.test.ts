@@ -19,6 +19,7 @@ import {
 import * as reference from '../src/kernels/reference/conv.js';
 import { convKernels } from '../src/kernels/index.js';
 import { wasmRuntime } from '../src/kernels/wasm/runtime.js';
+import { setThreadsMinMacsForTesting } from '../src/kernels/wasm/conv_job.js';
 import type { ConvGeometry } from '../src/tensor/conv_params.js';
 import type { Storage } from '../src/tensor/tensor.js';
 import { lcg, randInt } from './helpers.js';
@@ -108,6 +109,8 @@ test('wasm kernels equal the reference kernels on 1600 random geometries × 4 pa
   const next = lcg(2024);
   const before = getNumThreads();
   let checked = 0;
+  // Every job of two tasks or more on the threads, however small (by default small jobs run on one).
+  setThreadsMinMacsForTesting(0);
   try {
     for (const threads of [1, 2, 3, 4]) {
       setNumThreads(threads);
@@ -115,6 +118,7 @@ test('wasm kernels equal the reference kernels on 1600 random geometries × 4 pa
     }
   } finally {
     setNumThreads(before);
+    setThreadsMinMacsForTesting(null);
   }
   assert.equal(checked, 4 * 400 * 4);
 });
@@ -317,6 +321,7 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
     },
   ];
   const before = getNumThreads();
+  setThreadsMinMacsForTesting(0);
   try {
     for (const threads of [2, 3]) {
       setNumThreads(threads);
@@ -325,6 +330,7 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
     }
   } finally {
     setNumThreads(before);
+    setThreadsMinMacsForTesting(null);
   }
 });
 

@@ -20,7 +20,7 @@ import {
   roundUp,
   scratchRegions,
   streamPlanes,
-  THREADS_MIN_MACS,
+  worthThreads,
   to3d,
   view,
   writeHeader,
@@ -221,7 +221,7 @@ function forward(
   const chunk = rows === null ? Math.min(CHUNK, roundUp(P, 8)) : rows.columns;
   const chunks = rows === null ? Math.ceil(P / chunk) : Math.ceil(g.y[1] / rows.perTask);
   const tasks = g.N * g.G * chunks;
-  const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
+  const T = threadsFor(tasks, worthThreads(macs(geometry)));
   // Narrow outputs (2-D, 1-D: no depth to read): im2col through a padded strip of the rows a chunk reads
   // (see im2colStrip), or the strip read in place by rows (forwardRowsTask).
   const strip = rows === null ? stripPlan(g, chunk) : rows.strip;
@@ -282,7 +282,7 @@ function gradInputScatter(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx
   const M4 = roundUp(cxg * K3, 4);
   const P = prod(g.y);
   const chunk = Math.min(CHUNK, roundUp(P, 8));
-  const T = threadsFor(g.N, macCount >= THREADS_MIN_MACS);
+  const T = threadsFor(g.N, worthThreads(macCount));
   // Narrow 2-D outputs: col2im into a zero-bordered accumulator of Hp rows per channel (col2imStrip).
   const Hp = stripPlan(g, chunk).rows > 0 ? extent(g, 1) : 0;
   // Per thread: the GEMM output Cols, the accumulator.
@@ -394,7 +394,7 @@ function gradInput(rt: WasmRuntime, dy: Float32Array, w: Float32Array, dx: Float
   const chunk = Math.min(CHUNK, roundUp(Math.max(maxT, 1), 8));
   const chunks = Math.max(1, Math.ceil(maxT / chunk));
   const tasks = g.N * g.G * R * chunks;
-  const T = threadsFor(tasks, macs(geometry) >= THREADS_MIN_MACS);
+  const T = threadsFor(tasks, worthThreads(macs(geometry)));
   // Per thread: the gathered taps of dy, the GEMM output.
   const scratch = scratchRegions({ col: maxK * chunk, c: M4 * chunk });
   const scratchFloats = scratch.floats;
@@ -448,7 +448,7 @@ function gradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Floa
   // A fixed number of partial sums (slots), each over a fixed run of the (image, chunk) items, added
   // in slot order: the same bits for any thread count (issue 11).
   const slots = Math.min(g.N * chunks, WEIGHT_GRAD_SLOTS);
-  const T = threadsFor(slots, macs(geometry) >= THREADS_MIN_MACS);
+  const T = threadsFor(slots, worthThreads(macs(geometry)));
   const slotFloats = g.G * rowsOf * colsOf;
   // Per thread, from the strip: the taps' offsets and the chunk's row runs, dy transposed, the strip. Else: the im2col rows,
   // their transpose ColT, the packed dy panels, the strip.

@@ -7,8 +7,22 @@ import { residentAt } from './heap.js';
 import { arenaStart, layoutArena, runJob, threadsFor, WasmMemoryError, type WasmRuntime } from './runtime.js';
 import { extent as windowExtent, HEADER_INTS, paddedRow, ROW_SLACK, writeConvJob, type ConvJob } from './boundary.generated.js';
 
-/** Below this many multiply-adds, one thread is cheaper than waking the others. */
-export const THREADS_MIN_MACS = 200_000;
+/**
+ * Below this many multiply-adds, one thread is cheaper than waking the others: a worker takes 50-100 µs
+ * to start on a job here, as long as such a job's whole work (measured: LeNet-5's 120→84 layer, 0.6 M
+ * multiply-adds a pass, waited on longer than it computed; from 200 K to 2 M, a LeNet-5 step on two
+ * threads 19.2 → 17.4 ms, four alternated runs each).
+ */
+const THREADS_MIN_MACS = 2_000_000;
+let threadsMinMacs = THREADS_MIN_MACS;
+
+/** Whether a job of this many multiply-adds is worth waking the other threads for (see THREADS_MIN_MACS). */
+export const worthThreads = (macCount: number): boolean => macCount >= threadsMinMacs;
+
+/** For tests: jobs of at least `macCount` multiply-adds use the threads (0: every job of two tasks or more; null: the default). */
+export function setThreadsMinMacsForTesting(macCount: number | null): void {
+  threadsMinMacs = macCount ?? THREADS_MIN_MACS;
+}
 
 export const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
@@ -153,7 +167,7 @@ export function planeJob(
   feed?: Feed,
   finish?: Finish,
 ): void {
-  const T = threadsFor(tasks, macCount >= THREADS_MIN_MACS);
+  const T = threadsFor(tasks, worthThreads(macCount));
   const job = arenaStart();
   const [aIn, bIn, outIn, scratchAt, extraAt] = arena(rt, [
     arenaFloats(a),
