@@ -214,6 +214,21 @@ export function im2colChunk(job: ConvJob, x: usize, col: usize, chunk: i32, p0: 
   else im2col(job, x, col, chunk, p0, cols, channels);
 }
 
+/** dst[q·step] += src[q] for q < run: scatterAddRun with no bounds to check (the accumulator holds every window). */
+@inline function addRun(dst: usize, src: usize, step: i32, run: i32): void {
+  let q = 0;
+  if (step == 1) {
+    for (; q + 4 <= run; q += 4) {
+      const at = dst + (<usize>q << 2);
+      v128.store(at, f32x4.add(v128.load(at), v128.load(src + (<usize>q << 2))));
+    }
+  }
+  for (; q < run; q++) {
+    const at = dst + (<usize>(q * step) << 2);
+    store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>q << 2)));
+  }
+}
+
 /**
  * col2im of one chunk into a zero-bordered accumulator (acc[c][Hp][Wp], the windows' full extent), the
  * mirror of im2colStrip: acc[c][oh·sH + kh·dH][ow·sW + kw·dW] += Cols[(c, kh, kw)][j] for position
@@ -231,7 +246,7 @@ export function col2imStrip(cols_: usize, ld: i32, acc: usize, Hp: i32, Wp: i32,
       for (let kh = 0; kh < kH; kh++) {
         const row = acc + ((<usize>c * plane + <usize>((oh * sH + kh * dH) * Wp)) << 2);
         for (let kw = 0; kw < kW; kw++) {
-          scatterAddRun(row, src, ow * sW + kw * dW, sW, run, Wp);
+          addRun(row + ((<usize>(ow * sW + kw * dW)) << 2), src, sW, run);
           src += ldBytes;
         }
       }
