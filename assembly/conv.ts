@@ -21,7 +21,7 @@ import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_
 import { gemm, gemmIndirect } from './gemm';
 import { fma } from './simd';
 import { threadScratch } from './scratch';
-import { col2imStrip, fillStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun } from './gather';
+import { col2imStrip, fillStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun, stripTapOffsets } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
 
 
@@ -69,16 +69,9 @@ function forwardTask(job: ConvJob, task: i32, thread: i32): void {
     const strip = scratch + <usize>job.stripAt;
     const rows = job.stripRows;
     fillStrip(job, x, strip, p0, cols, cxg, rows);
-    const Wp = extent(job.yw, 1, job.kw, job.dw);
     const offs = scratch + <usize>job.colAt; // K byte offsets, then the address of each run of 4 positions
     const halves = offs + (<usize>K << 2);
-    let k = 0;
-    for (let c = 0; c < cxg; c++)
-      for (let kh = 0; kh < job.kh; kh++)
-        for (let kw = 0; kw < job.kw; kw++) {
-          store<i32>(offs + (<usize>k << 2), ((c * rows + kh * job.dh) * Wp + kw * job.dw) << 2);
-          k++;
-        }
+    const Wp = stripTapOffsets(job, offs, cxg);
     const qh0 = p0 / job.yw;
     const runs = ((cols + 7) & ~7) >> 2; // an odd count gets one more, a copy of the last, whose columns are never read
     for (let h = 0; h < runs; h++) {
@@ -304,15 +297,8 @@ function gradWeightStripItem(job: ConvJob, task: i32, slot: i32, thread: i32): v
   const offs = scratch + <usize>job.colAt; // K4 byte offsets into the strip (taps past K read tap 0: rows never used), then the runs
   const dyT = scratch + <usize>job.packAt; // dyT[p][m] = dy[m, p0 + p], 0 for m ≥ CyG
   const rows = job.stripRows;
-  const Wp = extent(yW, sW, kW, job.dw);
-  let k = 0;
-  for (let c = 0; c < cxg; c++)
-    for (let kh = 0; kh < kH; kh++)
-      for (let kw = 0; kw < kW; kw++) {
-        store<i32>(offs + (<usize>k << 2), ((c * rows + kh * job.dh) * Wp + kw * job.dw) << 2);
-        k++;
-      }
-  for (; k < K4; k++) store<i32>(offs + (<usize>k << 2), 0);
+  const Wp = stripTapOffsets(job, offs, cxg);
+  for (let k = K; k < K4; k++) store<i32>(offs + (<usize>k << 2), 0);
   // The chunk's positions, one output row's run at a time: per run its byte offset in the strip and its length.
   const runs = offs + (<usize>K4 << 2);
   const qh0 = p0 / yW;
@@ -469,16 +455,9 @@ function forwardRowsTask(job: ConvJob, task: i32, thread: i32): void {
   const strip = scratch + <usize>job.stripAt;
   const stripRows = job.stripRows;
   fillStrip(job, x, strip, qh0 * yW, rowsHere * yW, cxg, stripRows);
-  const Wp = extent(yW, 1, job.kw, job.dw);
   const offs = scratch + <usize>job.colAt; // K byte offsets into the strip, then the runs' addresses
   const runs = offs + (<usize>K << 2);
-  let k = 0;
-  for (let c = 0; c < cxg; c++)
-    for (let kh = 0; kh < job.kh; kh++)
-      for (let kw = 0; kw < job.kw; kw++) {
-        store<i32>(offs + (<usize>k << 2), ((c * stripRows + kh * job.dh) * Wp + kw * job.dw) << 2);
-        k++;
-      }
+  const Wp = stripTapOffsets(job, offs, cxg);
   let count = 0;
   for (let r = 0; r < rowsHere; r++) {
     for (let i = 0; i < perRow; i++) {

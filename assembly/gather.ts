@@ -207,6 +207,24 @@ export function fillStrip(job: ConvJob, x: usize, strip: usize, p0: i32, cols: i
   }
 }
 
+/**
+ * The byte offset in the strip (see fillStrip) of each tap (c, kh, kw), c < channels, in im2col's row
+ * order, written to offs (i32): the kernels that read the windows in place add it to a position's
+ * address. Returns the strip's row length Wp.
+ */
+export function stripTapOffsets(job: ConvJob, offs: usize, channels: i32): i32 {
+  const rows = job.stripRows;
+  const Wp = extent(job.yw, job.sw, job.kw, job.dw);
+  let k = 0;
+  for (let c = 0; c < channels; c++)
+    for (let kh = 0; kh < job.kh; kh++)
+      for (let kw = 0; kw < job.kw; kw++) {
+        store<i32>(offs + (<usize>k << 2), ((c * rows + kh * job.dh) * Wp + kw * job.dw) << 2);
+        k++;
+      }
+  return Wp;
+}
+
 /** im2col of one chunk into rows colStride(chunk, stripRows) apart: through the strip (at `strip`) where the job has one. */
 export function im2colChunk(job: ConvJob, x: usize, col: usize, chunk: i32, p0: i32, cols: i32, channels: i32, strip: usize): void {
   const rows = job.stripRows;
