@@ -469,15 +469,18 @@ test('sums over any dims, float32 and float64: wasm ≡ reference bit for bit (r
   assert.ok(checked > 100, `${checked} plans of at most 4 dims`);
 });
 
+/** (outer, n, inner) of the softmax kernels' tests: a classifier's logits, a middle dim, dense prediction, n = 1. */
+const SOFTMAX_SHAPES = [
+  [1, 10, 1],
+  [64, 10, 1],
+  [3, 7, 5],
+  [2, 21, 333],
+  [1, 1, 17],
+] as const;
+
 test('softmax and logSoftmax along any dim, float32 and float64: wasm ≡ reference (−∞ rows, NaN, large logits)', { skip }, () => {
   const g = new Generator().manualSeed(9);
-  for (const [outer, n, inner] of [
-    [1, 10, 1],
-    [64, 10, 1],
-    [3, 7, 5],
-    [2, 21, 333],
-    [1, 1, 17],
-  ]) {
+  for (const [outer, n, inner] of SOFTMAX_SHAPES) {
     for (const f64 of [false, true]) {
       const size = outer * n * inner;
       const x32 = Float32Array.from(randn([size], { generator: g }).data, (v) => v * 8);
@@ -503,13 +506,7 @@ test('softmax and logSoftmax along any dim, float32 and float64: wasm ≡ refere
 
 test('the gradient of softmax and logSoftmax along any dim, float32 and float64: wasm ≡ reference (NaN, ±Inf, large y)', { skip }, () => {
   const g = new Generator().manualSeed(10);
-  for (const [outer, n, inner] of [
-    [1, 10, 1],
-    [64, 10, 1],
-    [3, 7, 5],
-    [2, 21, 333],
-    [1, 1, 17],
-  ]) {
+  for (const [outer, n, inner] of SOFTMAX_SHAPES) {
     for (const f64 of [false, true]) {
       const size = outer * n * inner;
       const typed = (a: Float32Array): Storage => (f64 ? Float64Array.from(a, (v) => v * (1 + 1e-9)) : a);
