@@ -83,8 +83,8 @@ function softmaxBackward(dy: Tensor, y: Tensor, d: number, log: boolean): Tensor
       'LogSoftmaxBackwardDataBackward0',
       [dy, y],
       (g) => {
-        const e = exp(y);
-        return [sub(g, sum(mul(g, e), d, true)), neg(mul(mul(g, e), sum(dy, d, true)))];
+        const ge = mul(g, exp(y));
+        return [sub(g, sum(ge, d, true)), neg(mul(ge, sum(dy, d, true)))];
       },
       [dy, y],
     );
