@@ -266,8 +266,34 @@ export function adam<T>(
   const maximize = (flags & ADAM_MAXIMIZE) != 0;
   const decoupled = (flags & ADAM_DECOUPLED) != 0;
   const amsgrad = (flags & ADAM_AMSGRAD) != 0;
-  for (let i = 0; i < n; i++) {
-    const at = <usize>i << alignof<T>();
+  // Vectors of 16 / sizeof<T> lanes: each lane's operations are the scalar loop's, in its order (IEEE
+  // mul, add, div and sqrt round the same in a lane), so the bits are the scalar loop's.
+  const V = 16 / sizeof<T>();
+  const shift = alignof<T>();
+  const vB1 = splat<T>(b1), vB2 = splat<T>(b2), vOneMinusB1 = splat<T>(oneMinusB1), vOneMinusB2 = splat<T>(oneMinusB2);
+  const vWd = splat<T>(wd), vDecay = splat<T>(decay), vBc2Sqrt = splat<T>(bc2Sqrt), vStepSize = splat<T>(stepSize), vEps = splat<T>(eps);
+  let i = 0;
+  for (; i + V <= n; i += V) {
+    const at = <usize>i << shift;
+    let gi = v128.load(g + at);
+    if (maximize) gi = neg<T>(gi);
+    let xi = v128.load(x + at);
+    if (decoupled) xi = mul<T>(xi, vDecay);
+    else if (wd != 0) gi = add<T>(gi, mul<T>(vWd, xi));
+    const mi = add<T>(mul<T>(v128.load(m + at), vB1), mul<T>(vOneMinusB1, gi));
+    const vi = add<T>(mul<T>(v128.load(v + at), vB2), mul<T>(mul<T>(vOneMinusB2, gi), gi));
+    v128.store(m + at, mi);
+    v128.store(v + at, vi);
+    let second = vi;
+    if (amsgrad) {
+      second = vmax<T>(v128.load(vMax + at), vi);
+      v128.store(vMax + at, second);
+    }
+    const denom = add<T>(div<T>(vsqrt<T>(second), vBc2Sqrt), vEps);
+    v128.store(x + at, add<T>(xi, mul<T>(vStepSize, div<T>(mi, denom))));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << shift;
     let gi = load<T>(g + at);
     if (maximize) gi = -gi;
     let xi = load<T>(x + at);
@@ -285,6 +311,29 @@ export function adam<T>(
     const denom = sqrt<T>(second) / bc2Sqrt + eps;
     store<T>(x + at, xi + stepSize * (mi / denom));
   }
+}
+
+// Lane-wise operations on vectors of T (f32x4 or f64x2), chosen at compile time.
+@inline function splat<T>(a: T): v128 {
+  return sizeof<T>() == 4 ? f32x4.splat(<f32>a) : f64x2.splat(<f64>a);
+}
+@inline function add<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.add(a, b) : f64x2.add(a, b);
+}
+@inline function mul<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.mul(a, b) : f64x2.mul(a, b);
+}
+@inline function div<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.div(a, b) : f64x2.div(a, b);
+}
+@inline function vsqrt<T>(a: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.sqrt(a) : f64x2.sqrt(a);
+}
+@inline function vmax<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.max(a, b) : f64x2.max(a, b);
+}
+@inline function neg<T>(a: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.neg(a) : f64x2.neg(a);
 }
 
 /**
