@@ -82,19 +82,54 @@ export function binary<T>(
   }
 }
 
-/** y[b, c, r] = x[b, r, c]: the last two dimensions of each of `batches` rows × cols matrices swapped, in 8×8 blocks. */
+/**
+ * y[b, c, r] = x[b, r, c]: the last two dimensions of each of `batches` rows × cols matrices swapped, in
+ * 16×16 blocks (a block's rows and columns stay in cache), each 4×4 square of float32 moved as 4 vectors
+ * through shuffles (float64: 2×2 squares); the edges of rows or columns not a whole square one by one.
+ */
 export function transpose<T>(x: usize, y: usize, batches: i32, rows: i32, cols: i32): void {
   const shift = alignof<T>();
-  const B = 8;
+  const S = 16 / sizeof<T>(); // a square's side: one vector of T
+  const B = 16;
+  const rowsV = rows - (rows % S), colsV = cols - (cols % S);
+  const rowBytes = <usize>cols << shift, colBytes = <usize>rows << shift;
   for (let m = 0; m < batches; m++) {
     const base = <usize>m * <usize>rows * <usize>cols;
+    const xm = x + (base << shift), ym = y + (base << shift);
     for (let r0 = 0; r0 < rows; r0 += B) {
       const r1 = min(r0 + B, rows);
       for (let c0 = 0; c0 < cols; c0 += B) {
         const c1 = min(c0 + B, cols);
-        for (let r = r0; r < r1; r++) {
-          for (let c = c0; c < c1; c++) {
-            store<T>(y + ((base + <usize>c * <usize>rows + <usize>r) << shift), load<T>(x + ((base + <usize>r * <usize>cols + <usize>c) << shift)));
+        for (let r = r0; r < r1; r += S) {
+          if (r >= rowsV) {
+            // The last rows, fewer than a square.
+            for (let rr = r; rr < r1; rr++) {
+              for (let c = c0; c < c1; c++) store<T>(ym + ((<usize>c * <usize>rows + <usize>rr) << shift), load<T>(xm + ((<usize>rr * <usize>cols + <usize>c) << shift)));
+            }
+            break;
+          }
+          const src = xm + ((<usize>r * <usize>cols) << shift);
+          let c = c0;
+          for (; c + S <= c1; c += S) {
+            const at = src + (<usize>c << shift);
+            const to = ym + ((<usize>c * <usize>rows + <usize>r) << shift);
+            if (sizeof<T>() == 4) {
+              const a0 = v128.load(at), a1 = v128.load(at + rowBytes), a2 = v128.load(at + 2 * rowBytes), a3 = v128.load(at + 3 * rowBytes);
+              const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+              const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+              v128.store(to, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+              v128.store(to + colBytes, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+              v128.store(to + 2 * colBytes, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+              v128.store(to + 3 * colBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+            } else {
+              const a0 = v128.load(at), a1 = v128.load(at + rowBytes);
+              v128.store(to, v128.shuffle<f64>(a0, a1, 0, 2));
+              v128.store(to + colBytes, v128.shuffle<f64>(a0, a1, 1, 3));
+            }
+          }
+          // The last columns of these rows, fewer than a square.
+          for (; c < c1; c++) {
+            for (let rr = r; rr < r + S; rr++) store<T>(ym + ((<usize>c * <usize>rows + <usize>rr) << shift), load<T>(xm + ((<usize>rr * <usize>cols + <usize>c) << shift)));
           }
         }
       }

@@ -296,6 +296,11 @@ test('broadcasting + − × ÷ and the matrix transpose, float32 and float64: wa
       [1, 37, 19],
       [3, 8, 8],
       [2, 1, 13],
+      // Several 16×16 blocks, with rows and columns that end part-way through a vector square.
+      [2, 35, 42],
+      [1, 16, 33],
+      [1, 64, 48],
+      [1, 3, 50],
     ]) {
       const x = f64 ? Float64Array.from(data(batches * rows * cols)) : data(batches * rows * cols);
       both(
