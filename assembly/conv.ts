@@ -19,6 +19,7 @@ import { SplitJob, OP_SPLIT } from './boundary.generated';
 import { splitTask } from './split';
 import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, OP_GRAD_WEIGHT_STRIP, OP_FORWARD_ROWS, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
 import { gemm, gemmIndirect } from './gemm';
+import { addBias } from './pointwise';
 import { fma } from './simd';
 import { threadScratch } from './scratch';
 import { col2imStrip, fillStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun, stripTapOffsets } from './gather';
@@ -57,12 +58,18 @@ function forwardTask(job: ConvJob, task: i32, thread: i32): void {
   const cols = min(chunk, P - p0);
   const scratch = threadScratch(job, thread);
   const x = <usize>job.xPtr + ((<usize>(n * job.cx + g * cxg) * X) << 2);
-  const cbuf = scratch + <usize>job.cAt;
+  const y = <usize>job.outPtr + ((<usize>(n * job.cy + g * cyg) * <usize>P + <usize>p0) << 2);
+  // The GEMM writes its rows straight into y where they are whole: every row a channel of the group
+  // (M4 = CyG) and every chunk whole runs of 8 columns (P a multiple of 8), so no column past a row's
+  // end is written; else into scratch, copied into y below.
+  const intoY = M4 == cyg && (P & 7) == 0;
+  const cbuf = intoY ? y : scratch + <usize>job.cAt;
+  const ldc = intoY ? P : chunk;
   const w = <usize>job.wPtr + ((<usize>g * <usize>M4 * <usize>K) << 2);
   if (isPointwise(job)) {
     // im2col of a 1×1 convolution at stride 1 without padding is x itself (a matmul's right operand):
     // the GEMM reads it in place, rows X floats apart (up to 7 columns past a row's end: GEMM_OVERREAD).
-    gemm(w, x + (<usize>p0 << 2), X, cbuf, chunk, M4, (cols + 7) & ~7, K, false);
+    gemm(w, x + (<usize>p0 << 2), X, cbuf, ldc, M4, (cols + 7) & ~7, K, false);
   } else if (readsStrip(job)) {
     // The GEMM reads the windows in the strip where they lie (no im2col copy): 4 positions within one
     // output row are 4 consecutive floats of a strip row at every (c, kh, kw).
@@ -78,14 +85,20 @@ function forwardTask(job: ConvJob, task: i32, thread: i32): void {
       const q = p0 + (min(h, (cols >> 2) - 1) << 2);
       store<i32>(halves + (<usize>h << 2), <i32>strip + ((((q / job.yw - qh0) * job.sh) * Wp + (q % job.yw)) << 2));
     }
-    gemmIndirect(w, halves, offs, cbuf, chunk, M4, (cols + 7) & ~7, K);
+    gemmIndirect(w, halves, offs, cbuf, ldc, M4, (cols + 7) & ~7, K);
   } else {
     const col = scratch + <usize>job.colAt;
     im2colChunk(job, x, col, chunk, p0, cols, cxg, scratch + <usize>job.stripAt);
-    gemm(w, col, colStride(chunk, job.stripRows), cbuf, chunk, M4, (cols + 7) & ~7, K, false);
+    gemm(w, col, colStride(chunk, job.stripRows), cbuf, ldc, M4, (cols + 7) & ~7, K, false);
   }
-  const y = <usize>job.outPtr + ((<usize>(n * job.cy + g * cyg) * <usize>P + <usize>p0) << 2);
-  for (let o = 0; o < cyg; o++) memory.copy(y + ((<usize>o * <usize>P) << 2), cbuf + ((<usize>o * <usize>chunk) << 2), <usize>cols << 2);
+  if (!intoY) {
+    for (let o = 0; o < cyg; o++) memory.copy(y + ((<usize>o * <usize>P) << 2), cbuf + ((<usize>o * <usize>chunk) << 2), <usize>cols << 2);
+  }
+  // The bias, while these columns are in cache (one pass over y after the job cost as much as a copy).
+  if (job.biasPtr != 0) {
+    const b = <usize>job.biasPtr + (<usize>(g * cyg) << 2);
+    for (let o = 0; o < cyg; o++) addBias<f32>(y + ((<usize>o * <usize>P) << 2), b + (<usize>o << 2), 1, 1, cols);
+  }
 }
 
 /**

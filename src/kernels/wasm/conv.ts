@@ -256,18 +256,19 @@ function forward(
   const [wRowStride, wColStride] = transA ? [1, cyg] : [K, 1];
   for (let gi = 0; gi < g.G; gi++)
     rt.exports.packPanels(wSrc + gi * cyg * K * 4, wAt + gi * M4 * K * 4, cyg, K, M4, wRowStride, wColStride);
+  // The bias: added by each task of the GEMM path to the columns it wrote (still in cache), else after the job.
+  if (b !== null) view(rt, bAt, b.length).set(b);
+  const biasInTasks = b !== null && rows === null;
   writeHeader(rt, rows === null ? OP_FORWARD : OP_FORWARD_ROWS, g, [xAt, wAt, yAt, scratchAt], scratch, {
     chunk,
     chunks,
     m4: M4,
     stripRows: strip.rows,
     rows: rows?.perTask ?? 0,
+    biasPtr: biasInTasks ? bAt : 0,
   });
   runJob(rt, job, tasks, T);
-  if (b !== null) {
-    view(rt, bAt, b.length).set(b);
-    rt.exports.addBias(yAt, bAt, g.N, g.Cy, P);
-  }
+  if (b !== null && !biasInTasks) rt.exports.addBias(yAt, bAt, g.N, g.Cy, P);
   copyOut(rt, y, yAt);
 }
 

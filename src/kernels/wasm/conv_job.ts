@@ -98,7 +98,7 @@ export function copyOut(rt: WasmRuntime, out: Float32Array, at: number): void {
 /** The header fields besides the op, the geometry, the buffers and the scratch (writeHeader takes those apart). */
 export type JobFields = Pick<
   ConvJob,
-  'chunk' | 'chunks' | 'taps' | 'slotBytes' | 'm4' | 'kpad' | 'res' | 'wGroup' | 'a' | 'b' | 'slots' | 'stripRows' | 'rows'
+  'chunk' | 'chunks' | 'taps' | 'slotBytes' | 'm4' | 'kpad' | 'res' | 'wGroup' | 'a' | 'b' | 'slots' | 'stripRows' | 'rows' | 'biasPtr'
 >;
 
 /** A job's buffers in the arena: the gathered tensor (x or dy), the weights (or dy), the output, thread 0's scratch. */
