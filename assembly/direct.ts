@@ -352,14 +352,126 @@ export function directTask(job: ConvJob, task: i32, thread: i32): void {
 }
 
 /**
- * Direct weight gradient for few input channels, one task per (group, output channel a):
- * dw[g·A + a, b, κ] = Σ_n Σ_i dy[n, g·A + a, i] · x̃[n, g·B + b, i·s + κ·d] as dot products along rows
- * (W stride 1), x̃ the padded input planes.
+ * Direct weight gradient for few input channels, one task per (group, pair of output channels a, a + 1):
+ * dw[g·A + a, b, κ] = Σ_n Σ_i dy[n, g·A + a, i] · x̃[n, g·B + b, i·s + κ·d] as dot
+ * products along rows (W stride 1), x̃ the padded input planes.
  */
 export function directGradWeightTask(job: ConvJob, task: i32, thread: i32): void {
+  const A = job.a;
+  const pairs = (A + 1) >> 1;
+  const g = task / pairs;
+  const a = (task % pairs) << 1;
+  if (a + 1 < A && job.dw == 1 && job.yw % 4 == 0) {
+    directGradWeightPair(job, g, a, thread);
+    return;
+  }
+  directGradWeightChannel(job, g, a, thread);
+  if (a + 1 < A) directGradWeightChannel(job, g, a + 1, thread);
+}
+
+/**
+ * Two output channels a, a + 1 at once (W stride 1, rows of whole runs of 4): each x load serves both, so a
+ * block of 4 taps × 2 channels is 8 sums for 6 loads a vector (one channel: 4 sums for 5). Each sum adds
+ * the same products in the same order as directGradWeightChannel's.
+ */
+function directGradWeightPair(job: ConvJob, g: i32, a: i32, thread: i32): void {
   const N = job.n, G = job.g, A = job.a, B = job.b;
-  const g = task / A;
-  const a = task % A;
+  const xD = job.xd, xH = job.xh, xW = job.xw;
+  const oD = job.yd, oH = job.yh, oW = job.yw;
+  const kD = job.kd, kH = job.kh, kW = job.kw;
+  const tD = job.sd, tH = job.sh;
+  const dD = job.dd, dH = job.dh;
+  const bD = extent(oD, tD, kD, dD);
+  const bH = extent(oH, tH, kH, dH);
+  const bW = paddedRow(oW, 1, kW, 1);
+  const buf = threadScratch(job, thread);
+  const K3 = kD * kH * kW;
+  const dwA = <usize>job.outPtr + ((<usize>((g * A + a) * B) * <usize>K3) << 2);
+  const dwB = dwA + ((<usize>B * <usize>K3) << 2);
+  memory.fill(dwA, 0, (<usize>(2 * B) * <usize>K3) << 2);
+  const xPlane = <usize>(xD * xH * xW);
+  const oPlane = <usize>(oD * oH * oW);
+  const oBytes = oPlane << 2;
+  for (let n = 0; n < N; n++) {
+    const dy = <usize>job.wPtr + ((<usize>(n * G * A + g * A + a) * oPlane) << 2);
+    for (let b = 0; b < B; b++) {
+      padPlane(<usize>job.xPtr + ((<usize>(n * G * B + g * B + b) * xPlane) << 2), xD, xH, xW, buf, bD, bH, bW, job.pd, job.ph, job.pw);
+      let kk: usize = (<usize>b * <usize>K3) << 2;
+      for (let kd = 0; kd < kD; kd++) {
+        for (let kh = 0; kh < kH; kh++) {
+          // Blocks of up to 4 taps, as directGradWeightChannel's (a block of 2 or 3 computes sums it drops,
+          // its loads inside ROW_SLACK), then a last single tap.
+          let kw = 0;
+          for (; kw + 2 <= kW; kw += 4) {
+            const taps = min(4, kW - kw);
+            let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+            let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+            for (let od = 0; od < oD; od++) {
+              for (let oh = 0; oh < oH; oh++) {
+                const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+                const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>kw) << 2);
+                for (let ow = 0; ow < oW; ow += 4) {
+                  const o = <usize>ow << 2;
+                  const d = v128.load(drow + o);
+                  const e = v128.load(drow + oBytes + o);
+                  const xa = xrow + o;
+                  const x0 = v128.load(xa), x1 = v128.load(xa, 4), x2 = v128.load(xa, 8), x3 = v128.load(xa, 12);
+                  a0 = fma(d, x0, a0);
+                  b0 = fma(e, x0, b0);
+                  a1 = fma(d, x1, a1);
+                  b1 = fma(e, x1, b1);
+                  a2 = fma(d, x2, a2);
+                  b2 = fma(e, x2, b2);
+                  a3 = fma(d, x3, a3);
+                  b3 = fma(e, x3, b3);
+                }
+              }
+            }
+            addLanes(dwA + kk, a0);
+            addLanes(dwB + kk, b0);
+            addLanes(dwA + kk + 4, a1);
+            addLanes(dwB + kk + 4, b1);
+            if (taps > 2) {
+              addLanes(dwA + kk + 8, a2);
+              addLanes(dwB + kk + 8, b2);
+            }
+            if (taps > 3) {
+              addLanes(dwA + kk + 12, a3);
+              addLanes(dwB + kk + 12, b3);
+            }
+            kk += <usize>taps << 2;
+          }
+          if (kw > kW) kw = kW;
+          for (; kw < kW; kw++) {
+            let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
+            for (let od = 0; od < oD; od++) {
+              for (let oh = 0; oh < oH; oh++) {
+                const drow = dy + ((<usize>(od * oH + oh) * <usize>oW) << 2);
+                const xrow = buf + ((<usize>((od * tD + kd * dD) * bH + oh * tH + kh * dH) * <usize>bW + <usize>kw) << 2);
+                for (let ow = 0; ow < oW; ow += 4) {
+                  const o = <usize>ow << 2;
+                  const xv = v128.load(xrow + o);
+                  a0 = fma(v128.load(drow + o), xv, a0);
+                  b0 = fma(v128.load(drow + oBytes + o), xv, b0);
+                }
+              }
+            }
+            // As the one-channel tail adds its scalar sum (0 here: rows of whole runs of 4) before the lanes.
+            store<f32>(dwA + kk, load<f32>(dwA + kk) + <f32>0);
+            store<f32>(dwB + kk, load<f32>(dwB + kk) + <f32>0);
+            addLanes(dwA + kk, a0);
+            addLanes(dwB + kk, b0);
+            kk += 4;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** One output channel a of the direct weight gradient (any W stride, rows of any width). */
+function directGradWeightChannel(job: ConvJob, g: i32, a: i32, thread: i32): void {
+  const N = job.n, G = job.g, A = job.a, B = job.b;
   const xD = job.xd, xH = job.xh, xW = job.xw;
   const oD = job.yd, oH = job.yh, oW = job.yw;
   const kD = job.kd, kH = job.kh, kW = job.kw;

@@ -84,10 +84,13 @@ function direct(
   planeJob(rt, OP_DIRECT, g2, src, v, out, g.N * g.G, B * paddedPlane(g2, outSize, g2.s, true), macCount, { a: A, b: B });
 }
 
-/** Direct weight gradient, one task per (group, output channel): dot products of dy rows with padded x rows. */
+/** Direct weight gradient, one task per (group, pair of output channels): dot products of dy rows with padded x rows. */
 function directGradWeight(rt: WasmRuntime, x: Float32Array, dy: Float32Array, dw: Float32Array, g: Geo3, macCount: number): void {
   const A = g.Cy / g.G;
-  planeJob(rt, OP_DIRECT_GRAD_WEIGHT, g, x, dy, dw, g.G * A, paddedPlane(g, g.y, g.s, true), macCount, { a: A, b: g.Cx / g.G });
+  planeJob(rt, OP_DIRECT_GRAD_WEIGHT, g, x, dy, dw, g.G * Math.ceil(A / 2), paddedPlane(g, g.y, g.s, true), macCount, {
+    a: A,
+    b: g.Cx / g.G,
+  });
 }
 
 /**
