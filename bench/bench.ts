@@ -531,15 +531,23 @@ async function main(): Promise<void> {
   // Training: four nets, convgrad with 1 and all threads against PyTorch's same steps, and where the time goes.
   const netsArg = process.argv.find((a) => a.startsWith('--nets='))?.slice('--nets='.length);
   const nets = netsArg === undefined ? NET_NAMES : (netsArg.split(',') as NetName[]);
-  const training = process.argv.includes('--no-train') ? null : await trainBench(nets);
+  const roundsArg = process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length);
+  const rounds = roundsArg === undefined ? 3 : Number(roundsArg);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench: --rounds=${roundsArg} is invalid; expected an integer ≥ 1`);
+  const training = process.argv.includes('--no-train') ? null : await trainBench(nets, rounds);
   if (training !== null) {
-    console.log('\ntraining (batch 64) | threads | images/s | step ms | PyTorch images/s | × PyTorch');
+    console.log(
+      `\ntraining (batch 64, median of ${training.rounds} alternated rounds) | threads | images/s | step ms | PyTorch images/s | × PyTorch | × PyTorch per round`,
+    );
     if (training.note) console.log(training.note);
     for (const r of training.ours) {
-      const torch = training.torch?.[r.net]?.[String(r.threads)]?.trainImagesPerSecond;
-      const ratio = torch ? (r.trainImagesPerSecond / torch).toFixed(2) : 'n/a';
+      const torch = training.torch?.[r.net]?.[String(r.threads)];
+      const ratio = torch ? (r.trainImagesPerSecond / torch.trainImagesPerSecond).toFixed(2) : 'n/a';
+      const perRound = torch
+        ? r.rounds.map((v, i) => (torch.rounds[i] === undefined ? 'n/a' : (v / torch.rounds[i]).toFixed(2))).join(', ')
+        : 'n/a';
       console.log(
-        `${NET_TITLES[r.net]} | ${r.threads} | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${torch?.toFixed(0) ?? 'n/a'} | ${ratio}`,
+        `${NET_TITLES[r.net]} | ${r.threads} | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${torch?.trainImagesPerSecond.toFixed(0) ?? 'n/a'} | ${ratio} | ${perRound}`,
       );
     }
     console.log('\nwhere a one-thread step goes (share of the CPU profile)');

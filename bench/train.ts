@@ -20,9 +20,23 @@ const STEPS: Record<NetName, [timed: number, warmup: number]> = {
 export interface TrainBench {
   net: NetName;
   threads: number;
+  /** The median over the rounds. */
   trainImagesPerSecond: number;
+  /** The median over the rounds. */
   stepMs: number;
+  /** images/s in each round. */
+  rounds: number[];
 }
+
+/** PyTorch's images/s per net and thread count: the median over the rounds, and each round's. */
+export type TorchTrain = Record<string, Record<string, { trainImagesPerSecond: number; rounds: number[] }>>;
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export const median = (values: readonly number[]): number => {
+  const v = [...values].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
 
 type Batches = (i: number) => { x: Tensor; y: Tensor };
 
@@ -131,18 +145,15 @@ export async function profileNet(net: NetName, steps: number): Promise<Record<st
 
 export interface TrainBenchResult {
   ours: TrainBench[];
-  torch: Record<string, Record<string, { trainImagesPerSecond: number }>> | null;
+  torch: TorchTrain | null;
+  /** How many times PyTorch's run and ours alternated. */
+  rounds: number;
   profiles: Record<string, Record<string, number>>;
   note: string;
 }
 
-export async function trainBench(nets: readonly NetName[] = NET_NAMES): Promise<TrainBenchResult> {
-  if (!existsSync(FASHION))
-    return { ours: [], torch: null, profiles: {}, note: `${FASHION} is missing: apt-get install dataset-fashion-mnist` };
-  const threadCounts = [1, availableParallelism()];
-  // PyTorch first, while none of our threads exist.
-  let torch = null;
-  let note = '';
+/** PyTorch's images/s for the nets on each thread count (scripts/bench_torch_train.py), or an Error saying why not. */
+function torchRound(nets: readonly NetName[], threadCounts: readonly number[]): Record<string, Record<string, number>> | Error {
   try {
     const out = execFileSync(
       '/usr/bin/python3',
@@ -155,11 +166,24 @@ export async function trainBench(nets: readonly NetName[] = NET_NAMES): Promise<
       ],
       { encoding: 'utf8' },
     );
-    torch = (JSON.parse(out) as { nets: Record<string, Record<string, { trainImagesPerSecond: number }>> }).nets;
+    const parsed = (JSON.parse(out) as { nets: Record<string, Record<string, { trainImagesPerSecond: number }>> }).nets;
+    return Object.fromEntries(
+      Object.entries(parsed).map(([net, byThreads]) => [
+        net,
+        Object.fromEntries(Object.entries(byThreads).map(([t, r]) => [t, r.trainImagesPerSecond])),
+      ]),
+    );
   } catch (e) {
-    note = `PyTorch not measured (${(e as Error).message.split('\n')[0]})`;
+    return e as Error;
   }
-  const ours: TrainBench[] = [];
+}
+
+/** Our images/s and ms a step for each net and thread count, each net built fresh from seed 0. */
+async function oursRound(
+  nets: readonly NetName[],
+  threadCounts: readonly number[],
+): Promise<{ net: NetName; threads: number; imagesPerSecond: number; stepMs: number }[]> {
+  const out = [];
   for (const net of nets) {
     const [timed, warmup] = STEPS[net];
     for (const threads of threadCounts) {
@@ -170,12 +194,52 @@ export async function trainBench(nets: readonly NetName[] = NET_NAMES): Promise<
       const t = performance.now();
       for (let i = 0; i < timed; i++) step(warmup + i);
       const ms = performance.now() - t;
-      ours.push({ net, threads, trainImagesPerSecond: (timed * 64) / (ms / 1000), stepMs: ms / timed });
+      out.push({ net, threads, imagesPerSecond: (timed * 64) / (ms / 1000), stepMs: ms / timed });
+    }
+  }
+  return out;
+}
+
+/**
+ * `rounds` rounds, each PyTorch's run (a process of its own) then ours, so that both meet the same
+ * phases of a shared machine (PyTorch's rate moved by up to 40 % between runs minutes apart); each
+ * side's figure is its median over the rounds. Then a CPU profile of our one-thread steps per net.
+ */
+export async function trainBench(nets: readonly NetName[] = NET_NAMES, rounds = 3): Promise<TrainBenchResult> {
+  if (!existsSync(FASHION))
+    return { ours: [], torch: null, rounds: 0, profiles: {}, note: `${FASHION} is missing: apt-get install dataset-fashion-mnist` };
+  const threadCounts = [1, availableParallelism()];
+  const torchRounds: Record<string, Record<string, number>>[] = [];
+  const oursRounds: Awaited<ReturnType<typeof oursRound>>[] = [];
+  let note = '';
+  for (let r = 0; r < rounds; r++) {
+    // PyTorch's process first in each round, while none of our threads compute.
+    const torch = note === '' ? torchRound(nets, threadCounts) : null;
+    if (torch instanceof Error) note = `PyTorch not measured (${torch.message.split('\n')[0]})`;
+    else if (torch !== null) torchRounds.push(torch);
+    oursRounds.push(await oursRound(nets, threadCounts));
+  }
+  const ours: TrainBench[] = oursRounds[0].map(({ net, threads }, i) => ({
+    net,
+    threads,
+    trainImagesPerSecond: median(oursRounds.map((round) => round[i].imagesPerSecond)),
+    stepMs: median(oursRounds.map((round) => round[i].stepMs)),
+    rounds: oursRounds.map((round) => round[i].imagesPerSecond),
+  }));
+  let torch: TorchTrain | null = null;
+  if (torchRounds.length > 0) {
+    torch = {};
+    for (const [net, byThreads] of Object.entries(torchRounds[0])) {
+      torch[net] = {};
+      for (const t of Object.keys(byThreads)) {
+        const values = torchRounds.map((round) => round[net][t]);
+        torch[net][t] = { trainImagesPerSecond: median(values), rounds: values };
+      }
     }
   }
   const profiles: Record<string, Record<string, number>> = {};
   for (const net of nets) profiles[net] = await profileNet(net, Math.max(5, Math.round(STEPS[net][0] / 4)));
-  return { ours, torch, profiles, note };
+  return { ours, torch, rounds, profiles, note };
 }
 
 /** Images/s of LeNet-5 evaluation (no gradient) over 2000 test images, in batches of 1000. */
