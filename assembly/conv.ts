@@ -20,7 +20,7 @@ import { splitTask } from './split';
 import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, OP_GRAD_WEIGHT_STRIP, OP_FORWARD_ROWS, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
 import { gemm, gemmIndirect } from './gemm';
 import { addBias } from './pointwise';
-import { fma } from './simd';
+import { fma, transpose4 } from './simd';
 import { threadScratch } from './scratch';
 import { col2imStrip, fillStrip, gatherRun, gatherWindow, im2colChunk, scatterAddRun, stripTapOffsets } from './gather';
 import { depthwiseGradWeightTask, depthwiseTask, directGradWeightTask, directTask } from './direct';
@@ -431,16 +431,6 @@ function gradWeightItem(job: ConvJob, task: i32, slot: i32, thread: i32): void {
   }
 }
 
-/** dst row i, floats 0..3 = src rows 0..3, float i: a 4×4 block transposed (row strides in bytes). */
-@inline function transpose4(src: usize, srcStride: usize, dst: usize, dstStride: usize): void {
-  const r0 = v128.load(src), r1 = v128.load(src + srcStride), r2 = v128.load(src + 2 * srcStride), r3 = v128.load(src + 3 * srcStride);
-  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-  v128.store(dst + dstStride, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-  v128.store(dst + 2 * dstStride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-}
 
 /**
  * Forward task (n, g, block of `rows` output rows) for narrow 2-D outputs whose rows are not whole runs

@@ -3,6 +3,8 @@
 // strides, 0 along its broadcast dimensions). Each lane computes exactly what the scalar loop does, so
 // the result equals the reference kernel's bit for bit.
 
+import { transpose4 } from './simd';
+
 const ADD = 0;
 const SUB = 1;
 const MUL = 2;
@@ -114,13 +116,7 @@ export function transpose<T>(x: usize, y: usize, batches: i32, rows: i32, cols: 
             const at = src + (<usize>c << shift);
             const to = ym + ((<usize>c * <usize>rows + <usize>r) << shift);
             if (sizeof<T>() == 4) {
-              const a0 = v128.load(at), a1 = v128.load(at + rowBytes), a2 = v128.load(at + 2 * rowBytes), a3 = v128.load(at + 3 * rowBytes);
-              const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
-              const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-              v128.store(to, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-              v128.store(to + colBytes, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-              v128.store(to + 2 * colBytes, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-              v128.store(to + 3 * colBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+              transpose4(at, rowBytes, to, colBytes);
             } else {
               const a0 = v128.load(at), a1 = v128.load(at + rowBytes);
               v128.store(to, v128.shuffle<f64>(a0, a1, 0, 2));
