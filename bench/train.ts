@@ -98,7 +98,10 @@ function category(url: string, name: string): string {
   }
   const file = url.replace(/^.*\/(src|bench)\//, '$1/');
   if (/kernels\/wasm\/runtime/.test(file)) return 'waiting for threads';
-  if (/kernels\/wasm\/(call|split)|kernels\/registry/.test(file)) return 'wasm calls (copy in/out)';
+  if (/kernels\/wasm\/(call|split|kernels\.generated|boundary\.generated|heap|register)|kernels\/registry/.test(file))
+    return 'wasm calls (copy in/out)';
+  // Node's unzeroed buffers (allocateUnzeroed).
+  if (/^node:internal\/buffer/.test(url)) return 'tensors (allocation)';
   if (/kernels\/(wasm\/(conv|conv_job|conv64)|reference\/(conv|pad))|ops\/(conv|pad)/.test(file)) return 'conv (JS: copies, packing)';
   if (/ops\/batchnorm|nn\/normalization/.test(file)) return 'batchnorm';
   if (/ops\/(elementwise|pointwise|reduce|inplace)|kernels\/reference\/elementwise|tensor\/(float32|double)_math/.test(file))
