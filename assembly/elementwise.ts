@@ -3,7 +3,7 @@
 // strides, 0 along its broadcast dimensions). Each lane computes exactly what the scalar loop does, so
 // the result equals the reference kernel's bit for bit.
 
-import { transpose4 } from './simd';
+import { transpose4, vadd, vdiv, vmul, vsub } from './simd';
 
 const ADD = 0;
 const SUB = 1;
@@ -11,16 +11,10 @@ const MUL = 2;
 const DIV = 3;
 
 @inline function vop<T>(op: i32, x: v128, y: v128): v128 {
-  if (sizeof<T>() == 4) {
-    if (op == ADD) return f32x4.add(x, y);
-    if (op == SUB) return f32x4.sub(x, y);
-    if (op == MUL) return f32x4.mul(x, y);
-    return f32x4.div(x, y);
-  }
-  if (op == ADD) return f64x2.add(x, y);
-  if (op == SUB) return f64x2.sub(x, y);
-  if (op == MUL) return f64x2.mul(x, y);
-  return f64x2.div(x, y);
+  if (op == ADD) return vadd<T>(x, y);
+  if (op == SUB) return vsub<T>(x, y);
+  if (op == MUL) return vmul<T>(x, y);
+  return vdiv<T>(x, y);
 }
 
 @inline function sop<T>(op: i32, x: T, y: T): T {

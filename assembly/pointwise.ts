@@ -3,6 +3,7 @@
 // plain loop of the reference kernel it replaces (src/ops/*.ts), vectorized; the op table tests both.
 
 import { ADAM_AMSGRAD, ADAM_DECOUPLED, ADAM_MAXIMIZE, SGD_FIRST, SGD_MAXIMIZE, SGD_MOMENTUM, SGD_NESTEROV } from './boundary.generated';
+import { vadd, vdiv, vmax, vmul, vneg, vsplat, vsqrt } from './simd';
 
 /** y[i] = max(x[i], 0) (NaN stays NaN, as wasm's f32x4.max/f64x2.max and PyTorch's relu). */
 export function relu<T>(x: usize, y: usize, n: i32): void {
@@ -13,7 +14,7 @@ export function relu<T>(x: usize, y: usize, n: i32): void {
   for (; i + V <= n; i += V) {
     const at = <usize>i << shift;
     const v = v128.load(x + at);
-    v128.store(y + at, sizeof<T>() == 4 ? f32x4.max(v, zero) : f64x2.max(v, zero));
+    v128.store(y + at, vmax<T>(v, zero));
   }
   for (; i < n; i++) {
     const v = load<T>(x + (<usize>i << shift));
@@ -47,7 +48,7 @@ export function addBias<T>(y: usize, b: usize, outer: i32, C: i32, inner: i32): 
       let i = 0;
       for (; i + V <= inner; i += V) {
         const at = row + (<usize>i << shift);
-        v128.store(at, sizeof<T>() == 4 ? f32x4.add(v128.load(at), v) : f64x2.add(v128.load(at), v));
+        v128.store(at, vadd<T>(v128.load(at), v));
       }
       for (; i < inner; i++) store<T>(row + (<usize>i << shift), load<T>(row + (<usize>i << shift)) + bias);
     }
@@ -69,7 +70,7 @@ export function biasGrad<T>(dy: usize, db: usize, outer: i32, C: i32, inner: i32
       let i = 0;
       for (; i + V <= inner; i += V) {
         const v = v128.load(row + (<usize>i << shift));
-        acc = sizeof<T>() == 4 ? f32x4.add(acc, v) : f64x2.add(acc, v);
+        acc = vadd<T>(acc, v);
       }
       let s: f64 =
         sizeof<T>() == 4
@@ -270,18 +271,18 @@ export function adam<T>(
   // mul, add, div and sqrt round the same in a lane), so the bits are the scalar loop's.
   const V = 16 / sizeof<T>();
   const shift = alignof<T>();
-  const vB1 = splat<T>(b1), vB2 = splat<T>(b2), vOneMinusB1 = splat<T>(oneMinusB1), vOneMinusB2 = splat<T>(oneMinusB2);
-  const vWd = splat<T>(wd), vDecay = splat<T>(decay), vBc2Sqrt = splat<T>(bc2Sqrt), vStepSize = splat<T>(stepSize), vEps = splat<T>(eps);
+  const vB1 = vsplat<T>(b1), vB2 = vsplat<T>(b2), vOneMinusB1 = vsplat<T>(oneMinusB1), vOneMinusB2 = vsplat<T>(oneMinusB2);
+  const vWd = vsplat<T>(wd), vDecay = vsplat<T>(decay), vBc2Sqrt = vsplat<T>(bc2Sqrt), vStepSize = vsplat<T>(stepSize), vEps = vsplat<T>(eps);
   let i = 0;
   for (; i + V <= n; i += V) {
     const at = <usize>i << shift;
     let gi = v128.load(g + at);
-    if (maximize) gi = neg<T>(gi);
+    if (maximize) gi = vneg<T>(gi);
     let xi = v128.load(x + at);
-    if (decoupled) xi = mul<T>(xi, vDecay);
-    else if (wd != 0) gi = add<T>(gi, mul<T>(vWd, xi));
-    const mi = add<T>(mul<T>(v128.load(m + at), vB1), mul<T>(vOneMinusB1, gi));
-    const vi = add<T>(mul<T>(v128.load(v + at), vB2), mul<T>(mul<T>(vOneMinusB2, gi), gi));
+    if (decoupled) xi = vmul<T>(xi, vDecay);
+    else if (wd != 0) gi = vadd<T>(gi, vmul<T>(vWd, xi));
+    const mi = vadd<T>(vmul<T>(v128.load(m + at), vB1), vmul<T>(vOneMinusB1, gi));
+    const vi = vadd<T>(vmul<T>(v128.load(v + at), vB2), vmul<T>(vmul<T>(vOneMinusB2, gi), gi));
     v128.store(m + at, mi);
     v128.store(v + at, vi);
     let second = vi;
@@ -289,8 +290,8 @@ export function adam<T>(
       second = vmax<T>(v128.load(vMax + at), vi);
       v128.store(vMax + at, second);
     }
-    const denom = add<T>(div<T>(vsqrt<T>(second), vBc2Sqrt), vEps);
-    v128.store(x + at, add<T>(xi, mul<T>(vStepSize, div<T>(mi, denom))));
+    const denom = vadd<T>(vdiv<T>(vsqrt<T>(second), vBc2Sqrt), vEps);
+    v128.store(x + at, vadd<T>(xi, vmul<T>(vStepSize, vdiv<T>(mi, denom))));
   }
   for (; i < n; i++) {
     const at = <usize>i << shift;
@@ -311,29 +312,6 @@ export function adam<T>(
     const denom = sqrt<T>(second) / bc2Sqrt + eps;
     store<T>(x + at, xi + stepSize * (mi / denom));
   }
-}
-
-// Lane-wise operations on vectors of T (f32x4 or f64x2), chosen at compile time.
-@inline function splat<T>(a: T): v128 {
-  return sizeof<T>() == 4 ? f32x4.splat(<f32>a) : f64x2.splat(<f64>a);
-}
-@inline function add<T>(a: v128, b: v128): v128 {
-  return sizeof<T>() == 4 ? f32x4.add(a, b) : f64x2.add(a, b);
-}
-@inline function mul<T>(a: v128, b: v128): v128 {
-  return sizeof<T>() == 4 ? f32x4.mul(a, b) : f64x2.mul(a, b);
-}
-@inline function div<T>(a: v128, b: v128): v128 {
-  return sizeof<T>() == 4 ? f32x4.div(a, b) : f64x2.div(a, b);
-}
-@inline function vsqrt<T>(a: v128): v128 {
-  return sizeof<T>() == 4 ? f32x4.sqrt(a) : f64x2.sqrt(a);
-}
-@inline function vmax<T>(a: v128, b: v128): v128 {
-  return sizeof<T>() == 4 ? f32x4.max(a, b) : f64x2.max(a, b);
-}
-@inline function neg<T>(a: v128): v128 {
-  return sizeof<T>() == 4 ? f32x4.neg(a) : f64x2.neg(a);
 }
 
 /**

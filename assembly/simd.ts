@@ -21,3 +21,29 @@
   v128.store(dst + 2 * dstStride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
   v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
+
+// Lane-wise operations on vectors of T (f32x4 for f32, f64x2 for f64), chosen at compile time.
+@inline export function vsplat<T>(a: T): v128 {
+  return sizeof<T>() == 4 ? f32x4.splat(<f32>a) : f64x2.splat(<f64>a);
+}
+@inline export function vadd<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.add(a, b) : f64x2.add(a, b);
+}
+@inline export function vsub<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.sub(a, b) : f64x2.sub(a, b);
+}
+@inline export function vmul<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.mul(a, b) : f64x2.mul(a, b);
+}
+@inline export function vdiv<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.div(a, b) : f64x2.div(a, b);
+}
+@inline export function vsqrt<T>(a: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.sqrt(a) : f64x2.sqrt(a);
+}
+@inline export function vmax<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.max(a, b) : f64x2.max(a, b);
+}
+@inline export function vneg<T>(a: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.neg(a) : f64x2.neg(a);
+}
