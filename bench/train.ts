@@ -32,7 +32,7 @@ export interface TrainBench {
 export type TorchTrain = Record<string, Record<string, { trainImagesPerSecond: number; rounds: number[] }>>;
 
 /** The middle value (the mean of the two middle ones for an even count). */
-export const median = (values: readonly number[]): number => {
+const median = (values: readonly number[]): number => {
   const v = [...values].sort((a, b) => a - b);
   const m = v.length >> 1;
   return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
