@@ -40,6 +40,7 @@ export type { PaddingMode, PaddingArg, IntOrTuple } from './tensor/conv_params.j
 export { grad, backward } from './autograd/backward.js';
 export type { GradOptions } from './autograd/backward.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/mode.js';
+export { tidy } from './tensor/resident.js';
 export { gradcheck, gradgradcheck, GradcheckError } from './autograd/gradcheck.js';
 export type { GradcheckOptions, GradgradcheckOptions, GradcheckFn } from './autograd/gradcheck.js';
 export * from './ops/index.js';

@@ -4,13 +4,13 @@
 // The engine knows every use of them: it frees a block once no gradient it holds lies there, runs user
 // code (hooks) only on copies in JavaScript arrays, and copies out whatever outlives the pass (.grad,
 // grad()'s results) — so nothing outside can see a freed block.
-import { residentStore, setResidentSink, type ResidentStore } from '../tensor/resident.js';
+import { residentStore, setResidentSink, type ResidentStore, type Sink } from '../tensor/resident.js';
 import { allocateUnzeroed, Tensor } from '../tensor/tensor.js';
 
 export class ResidentScope {
   /** The blocks allocated in this scope and not yet freed. */
   private readonly blocks = new Set<number>();
-  private readonly previous: ((block: number) => void) | null;
+  private readonly previous: Sink;
 
   private constructor(private readonly store: ResidentStore) {
     this.previous = setResidentSink((block) => this.blocks.add(block));
@@ -34,9 +34,9 @@ export class ResidentScope {
 
   /** `t` itself, or where its data is resident a copy of it in a JavaScript array, safe to hand out. */
   own(t: Tensor): Tensor {
-    if (this.store.blockOf(t.data) < 0) return t;
-    const data = this.outside(() => allocateUnzeroed(t.dtype, t.data.length, 'caller'));
-    data.set(t.data);
+    if (this.store.blockOf(t.storage) < 0) return t;
+    const data = this.outside(() => allocateUnzeroed(t.dtype, t.storage.length, 'caller'));
+    data.set(t.storage);
     return new Tensor(data, t.shape, false, t.dtype);
   }
 
@@ -45,7 +45,7 @@ export class ResidentScope {
     if (this.blocks.size === 0) return;
     const keep = new Set<number>();
     for (const t of live) {
-      const block = this.store.blockOf(t.data);
+      const block = this.store.blockOf(t.storage);
       if (block >= 0) keep.add(block);
     }
     for (const block of this.blocks) {

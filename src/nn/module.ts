@@ -10,7 +10,7 @@ import { to } from '../ops/index.js';
 /** A tensor that a module learns: requires grad, and prints as PyTorch prints a Parameter. */
 export class Parameter extends Tensor {
   constructor(t: Tensor, requiresGrad = true) {
-    super(t.data, t.shape, requiresGrad, t.dtype);
+    super(t.data, t.shape, requiresGrad, t.dtype); // its own array, never a tidy() block's
   }
 
   override toString(): string {
@@ -53,7 +53,7 @@ interface Hooks {
 
 /** A tensor with x's data as the output of an identity node named as PyTorch names a backward hook's. */
 function hookIdentity(x: Tensor, rule: (g: Tensor) => Tensor | null): Tensor {
-  return record(new Tensor(x.data, x.shape, false, x.dtype), 'BackwardHookFunctionBackward', [x], (g) => [rule(g)], [], true);
+  return record(new Tensor(x.storage, x.shape, false, x.dtype), 'BackwardHookFunctionBackward', [x], (g) => [rule(g)], [], true);
 }
 
 /**
@@ -239,7 +239,7 @@ export abstract class Module {
     for (const p of this.parameters()) {
       if (setToNone || p.grad === null) p.grad = null;
       else {
-        p.grad.data.fill(0);
+        p.grad.storage.fill(0);
         bumpVersion(p.grad);
       }
     }
@@ -323,14 +323,14 @@ export abstract class Module {
           `size mismatch for ${key}: copying a param with shape ${formatShape(t.shape)} from checkpoint, the shape in current model is ${formatShape(target.shape)}.`,
         );
       }
-      const bad = target.dtype === 'int64' ? int64Overflow(t.data) : -1;
-      if (bad >= 0) errors.push(`value ${t.data[bad]} for ${key} (element ${bad}) cannot be converted to type int64 without overflow.`);
+      const bad = target.dtype === 'int64' ? int64Overflow(t.storage) : -1;
+      if (bad >= 0) errors.push(`value ${t.storage[bad]} for ${key} (element ${bad}) cannot be converted to type int64 without overflow.`);
     }
     if (errors.length > 0) throw new Error(`loadStateDict: error(s) in loading state_dict:\n\t${errors.join('\n\t')}`);
     for (const [key, t] of Object.entries(stateDict)) {
       const target = targets.get(key);
       if (target === undefined) continue;
-      target.data.set(t.dtype === target.dtype ? t.data : to(t.detach(), target.dtype).data);
+      target.storage.set(t.dtype === target.dtype ? t.storage : to(t.detach(), target.dtype).storage);
       bumpVersion(target);
     }
     return { missingKeys, unexpectedKeys };

@@ -83,9 +83,9 @@ abstract class BatchNormNd extends Module {
     }
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.numBatchesTracked !== null) {
-      this.numBatchesTracked.data[0] += 1;
+      this.numBatchesTracked.storage[0] += 1;
       bumpVersion(this.numBatchesTracked);
-      if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0];
+      if (this.momentum === null) factor = 1 / this.numBatchesTracked.storage[0];
     }
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
     const track = !this.training || this.trackRunningStats;

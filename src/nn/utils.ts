@@ -43,7 +43,7 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
   if (grads.length === 0) return scalarTensor(0, 'float32');
   const dtype = grads[0].dtype;
   const round = dtype === 'float32' ? Math.fround : (v: number): number => v;
-  const norms = grads.map((g) => round(norm(g.data, normType)));
+  const norms = grads.map((g) => round(norm(g.storage, normType)));
   const total = round(norm(norms, normType));
   if (errorIfNonfinite && !Number.isFinite(total)) {
     throw new Error(
@@ -54,7 +54,7 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
   // As the tensor arithmetic runs: (total + 1e-6) and maxNorm / that, each in the gradients' dtype.
   const coef = Math.min(round(round(maxNorm) / round(total + round(1e-6))), 1);
   for (const g of grads) {
-    for (let i = 0; i < g.data.length; i++) g.data[i] = round(g.data[i] * coef);
+    for (let i = 0; i < g.storage.length; i++) g.storage[i] = round(g.storage[i] * coef);
   }
   return scalarTensor(total, dtype);
 }
@@ -64,9 +64,9 @@ export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue:
   const op = 'clipGradValue_';
   if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new Error(`${op}: clipValue=${String(clipValue)} must be a number ≥ 0`);
   for (const g of gradsOf(parameters, op)) {
-    for (let i = 0; i < g.data.length; i++) {
-      const v = g.data[i];
-      g.data[i] = v > clipValue ? clipValue : Math.max(v, -clipValue); // NaN stays NaN, as clamp_
+    for (let i = 0; i < g.storage.length; i++) {
+      const v = g.storage[i];
+      g.storage[i] = v > clipValue ? clipValue : Math.max(v, -clipValue); // NaN stays NaN, as clamp_
     }
   }
 }

@@ -72,14 +72,14 @@ const hardtanhGradKernel = defineKernel('hardtanhGrad', referenceHardtanhGrad);
 export function silu(x: Tensor): Tensor {
   checkFloating(x, 'input', 'silu');
   const y = empty(x.dtype, x.shape);
-  siluKernel.impl(x.data, y.data);
+  siluKernel.impl(x.storage, y.storage);
   return record(y, 'SiluBackward0', [x], (dy) => [siluBackward(dy, x)], [x]);
 }
 
 /** dy·silu'(x); its rule: d/d(dy) = silu'(x), d/dx = dy·silu''(x). */
 function siluBackward(dy: Tensor, x: Tensor): Tensor {
   const dx = empty(dy.dtype, dy.shape);
-  siluGradKernel.impl(dy.data, x.data, dx.data);
+  siluGradKernel.impl(dy.storage, x.storage, dx.storage);
   return record(
     dx,
     'SiluBackwardBackward0',
@@ -99,14 +99,14 @@ function siluBackward(dy: Tensor, x: Tensor): Tensor {
 export function hardswish(x: Tensor): Tensor {
   checkFloating(x, 'input', 'hardswish');
   const y = empty(x.dtype, x.shape);
-  hardswishKernel.impl(x.data, y.data);
+  hardswishKernel.impl(x.storage, y.storage);
   return record(y, 'HardswishBackward0', [x], (dy) => [hardswishBackward(dy, x)], [x]);
 }
 
 /** dy·hardswish'(x); its rule: d/d(dy) = hardswish'(x), d/dx = dy/3 on (−3, 3) (PyTorch's double backward). */
 function hardswishBackward(dy: Tensor, x: Tensor): Tensor {
   const dx = empty(dy.dtype, dy.shape);
-  hardswishGradKernel.impl(dy.data, x.data, dx.data);
+  hardswishGradKernel.impl(dy.storage, x.storage, dx.storage);
   return record(
     dx,
     'HardswishBackwardBackward0',
@@ -114,7 +114,7 @@ function hardswishBackward(dy: Tensor, x: Tensor): Tensor {
     (g, needs) => {
       if (!needs[1]) return [hardswishBackward(g, x), null];
       const inside = empty(x.dtype, x.shape);
-      for (let i = 0; i < inside.numel; i++) inside.data[i] = x.data[i] > -3 && x.data[i] < 3 ? 1 : 0;
+      for (let i = 0; i < inside.numel; i++) inside.storage[i] = x.storage[i] > -3 && x.storage[i] < 3 ? 1 : 0;
       return [needs[0] ? hardswishBackward(g, x) : null, div(mul(mul(g, dy), inside), 3)];
     },
     [dy, x],
@@ -126,17 +126,17 @@ export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   checkFloating(x, 'input', 'hardtanh');
   checkRange(minVal, maxVal, 'hardtanh');
   // PyTorch compares in the tensor's dtype: the bounds become float32 for float32 tensors.
-  const r = rounding(x.data);
+  const r = rounding(x.storage);
   const bounds = { minVal: r(minVal), maxVal: r(maxVal) };
   const y = empty(x.dtype, x.shape);
-  hardtanhKernel.impl(x.data, y.data, bounds);
+  hardtanhKernel.impl(x.storage, y.storage, bounds);
   return record(y, 'HardtanhBackward0', [x], (dy) => [hardtanhBackward(dy, x, bounds)], [x]);
 }
 
 /** dy where minVal < x < maxVal, else 0; linear in dy, so its rule masks again (and x gets no gradient). */
 function hardtanhBackward(dy: Tensor, x: Tensor, bounds: HardtanhScalars): Tensor {
   const dx = empty(dy.dtype, dy.shape);
-  hardtanhGradKernel.impl(dy.data, x.data, dx.data, bounds);
+  hardtanhGradKernel.impl(dy.storage, x.storage, dx.storage, bounds);
   return record(dx, 'HardtanhBackwardBackward0', [dy], (g) => [hardtanhBackward(g, x, bounds)], [x]);
 }
 

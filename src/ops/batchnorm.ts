@@ -165,31 +165,31 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     throw new Error('batchNorm: runningMean and runningVar must be given when training=false (evaluation uses them)');
   }
   const layout: ChannelLayout = { outer: x.shape[0], channels: C, inner };
-  const weight = Float64Array.from({ length: C }, (_, c) => (w === null ? 1 : w.data[c]));
-  const shift = Float64Array.from({ length: C }, (_, c) => (b === null ? 0 : b.data[c]));
+  const weight = Float64Array.from({ length: C }, (_, c) => (w === null ? 1 : w.storage[c]));
+  const shift = Float64Array.from({ length: C }, (_, c) => (b === null ? 0 : b.storage[c]));
   const mu = new Float64Array(C);
   const invstd = new Float64Array(C);
   const y = emptyUnzeroed(x.dtype, x.shape, 'kernel');
   if (training) {
     const variance = new Float64Array(C);
-    trainForwardKernel.impl(x.data, y.data, mu, variance, weight, shift, { ...layout, eps });
+    trainForwardKernel.impl(x.storage, y.storage, mu, variance, weight, shift, { ...layout, eps });
     for (let c = 0; c < C; c++) invstd[c] = 1 / Math.sqrt(variance[c] + eps);
     if (rm !== null && rv !== null) {
       const count = x.shape[0] * inner;
       const unbiased = count / (count - 1);
       for (let c = 0; c < C; c++) {
-        rm.data[c] = momentum * mu[c] + (1 - momentum) * rm.data[c];
-        rv.data[c] = momentum * variance[c] * unbiased + (1 - momentum) * rv.data[c];
+        rm.storage[c] = momentum * mu[c] + (1 - momentum) * rm.storage[c];
+        rv.storage[c] = momentum * variance[c] * unbiased + (1 - momentum) * rv.storage[c];
       }
       bumpVersion(rm);
       bumpVersion(rv);
     }
   } else {
-    mu.set(rm!.data);
-    for (let c = 0; c < C; c++) invstd[c] = 1 / Math.sqrt(rv!.data[c] + eps);
+    mu.set(rm!.storage);
+    for (let c = 0; c < C; c++) invstd[c] = 1 / Math.sqrt(rv!.storage[c] + eps);
     applyKernel.impl(
-      x.data,
-      y.data,
+      x.storage,
+      y.storage,
       mu,
       invstd.map((v, c) => v * weight[c]),
       shift,
@@ -205,13 +205,13 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     const sumDy = new Float64Array(C);
     const sumDyXc = new Float64Array(C);
     const dx = needs[0] ? emptyUnzeroed(x.dtype, x.shape, 'kernel') : null;
-    backwardKernel.impl(dy.data, x.data, dx?.data ?? null, mu, invstd, weight, sumDy, sumDyXc, {
+    backwardKernel.impl(dy.storage, x.storage, dx?.storage ?? null, mu, invstd, weight, sumDy, sumDyXc, {
       ...layout,
       flags: { inputGrad: dx !== null, training },
     });
     const channelVector = (values: Float64Array): Tensor => {
       const t = empty(x.dtype, [C]);
-      t.data.set(values);
+      t.storage.set(values);
       return t;
     };
     return [dx, needs[1] ? channelVector(sumDyXc.map((s, c) => s * invstd[c])) : null, needs[2] ? channelVector(sumDy) : null];

@@ -29,7 +29,7 @@ export const addBiasKernel = defineKernel('addBias', referenceAddBias);
 /** y[n, o, …] += b[o] */
 function addBias(y: Tensor, b: Tensor): void {
   const channels = y.shape[1];
-  addBiasKernel.impl(y.data, b.data, { outer: y.shape[0], channels, inner: y.numel / Math.max(y.shape[0] * channels, 1) });
+  addBiasKernel.impl(y.storage, b.storage, { outer: y.shape[0], channels, inner: y.numel / Math.max(y.shape[0] * channels, 1) });
 }
 
 /** db[o] = Σ_{n, i} dy[n, o, i] */
@@ -41,8 +41,8 @@ function biasGrad(dy: Tensor, g: ConvGeometry): Tensor {
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
   const y = emptyUnzeroed(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'kernel', 'conv');
   // With a bias, one kernel call adds it while y is still in the kernel's memory.
-  if (b === null) convForwardKernel.impl(x.data, w.data, y.data, g);
-  else convForwardBiasKernel.impl(x.data, w.data, b.data, y.data, g);
+  if (b === null) convForwardKernel.impl(x.storage, w.storage, y.storage, g);
+  else convForwardBiasKernel.impl(x.storage, w.storage, b.storage, y.storage, g);
   return record(
     y,
     name,
@@ -59,7 +59,7 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
 /** dx = A(w)ᵀ·dy (+ b over x's channels): dy (N, Cy, …ySize) → (N, Cx, …xSize). */
 export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
   const dx = emptyUnzeroed(dy.dtype, [g.batch, g.xChannels, ...g.xSize], 'kernel', 'convTranspose');
-  convGradInputKernel.impl(dy.data, w.data, dx.data, g);
+  convGradInputKernel.impl(dy.storage, w.storage, dx.storage, g);
   if (b !== null) addBias(dx, b);
   return record(
     dx,
@@ -77,7 +77,7 @@ export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGe
 /** dw[o, c, κ] = Σ_n Σ_i dy[n, o, i] · x[n, g·Cx/G + c, tap(i, κ)], of shape (Cy, Cx/G, …k). */
 export function convGradWeight(x: Tensor, dy: Tensor, g: ConvGeometry, name: string = CONV_BACKWARD_NODE): Tensor {
   const dw = emptyUnzeroed(x.dtype, [g.yChannels, g.xChannels / g.groups, ...g.kSize], 'kernel');
-  convGradWeightKernel.impl(x.data, dy.data, dw.data, g);
+  convGradWeightKernel.impl(x.storage, dy.storage, dw.storage, g);
   return record(
     dw,
     name,

@@ -52,7 +52,7 @@ export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   const scale = x.dtype === 'float32' ? Math.fround(1 / Math.fround(keep)) : 1 / keep;
   const noise = emptyUnzeroed(x.dtype, x.shape, 'kernel');
   const state = gen.engineState();
-  bernoulliMaskKernel.impl(state, noise.data, { keep, scale });
+  bernoulliMaskKernel.impl(state, noise.storage, { keep, scale });
   gen.setEngineState(state);
   return mul(x, noise);
 }

@@ -64,7 +64,7 @@ function arithmetic(code: BinaryCode, a: Tensor, b: Tensor, y: Tensor): boolean 
   const [n0, n1, n2, n3] = planOfFour(sizes, 1);
   const [sa0, sa1, sa2, sa3] = planOfFour(sa, 0);
   const [sb0, sb1, sb2, sb3] = planOfFour(sb, 0);
-  arithmeticKernel.impl(a.data, b.data, y.data, { op: ARITHMETIC[code], n0, n1, n2, n3, sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3 });
+  arithmeticKernel.impl(a.storage, b.storage, y.storage, { op: ARITHMETIC[code], n0, n1, n2, n3, sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3 });
   return true;
 }
 
@@ -85,8 +85,8 @@ function binary(
   // Mixed dtypes (an int64 operand promoted) go through the general loop, which reads any storage (and,
   // as the kernel would, writes every element of y).
   if (a.dtype !== dtype || bt.dtype !== dtype || !arithmetic(code, a, bt, y)) {
-    markWritten([y.data]);
-    binaryKernel(a.data, a.shape, bt.data, bt.shape, y.data, shape, f, code);
+    markWritten([y.storage]);
+    binaryKernel(a.storage, a.shape, bt.storage, bt.shape, y.storage, shape, f, code);
   }
   return y;
 }
@@ -119,8 +119,8 @@ function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
   // Every case writes every element: neg here, the others through their kernels (int64 or bool input to
   // a float32 result: the reference kernel, which reads any storage).
   const y = emptyUnzeroed(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape, op === 'neg' ? 'caller' : 'kernel');
-  const x = a.data;
-  const out = y.data;
+  const x = a.storage;
+  const out = y.storage;
   const n = out.length;
   switch (op) {
     case 'neg':
@@ -203,11 +203,11 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, 'where'), b.shape, 'where');
   const [c, av, bv] = [cond, a, b].map((t) => {
     const full = empty(dtype, shape);
-    expandKernel(t.data, t.shape, full.data, shape);
-    return full.data;
+    expandKernel(t.storage, t.shape, full.storage, shape);
+    return full.storage;
   });
   const y = empty(dtype, shape);
-  for (let i = 0; i < y.data.length; i++) y.data[i] = c[i] !== 0 ? av[i] : bv[i];
+  for (let i = 0; i < y.storage.length; i++) y.storage[i] = c[i] !== 0 ? av[i] : bv[i];
   const zeros = empty(dtype, []);
   return record(y, 'WhereBackward0', [a, b], (dy, needs) => [
     needs[0] ? where(cond, dy, zeros) : null,
@@ -247,7 +247,7 @@ export function relu(a: Tensor): Tensor {
 /** dx = dy where y > 0, else 0 (PyTorch's threshold_backward); linear in dy, so its own gradient. */
 function reluGrad(dy: Tensor, y: Tensor): Tensor {
   const dx = emptyUnzeroed(dy.dtype, dy.shape, 'kernel');
-  reluGradKernel.impl(dy.data, y.data, dx.data);
+  reluGradKernel.impl(dy.storage, y.storage, dx.storage);
   return record(dx, 'ThresholdBackward0', [dy], (u) => [reluGrad(u, y)], [y]);
 }
 

@@ -77,7 +77,7 @@ function forEachGathered(
     // so the element k = (o, j, i) of index is element k of shape2 and (o, index[k], i) of shape.
     const { outer, n: m, inner } = splitAt(ish, dim);
     const n = sh[dim];
-    const idx = index.data;
+    const idx = index.storage;
     let k = 0;
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < m; j++) {
@@ -102,7 +102,7 @@ function forEachGathered(
     let own = 0;
     for (let i = 0; i < nd; i++) {
       own += pos[i] * strides2[i];
-      at += (i === dim ? checkInRange(index.data[k], sh[dim], op, dim) : pos[i]) * strides[i];
+      at += (i === dim ? checkInRange(index.storage[k], sh[dim], op, dim) : pos[i]) * strides[i];
     }
     visit(at, own);
     for (let i = nd - 1; i >= 0; i--) {
@@ -119,7 +119,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'gather');
   checkGatherShapes('gather', x, d, index);
   const y = empty(x.dtype, index.shape);
-  forEachGathered('gather', index, d, x.shape, index.shape, (at, own) => (y.data[own] = x.data[at]));
+  forEachGathered('gather', index, d, x.shape, index.shape, (at, own) => (y.storage[own] = x.storage[at]));
   return record(y, 'GatherBackward0', [x], (dy) => [scatterAdd(empty(dy.dtype, x.shape), d, index, dy)]);
 }
 
@@ -133,8 +133,8 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   if (src.dtype !== x.dtype)
     throw new Error(`scatterAdd: src has dtype ${src.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
   const y = empty(x.dtype, x.shape);
-  y.data.set(x.data);
-  forEachGathered('scatterAdd', index, d, x.shape, src.shape, (at, own) => (y.data[at] += src.data[own]));
+  y.storage.set(x.storage);
+  forEachGathered('scatterAdd', index, d, x.shape, src.shape, (at, own) => (y.storage[at] += src.storage[own]));
   return record(y, 'ScatterAddBackward0', [x, src], (dy, needs) => [dy, needs[1] ? gather(dy, d, index) : null]);
 }
 
@@ -150,9 +150,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'indexSelect');
   if (x.ndim === 0) {
     // As PyTorch: a scalar stays a scalar; every index must address its one element.
-    for (let k = 0; k < index.numel; k++) checkInRange(index.data[k], 1, 'indexSelect', 0);
+    for (let k = 0; k < index.numel; k++) checkInRange(index.storage[k], 1, 'indexSelect', 0);
     const y = empty(x.dtype, []);
-    y.data[0] = x.data[0];
+    y.storage[0] = x.storage[0];
     return record(y, 'IndexSelectBackward0', [x], (dy) => [dy]);
   }
   const { outer, n, inner } = splitAt(x.shape, d);
@@ -160,8 +160,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? m : s));
   const y = empty(x.dtype, shape);
   for (let k = 0; k < m; k++) {
-    const j = checkInRange(index.data[k], n, 'indexSelect', d);
-    for (let o = 0; o < outer; o++) y.data.set(x.data.subarray((o * n + j) * inner, (o * n + j + 1) * inner), (o * m + k) * inner);
+    const j = checkInRange(index.storage[k], n, 'indexSelect', d);
+    for (let o = 0; o < outer; o++) y.storage.set(x.storage.subarray((o * n + j) * inner, (o * n + j + 1) * inner), (o * m + k) * inner);
   }
   return record(y, 'IndexSelectBackward0', [x], (dy) => [indexAdd(empty(dy.dtype, x.shape), d, index, dy)]);
 }
@@ -183,13 +183,13 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor):
   if (source.dtype !== x.dtype)
     throw new Error(`indexAdd: source has dtype ${source.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
   const y = empty(x.dtype, x.shape);
-  y.data.set(x.data);
+  y.storage.set(x.storage);
   for (let k = 0; k < m; k++) {
-    const j = checkInRange(index.data[k], n, 'indexAdd', d);
+    const j = checkInRange(index.storage[k], n, 'indexAdd', d);
     for (let o = 0; o < outer; o++) {
       const to = (o * n + j) * inner;
       const from = (o * m + k) * inner;
-      for (let i = 0; i < inner; i++) y.data[to + i] += source.data[from + i];
+      for (let i = 0; i < inner; i++) y.storage[to + i] += source.storage[from + i];
     }
   }
   return record(y, 'IndexAddBackward0', [x, source], (dy, needs) => [dy, needs[1] ? indexSelect(dy, d, index) : null]);
@@ -223,14 +223,14 @@ export function oneHot(x: Tensor, numClasses = -1): Tensor {
   if (C === -1) {
     if (x.numel === 0) throw new Error('oneHot: cannot infer the number of classes from an empty tensor; pass numClasses');
     C = 0;
-    for (let i = 0; i < x.numel; i++) C = Math.max(C, x.data[i] + 1);
+    for (let i = 0; i < x.numel; i++) C = Math.max(C, x.storage[i] + 1);
   }
   for (let i = 0; i < x.numel; i++) {
-    const v = x.data[i];
+    const v = x.storage[i];
     if (v < 0) throw new Error(`oneHot: class value ${v} is negative; expected values in [0, ${C - 1}]`);
     if (v >= C) throw new Error(`oneHot: class value ${v} is not below numClasses=${C}`);
   }
   const y = empty('int64', [...x.shape, C]);
-  for (let i = 0; i < x.numel; i++) y.data[i * C + x.data[i]] = 1;
+  for (let i = 0; i < x.numel; i++) y.storage[i * C + x.storage[i]] = 1;
   return y;
 }

@@ -49,7 +49,7 @@ function overwrite(t: Tensor, values: Tensor, op: string): Tensor {
       `${op}: the result has shape ${formatShape(values.shape)}, which cannot be written into a tensor of shape ${formatShape(t.shape)}`,
     );
   }
-  t.data.set(values.data);
+  t.storage.set(values.storage);
   return bumpVersion(t);
 }
 
@@ -65,13 +65,13 @@ function arithmetic(t: Tensor, other: TensorOrScalar, op: string, f: (a: Tensor,
 defineMethods({
   zero_(this: Tensor) {
     checkWritable(this, 'zero_');
-    this.data.fill(0);
+    this.storage.fill(0);
     return bumpVersion(this);
   },
   fill_(this: Tensor, value: number) {
     if (typeof value !== 'number') throw new Error(`fill_: value=${String(value)} must be a number`);
     checkWritable(this, 'fill_');
-    this.data.fill(value);
+    this.storage.fill(value);
     return bumpVersion(this);
   },
   add_(this: Tensor, other: TensorOrScalar) {
@@ -91,7 +91,7 @@ defineMethods({
     checkWritable(this, 'copy_');
     broadcastShapes(this.shape, src.shape, 'copy_');
     const full = empty(src.dtype, this.shape);
-    expandKernel(src.data, src.shape, full.data, this.shape);
+    expandKernel(src.storage, src.shape, full.storage, this.shape);
     return overwrite(this, full.dtype === this.dtype ? full : full.to(this.dtype), 'copy_');
   },
 });

@@ -99,8 +99,8 @@ function resampleForward(x: Tensor, tables: readonly AxisTable[]): Tensor {
     const from = src.shape[dim];
     const to = index.length;
     const dst = empty(x.dtype, shape);
-    const s = src.data;
-    const d = dst.data;
+    const s = src.storage;
+    const d = dst.storage;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < to; i++) {
         const row0 = (o * from + index[i][0]) * inner;

@@ -36,7 +36,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let at = 0;
   for (const t of parts) {
     const len = t.shape[d] * inner;
-    for (let o = 0; o < outer; o++) y.data.set(t.data.subarray(o * len, (o + 1) * len), o * total * inner + at * inner);
+    for (let o = 0; o < outer; o++) y.storage.set(t.storage.subarray(o * len, (o + 1) * len), o * total * inner + at * inner);
     at += t.shape[d];
   }
   const starts: number[] = [];

@@ -80,10 +80,10 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const y = empty(x.dtype, x.shape);
   for (let r = 0; r < rows; r++) {
     const base = r * inner;
-    const [mu, inv] = moments(x.data, base, inner, eps);
+    const [mu, inv] = moments(x.storage, base, inner, eps);
     for (let i = 0; i < inner; i++) {
-      const v = (x.data[base + i] - mu) * inv;
-      y.data[base + i] = v * (w === null ? 1 : w.data[i]) + (b === null ? 0 : b.data[i]);
+      const v = (x.storage[base + i] - mu) * inv;
+      y.storage[base + i] = v * (w === null ? 1 : w.storage[i]) + (b === null ? 0 : b.storage[i]);
     }
   }
   const dims = shape.map((_, i) => x.ndim - shape.length + i);
@@ -139,11 +139,11 @@ export function groupNorm(x: Tensor, numGroups: number, options: GroupNormOption
   const y = empty(x.dtype, x.shape);
   for (let r = 0; r < N * numGroups; r++) {
     const base = r * perGroup;
-    const [mu, inv] = moments(x.data, base, perGroup, eps);
+    const [mu, inv] = moments(x.storage, base, perGroup, eps);
     for (let i = 0; i < perGroup; i++) {
       const c = ((r % numGroups) * perGroup + i) / spatial;
       const ch = Math.floor(c);
-      y.data[base + i] = (x.data[base + i] - mu) * inv * (w === null ? 1 : w.data[ch]) + (b === null ? 0 : b.data[ch]);
+      y.storage[base + i] = (x.storage[base + i] - mu) * inv * (w === null ? 1 : w.storage[ch]) + (b === null ? 0 : b.storage[ch]);
     }
   }
   const grouped = [N, numGroups, perGroup];

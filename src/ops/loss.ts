@@ -79,27 +79,27 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const at = empty('int64', target.shape); // t, 0 where ignored
   let total = 0;
   for (let i = 0; i < target.numel; i++) {
-    const t = target.data[i];
+    const t = target.storage[i];
     if (t === ignoreIndex) continue;
     if (!(t >= 0 && t < C))
       throw new Error(`${op}: target ${t} is out of bounds; expected class indices in [0, ${C - 1}] or ignoreIndex=${ignoreIndex}`);
-    const w = weight === null ? 1 : weight.data[t];
-    coef.data[i] = -w;
-    at.data[i] = t;
+    const w = weight === null ? 1 : weight.storage[t];
+    coef.storage[i] = -w;
+    at.storage[i] = t;
     total += w;
   }
   const perElement = empty(input.dtype, target.shape);
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < inner; i++) {
       const k = n * inner + i;
-      perElement.data[k] = coef.data[k] === 0 ? 0 : coef.data[k] * input.data[(n * C + at.data[k]) * inner + i];
+      perElement.storage[k] = coef.storage[k] === 0 ? 0 : coef.storage[k] * input.storage[(n * C + at.storage[k]) * inner + i];
     }
   }
   let y: Tensor;
   if (reduction === 'none') y = perElement;
   else {
     let s = 0;
-    for (let k = 0; k < perElement.numel; k++) s += perElement.data[k];
+    for (let k = 0; k < perElement.numel; k++) s += perElement.storage[k];
     y = scalarTensor(reduction === 'mean' ? s / total : s, input.dtype);
   }
   const classDim = batched ? 1 : 0;
@@ -187,7 +187,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   else if (reduction === 'sum') reduced = sum(smooth);
   else {
     let denom = 0;
-    for (let i = 0; i < target.numel; i++) if (target.data[i] !== ignoreIndex) denom += weight === null ? 1 : weight.data[target.data[i]];
+    for (let i = 0; i < target.numel; i++)
+      if (target.storage[i] !== ignoreIndex) denom += weight === null ? 1 : weight.storage[target.storage[i]];
     reduced = div(sum(smooth), denom);
   }
   return add(mul(nll, 1 - eps), mul(reduced, eps / C));
@@ -197,7 +198,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 function reduce(perElement: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return perElement;
   let s = 0;
-  for (let i = 0; i < perElement.numel; i++) s += perElement.data[i];
+  for (let i = 0; i < perElement.numel; i++) s += perElement.storage[i];
   return scalarTensor(reduction === 'mean' ? s / perElement.numel : s, perElement.dtype);
 }
 
@@ -231,8 +232,8 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
   const reduction = checkReduction(options.reduction ?? 'mean', 'mseLoss');
   const sq = empty(input.dtype, input.shape);
   for (let i = 0; i < sq.numel; i++) {
-    const d = input.data[i] - target.data[i];
-    sq.data[i] = d * d;
+    const d = input.storage[i] - target.storage[i];
+    sq.storage[i] = d * d;
   }
   const y = reduce(sq, reduction);
   return record(

@@ -51,7 +51,7 @@ export function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
   // Every element is written by the kernel calls below (the reference writes its sums, not adds to them).
   const y = emptyUnzeroed(a.dtype, [...batch, M, N], 'kernel', 'matmul');
   const kernel = matmulKernel.impl;
-  for (let i = 0; i < count; i++) kernel(ae.data, i * M * K, be.data, i * K * N, y.data, i * M * N, M, K, N, transA, transB);
+  for (let i = 0; i < count; i++) kernel(ae.storage, i * M * K, be.storage, i * K * N, y.storage, i * M * N, M, K, N, transA, transB);
   return record(
     y,
     name,
@@ -111,7 +111,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   // x·wᵀ with w read transposed where it lies.
   const y = product(x.detach(), weight.detach(), false, true, 'MmBackward0');
   if (bias !== null) {
-    addBiasKernel.impl(y.data, bias.data, { outer: y.shape[0], channels: y.shape[1], inner: 1 });
+    addBiasKernel.impl(y.storage, bias.storage, { outer: y.shape[0], channels: y.shape[1], inner: 1 });
   }
   return record(
     y,

@@ -51,17 +51,17 @@ function selectAlong(x: Tensor, d: number, largest: boolean, op: string): { indi
   const isBetter = better(largest);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      let best = x.data[o * n * inner + i];
+      let best = x.storage[o * n * inner + i];
       let at = 0;
       for (let j = 1; j < n; j++) {
-        const v = x.data[(o * n + j) * inner + i];
+        const v = x.storage[(o * n + j) * inner + i];
         if (isBetter(v, best)) {
           best = v;
           at = j;
         }
       }
-      indices.data[o * inner + i] = at;
-      values.data[o * inner + i] = best;
+      indices.storage[o * inner + i] = at;
+      values.storage[o * inner + i] = best;
     }
   }
   return { indices, values };

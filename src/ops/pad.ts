@@ -24,13 +24,13 @@ function nodeName(mode: PadMode, spatial: number): string {
 
 function gather(x: Tensor, plan: PadPlan, value: number, name: string): Tensor {
   const y = empty(x.dtype, plan.outShape, 'pad');
-  padGather(x.data, plan, value, y.data);
+  padGather(x.storage, plan, value, y.storage);
   return record(y, name, [x], (dy) => [scatter(dy, plan, name)]);
 }
 
 function scatter(dy: Tensor, plan: PadPlan, name: string): Tensor {
   const dx = empty(dy.dtype, plan.shape);
-  padScatter(dy.data, plan, dx.data);
+  padScatter(dy.storage, plan, dx.storage);
   // PyTorch's constant-pad gradient is a constant pad (a crop); the others have a *BackwardBackward0 node.
   const back = name === 'ConstantPadNdBackward0' ? name : name.replace(/(Backward0)?$/, 'BackwardBackward0');
   return record(dx, back, [dy], (u) => [gather(u, plan, 0, name)]);

@@ -47,7 +47,7 @@ function compare(op: string, a: Tensor, b: TensorOrScalar, f: (x: number, y: num
   const bt = typeof b === 'number' ? scalarTensor(b, promote(a, b)) : b;
   const shape = broadcastShapes(a.shape, bt.shape, op);
   const y = empty('bool', shape);
-  binaryKernel(a.data, a.shape, bt.data, bt.shape, y.data, shape, (x, z) => (f(x, z) ? 1 : 0));
+  binaryKernel(a.storage, a.shape, bt.storage, bt.shape, y.storage, shape, (x, z) => (f(x, z) ? 1 : 0));
   return y;
 }
 
@@ -70,8 +70,8 @@ const oneMinus = (t: Tensor): Tensor => add(neg(t), 1);
 function map(op: string, x: Tensor, f: (v: number) => number): Tensor {
   checkTensor(x, 'input', op);
   const y = empty(floatingOf(x.dtype), x.shape);
-  const xd = x.data;
-  const yd = y.data;
+  const xd = x.storage;
+  const yd = y.storage;
   for (let i = 0; i < yd.length; i++) yd[i] = f(xd[i]);
   return y;
 }
@@ -87,9 +87,9 @@ export function sqrt(x: Tensor): Tensor {
 export function sign(x: Tensor): Tensor {
   checkTensor(x, 'input', 'sign');
   const y = empty(x.dtype, x.shape);
-  for (let i = 0; i < y.data.length; i++) {
-    const v = x.data[i];
-    y.data[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v;
+  for (let i = 0; i < y.storage.length; i++) {
+    const v = x.storage[i];
+    y.storage[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v;
   }
   return record(y, 'SignBackward0', [x], (dy) => [empty(dy.dtype, dy.shape)]);
 }
@@ -98,7 +98,7 @@ export function sign(x: Tensor): Tensor {
 export function abs(x: Tensor): Tensor {
   checkTensor(x, 'input', 'abs');
   const y = empty(x.dtype, x.shape);
-  for (let i = 0; i < y.data.length; i++) y.data[i] = Math.abs(x.data[i]);
+  for (let i = 0; i < y.storage.length; i++) y.storage[i] = Math.abs(x.storage[i]);
   return record(y, 'AbsBackward0', [x], (dy) => [mul(dy, sign(x))], [x]);
 }
 
@@ -130,9 +130,9 @@ export function clamp(x: Tensor, min: number | null = null, max: number | null =
   const hi = max === null ? Infinity : checkNumber(max, 'max', 'clamp');
   const y = empty(x.dtype, x.shape);
   // PyTorch: min(max(x, lo), hi), so hi wins when lo > hi; NaN stays NaN.
-  for (let i = 0; i < y.data.length; i++) {
-    const v = x.data[i];
-    y.data[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi);
+  for (let i = 0; i < y.storage.length; i++) {
+    const v = x.storage[i];
+    y.storage[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi);
   }
   return record(
     y,
@@ -140,7 +140,7 @@ export function clamp(x: Tensor, min: number | null = null, max: number | null =
     [x],
     (dy) => {
       const inside = empty(x.dtype, x.shape);
-      for (let i = 0; i < inside.data.length; i++) inside.data[i] = x.data[i] >= lo && x.data[i] <= hi ? 1 : 0;
+      for (let i = 0; i < inside.storage.length; i++) inside.storage[i] = x.storage[i] >= lo && x.storage[i] <= hi ? 1 : 0;
       return [mul(dy, inside)];
     },
     [x],

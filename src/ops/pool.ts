@@ -170,7 +170,7 @@ function takeAt(x: Tensor, idx: Tensor, outShape: readonly number[], planeIn: nu
   const planes = idx.numel / Math.max(planeOut, 1);
   const y = empty(x.dtype, outShape);
   for (let c = 0; c < planes; c++) {
-    for (let q = 0; q < planeOut; q++) y.data[c * planeOut + q] = x.data[c * planeIn + idx.data[c * planeOut + q]];
+    for (let q = 0; q < planeOut; q++) y.storage[c * planeOut + q] = x.storage[c * planeIn + idx.storage[c * planeOut + q]];
   }
   return record(y, name, [x], (dy) => [putAt(dy, idx, x.shape, planeIn, name)]);
 }
@@ -180,7 +180,7 @@ function putAt(dy: Tensor, idx: Tensor, xShape: readonly number[], planeIn: numb
   const planeOut = idx.numel / Math.max(idx.shape[0] * idx.shape[1], 1);
   const planes = idx.numel / Math.max(planeOut, 1);
   const dx = emptyUnzeroed(dy.dtype, xShape, 'kernel');
-  maxPoolScatterKernel.impl(dy.data, idx.data as Float64Array, dx.data, { planes, planeIn, planeOut });
+  maxPoolScatterKernel.impl(dy.storage, idx.storage as Float64Array, dx.storage, { planes, planeIn, planeOut });
   return record(dx, name.replace('Backward0', 'BackwardBackward0'), [dy], (g) => [takeAt(g, idx, dy.shape, planeIn, name)]);
 }
 
@@ -209,7 +209,7 @@ function maxPoolIndices(g: PoolGeometry): Tensor {
           flat = flat * L[i] + j;
         }
         if (inside) {
-          const v = x.data[c * planeIn + flat];
+          const v = x.storage[c * planeIn + flat];
           if (v > best || Number.isNaN(v) || at < 0) {
             best = v;
             at = flat;
@@ -219,7 +219,7 @@ function maxPoolIndices(g: PoolGeometry): Tensor {
         while (i >= 0 && ++t[i] === k[i]) t[i--] = 0;
         if (i < 0) break;
       }
-      idx.data[c * planeOut + q] = at;
+      idx.storage[c * planeOut + q] = at;
     }
     let i = dims - 1;
     while (i >= 0 && ++o[i] === out[i]) o[i--] = 0;
@@ -249,17 +249,17 @@ function maxPoolNd(
     const [ph, pw] = g.p;
     const [dh, dw] = g.d;
     const geometry = { planes: N * C, h: g.L[0], w: g.L[1], oh: g.out[0], ow: g.out[1], kh, kw, sh, sw, ph, pw, dh, dw };
-    maxPool2dKernel.impl(g.x.data, y.data, idx.data as Float64Array, geometry);
+    maxPool2dKernel.impl(g.x.storage, y.storage, idx.storage as Float64Array, geometry);
     // Unbatched input: the batch of one is dropped before recording, so the node is PyTorch's.
     const outShape = g.batched ? idx.shape : idx.shape.slice(1);
     const planeIn = numelOf(g.L);
-    values = record(new Tensor(y.data, outShape, false, y.dtype), name, [input], (dy) => [putAt(dy, idx, input.shape, planeIn, name)]);
+    values = record(new Tensor(y.storage, outShape, false, y.dtype), name, [input], (dy) => [putAt(dy, idx, input.shape, planeIn, name)]);
   } else {
     idx = maxPoolIndices(g);
     values = takeAt(input, idx, g.batched ? idx.shape : idx.shape.slice(1), numelOf(g.L), name);
   }
   const outShape = g.batched ? idx.shape : idx.shape.slice(1);
-  const indices = new Tensor(idx.data, outShape, false, 'int64');
+  const indices = new Tensor(idx.storage, outShape, false, 'int64');
   return returnIndices ? { values, indices } : values;
 }
 
@@ -389,7 +389,7 @@ function windowMap(
     win.set(w.count, at + 2 * w.start.length);
     at += 3 * w.start.length;
   }
-  avgPoolWindowsKernel.impl(src.data, dst.data, win, {
+  avgPoolWindowsKernel.impl(src.storage, dst.storage, win, {
     planes,
     n0: w3[0].start.length,
     n1: w3[1].start.length,

@@ -45,10 +45,10 @@ const sumDimsKernel = defineKernel('sumDims', referenceSumDims);
 /** y = Σ x over `dims` (the sum rounded once to y's dtype), through the sumDims kernel where the plan allows. */
 function sumInto(x: Tensor, dims: readonly number[], y: Tensor): void {
   const scalars = x.numel === 0 ? null : sumDimsScalars(x.shape, dims);
-  if (scalars === null) return sumKernel(x.data, x.shape, dims, y.data);
+  if (scalars === null) return sumKernel(x.storage, x.shape, dims, y.storage);
   const acc = allocate('float64', y.numel, 'sum') as Float64Array;
-  sumDimsKernel.impl(x.data, acc, scalars);
-  y.data.set(acc);
+  sumDimsKernel.impl(x.storage, acc, scalars);
+  y.storage.set(acc);
 }
 
 /** The sum of all elements (a 0-d tensor), or along dim (one or several; keepdim keeps them as size 1), as `torch.sum`. */
@@ -58,7 +58,11 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
   const y = empty(x.dtype, reducedShape(x.shape, dims, keepdim));
   const allButChannels = x.ndim >= 2 && dims.length === x.ndim - 1 && !dims.includes(1);
   if (allButChannels)
-    biasGradKernel.impl(x.data, y.data, { outer: x.shape[0], channels: x.shape[1], inner: x.numel / Math.max(x.shape[0] * x.shape[1], 1) });
+    biasGradKernel.impl(x.storage, y.storage, {
+      outer: x.shape[0],
+      channels: x.shape[1],
+      inner: x.numel / Math.max(x.shape[0] * x.shape[1], 1),
+    });
   else sumInto(x, dims, y);
   const name = dim === undefined ? 'SumBackward0' : 'SumBackward1';
   return record(y, name, [x], (dy) => [expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape)]);
@@ -71,7 +75,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   const count = dims.reduce((p, d) => p * x.shape[d], 1);
   const y = empty(x.dtype, reducedShape(x.shape, dims, keepdim));
   sumInto(x, dims, y);
-  for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i] / count;
+  for (let i = 0; i < y.storage.length; i++) y.storage[i] = y.storage[i] / count;
   const name = dim === undefined ? 'MeanBackward0' : 'MeanBackward1';
   return record(y, name, [x], (dy) => [div(expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape), count)]);
 }

@@ -75,7 +75,7 @@ function softmaxBackward(dy: Tensor, y: Tensor, d: number, log: boolean): Tensor
   // Every element is written by the kernel.
   const dx = emptyUnzeroed(dy.dtype, dy.shape, 'kernel');
   const { outer, n, inner } = splitAt(dy.shape, d);
-  if (dy.numel > 0) softmaxBackwardKernel.impl(dy.data, y.data, dx.data, outer, n, inner, log);
+  if (dy.numel > 0) softmaxBackwardKernel.impl(dy.storage, y.storage, dx.storage, outer, n, inner, log);
   if (log) {
     // dx = dy − e^y·S, S = Σ dy: ∂/∂dy = g − Σ g·e^y; ∂/∂y = −g·e^y·S.
     return record(
@@ -106,7 +106,7 @@ function softmaxOf(x: Tensor, d: number, log: boolean): Tensor {
   // Every element is written by the kernel.
   const y = emptyUnzeroed(x.dtype, x.shape, 'kernel');
   const { outer, n, inner } = splitAt(x.shape, d);
-  if (x.numel > 0) softmaxKernel.impl(x.data, y.data, outer, n, inner, log);
+  if (x.numel > 0) softmaxKernel.impl(x.storage, y.storage, outer, n, inner, log);
   return y;
 }
 

@@ -23,7 +23,7 @@ export function emptyUnzeroed(dtype: DType, shape: readonly number[], writer: 'k
 
 export function scalarTensor(value: number, dtype: DType): Tensor {
   const t = empty(dtype, []);
-  t.data[0] = value;
+  t.storage[0] = value;
   return t;
 }
 

@@ -78,7 +78,7 @@ export function reshape(x: Tensor, shape: readonly number[], name = 'ReshapeAlia
   if (!Array.isArray(shape)) throw new Error(`${op}: shape=${String(shape)} must be an array of integers`);
   const out = inferShape(x, shape, op);
   const y = emptyUnzeroed(x.dtype, out, 'caller');
-  y.data.set(x.data);
+  y.storage.set(x.storage);
   return record(y, name, [x], (dy) => [reshape(dy, x.shape)]);
 }
 
@@ -138,8 +138,8 @@ export function permute(x: Tensor, dims: readonly number[], name = 'PermuteBackw
   );
   if (isLastTwoSwap(perm)) {
     const [rows, cols] = x.shape.slice(-2);
-    matrixTransposeKernel.impl(x.data, y.data, { batches: x.numel / Math.max(rows * cols, 1), rows, cols });
-  } else permuteKernel(x.data, x.shape, perm, y.data);
+    matrixTransposeKernel.impl(x.storage, y.storage, { batches: x.numel / Math.max(rows * cols, 1), rows, cols });
+  } else permuteKernel(x.storage, x.shape, perm, y.storage);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   return record(y, name, [x], (dy) => [permute(dy, inverse, name)]);
@@ -181,7 +181,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
       rest -= c * strides[d];
       src += (seen.has(d) ? x.shape[d] - 1 - c : c) * strides[d];
     }
-    y.data[i] = x.data[src];
+    y.storage[i] = x.storage[src];
   }
   return record(y, 'FlipBackward0', [x], (dy) => [flip(dy, ds)]);
 }
@@ -217,14 +217,14 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     return n;
   });
   const y = empty(x.dtype, out);
-  expandKernel(x.data, x.shape, y.data, out);
+  expandKernel(x.storage, x.shape, y.storage, out);
   // dy has the expanded shape; the engine sums it back over the broadcast dimensions.
   return record(y, 'ExpandBackward0', [x], (dy) => [dy]);
 }
 
 function sliceAdjoint(dy: Tensor, xShape: readonly number[], dim: number, start: number, step: number): Tensor {
   const dx = empty(dy.dtype, xShape);
-  sliceKernel(dx.data, xShape, dim, start, step, dy.data, dy.shape, true);
+  sliceKernel(dx.storage, xShape, dim, start, step, dy.storage, dy.shape, true);
   return record(dx, 'SliceBackwardBackward0', [dy], (g) => [sliceRange(g, dim, start, step, dy.shape[dim])]);
 }
 
@@ -232,7 +232,7 @@ function sliceRange(x: Tensor, dim: number, start: number, step: number, length:
   const shape = [...x.shape];
   shape[dim] = length;
   const y = empty(x.dtype, shape);
-  sliceKernel(x.data, x.shape, dim, start, step, y.data, shape, false);
+  sliceKernel(x.storage, x.shape, dim, start, step, y.storage, shape, false);
   return record(y, 'SliceBackward0', [x], (dy) => [sliceAdjoint(dy, x.shape, dim, start, step)]);
 }
 
@@ -277,9 +277,9 @@ export function to(x: Tensor, dtype: DType): Tensor {
   checkAnyDType(dtype, 'to');
   if (x.dtype === dtype) return x;
   const y = empty(dtype, x.shape);
-  y.data.set(x.data);
-  if (dtype === 'int64') truncateToInt64(y.data, 'to');
-  if (dtype === 'bool') for (let i = 0; i < y.data.length; i++) y.data[i] = y.data[i] !== 0 ? 1 : 0;
+  y.storage.set(x.storage);
+  if (dtype === 'int64') truncateToInt64(y.storage, 'to');
+  if (dtype === 'bool') for (let i = 0; i < y.storage.length; i++) y.storage[i] = y.storage[i] !== 0 ? 1 : 0;
   if (!isFloating(dtype) || !isFloating(x.dtype)) return y;
   return record(y, 'ToCopyBackward0', [x], (dy) => [to(dy, x.dtype)]);
 }
@@ -288,7 +288,7 @@ export function to(x: Tensor, dtype: DType): Tensor {
 export function clone(x: Tensor): Tensor {
   checkTensor(x, 'input', 'clone');
   const y = emptyUnzeroed(x.dtype, x.shape, 'caller');
-  y.data.set(x.data);
+  y.storage.set(x.storage);
   return record(y, 'CloneBackward0', [x], (dy) => [dy]);
 }
 

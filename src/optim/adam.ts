@@ -80,8 +80,8 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       const vMax = amsgrad ? (state.maxExpAvgSq as Float32Array | Float64Array) : null;
       const step = (state.step as number) + 1;
       state.step = step;
-      const x = p.data;
-      const grad = p.grad.data;
+      const x = p.storage;
+      const grad = p.grad.storage;
       const b1 = r(beta1);
       const b2 = r(beta2);
       const oneMinusB1 = r(1 - beta1);

@@ -107,7 +107,7 @@ export abstract class Optimizer<
       for (const p of g.params) {
         if (setToNone || p.grad === null) p.grad = null;
         else {
-          p.grad.data.fill(0);
+          p.grad.storage.fill(0);
           bumpVersion(p.grad);
         }
       }

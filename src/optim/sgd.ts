@@ -88,7 +88,7 @@ export class SGD extends Optimizer<SGDOptions> {
         if (first) this.state.set(p, { momentumBuffer: buf as Float32Array | Float64Array });
       }
       // Scalars as PyTorch casts them to the tensor's dtype.
-      sgdKernel.impl(p.data, p.grad.data, buf, {
+      sgdKernel.impl(p.storage, p.grad.storage, buf, {
         wd: r(weightDecay),
         mu: r(momentum),
         keep: r(1 - dampening),

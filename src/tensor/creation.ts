@@ -108,8 +108,8 @@ export function uniform_(t: Tensor, lo: number, hi: number, generator: Generator
   if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) {
     throw new Error(`uniform_: expects from ≤ to with finite bounds, but got from=${String(lo)} and to=${String(hi)}`);
   }
-  for (let i = 0; i < t.data.length; i++) {
-    t.data[i] = t.dtype === 'float64' ? generator.uniformFloat64(lo, hi) : generator.uniformFloat32(lo, hi);
+  for (let i = 0; i < t.storage.length; i++) {
+    t.storage[i] = t.dtype === 'float64' ? generator.uniformFloat64(lo, hi) : generator.uniformFloat32(lo, hi);
   }
   return bumpVersion(t);
 }
@@ -158,7 +158,7 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
 /** Fills t in place with N(mean, std²), like tensor.normal_. */
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
   if (!(std >= 0)) throw new Error(`normal_: std=${std} must be non-negative`);
-  normalFill(t.data, mean, std, generator);
+  normalFill(t.storage, mean, std, generator);
   return bumpVersion(t);
 }
 

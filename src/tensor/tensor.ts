@@ -4,7 +4,7 @@
 import { checkOptionKeys } from './options.js';
 import { formatTensor } from './format.js';
 import { checkShape, formatShape, MAX_ELEMENTS, numelOf, stridesOf } from './shape.js';
-import { allocateResident } from './resident.js';
+import { allocateResident, DISPOSED, moveOutBlock, trackResident } from './resident.js';
 
 /**
  * The element types. Integer (`int64`) and `bool` tensors hold exact integers in a Float64Array, so
@@ -86,6 +86,10 @@ export function bumpVersion<T extends Tensor>(t: T): T {
   return t;
 }
 
+function disposedError(what: string): Error {
+  return new Error(`${what}: this tensor was made inside tidy() and freed when tidy returned; return it from the tidy function to keep it`);
+}
+
 /**
  * An n-dimensional array with autograd, as PyTorch's `torch.Tensor`: contiguous row-major data, a shape, a
  * dtype and, once it takes part in a differentiable op, a node of the autograd graph. Make one with
@@ -93,8 +97,38 @@ export function bumpVersion<T extends Tensor>(t: T): T {
  * and methods (`a.add(b)`).
  */
 export class Tensor {
-  /** The elements in row-major order (C order); see {@link Storage} for which array holds which dtype. */
-  readonly data: Storage;
+  #storage: Storage;
+  /** The block of the backend's memory the storage lies in while it is forward-resident, -1 when not, DISPOSED after tidy() freed it. Internal (resident.ts). */
+  residentBlock = -1;
+
+  /**
+   * Where the elements lie now. Internal: a forward output may lie in the fast backend's memory
+   * (resident.ts), where it is moved out to a JavaScript array later; library ops read and write it
+   * within one call and never keep it past the call. Everyone else uses {@link data}.
+   */
+  get storage(): Storage {
+    if (this.residentBlock === DISPOSED) throw disposedError('storage');
+    return this.#storage;
+  }
+
+  /**
+   * The elements in row-major order (C order); see {@link Storage} for which array holds which dtype.
+   * An array you may keep: where the tensor lay in the fast backend's memory, it is moved out first.
+   */
+  get data(): Storage {
+    if (this.residentBlock !== -1) {
+      if (this.residentBlock === DISPOSED) throw disposedError('data');
+      moveOutBlock(this.residentBlock);
+    }
+    return this.#storage;
+  }
+
+  /** Points the tensor at `storage` (resident.ts moves and disposes storage through this). Internal. */
+  setStorage(storage: Storage, residentBlock: number): void {
+    this.#storage = storage;
+    this.residentBlock = residentBlock;
+  }
+
   /** The size of each dimension (frozen). */
   readonly shape: readonly number[];
   /** The element type. */
@@ -119,7 +153,8 @@ export class Tensor {
         `Tensor: dtype=${dtype} cannot be stored in a ${data.constructor === Float64Array ? 'Float64Array' : 'Float32Array'}`,
       );
     }
-    this.data = data;
+    this.#storage = data;
+    this.residentBlock = trackResident(this, data);
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype ?? own;
     if (requiresGrad) checkCanRequireGrad(this.dtype);
@@ -141,7 +176,7 @@ export class Tensor {
   }
   /** The number of elements. */
   get numel(): number {
-    return this.data.length;
+    return this.storage.length;
   }
   /** The shape as a new array (PyTorch's `size()`). */
   size(): number[];
@@ -166,10 +201,10 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.data.length !== 1) {
-      throw new Error(`item: a tensor with ${this.data.length} elements cannot be converted to a number; expected exactly 1 element`);
+    if (this.storage.length !== 1) {
+      throw new Error(`item: a tensor with ${this.storage.length} elements cannot be converted to a number; expected exactly 1 element`);
     }
-    return this.data[0];
+    return this.storage[0];
   }
 
   /** The element at a full index, e.g. t.get(0, 1, 2). Negative indices count from the end. */
@@ -187,13 +222,13 @@ export class Tensor {
       }
       offset += k * strides[i];
     }
-    return this.data[offset];
+    return this.storage[offset];
   }
 
   /** Nested arrays, like tolist(). */
   toArray(): NestedArray {
     const build = (dim: number, offset: number): NestedArray => {
-      if (dim === this.shape.length) return this.data[offset];
+      if (dim === this.shape.length) return this.storage[offset];
       const stride = numelOf(this.shape.slice(dim + 1));
       const out: NestedArray[] = [];
       for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
@@ -204,7 +239,7 @@ export class Tensor {
 
   /** A copy of the flat data as plain numbers. */
   toFlatArray(): number[] {
-    return Array.from(this.data);
+    return Array.from(this.storage);
   }
 
   /**
@@ -214,8 +249,9 @@ export class Tensor {
   setData_(other: Tensor): this {
     if (!(other instanceof Tensor)) throw new Error(`setData_: other must be a Tensor, got ${typeof other}`);
     if (this.requiresGrad) checkCanRequireGrad(other.dtype);
-    const self = this as { data: Storage; shape: readonly number[]; dtype: DType };
-    self.data = other.data;
+    const self = this as { shape: readonly number[]; dtype: DType };
+    // other's array itself (moved out of a tidy() block first): this tensor may outlive the tidy.
+    this.setStorage(other.data, -1);
     self.shape = other.shape;
     self.dtype = other.dtype;
     return bumpVersion(this);
@@ -223,7 +259,7 @@ export class Tensor {
 
   /** A new leaf sharing no graph with this tensor (the data is shared, as in PyTorch). */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, false, this.dtype);
+    return new Tensor(this.storage, this.shape, false, this.dtype);
   }
 
   /** Sets requiresGrad in place and returns this (only leaves may turn it off), as PyTorch's `requires_grad_()`. */
@@ -268,7 +304,7 @@ export class Tensor {
   /** Exactly PyTorch's str(t), except `dtype=float64` for `dtype=torch.float64`. */
   toString(): string {
     return formatTensor({
-      data: this.data,
+      data: this.storage,
       shape: this.shape,
       dtype: this.dtype,
       gradFnName: this.gradFn === null ? null : this.gradFn.name,
