@@ -537,7 +537,7 @@ async function main(): Promise<void> {
   const training = process.argv.includes('--no-train') ? null : await trainBench(nets, rounds);
   if (training !== null) {
     console.log(
-      `\ntraining (batch 64, median of ${training.rounds} alternated rounds) | threads | images/s | step ms | PyTorch images/s | × PyTorch | × PyTorch per round`,
+      `\ntraining (batch 64, median of ${training.rounds} alternated rounds) | threads | our loop | images/s | step ms | PyTorch images/s | × PyTorch | × PyTorch per round`,
     );
     if (training.note) console.log(training.note);
     for (const r of training.ours) {
@@ -547,7 +547,7 @@ async function main(): Promise<void> {
         ? r.rounds.map((v, i) => (torch.rounds[i] === undefined ? 'n/a' : (v / torch.rounds[i]).toFixed(2))).join(', ')
         : 'n/a';
       console.log(
-        `${NET_TITLES[r.net]} | ${r.threads} | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${torch?.trainImagesPerSecond.toFixed(0) ?? 'n/a'} | ${ratio} | ${perRound}`,
+        `${NET_TITLES[r.net]} | ${r.threads} | ${r.loop} | ${r.trainImagesPerSecond.toFixed(0)} | ${r.stepMs.toFixed(1)} | ${torch?.trainImagesPerSecond.toFixed(0) ?? 'n/a'} | ${ratio} | ${perRound}`,
       );
     }
     console.log('\nwhere a one-thread step goes (share of the CPU profile)');

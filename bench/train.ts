@@ -1,12 +1,13 @@
 // The training benchmark: four nets (bench/nets.ts: LeNet-5, a BatchNorm CNN, ResNet-8, LeNet-5 in
-// float64), batch 64, timed steps after warm-up steps, with 1 and all threads; PyTorch's same steps
+// float64), batch 64, timed steps after warm-up steps, with 1 and all threads, our loop as PyTorch's
+// is written and the same loop inside tidy(); PyTorch's same steps
 // (scripts/bench_torch_train.py) when Debian's python3-torch is there; and where the time of a step goes
 // by op category, from a CPU profile of one-thread steps (node:inspector).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism } from 'node:os';
-import { F, datasets, manualSeed, noGrad, randint, randn, randperm, setNumThreads, threadsReady, type Tensor } from '../src/index.js';
+import { F, datasets, manualSeed, noGrad, randint, randn, randperm, setNumThreads, threadsReady, tidy, type Tensor } from '../src/index.js';
 import { buildNet, lenet5, NET_NAMES, type NetName } from './nets.js';
 
 /** Timed and warm-up steps per net: enough for a stable rate without making the bench long. */
@@ -17,9 +18,14 @@ const STEPS: Record<NetName, [timed: number, warmup: number]> = {
   'lenet5-f64': [40, 5],
 };
 
+/** How our step is written: PyTorch's loop as it is, or the same loop inside tidy() (activations kept in the kernels' memory). */
+export type Loop = 'plain' | 'tidy';
+export const LOOPS: readonly Loop[] = ['plain', 'tidy'];
+
 export interface TrainBench {
   net: NetName;
   threads: number;
+  loop: Loop;
   /** The median over the rounds. */
   trainImagesPerSecond: number;
   /** The median over the rounds. */
@@ -63,18 +69,19 @@ function batches(net: NetName, dtype: 'float32' | 'float64'): Batches {
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
-/** A step function for `net`, built fresh from seed 0 (model, optimizer, data). */
-function stepper(net: NetName): (i: number) => void {
+/** A step function for `net`, built fresh from seed 0 (model, optimizer, data), written as `loop` says. */
+function stepper(net: NetName, loop: Loop = 'plain'): (i: number) => void {
   manualSeed(0);
   const { model, optimizer, dtype } = buildNet(net);
   const data = batches(net, dtype);
-  return (i) => {
+  const step = (i: number): void => {
     const { x, y } = data(i);
     const loss = F.crossEntropy(model.forward(x), y);
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
   };
+  return loop === 'plain' ? step : (i) => tidy(() => step(i));
 }
 
 /**
@@ -181,23 +188,25 @@ function torchRound(nets: readonly NetName[], threadCounts: readonly number[]): 
   }
 }
 
-/** Our images/s and ms a step for each net and thread count, each net built fresh from seed 0. */
+/** Our images/s and ms a step for each net, thread count and loop, each net built fresh from seed 0. */
 async function oursRound(
   nets: readonly NetName[],
   threadCounts: readonly number[],
-): Promise<{ net: NetName; threads: number; imagesPerSecond: number; stepMs: number }[]> {
+): Promise<{ net: NetName; threads: number; loop: Loop; imagesPerSecond: number; stepMs: number }[]> {
   const out = [];
   for (const net of nets) {
     const [timed, warmup] = STEPS[net];
     for (const threads of threadCounts) {
       setNumThreads(threads);
       await threadsReady();
-      const step = stepper(net);
-      for (let i = 0; i < warmup; i++) step(i);
-      const t = performance.now();
-      for (let i = 0; i < timed; i++) step(warmup + i);
-      const ms = performance.now() - t;
-      out.push({ net, threads, imagesPerSecond: (timed * 64) / (ms / 1000), stepMs: ms / timed });
+      for (const loop of LOOPS) {
+        const step = stepper(net, loop);
+        for (let i = 0; i < warmup; i++) step(i);
+        const t = performance.now();
+        for (let i = 0; i < timed; i++) step(warmup + i);
+        const ms = performance.now() - t;
+        out.push({ net, threads, loop, imagesPerSecond: (timed * 64) / (ms / 1000), stepMs: ms / timed });
+      }
     }
   }
   return out;
@@ -222,9 +231,10 @@ export async function trainBench(nets: readonly NetName[] = NET_NAMES, rounds = 
     else if (torch !== null) torchRounds.push(torch);
     oursRounds.push(await oursRound(nets, threadCounts));
   }
-  const ours: TrainBench[] = oursRounds[0].map(({ net, threads }, i) => ({
+  const ours: TrainBench[] = oursRounds[0].map(({ net, threads, loop }, i) => ({
     net,
     threads,
+    loop,
     trainImagesPerSecond: median(oursRounds.map((round) => round[i].imagesPerSecond)),
     stepMs: median(oursRounds.map((round) => round[i].stepMs)),
     rounds: oursRounds.map((round) => round[i].imagesPerSecond),

@@ -3,6 +3,7 @@
 // predict`; data.ts: the data sets and evaluation; common.ts: IO and flag parsing.)
 import type { Tensor } from '../tensor/tensor.js';
 import { manualSeed, Generator } from '../tensor/random.js';
+import { tidy } from '../tensor/resident.js';
 import { crossEntropy } from '../ops/index.js';
 import { DataLoader } from '../data/dataset.js';
 import { SGD } from '../optim/sgd.js';
@@ -310,25 +311,29 @@ export async function runTrain(args: readonly string[], io: CliIO): Promise<numb
           batch++;
           continue; // done before the checkpoint: the same shuffle, drawn again, and passed over
         }
-        const logits: Tensor = model.forward(x);
-        const loss = crossEntropy(logits, y);
-        const value = loss.item();
         batch++;
-        // A diverged run stops before the step, so no weights turn non-finite and nothing is saved.
-        if (!Number.isFinite(value) && !o.continueOnNan) {
-          if (io.isTTY) io.out(`\r${' '.repeat(100)}\r`);
-          throw new Error(
-            `convgrad train: the loss is ${value} at epoch ${epoch}, batch ${batch} of ${loader.length}: training diverged ` +
-              `(try a smaller --lr; --continue-on-nan keeps going); the weights were not saved`,
-          );
-        }
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
+        // In tidy(): the step's activations stay in the kernels' memory and are freed after it.
+        const value = tidy(() => {
+          const logits: Tensor = model.forward(x);
+          const loss = crossEntropy(logits, y);
+          const v = loss.item();
+          // A diverged run stops before the step, so no weights turn non-finite and nothing is saved.
+          if (!Number.isFinite(v) && !o.continueOnNan) {
+            if (io.isTTY) io.out(`\r${' '.repeat(100)}\r`);
+            throw new Error(
+              `convgrad train: the loss is ${v} at epoch ${epoch}, batch ${batch} of ${loader.length}: training diverged ` +
+                `(try a smaller --lr; --continue-on-nan keeps going); the weights were not saved`,
+            );
+          }
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          const predicted = logits.argmax(1).data;
+          for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
+          return v;
+        });
         seen += y.numel;
         lossSum += value * y.numel;
-        const predicted = logits.argmax(1).data;
-        for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
         const now = io.now();
         if (io.isTTY && (now - lastDraw > 100 || batch === loader.length)) {
           lastDraw = now;
