@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, manualSeed, nn, optim, randint, randn, tidy, type Tensor } from '../src/index.js';
 import { residentBlocks, wasmHeap } from '../src/kernels/wasm/heap.js';
-import { ARENA_START, heap, wasmMemoryBytes } from '../src/kernels/wasm/runtime.js';
+import { ARENA_START, arenaStart, heap, PEAK_HOLD_CALLS, wasmMemoryBytes, wasmRuntimeForCall } from '../src/kernels/wasm/runtime.js';
 import { registerResidentStore, type ResidentStore } from '../src/tensor/resident.js';
 
 class Net extends nn.Module {
@@ -243,4 +243,21 @@ test('the kernels memory stays flat over many training steps in tidy()', () => {
     assert.equal(heap.top, ARENA_START);
   }
   assert.equal(wasmMemoryBytes(), bytes, 'the kernels memory grew');
+});
+
+test('the arena stays above the highest heap top of recent tidy() steps, and comes down once no block is live for a while', () => {
+  manualSeed(11);
+  const net = new Net();
+  const x = randn([8, 3, 32, 32]);
+  let top = 0;
+  tidy(() => {
+    net.forward(x).sum().backward();
+    top = heap.top;
+    assert.ok(top > ARENA_START, 'the step left blocks live');
+  });
+  assert.equal(heap.top, ARENA_START);
+  // Between steps the next step's calls still find their arena where the last step's were.
+  assert.ok(arenaStart() >= top);
+  for (let i = 0; i < PEAK_HOLD_CALLS; i++) wasmRuntimeForCall();
+  assert.equal(arenaStart(), ARENA_START);
 });

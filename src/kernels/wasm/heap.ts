@@ -1,6 +1,6 @@
 // The resident heap: blocks of the kernels' own memory that hold tensors between kernel calls (see
 // tensor/resident.ts for who may use them), first fit over a free list. It lies in [ARENA_START,
-// heap.top), below the arena every call lays out from heap.top, and gives its top back as blocks at the
+// heap.top), below the arena every call lays out from arenaStart() ≥ heap.top, and gives its top back as blocks at the
 // end are freed (a whole backward pass frees them all, so the arena is back at ARENA_START after it).
 import { getBackend } from '../registry.js';
 import type { ResidentStore } from '../../tensor/resident.js';
