@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DataLoader, F, Generator, backendInfo, datasets, manualSeed, nn, optim, randn, setNumThreads } from '../src/index.js';
+import { DataLoader, F, Generator, backendInfo, datasets, manualSeed, nn, optim, randn, setNumThreads, tidy } from '../src/index.js';
+import { residentBlocks, wasmHeap } from '../src/kernels/wasm/heap.js';
+import { wasmMemoryBytes } from '../src/kernels/wasm/runtime.js';
+import { registerResidentStore, type ResidentStore } from '../src/tensor/resident.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -49,6 +52,67 @@ test('memory stays flat over 10,000 training steps of a CNN (conv, batch norm, p
   assert.ok(grown.heap < 4, `heap grew ${grown.heap.toFixed(1)} MB`);
   assert.ok(grown.external < 4, `external memory grew ${grown.external.toFixed(1)} MB`);
   assert.ok(grown.rss < 32, `RSS grew ${grown.rss.toFixed(1)} MB`);
+});
+
+test('memory stays flat over 10,000 training steps in tidy(), with the activations resident in the kernels memory', () => {
+  manualSeed(0);
+  const { train } = datasets.digits();
+  // Wide enough that the conv, batch norm, ReLU and pooling outputs (64 KB-256 KB) go resident.
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 16, 3, { padding: 1 }),
+    new nn.BatchNorm2d(16),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(256, 10),
+  );
+  const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+  const loader = new DataLoader(train, { batchSize: 64, shuffle: true, generator: new Generator().manualSeed(0) });
+  const blocks = { most: 0 };
+  const counting: ResidentStore = {
+    ...wasmHeap,
+    allocate(wide, n) {
+      const got = wasmHeap.allocate(wide, n);
+      if (got !== null) blocks.most = Math.max(blocks.most, residentBlocks());
+      return got;
+    },
+  };
+  registerResidentStore(counting);
+  try {
+    let steps = 0;
+    let early = sample();
+    let wasmBytes = 0;
+    while (steps < 10000) {
+      for (const { x, y } of loader) {
+        tidy(() => {
+          const loss = F.crossEntropy(model.forward(x), y);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+        });
+        steps++;
+        assert.equal(residentBlocks(), 0);
+        if (steps === 2000) {
+          early = sample();
+          wasmBytes = wasmMemoryBytes();
+        }
+        if (steps === 10000) break;
+      }
+    }
+    const late = sample();
+    assert.ok(blocks.most >= 4, `at most ${blocks.most} blocks were live in a step; expected the activations`);
+    assert.equal(wasmMemoryBytes(), wasmBytes, 'the kernels memory grew');
+    const grown = {
+      rss: (late.rss - early.rss) / MB,
+      heap: (late.heap - early.heap) / MB,
+      external: (late.external - early.external) / MB,
+    };
+    assert.ok(grown.heap < 4, `heap grew ${grown.heap.toFixed(1)} MB`);
+    assert.ok(grown.external < 4, `external memory grew ${grown.external.toFixed(1)} MB`);
+    assert.ok(grown.rss < 32, `RSS grew ${grown.rss.toFixed(1)} MB`);
+  } finally {
+    registerResidentStore(wasmHeap);
+  }
 });
 
 test('a history of 20,000 small detached tensors keeps about their own memory alive, not whole slabs', () => {
