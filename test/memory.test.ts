@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DataLoader, F, Generator, backendInfo, datasets, manualSeed, nn, optim, randn, setNumThreads, tidy } from '../src/index.js';
-import { residentBlocks, wasmHeap } from '../src/kernels/wasm/heap.js';
+import { residentBlocks } from '../src/kernels/wasm/heap.js';
 import { wasmMemoryBytes } from '../src/kernels/wasm/runtime.js';
-import { registerResidentStore, type ResidentStore } from '../src/tensor/resident.js';
+import { countingStore, withStore } from './resident_support.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -68,17 +68,8 @@ test('memory stays flat over 10,000 training steps in tidy(), with the activatio
   );
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   const loader = new DataLoader(train, { batchSize: 64, shuffle: true, generator: new Generator().manualSeed(0) });
-  const blocks = { most: 0 };
-  const counting: ResidentStore = {
-    ...wasmHeap,
-    allocate(wide, n) {
-      const got = wasmHeap.allocate(wide, n);
-      if (got !== null) blocks.most = Math.max(blocks.most, residentBlocks());
-      return got;
-    },
-  };
-  registerResidentStore(counting);
-  try {
+  const store = countingStore();
+  withStore(store, () => {
     let steps = 0;
     let early = sample();
     let wasmBytes = 0;
@@ -100,7 +91,7 @@ test('memory stays flat over 10,000 training steps in tidy(), with the activatio
       }
     }
     const late = sample();
-    assert.ok(blocks.most >= 4, `at most ${blocks.most} blocks were live in a step; expected the activations`);
+    assert.ok(store.mostLive >= 4, `at most ${store.mostLive} blocks were live in a step; expected the activations`);
     assert.equal(wasmMemoryBytes(), wasmBytes, 'the kernels memory grew');
     const grown = {
       rss: (late.rss - early.rss) / MB,
@@ -110,9 +101,7 @@ test('memory stays flat over 10,000 training steps in tidy(), with the activatio
     assert.ok(grown.heap < 4, `heap grew ${grown.heap.toFixed(1)} MB`);
     assert.ok(grown.external < 4, `external memory grew ${grown.external.toFixed(1)} MB`);
     assert.ok(grown.rss < 32, `RSS grew ${grown.rss.toFixed(1)} MB`);
-  } finally {
-    registerResidentStore(wasmHeap);
-  }
+  });
 });
 
 test('a history of 20,000 small detached tensors keeps about their own memory alive, not whole slabs', () => {

@@ -5,54 +5,18 @@
 // which a later pass would overwrite.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grad, manualSeed, nn, randn, type Tensor } from '../src/index.js';
+import { grad, manualSeed, randn, type Tensor } from '../src/index.js';
 import { residentBlocks, wasmHeap } from '../src/kernels/wasm/heap.js';
 import { ARENA_START, heap, wasmMemoryBytes } from '../src/kernels/wasm/runtime.js';
-import { registerResidentStore, type ResidentStore } from '../src/tensor/resident.js';
 import type { Storage } from '../src/tensor/tensor.js';
-
-class Net extends nn.Module {
-  conv1 = new nn.Conv2d(3, 8, 3, { padding: 1 });
-  bn = new nn.BatchNorm2d(8);
-  pool = new nn.MaxPool2d(2);
-  conv2 = new nn.Conv2d(8, 8, 3, { padding: 1 });
-  fc = new nn.Linear(8 * 16 * 16, 10);
-  forward(x: Tensor): Tensor {
-    const h = this.pool.forward(this.bn.forward(this.conv1.forward(x)).relu());
-    // A residual connection: add's rule hands the same gradient to both of its inputs.
-    return this.fc.forward(h.add(this.conv2.forward(h).relu()).flatten(1));
-  }
-}
-
-/** A store that counts the blocks the wasm heap hands out. */
-function counting(): ResidentStore & { count: number } {
-  const store = {
-    ...wasmHeap,
-    count: 0,
-    allocate(wide: boolean, n: number) {
-      const got = wasmHeap.allocate(wide, n);
-      if (got !== null) store.count++;
-      return got;
-    },
-  };
-  return store;
-}
-
-function withStore<T>(store: ResidentStore | null, f: () => T): T {
-  registerResidentStore(store);
-  try {
-    return f();
-  } finally {
-    registerResidentStore(wasmHeap);
-  }
-}
+import { countingStore, ResidentNet, withStore } from './resident_support.js';
 
 const isResident = (t: Tensor): boolean => wasmHeap.blockOf(t.data) >= 0;
 
 /** One forward and backward pass of a fresh net (seeded), returning the parameters' gradients. */
 function gradients(seed: number, dtype: 'float32' | 'float64'): Storage[] {
   manualSeed(seed);
-  const net = new Net();
+  const net = new ResidentNet();
   if (dtype === 'float64') net.double();
   const x = randn([8, 3, 32, 32], { dtype });
   const target = randn([8, 10], { dtype });
@@ -65,7 +29,7 @@ function gradients(seed: number, dtype: 'float32' | 'float64'): Storage[] {
 
 for (const dtype of ['float32', 'float64'] as const) {
   test(`a backward pass keeps its gradients resident, frees every block, and gives the same bits as without (${dtype})`, () => {
-    const store = counting();
+    const store = countingStore();
     const resident = withStore(store, () => gradients(1, dtype));
     assert.ok(store.count >= 5, `the pass allocated ${store.count} resident blocks; expected the activations' gradients among them`);
     assert.equal(residentBlocks(), 0);
@@ -77,7 +41,7 @@ for (const dtype of ['float32', 'float64'] as const) {
 
 test('what hooks see, retained gradients and grad() results are copies the next passes do not overwrite', () => {
   manualSeed(2);
-  const net = new Net();
+  const net = new ResidentNet();
   const seen: { what: string; t: Tensor; values: Float32Array }[] = [];
   const keep = (what: string, t: Tensor | null): void => {
     assert.ok(t !== null);
@@ -117,10 +81,10 @@ test('what hooks see, retained gradients and grad() results are copies the next 
 });
 
 test('a pass that throws midway frees its blocks', () => {
-  const store = counting();
+  const store = countingStore();
   withStore(store, () => {
     manualSeed(3);
-    const net = new Net();
+    const net = new ResidentNet();
     const h = net.conv1.forward(randn([8, 3, 32, 32]));
     h.registerHook(() => {
       throw new Error('hook failed');
@@ -138,10 +102,10 @@ test('a pass that throws midway frees its blocks', () => {
 });
 
 test('createGraph keeps every gradient a JavaScript array (they join the graph of the next pass)', () => {
-  const store = counting();
+  const store = countingStore();
   withStore(store, () => {
     manualSeed(4);
-    const net = new Net();
+    const net = new ResidentNet();
     const x = randn([8, 3, 32, 32], { requiresGrad: true });
     const [dx] = grad(net.forward(x).pow(2).sum(), [x], { createGraph: true });
     assert.ok(dx !== null && !isResident(dx));
@@ -188,7 +152,7 @@ test('the heap reuses freed blocks first fit, merges neighbours and lowers its t
 
 test('the kernels memory stays flat over many passes with resident gradients', () => {
   manualSeed(5);
-  const net = new Net();
+  const net = new ResidentNet();
   const x = randn([8, 3, 32, 32]);
   const pass = (): void => {
     for (const p of net.parameters()) p.grad = null;

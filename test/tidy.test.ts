@@ -5,52 +5,17 @@
 // block must be given back, whatever happens inside.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, manualSeed, nn, optim, randint, randn, tidy, type Tensor } from '../src/index.js';
+import { F, manualSeed, optim, randint, randn, tidy, type Tensor } from '../src/index.js';
 import { residentBlocks, wasmHeap } from '../src/kernels/wasm/heap.js';
 import { ARENA_START, arenaStart, heap, PEAK_HOLD_CALLS, wasmMemoryBytes, wasmRuntimeForCall } from '../src/kernels/wasm/runtime.js';
-import { registerResidentStore, type ResidentStore } from '../src/tensor/resident.js';
-
-class Net extends nn.Module {
-  conv1 = new nn.Conv2d(3, 8, 3, { padding: 1 });
-  bn = new nn.BatchNorm2d(8);
-  pool = new nn.MaxPool2d(2);
-  conv2 = new nn.Conv2d(8, 8, 3, { padding: 1 });
-  fc = new nn.Linear(8 * 16 * 16, 10);
-  forward(x: Tensor): Tensor {
-    const h = this.pool.forward(this.bn.forward(this.conv1.forward(x)).relu());
-    return this.fc.forward(h.add(this.conv2.forward(h).relu()).flatten(1));
-  }
-}
-
-/** A store that counts the blocks the wasm heap hands out. */
-function counting(): ResidentStore & { count: number } {
-  const store = {
-    ...wasmHeap,
-    count: 0,
-    allocate(wide: boolean, n: number) {
-      const got = wasmHeap.allocate(wide, n);
-      if (got !== null) store.count++;
-      return got;
-    },
-  };
-  return store;
-}
-
-function withStore<T>(store: ResidentStore, f: () => T): T {
-  registerResidentStore(store);
-  try {
-    return f();
-  } finally {
-    registerResidentStore(wasmHeap);
-  }
-}
+import { countingStore, ResidentNet, withStore } from './resident_support.js';
 
 const isResident = (data: Float32Array | Float64Array): boolean => wasmHeap.blockOf(data) >= 0;
 
 /** Four Adam steps of a fresh net (seeded), each in tidy() or not: the losses and the final parameters. */
 function train(inTidy: boolean, dtype: 'float32' | 'float64'): { losses: number[]; params: number[][] } {
   manualSeed(3);
-  const net = new Net();
+  const net = new ResidentNet();
   if (dtype === 'float64') net.double();
   const opt = new optim.Adam(net.parameters(), { lr: 1e-2 });
   const x = randn([8, 3, 32, 32], { dtype });
@@ -69,12 +34,12 @@ function train(inTidy: boolean, dtype: 'float32' | 'float64'): { losses: number[
 
 for (const dtype of ['float32', 'float64'] as const) {
   test(`training steps in tidy() keep the activations resident and give the same bits as without (${dtype})`, () => {
-    const store = counting();
+    const store = countingStore();
     const tidied = withStore(store, () => train(true, dtype));
     assert.ok(store.count >= 4 * 8, `the steps allocated ${store.count} resident blocks; expected the activations among them`);
     assert.equal(residentBlocks(), 0, 'tidy freed every block');
     assert.equal(heap.top, ARENA_START);
-    const plainStore = counting();
+    const plainStore = countingStore();
     const plain = withStore(plainStore, () => train(false, dtype));
     assert.deepEqual(tidied, plain);
     assert.ok(store.count > plainStore.count + 4 * 5, 'outside tidy the forward outputs are JavaScript arrays');
@@ -83,7 +48,7 @@ for (const dtype of ['float32', 'float64'] as const) {
 
 test('what tidy() returns stays valid, in whatever holds it; a tensor it freed throws when used', () => {
   manualSeed(4);
-  const net = new Net();
+  const net = new ResidentNet();
   const x = randn([8, 3, 32, 32]);
   const expected = net.conv1.forward(x);
   const expectedOut = net.forward(x);
@@ -116,7 +81,7 @@ test('what tidy() returns stays valid, in whatever holds it; a tensor it freed t
 
 test("an array handed out by .data inside tidy() is the caller's to keep", () => {
   manualSeed(5);
-  const net = new Net();
+  const net = new ResidentNet();
   const x = randn([8, 3, 32, 32]);
   const expected = Array.from(net.conv1.forward(x).relu().data);
   let array: Float32Array | Float64Array | null = null;
@@ -146,7 +111,7 @@ test("an array handed out by .data inside tidy() is the caller's to keep", () =>
 
 test('nested tidy() passes what the inner one returns to the outer one', () => {
   manualSeed(6);
-  const net = new Net();
+  const net = new ResidentNet();
   const x = randn([8, 3, 32, 32]);
   const expected = net.conv1.forward(x).relu().mul(2);
   let fromInner: Tensor | null = null;
@@ -163,7 +128,7 @@ test('nested tidy() passes what the inner one returns to the outer one', () => {
 
 test('tidy() leaves parameters, gradients, optimizer state and converted modules usable', () => {
   manualSeed(7);
-  const net = new Net();
+  const net = new ResidentNet();
   const opt = new optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
   const x = randn([8, 3, 32, 32], { dtype: 'float64' });
   const y = randint(0, 10, [8]);
@@ -190,7 +155,7 @@ test('tidy() leaves parameters, gradients, optimizer state and converted modules
 
 test('a graph built inside tidy() cannot be walked after it: backward throws instead of reading freed memory', () => {
   manualSeed(8);
-  const net = new Net();
+  const net = new ResidentNet();
   const loss = tidy(() =>
     net
       .forward(randn([8, 3, 32, 32]))
@@ -203,7 +168,7 @@ test('a graph built inside tidy() cannot be walked after it: backward throws ins
 
 test('tidy() frees its blocks when fn throws, and refuses what it cannot tidy', () => {
   manualSeed(9);
-  const net = new Net();
+  const net = new ResidentNet();
   assert.throws(
     () =>
       tidy(() => {
@@ -223,7 +188,7 @@ test('tidy() frees its blocks when fn throws, and refuses what it cannot tidy', 
 
 test('the kernels memory stays flat over many training steps in tidy()', () => {
   manualSeed(10);
-  const net = new Net();
+  const net = new ResidentNet();
   const opt = new optim.SGD(net.parameters(), { lr: 0.01 });
   const x = randn([8, 3, 32, 32]);
   const y = randint(0, 10, [8]);
@@ -247,7 +212,7 @@ test('the kernels memory stays flat over many training steps in tidy()', () => {
 
 test('the arena stays above the highest heap top of recent tidy() steps, and comes down once no block is live for a while', () => {
   manualSeed(11);
-  const net = new Net();
+  const net = new ResidentNet();
   const x = randn([8, 3, 32, 32]);
   let top = 0;
   tidy(() => {
