@@ -183,6 +183,16 @@ test('tidy() frees its blocks when fn throws, and refuses what it cannot tidy', 
     () => tidy(async () => net.forward(randn([8, 3, 32, 32]))),
     /tidy: fn returned a Promise; tidy needs a synchronous function/,
   );
+  // One that goes on after an await, on tensors tidy freed: the same Error, and no unhandled rejection.
+  assert.throws(
+    () =>
+      tidy(async () => {
+        const h = net.conv1.forward(randn([8, 3, 32, 32]));
+        await Promise.resolve();
+        return h.sum();
+      }),
+    /tidy: fn returned a Promise/,
+  );
   assert.equal(residentBlocks(), 0);
 });
 

@@ -175,8 +175,11 @@ export function tidy<T>(fn: () => T): T {
     endTidy(id, new Set());
     throw e;
   }
-  if (result instanceof Promise) {
+  const then = typeof result === 'object' && result !== null ? (result as { then?: unknown; catch?: unknown }) : null;
+  if (then !== null && typeof then.then === 'function') {
     endTidy(id, new Set());
+    // Its rest runs on freed tensors and rejects: this Error already says why, so that rejection is not reported again.
+    if (typeof then.catch === 'function') (then as Promise<unknown>).catch(() => undefined);
     throw new Error(
       'tidy: fn returned a Promise; tidy needs a synchronous function (its tensors would be freed before the promise settles)',
     );
