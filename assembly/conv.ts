@@ -18,7 +18,7 @@
 import { SplitJob, OP_SPLIT } from './boundary.generated';
 import { splitTask } from './split';
 import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, OP_GRAD_WEIGHT_STRIP, OP_FORWARD_ROWS, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
-import { gemm, gemmIndirect } from './gemm';
+import { gemm, gemmIndirect, gemmPixels } from './gemm';
 import { addBias } from './pointwise';
 import { fma, transpose4 } from './simd';
 import { threadScratch } from './scratch';
@@ -434,13 +434,13 @@ function gradWeightItem(job: ConvJob, task: i32, slot: i32, thread: i32): void {
 
 /**
  * Forward task (n, g, block of `rows` output rows) for narrow 2-D outputs whose rows are not whole runs
- * of 4 (stride 1 along them): each row is cut into runs of 4 positions at 0, 4, …, the last one ending
- * with the row (so it overlaps its neighbour), and the GEMM reads every run in place from the strip
- * (gemmIndirect): no im2col, at the cost of the overlap's columns computed twice. Each output element is
- * the same sum in the same order as forwardTask's, so the same bits.
+ * of 4 (stride 1 along them): the GEMM turned round (gemmPixels) reads each output pixel's window in
+ * place from the strip, through a list of the pixels' addresses, and writes y directly: no im2col, and
+ * no columns wasted where rows end. Each output element is the same sum in the same order as
+ * forwardTask's, so the same bits.
  */
 function forwardRowsTask(job: ConvJob, task: i32, thread: i32): void {
-  const G = job.g, chunks = job.chunks, chunk = job.chunk;
+  const G = job.g, chunks = job.chunks;
   const cxg = job.cx / G, cyg = job.cy / G;
   const K = cxg * job.kh * job.kw;
   const M4 = job.m4;
@@ -452,40 +452,26 @@ function forwardRowsTask(job: ConvJob, task: i32, thread: i32): void {
   const n = task / (chunks * G);
   const qh0 = ci * job.rows;
   const rowsHere = min(job.rows, yH - qh0);
-  const perRow = (yW + 3) >> 2;
   const scratch = threadScratch(job, thread);
   const x = <usize>job.xPtr + ((<usize>(n * job.cx + g * cxg) * X) << 2);
   const strip = scratch + <usize>job.stripAt;
-  const stripRows = job.stripRows;
-  fillStrip(job, x, strip, qh0 * yW, rowsHere * yW, cxg, stripRows);
-  const offs = scratch + <usize>job.colAt; // K byte offsets into the strip, then the runs' addresses
-  const runs = offs + (<usize>K << 2);
+  fillStrip(job, x, strip, qh0 * yW, rowsHere * yW, cxg, job.stripRows);
+  const offs = scratch + <usize>job.colAt; // K byte offsets into the strip
   const Wp = stripTapOffsets(job, offs, cxg);
+  // The pixels' addresses in the strip, padded to a multiple of 4.
+  const bases = scratch + <usize>job.cAt;
   let count = 0;
   for (let r = 0; r < rowsHere; r++) {
-    for (let i = 0; i < perRow; i++) {
-      store<i32>(runs + (<usize>count << 2), <i32>strip + (((r * job.sh) * Wp + min(i << 2, yW - 4)) << 2));
+    const row = <i32>strip + ((r * job.sh * Wp) << 2);
+    for (let q = 0; q < yW; q++) {
+      store<i32>(bases + (<usize>count << 2), row + (q << 2));
       count++;
     }
   }
-  // An odd count: one more run (a copy of the last), whose columns are never read.
-  if (count & 1) store<i32>(runs + (<usize>count << 2), load<i32>(runs + (<usize>(count - 1) << 2)));
-  const cbuf = scratch + <usize>job.cAt;
+  for (let pad = count; pad & 3; pad++) store<i32>(bases + (<usize>pad << 2), load<i32>(bases + (<usize>(count - 1) << 2)));
   const w = <usize>job.wPtr + ((<usize>g * <usize>M4 * <usize>K) << 2);
-  gemmIndirect(w, runs, offs, cbuf, chunk, M4, ((count + 1) & ~1) << 2, K);
-  // Row r's runs are columns r·perRow·4 …: the whole runs copy as they lie, then the last run's tail.
-  const whole = <usize>(yW >> 2) << 4;
-  const tail = yW & 3;
-  for (let o = 0; o < cyg; o++) {
-    const yo = <usize>job.outPtr + ((<usize>(n * job.cy + g * cyg + o) * <usize>P + <usize>(qh0 * yW)) << 2);
-    const co = cbuf + ((<usize>o * <usize>chunk) << 2);
-    for (let r = 0; r < rowsHere; r++) {
-      const dst = yo + ((<usize>(r * yW)) << 2);
-      const src = co + ((<usize>(r * perRow)) << 4);
-      memory.copy(dst, src, whole);
-      if (tail) memory.copy(dst + whole, src + whole + (<usize>(4 - tail) << 2), <usize>tail << 2);
-    }
-  }
+  const y = <usize>job.outPtr + ((<usize>(n * job.cy + g * cyg) * <usize>P + <usize>(qh0 * yW)) << 2);
+  gemmPixels(w, bases, offs, y, P, M4, cyg, count, K);
 }
 
 /** Runs task `task` of the job at `at` on thread `thread` (0 is the calling thread). */

@@ -281,8 +281,9 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
       dilation: [2, 2],
     },
     { batch: 5, groups: 1, xChannels: 3, yChannels: 9, xSize: [28], ySize: [28], kSize: [3], stride: [1], padding: [1], dilation: [1] },
-    // Rows not of whole runs of 4: by output rows, runs overlapping at each row's end, where the channels
-    // are few (the second: 3 per group); else im2col through the strip (the first, its rows 5 wide).
+    // Rows not of whole runs of 4, up to 32 channels: by output rows, the GEMM turned round (gemmPixels:
+    // tiles of 4 pixels × 8 channels, a lone 4-channel panel last, pixel lists padded to 4 and tails
+    // stored in part): 6 channels on 5-wide rows, 3 per group, 13 (a second tile of 5) and 20 (8, 8, 4).
     {
       batch: 2,
       groups: 1,
@@ -305,6 +306,30 @@ test('wasm kernels equal the reference kernels on larger geometries that run on 
       kSize: [2, 3],
       stride: [2, 1],
       padding: [1, 1],
+      dilation: [1, 1],
+    },
+    {
+      batch: 2,
+      groups: 1,
+      xChannels: 6,
+      yChannels: 13,
+      xSize: [9, 12],
+      ySize: [7, 10],
+      kSize: [3, 3],
+      stride: [1, 1],
+      padding: [0, 0],
+      dilation: [1, 1],
+    },
+    {
+      batch: 3,
+      groups: 1,
+      xChannels: 4,
+      yChannels: 20,
+      xSize: [6, 7],
+      ySize: [5, 5],
+      kSize: [2, 3],
+      stride: [1, 1],
+      padding: [0, 0],
       dilation: [1, 1],
     },
     {
