@@ -160,9 +160,9 @@ function tensorsIn(value: unknown, found: Set<Holder>, seen: Set<unknown>): void
  * as `fn` returns (TensorFlow.js's tf.tidy): tensors made inside `fn` are not to be used after it, except
  * those it returns (a tensor, or arrays, Maps and plain objects holding tensors, nested); using another
  * one afterwards throws an Error. Ops then skip copying their operands between JavaScript arrays and
- * that memory: a training step in tidy() ran up to a fifth faster on the wasm backend (BENCHMARKS.md). Parameters,
- * gradients (`.grad`), optimizer state and anything `fn` made before calling tidy are not affected.
- * `fn` must be synchronous.
+ * that memory: training steps in tidy() made up to 1.5× the images/s on the wasm backend (BENCHMARKS.md).
+ * Parameters, gradients (`.grad`), optimizer state and anything `fn` made before calling tidy are not
+ * affected. `fn` must be synchronous.
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new Error(`tidy: fn must be a function () => result, got ${fn === null ? 'null' : typeof fn}`);
