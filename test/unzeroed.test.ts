@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { getBackend, setBackend } from '../src/index.js';
 import { getKernel } from '../src/kernels/index.js';
 import { setMemoryLimitForTesting } from '../src/kernels/wasm/runtime.js';
-import { allocateUnzeroed } from '../src/tensor/tensor.js';
+import { allocateUnzeroed } from '../src/tensor/storage.js';
 
 const planes = 4;
 const planeIn = 1024;

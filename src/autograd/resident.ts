@@ -5,7 +5,8 @@
 // code (hooks) only on copies in JavaScript arrays, and copies out whatever outlives the pass (.grad,
 // grad()'s results) — so nothing outside can see a freed block.
 import { residentStore, setResidentSink, type ResidentStore, type Sink } from '../tensor/resident.js';
-import { allocateUnzeroed, Tensor } from '../tensor/tensor.js';
+import { allocateUnzeroed } from '../tensor/storage.js';
+import { Tensor } from '../tensor/tensor.js';
 
 export class ResidentScope {
   /** The blocks allocated in this scope and not yet freed. */

@@ -4,7 +4,7 @@
 // call it does not take (float64, a size past its limits), and the reference runs instead: that
 // fallback is written here, once.
 import type { KernelArgs, KernelName } from './signatures.js';
-import { markWritten, zeroUnwritten } from '../tensor/tensor.js';
+import { markWritten, zeroUnwritten } from '../tensor/storage.js';
 
 /** 'reference' (the textbook loops, the oracle), 'wasm', or any backend registered later. */
 export type BackendName = string;

@@ -1,5 +1,6 @@
 // Broadcasting elementwise ops and their gradient rules (each rule built from these same ops).
-import { defineMethods, markWritten, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
+import { markWritten } from '../tensor/storage.js';
+import { defineMethods, type Tensor, type TensorOrScalar } from '../tensor/tensor.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { binaryKernel, expandKernel, loopPlan, planOfFour, type BinaryCode } from '../kernels/reference/elementwise.js';

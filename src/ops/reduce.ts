@@ -1,5 +1,6 @@
 // sum and mean over all or given dimensions; their gradients broadcast dy back (expand).
-import { allocate, defineMethods, type Tensor } from '../tensor/tensor.js';
+import { allocate } from '../tensor/storage.js';
+import { defineMethods, type Tensor } from '../tensor/tensor.js';
 import { defineKernel } from '../kernels/index.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';

@@ -1,5 +1,6 @@
 // Small helpers shared by the ops: output allocation, scalars as tensors, dtype promotion, argument checks.
-import { allocate, allocateUnzeroed, isFloating, Tensor, type DType, type FloatDType, type TensorOrScalar } from '../tensor/tensor.js';
+import { allocate, allocateUnzeroed } from '../tensor/storage.js';
+import { isFloating, Tensor, type DType, type FloatDType, type TensorOrScalar } from '../tensor/tensor.js';
 import { checkSize, MAX_ELEMENTS } from '../tensor/shape.js';
 
 /** A zeroed tensor; `op` names the caller when the shape is too large to allocate. */

@@ -1,6 +1,7 @@
 // Tensor factories: zeros, ones, full, arange, range (torch.range, end-inclusive), rand, randn.
 import { checkBoolean, checkOptionKeys } from './options.js';
-import { allocate, checkAnyDType, checkDType, Tensor, type DType, bumpVersion } from './tensor.js';
+import { allocate } from './storage.js';
+import { checkAnyDType, checkDType, Tensor, type DType, bumpVersion } from './tensor.js';
 import { checkShape, checkSize, numelOf } from './shape.js';
 import { defaultGenerator, generatorOption, normalFill, type Generator } from './random.js';
 

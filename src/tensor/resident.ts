@@ -103,8 +103,6 @@ export function trackResident(holder: Holder, storage: Storage): number {
   return -1;
 }
 
-const allocUnsafeSlow = (globalThis as { Buffer?: { allocUnsafeSlow?: (bytes: number) => Uint8Array } }).Buffer?.allocUnsafeSlow;
-
 /** Copies the part of a block `holders` see to one new array and points them at it. */
 function moveOut(block: number, holders: readonly Holder[]): void {
   const mine = holders.filter((h) => h.residentBlock === block);
@@ -118,9 +116,7 @@ function moveOut(block: number, holders: readonly Holder[]): void {
     if (storage.buffer.byteLength > memory.byteLength) memory = storage.buffer;
   }
   low -= low % 8; // blocks start 16-aligned: a Float64Array view stays aligned in the copy
-  // Unzeroed where Node offers it: every byte is copied over at once.
-  const bytes = allocUnsafeSlow?.(high - low) ?? new Uint8Array(high - low);
-  bytes.set(new Uint8Array(memory, low, high - low));
+  const bytes = new Uint8Array(memory, low, high - low).slice();
   for (const h of mine) {
     const { storage } = h;
     const at = bytes.byteOffset + storage.byteOffset - low;
