@@ -54,7 +54,8 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
   // As the tensor arithmetic runs: (total + 1e-6) and maxNorm / that, each in the gradients' dtype.
   const coef = Math.min(round(round(maxNorm) / round(total + round(1e-6))), 1);
   for (const g of grads) {
-    for (let i = 0; i < g.storage.length; i++) g.storage[i] = round(g.storage[i] * coef);
+    const gd = g.storage;
+    for (let i = 0; i < gd.length; i++) gd[i] = round(gd[i] * coef);
   }
   return scalarTensor(total, dtype);
 }
@@ -64,9 +65,10 @@ export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue:
   const op = 'clipGradValue_';
   if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new Error(`${op}: clipValue=${String(clipValue)} must be a number ≥ 0`);
   for (const g of gradsOf(parameters, op)) {
-    for (let i = 0; i < g.storage.length; i++) {
-      const v = g.storage[i];
-      g.storage[i] = v > clipValue ? clipValue : Math.max(v, -clipValue); // NaN stays NaN, as clamp_
+    const gd = g.storage;
+    for (let i = 0; i < gd.length; i++) {
+      const v = gd[i];
+      gd[i] = v > clipValue ? clipValue : Math.max(v, -clipValue); // NaN stays NaN, as clamp_
     }
   }
 }

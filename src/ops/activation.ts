@@ -114,7 +114,8 @@ function hardswishBackward(dy: Tensor, x: Tensor): Tensor {
     (g, needs) => {
       if (!needs[1]) return [hardswishBackward(g, x), null];
       const inside = empty(x.dtype, x.shape);
-      for (let i = 0; i < inside.numel; i++) inside.storage[i] = x.storage[i] > -3 && x.storage[i] < 3 ? 1 : 0;
+      const [xd, id] = [x.storage, inside.storage];
+      for (let i = 0; i < id.length; i++) id[i] = xd[i] > -3 && xd[i] < 3 ? 1 : 0;
       return [needs[0] ? hardswishBackward(g, x) : null, div(mul(mul(g, dy), inside), 3)];
     },
     [dy, x],

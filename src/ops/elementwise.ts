@@ -208,7 +208,8 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
     return full.storage;
   });
   const y = empty(dtype, shape);
-  for (let i = 0; i < y.storage.length; i++) y.storage[i] = c[i] !== 0 ? av[i] : bv[i];
+  const yd = y.storage;
+  for (let i = 0; i < yd.length; i++) yd[i] = c[i] !== 0 ? av[i] : bv[i];
   const zeros = empty(dtype, []);
   return record(y, 'WhereBackward0', [a, b], (dy, needs) => [
     needs[0] ? where(cond, dy, zeros) : null,

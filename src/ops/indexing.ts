@@ -97,12 +97,13 @@ function forEachGathered(
     s2 *= sh2[i];
   }
   const pos = new Array<number>(nd).fill(0);
-  for (let k = 0; k < index.numel; k++) {
+  const idx = index.storage;
+  for (let k = 0; k < idx.length; k++) {
     let at = 0;
     let own = 0;
     for (let i = 0; i < nd; i++) {
       own += pos[i] * strides2[i];
-      at += (i === dim ? checkInRange(index.storage[k], sh[dim], op, dim) : pos[i]) * strides[i];
+      at += (i === dim ? checkInRange(idx[k], sh[dim], op, dim) : pos[i]) * strides[i];
     }
     visit(at, own);
     for (let i = nd - 1; i >= 0; i--) {
@@ -119,7 +120,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'gather');
   checkGatherShapes('gather', x, d, index);
   const y = empty(x.dtype, index.shape);
-  forEachGathered('gather', index, d, x.shape, index.shape, (at, own) => (y.storage[own] = x.storage[at]));
+  const [xd, yd] = [x.storage, y.storage];
+  forEachGathered('gather', index, d, x.shape, index.shape, (at, own) => (yd[own] = xd[at]));
   return record(y, 'GatherBackward0', [x], (dy) => [scatterAdd(empty(dy.dtype, x.shape), d, index, dy)]);
 }
 
@@ -134,7 +136,8 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
     throw new Error(`scatterAdd: src has dtype ${src.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
   const y = empty(x.dtype, x.shape);
   y.storage.set(x.storage);
-  forEachGathered('scatterAdd', index, d, x.shape, src.shape, (at, own) => (y.storage[at] += src.storage[own]));
+  const [yd, sd] = [y.storage, src.storage];
+  forEachGathered('scatterAdd', index, d, x.shape, src.shape, (at, own) => (yd[at] += sd[own]));
   return record(y, 'ScatterAddBackward0', [x, src], (dy, needs) => [dy, needs[1] ? gather(dy, d, index) : null]);
 }
 
@@ -159,9 +162,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const m = index.numel;
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? m : s));
   const y = empty(x.dtype, shape);
+  const [xd, yd, idx] = [x.storage, y.storage, index.storage];
   for (let k = 0; k < m; k++) {
-    const j = checkInRange(index.storage[k], n, 'indexSelect', d);
-    for (let o = 0; o < outer; o++) y.storage.set(x.storage.subarray((o * n + j) * inner, (o * n + j + 1) * inner), (o * m + k) * inner);
+    const j = checkInRange(idx[k], n, 'indexSelect', d);
+    for (let o = 0; o < outer; o++) yd.set(xd.subarray((o * n + j) * inner, (o * n + j + 1) * inner), (o * m + k) * inner);
   }
   return record(y, 'IndexSelectBackward0', [x], (dy) => [indexAdd(empty(dy.dtype, x.shape), d, index, dy)]);
 }
@@ -184,12 +188,14 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor):
     throw new Error(`indexAdd: source has dtype ${source.dtype} but input has dtype ${x.dtype}; expected the same dtype`);
   const y = empty(x.dtype, x.shape);
   y.storage.set(x.storage);
+  const idx = index.storage;
   for (let k = 0; k < m; k++) {
-    const j = checkInRange(index.storage[k], n, 'indexAdd', d);
+    const j = checkInRange(idx[k], n, 'indexAdd', d);
     for (let o = 0; o < outer; o++) {
       const to = (o * n + j) * inner;
       const from = (o * m + k) * inner;
-      for (let i = 0; i < inner; i++) y.storage[to + i] += source.storage[from + i];
+      const [yd, sd] = [y.storage, source.storage];
+      for (let i = 0; i < inner; i++) yd[to + i] += sd[from + i];
     }
   }
   return record(y, 'IndexAddBackward0', [x, source], (dy, needs) => [dy, needs[1] ? indexSelect(dy, d, index) : null]);
@@ -220,17 +226,19 @@ export function oneHot(x: Tensor, numClasses = -1): Tensor {
   if (!Number.isInteger(numClasses) || numClasses < -1)
     throw new Error(`oneHot: numClasses=${String(numClasses)} is invalid; expected a non-negative integer or -1`);
   let C = numClasses;
+  const xd = x.storage;
   if (C === -1) {
     if (x.numel === 0) throw new Error('oneHot: cannot infer the number of classes from an empty tensor; pass numClasses');
     C = 0;
-    for (let i = 0; i < x.numel; i++) C = Math.max(C, x.storage[i] + 1);
+    for (let i = 0; i < xd.length; i++) C = Math.max(C, xd[i] + 1);
   }
-  for (let i = 0; i < x.numel; i++) {
-    const v = x.storage[i];
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i];
     if (v < 0) throw new Error(`oneHot: class value ${v} is negative; expected values in [0, ${C - 1}]`);
     if (v >= C) throw new Error(`oneHot: class value ${v} is not below numClasses=${C}`);
   }
   const y = empty('int64', [...x.shape, C]);
-  for (let i = 0; i < x.numel; i++) y.storage[i * C + x.storage[i]] = 1;
+  const yd = y.storage;
+  for (let i = 0; i < xd.length; i++) yd[i * C + xd[i]] = 1;
   return y;
 }

@@ -78,12 +78,13 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const inner = shape.reduce((p, n) => p * n, 1);
   const rows = x.numel / inner;
   const y = empty(x.dtype, x.shape);
+  const [xd, yd, wd, bd] = [x.storage, y.storage, w === null ? null : w.storage, b === null ? null : b.storage];
   for (let r = 0; r < rows; r++) {
     const base = r * inner;
-    const [mu, inv] = moments(x.storage, base, inner, eps);
+    const [mu, inv] = moments(xd, base, inner, eps);
     for (let i = 0; i < inner; i++) {
-      const v = (x.storage[base + i] - mu) * inv;
-      y.storage[base + i] = v * (w === null ? 1 : w.storage[i]) + (b === null ? 0 : b.storage[i]);
+      const v = (xd[base + i] - mu) * inv;
+      yd[base + i] = v * (wd === null ? 1 : wd[i]) + (bd === null ? 0 : bd[i]);
     }
   }
   const dims = shape.map((_, i) => x.ndim - shape.length + i);
@@ -137,13 +138,14 @@ export function groupNorm(x: Tensor, numGroups: number, options: GroupNormOption
   const spatial = x.numel / Math.max(N * C, 1);
   const perGroup = (C / numGroups) * spatial;
   const y = empty(x.dtype, x.shape);
+  const [xd, yd, wd, bd] = [x.storage, y.storage, w === null ? null : w.storage, b === null ? null : b.storage];
   for (let r = 0; r < N * numGroups; r++) {
     const base = r * perGroup;
-    const [mu, inv] = moments(x.storage, base, perGroup, eps);
+    const [mu, inv] = moments(xd, base, perGroup, eps);
     for (let i = 0; i < perGroup; i++) {
       const c = ((r % numGroups) * perGroup + i) / spatial;
       const ch = Math.floor(c);
-      y.storage[base + i] = (x.storage[base + i] - mu) * inv * (w === null ? 1 : w.storage[ch]) + (b === null ? 0 : b.storage[ch]);
+      yd[base + i] = (xd[base + i] - mu) * inv * (wd === null ? 1 : wd[ch]) + (bd === null ? 0 : bd[ch]);
     }
   }
   const grouped = [N, numGroups, perGroup];

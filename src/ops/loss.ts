@@ -78,28 +78,32 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const coef = empty(input.dtype, target.shape); // −w[t], 0 where ignored
   const at = empty('int64', target.shape); // t, 0 where ignored
   let total = 0;
-  for (let i = 0; i < target.numel; i++) {
-    const t = target.storage[i];
+  const [td, cd, ad, xd] = [target.storage, coef.storage, at.storage, input.storage];
+  const wd = weight === null ? null : weight.storage;
+  for (let i = 0; i < td.length; i++) {
+    const t = td[i];
     if (t === ignoreIndex) continue;
     if (!(t >= 0 && t < C))
       throw new Error(`${op}: target ${t} is out of bounds; expected class indices in [0, ${C - 1}] or ignoreIndex=${ignoreIndex}`);
-    const w = weight === null ? 1 : weight.storage[t];
-    coef.storage[i] = -w;
-    at.storage[i] = t;
+    const w = wd === null ? 1 : wd[t];
+    cd[i] = -w;
+    ad[i] = t;
     total += w;
   }
   const perElement = empty(input.dtype, target.shape);
+  const pd = perElement.storage;
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < inner; i++) {
       const k = n * inner + i;
-      perElement.storage[k] = coef.storage[k] === 0 ? 0 : coef.storage[k] * input.storage[(n * C + at.storage[k]) * inner + i];
+      pd[k] = cd[k] === 0 ? 0 : cd[k] * xd[(n * C + ad[k]) * inner + i];
     }
   }
   let y: Tensor;
   if (reduction === 'none') y = perElement;
   else {
     let s = 0;
-    for (let k = 0; k < perElement.numel; k++) s += perElement.storage[k];
+    const values = perElement.storage;
+    for (let k = 0; k < values.length; k++) s += values[k];
     y = scalarTensor(reduction === 'mean' ? s / total : s, input.dtype);
   }
   const classDim = batched ? 1 : 0;
@@ -187,8 +191,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   else if (reduction === 'sum') reduced = sum(smooth);
   else {
     let denom = 0;
-    for (let i = 0; i < target.numel; i++)
-      if (target.storage[i] !== ignoreIndex) denom += weight === null ? 1 : weight.storage[target.storage[i]];
+    const [td, wd] = [target.storage, weight === null ? null : weight.storage];
+    for (let i = 0; i < td.length; i++) if (td[i] !== ignoreIndex) denom += wd === null ? 1 : wd[td[i]];
     reduced = div(sum(smooth), denom);
   }
   return add(mul(nll, 1 - eps), mul(reduced, eps / C));
@@ -198,7 +202,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 function reduce(perElement: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return perElement;
   let s = 0;
-  for (let i = 0; i < perElement.numel; i++) s += perElement.storage[i];
+  const values = perElement.storage;
+  for (let i = 0; i < values.length; i++) s += values[i];
   return scalarTensor(reduction === 'mean' ? s / perElement.numel : s, perElement.dtype);
 }
 
@@ -231,9 +236,10 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
   checkPair(input, target, 'mseLoss');
   const reduction = checkReduction(options.reduction ?? 'mean', 'mseLoss');
   const sq = empty(input.dtype, input.shape);
-  for (let i = 0; i < sq.numel; i++) {
-    const d = input.storage[i] - target.storage[i];
-    sq.storage[i] = d * d;
+  const [xd, td, sd] = [input.storage, target.storage, sq.storage];
+  for (let i = 0; i < sd.length; i++) {
+    const d = xd[i] - td[i];
+    sd[i] = d * d;
   }
   const y = reduce(sq, reduction);
   return record(

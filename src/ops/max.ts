@@ -49,19 +49,20 @@ function selectAlong(x: Tensor, d: number, largest: boolean, op: string): { indi
   const indices = empty('int64', shape);
   const values = empty(x.dtype, shape);
   const isBetter = better(largest);
+  const [xd, id, vd] = [x.storage, indices.storage, values.storage];
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      let best = x.storage[o * n * inner + i];
+      let best = xd[o * n * inner + i];
       let at = 0;
       for (let j = 1; j < n; j++) {
-        const v = x.storage[(o * n + j) * inner + i];
+        const v = xd[(o * n + j) * inner + i];
         if (isBetter(v, best)) {
           best = v;
           at = j;
         }
       }
-      indices.storage[o * inner + i] = at;
-      values.storage[o * inner + i] = best;
+      id[o * inner + i] = at;
+      vd[o * inner + i] = best;
     }
   }
   return { indices, values };

@@ -87,9 +87,10 @@ export function sqrt(x: Tensor): Tensor {
 export function sign(x: Tensor): Tensor {
   checkTensor(x, 'input', 'sign');
   const y = empty(x.dtype, x.shape);
-  for (let i = 0; i < y.storage.length; i++) {
-    const v = x.storage[i];
-    y.storage[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v;
+  const [xd, yd] = [x.storage, y.storage];
+  for (let i = 0; i < yd.length; i++) {
+    const v = xd[i];
+    yd[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v;
   }
   return record(y, 'SignBackward0', [x], (dy) => [empty(dy.dtype, dy.shape)]);
 }
@@ -98,7 +99,8 @@ export function sign(x: Tensor): Tensor {
 export function abs(x: Tensor): Tensor {
   checkTensor(x, 'input', 'abs');
   const y = empty(x.dtype, x.shape);
-  for (let i = 0; i < y.storage.length; i++) y.storage[i] = Math.abs(x.storage[i]);
+  const [xd, yd] = [x.storage, y.storage];
+  for (let i = 0; i < yd.length; i++) yd[i] = Math.abs(xd[i]);
   return record(y, 'AbsBackward0', [x], (dy) => [mul(dy, sign(x))], [x]);
 }
 
@@ -130,9 +132,10 @@ export function clamp(x: Tensor, min: number | null = null, max: number | null =
   const hi = max === null ? Infinity : checkNumber(max, 'max', 'clamp');
   const y = empty(x.dtype, x.shape);
   // PyTorch: min(max(x, lo), hi), so hi wins when lo > hi; NaN stays NaN.
-  for (let i = 0; i < y.storage.length; i++) {
-    const v = x.storage[i];
-    y.storage[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi);
+  const [xd, yd] = [x.storage, y.storage];
+  for (let i = 0; i < yd.length; i++) {
+    const v = xd[i];
+    yd[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi);
   }
   return record(
     y,
@@ -140,7 +143,8 @@ export function clamp(x: Tensor, min: number | null = null, max: number | null =
     [x],
     (dy) => {
       const inside = empty(x.dtype, x.shape);
-      for (let i = 0; i < inside.storage.length; i++) inside.storage[i] = x.storage[i] >= lo && x.storage[i] <= hi ? 1 : 0;
+      const [xd, id] = [x.storage, inside.storage];
+      for (let i = 0; i < id.length; i++) id[i] = xd[i] >= lo && xd[i] <= hi ? 1 : 0;
       return [mul(dy, inside)];
     },
     [x],

@@ -169,8 +169,9 @@ function takeAt(x: Tensor, idx: Tensor, outShape: readonly number[], planeIn: nu
   const planeOut = idx.numel / Math.max(idx.shape[0] * idx.shape[1], 1);
   const planes = idx.numel / Math.max(planeOut, 1);
   const y = empty(x.dtype, outShape);
+  const [xd, yd, at] = [x.storage, y.storage, idx.storage];
   for (let c = 0; c < planes; c++) {
-    for (let q = 0; q < planeOut; q++) y.storage[c * planeOut + q] = x.storage[c * planeIn + idx.storage[c * planeOut + q]];
+    for (let q = 0; q < planeOut; q++) yd[c * planeOut + q] = xd[c * planeIn + at[c * planeOut + q]];
   }
   return record(y, name, [x], (dy) => [putAt(dy, idx, x.shape, planeIn, name)]);
 }
@@ -194,6 +195,7 @@ function maxPoolIndices(g: PoolGeometry): Tensor {
   const idx = empty('int64', [x.shape[0], x.shape[1], ...out]);
   const o = new Array<number>(dims).fill(0);
   const t = new Array<number>(dims).fill(0);
+  const [xd, indices] = [x.storage, idx.storage];
   for (let q = 0; q < planeOut; q++) {
     // o: the output position; t: the tap within the window.
     for (let c = 0; c < planes; c++) {
@@ -209,7 +211,7 @@ function maxPoolIndices(g: PoolGeometry): Tensor {
           flat = flat * L[i] + j;
         }
         if (inside) {
-          const v = x.storage[c * planeIn + flat];
+          const v = xd[c * planeIn + flat];
           if (v > best || Number.isNaN(v) || at < 0) {
             best = v;
             at = flat;
@@ -219,7 +221,7 @@ function maxPoolIndices(g: PoolGeometry): Tensor {
         while (i >= 0 && ++t[i] === k[i]) t[i--] = 0;
         if (i < 0) break;
       }
-      idx.storage[c * planeOut + q] = at;
+      indices[c * planeOut + q] = at;
     }
     let i = dims - 1;
     while (i >= 0 && ++o[i] === out[i]) o[i--] = 0;

@@ -76,7 +76,8 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   const count = dims.reduce((p, d) => p * x.shape[d], 1);
   const y = empty(x.dtype, reducedShape(x.shape, dims, keepdim));
   sumInto(x, dims, y);
-  for (let i = 0; i < y.storage.length; i++) y.storage[i] = y.storage[i] / count;
+  const yd = y.storage;
+  for (let i = 0; i < yd.length; i++) yd[i] = yd[i] / count;
   const name = dim === undefined ? 'MeanBackward0' : 'MeanBackward1';
   return record(y, name, [x], (dy) => [div(expand(reshape(dy, reducedShape(x.shape, dims, true)), x.shape), count)]);
 }

@@ -172,7 +172,8 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   }
   const y = empty(x.dtype, x.shape);
   const strides = x.shape.map((_, i) => x.shape.slice(i + 1).reduce((p, n) => p * n, 1));
-  for (let i = 0; i < y.numel; i++) {
+  const [xd, yd] = [x.storage, y.storage];
+  for (let i = 0; i < yd.length; i++) {
     // Source index: each flipped dimension's coordinate reversed.
     let src = 0;
     let rest = i;
@@ -181,7 +182,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
       rest -= c * strides[d];
       src += (seen.has(d) ? x.shape[d] - 1 - c : c) * strides[d];
     }
-    y.storage[i] = x.storage[src];
+    yd[i] = xd[src];
   }
   return record(y, 'FlipBackward0', [x], (dy) => [flip(dy, ds)]);
 }
@@ -279,7 +280,10 @@ export function to(x: Tensor, dtype: DType): Tensor {
   const y = empty(dtype, x.shape);
   y.storage.set(x.storage);
   if (dtype === 'int64') truncateToInt64(y.storage, 'to');
-  if (dtype === 'bool') for (let i = 0; i < y.storage.length; i++) y.storage[i] = y.storage[i] !== 0 ? 1 : 0;
+  if (dtype === 'bool') {
+    const yd = y.storage;
+    for (let i = 0; i < yd.length; i++) yd[i] = yd[i] !== 0 ? 1 : 0;
+  }
   if (!isFloating(dtype) || !isFloating(x.dtype)) return y;
   return record(y, 'ToCopyBackward0', [x], (dy) => [to(dy, x.dtype)]);
 }

@@ -109,8 +109,9 @@ export function uniform_(t: Tensor, lo: number, hi: number, generator: Generator
   if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) {
     throw new Error(`uniform_: expects from ≤ to with finite bounds, but got from=${String(lo)} and to=${String(hi)}`);
   }
-  for (let i = 0; i < t.storage.length; i++) {
-    t.storage[i] = t.dtype === 'float64' ? generator.uniformFloat64(lo, hi) : generator.uniformFloat32(lo, hi);
+  const data = t.storage;
+  for (let i = 0; i < data.length; i++) {
+    data[i] = t.dtype === 'float64' ? generator.uniformFloat64(lo, hi) : generator.uniformFloat32(lo, hi);
   }
   return bumpVersion(t);
 }

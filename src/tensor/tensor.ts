@@ -105,7 +105,8 @@ export class Tensor {
   /**
    * Where the elements lie now. Internal: a forward output may lie in the fast backend's memory
    * (resident.ts), where it is moved out to a JavaScript array later; library ops read and write it
-   * within one call and never keep it past the call. Everyone else uses {@link data}.
+   * within one call and never keep it past the call (read it once into a local before a loop: each read
+   * checks for a tensor tidy() freed, which V8 does not lift out of the loop). Everyone else uses {@link data}.
    */
   get storage(): Storage {
     if (this.residentBlock === DISPOSED) throw disposedError('storage');
