@@ -2,6 +2,7 @@
 // the tensors the op saved. Rules are built from differentiable ops, so running them with recording on
 // (createGraph) gives higher derivatives.
 import type { Tensor, GradFn } from '../tensor/tensor.js';
+import { releaseGraphRecords } from '../tensor/resident.js';
 import { isGradEnabled } from './mode.js';
 
 /** One lazily computed gradient per input; null for inputs that get no gradient. */
@@ -49,6 +50,8 @@ class Node implements GradFn {
   release(): void {
     this.released = true;
     this.rule = null;
+    // A Sequential's activations this node's graph owns (tensor/resident.ts) go with its saved tensors.
+    releaseGraphRecords(this);
   }
 }
 

@@ -1,7 +1,7 @@
 // Activation modules, as torch.nn: each is its functional op with the constructor's options.
 import type { Tensor } from '../tensor/tensor.js';
 import { gelu, hardswish, hardtanh, leakyRelu, relu, sigmoid, silu, softmax, tanh } from '../ops/index.js';
-import { Module, pyFloat } from './module.js';
+import { Module, pyFloat, markOwnLayers } from './module.js';
 import { checkRange } from '../ops/util.js';
 
 export class ReLU extends Module {
@@ -128,3 +128,5 @@ export class Hardtanh extends Module {
     return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
   }
 }
+
+markOwnLayers(ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, SiLU, Hardswish, Hardtanh);

@@ -3,7 +3,8 @@ import { checkOptionKeys } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { generatorOption, type Generator } from '../tensor/random.js';
 import { dropout, dropout2d, flatten } from '../ops/index.js';
-import { Module, pyFloat } from './module.js';
+import { closeGraphRecord, dropGraphRecord, inGraphRecord, openGraphRecord } from '../tensor/resident.js';
+import { isOwnLayer, markOwnLayers, Module, pyFloat } from './module.js';
 
 /** Modules applied in order; children are named '0', '1', … as in PyTorch. */
 export class Sequential extends Module {
@@ -30,8 +31,25 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const children = this.children();
+    // An output passed between two of the library's own layers reaches no user code: it may stay in the
+    // kernels' memory, owned by the autograd graph (tensor/resident.ts), which frees it with backward.
+    const internal = children.map((m, i) => i + 1 < children.length && isOwnLayer(m) && isOwnLayer(children[i + 1]));
+    const record = internal.includes(true) ? openGraphRecord() : 0;
     let y = x;
-    for (const m of this.children()) y = m.forward(y);
+    if (record === 0) {
+      for (const m of children) y = m.forward(y);
+      return y;
+    }
+    try {
+      children.forEach((m, i) => {
+        y = internal[i] ? inGraphRecord(record, () => m.forward(y)) : m.forward(y);
+      });
+    } catch (e) {
+      dropGraphRecord(record);
+      throw e;
+    }
+    closeGraphRecord(record, y, y.gradFn);
     return y;
   }
 
@@ -223,3 +241,5 @@ export class Dropout2d extends Dropout {
     return 'Dropout2d';
   }
 }
+
+markOwnLayers(Flatten, Dropout, Dropout2d, Identity);

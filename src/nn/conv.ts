@@ -16,7 +16,7 @@ import { checkSize } from '../tensor/shape.js';
 import { generatorOption, type Generator } from '../tensor/random.js';
 import { convNd, convTransposeNd, outputPaddingFor } from '../ops/conv.js';
 import { defaultLayerInit } from './init.js';
-import { Module, Parameter, pyTuple } from './module.js';
+import { Module, Parameter, pyTuple, markOwnLayers } from './module.js';
 
 /** Options of the Conv modules (PyTorch's constructor arguments after kernel_size, in camelCase). */
 export interface ConvModuleOptions {
@@ -245,3 +245,5 @@ export class ConvTranspose3d extends ConvTransposeNdModule {
     super(3, inChannels, outChannels, kernelSize, options);
   }
 }
+
+markOwnLayers(Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d);

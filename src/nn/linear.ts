@@ -6,7 +6,7 @@ import { checkSize } from '../tensor/shape.js';
 import { generatorOption, type Generator } from '../tensor/random.js';
 import { linear } from '../ops/index.js';
 import { defaultLayerInit } from './init.js';
-import { Module, Parameter } from './module.js';
+import { Module, Parameter, markOwnLayers } from './module.js';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -62,3 +62,5 @@ export class Linear extends Module {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias === null ? 'False' : 'True'}`;
   }
 }
+
+markOwnLayers(Linear);

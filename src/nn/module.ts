@@ -31,6 +31,20 @@ export interface LoadStateDictResult {
 
 const BUFFERS = Symbol('buffers');
 const HOOKS = Symbol('hooks');
+const OWN_LAYER = Symbol('ownLayer');
+
+/**
+ * Marks the library's own layer classes: their forward calls no user code and keeps no reference to its
+ * input or output past the call (only the autograd graph does). Internal (Sequential relies on it).
+ */
+export function markOwnLayers(...classes: (abstract new (...args: never[]) => Module)[]): void {
+  for (const c of classes) Object.defineProperty(c.prototype, OWN_LAYER, { value: true });
+}
+
+/** Whether `m` is one of the library's own layers as the library wrote it: not a subclass, no hooks, no forward assigned to it. */
+export function isOwnLayer(m: Module): boolean {
+  return Object.hasOwn(Object.getPrototypeOf(m) as object, OWN_LAYER) && !Object.hasOwn(m, 'forward');
+}
 
 // biome-ignore-start lint/suspicious/noConfusingVoidType: a hook that returns nothing changes nothing
 /** forwardPre(module, inputs) → new inputs or nothing. */

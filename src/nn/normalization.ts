@@ -5,7 +5,7 @@ import { checkDType, type DType, type Tensor, bumpVersion } from '../tensor/tens
 import { formatShape } from '../tensor/shape.js';
 import { ones, zeros } from '../tensor/creation.js';
 import { batchNorm, groupNorm, layerNorm } from '../ops/index.js';
-import { Module, Parameter, pyFloat, pyTuple } from './module.js';
+import { Module, Parameter, pyFloat, pyTuple, markOwnLayers } from './module.js';
 
 /** Options of the BatchNorm modules, as PyTorch's. */
 export interface BatchNormModuleOptions {
@@ -228,3 +228,5 @@ export class GroupNorm extends Module {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.affine ? 'True' : 'False'}`;
   }
 }
+
+markOwnLayers(BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm);

@@ -1,7 +1,7 @@
 // ConstantPad1d/2d/3d, as torch.nn.ConstantPadNd.
 import type { Tensor } from '../tensor/tensor.js';
 import { pad } from '../ops/index.js';
-import { Module, pyTuple } from './module.js';
+import { Module, pyTuple, markOwnLayers } from './module.js';
 
 class ConstantPadNd extends Module {
   /** Sizes added, last dimension first: [left, right, top, bottom, front, back] as far as the dimensions go. */
@@ -52,3 +52,5 @@ export class ConstantPad3d extends ConstantPadNd {
     super(3, padding, value);
   }
 }
+
+markOwnLayers(ConstantPad1d, ConstantPad2d, ConstantPad3d);

@@ -3,7 +3,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { IntOrTuple } from '../tensor/conv_params.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/index.js';
-import { Module, pyIntOrTuple, pyTuple } from './module.js';
+import { Module, pyIntOrTuple, pyTuple, markOwnLayers } from './module.js';
 import { AVG_POOL_OPTION_KEYS, avgPoolExtras, MAX_POOL_OPTION_KEYS, poolWindow } from '../ops/pool.js';
 import { checkOptionKeys } from '../tensor/options.js';
 
@@ -201,3 +201,5 @@ export class AdaptiveAvgPool2d extends Module {
     return `output_size=${pyIntOrTuple(this.outputSize)}`;
   }
 }
+
+markOwnLayers(MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d);

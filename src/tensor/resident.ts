@@ -13,6 +13,12 @@
 //   `Tensor.storage`, which moves nothing, only within one call. (Tracking every forward output outside
 //   tidy and moving them all out at the end of backward was measured: the move costs what the saved copies
 //   did — LeNet-5 5-14 % slower.)
+// - A Sequential knows the outputs that pass between two of the library's own layers (no hooks, no
+//   forward of the user's) reach no user code: only the next layer and the autograd graph see them. It
+//   runs those layers in a graph scope whose blocks the graph then owns: the backward pass that releases
+//   the graph's saved tensors frees them too (PyTorch frees saved activations then), and where no backward
+//   comes (a forward in grad mode whose result is dropped), the oldest records are moved out to JavaScript
+//   arrays once they hold more than 256 MiB, at the start of a later Sequential forward.
 import type { Storage } from './tensor.js';
 
 /** A place for resident storage (the wasm backend registers its memory's heap). */
@@ -52,6 +58,8 @@ export function setResidentSink(next: Sink): Sink {
 
 /** Tensor.residentBlock of a tensor whose block tidy() freed. */
 export const DISPOSED = -2;
+/** Tensor.residentBlock of an intermediate of a Sequential whose block the backward pass freed with the graph's saved tensors. */
+export const RELEASED = -3;
 
 /** What this module needs of a tensor (Tensor's storage, residentBlock and setStorage). */
 interface Holder {
@@ -60,7 +68,7 @@ interface Holder {
   setStorage(storage: Storage, residentBlock: number): void;
 }
 
-/** A live forward block: the tensors over it, and the tidy() scope that owns it. */
+/** A live forward block: the tensors over it, and the tidy() scope or graph record that owns it. */
 interface ForwardBlock {
   holders: Holder[];
   owner: number;
@@ -70,18 +78,48 @@ const forward = new Map<number, ForwardBlock>();
 const movedOut = new Map<number, number>();
 /** The open tidy() scopes, innermost last (each an id > 0). */
 const tidyScopes: number[] = [];
-let nextTidyId = 1;
+/** Ids of tidy() scopes and graph records, one sequence. */
+let nextScopeId = 1;
+
+/** A graph record: the blocks a Sequential's graph scope allocated, and their bytes. */
+interface GraphRecord {
+  blocks: number[];
+  bytes: number;
+}
+/** Live graph records by id, oldest first. */
+const graphRecords = new Map<number, GraphRecord>();
+/** The graph record allocations go to now (a Sequential runs a layer whose output only the library sees), 0 for none. */
+let graphScope = 0;
+/** Bytes in all live graph records. */
+let graphBytes = 0;
+/** Past this many bytes in graph records whose backward has not come, the oldest are moved out. */
+let graphBudgetBytes = 256 * 1024 * 1024;
+/** The graph records attached to an autograd node, freed when it releases its saved tensors. */
+const recordsOfNode = new WeakMap<object, number[]>();
 
 /**
  * Resident storage for a kernel output, else null (allocate a JavaScript array): in the open backward
- * scope's record, or as a forward block of the innermost tidy().
+ * scope's record, or as a forward block of the innermost tidy() or of the open graph scope.
  */
 export function allocateResident(wide: boolean, n: number): Storage | null {
-  if (store === null || sink === null || (sink === 'forward' && tidyScopes.length === 0)) return null;
+  if (store === null || sink === null) return null;
+  let owner = 0;
+  if (sink === 'forward') {
+    owner = tidyScopes.length > 0 ? tidyScopes[tidyScopes.length - 1] : graphScope;
+    if (owner === 0) return null;
+  }
   const got = store.allocate(wide, n);
   if (got === null) return null;
-  if (sink === 'forward') forward.set(got.block, { holders: [], owner: tidyScopes[tidyScopes.length - 1] });
-  else sink(got.block);
+  if (sink !== 'forward') sink(got.block);
+  else {
+    forward.set(got.block, { holders: [], owner });
+    const record = graphRecords.get(owner);
+    if (record !== undefined) {
+      record.blocks.push(got.block);
+      record.bytes += got.data.byteLength;
+      graphBytes += got.data.byteLength;
+    }
+  }
   return got.data;
 }
 
@@ -91,7 +129,7 @@ export function allocateResident(wide: boolean, n: number): Storage | null {
  * already moved out (an op's array from before the move) gets a copy of its own.
  */
 export function trackResident(holder: Holder, storage: Storage): number {
-  if (tidyScopes.length === 0 || store === null) return -1;
+  if (store === null || (forward.size === 0 && movedOut.size === 0)) return -1;
   const block = store.blockOf(storage);
   if (block < 0) return -1;
   const entry = forward.get(block);
@@ -156,13 +194,13 @@ function tensorsIn(value: unknown, found: Set<Holder>, seen: Set<unknown>): void
  * as `fn` returns (TensorFlow.js's tf.tidy): tensors made inside `fn` are not to be used after it, except
  * those it returns (a tensor, or arrays, Maps and plain objects holding tensors, nested); using another
  * one afterwards throws an Error. Ops then skip copying their operands between JavaScript arrays and
- * that memory: training steps in tidy() made up to 1.5× the images/s on the wasm backend (BENCHMARKS.md).
- * Parameters, gradients (`.grad`), optimizer state and anything `fn` made before calling tidy are not
+ * that memory: training steps in tidy() made up to 1.5× the images/s on the wasm backend (BENCHMARKS.md;
+ * a Sequential of the library's own layers gets most of that without tidy, see openGraphRecord). Parameters, gradients (`.grad`), optimizer state and anything `fn` made before calling tidy are not
  * affected. `fn` must be synchronous.
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new Error(`tidy: fn must be a function () => result, got ${fn === null ? 'null' : typeof fn}`);
-  const id = nextTidyId++;
+  const id = nextScopeId++;
   tidyScopes.push(id);
   let result: T;
   try {
@@ -211,4 +249,100 @@ function endTidy(id: number, kept: ReadonlySet<Holder>): void {
     movedOut.delete(block);
     store?.free(block);
   }
+}
+
+/**
+ * Opens a graph record for a Sequential's forward, or returns 0 where none applies: no resident store,
+ * inside tidy() (it keeps the activations already), inside a backward pass or user code it runs, or
+ * inside another graph scope. Records past the budget are moved out first (no op is running).
+ * Internal (nn/container.ts).
+ */
+export function openGraphRecord(): number {
+  if (store === null || sink !== 'forward' || tidyScopes.length > 0 || graphScope !== 0) return 0;
+  if (graphBytes > graphBudgetBytes) {
+    for (const [id, record] of graphRecords) {
+      if (graphBytes <= graphBudgetBytes / 2) break;
+      endGraphRecord(id, record, 'move out');
+    }
+  }
+  const id = nextScopeId++;
+  graphRecords.set(id, { blocks: [], bytes: 0 });
+  return id;
+}
+
+/** Runs `f` (one of the library's layers) with its outputs allocated in graph record `id`. Internal. */
+export function inGraphRecord<T>(id: number, f: () => T): T {
+  graphScope = id;
+  try {
+    return f();
+  } finally {
+    graphScope = 0;
+  }
+}
+
+/**
+ * Ends the forward of graph record `id`, whose result `output` goes to user code: where it lies in one
+ * of the record's blocks it is moved out. The record passes to `node` (output's autograd node), whose
+ * release() frees it; with no node nothing saved the blocks, and they are freed now. Internal.
+ */
+export function closeGraphRecord(id: number, output: Holder, node: object | null): void {
+  const record = graphRecords.get(id);
+  if (record === undefined) return;
+  const block = output.residentBlock;
+  if (block >= 0 && forward.get(block)?.owner === id) moveOut(block, [output]);
+  if (record.blocks.length === 0) graphRecords.delete(id);
+  else if (node === null) endGraphRecord(id, record, 'free');
+  else {
+    const list = recordsOfNode.get(node);
+    if (list === undefined) recordsOfNode.set(node, [id]);
+    else list.push(id);
+  }
+}
+
+/** Frees graph record `id` (its forward threw). Internal. */
+export function dropGraphRecord(id: number): void {
+  const record = graphRecords.get(id);
+  if (record !== undefined) endGraphRecord(id, record, 'free');
+}
+
+/** Frees the graph records attached to autograd node `node` (it released its saved tensors). Internal. */
+export function releaseGraphRecords(node: object): void {
+  const list = recordsOfNode.get(node);
+  if (list === undefined) return;
+  recordsOfNode.delete(node);
+  for (const id of list) {
+    const record = graphRecords.get(id);
+    if (record !== undefined) endGraphRecord(id, record, 'free');
+  }
+}
+
+/**
+ * Ends a graph record: 'free' disposes the tensors over its blocks (only the graph saw them, and it
+ * released them); 'move out' copies them to JavaScript arrays first, so they stay valid. Either way
+ * the blocks go back to the store.
+ */
+function endGraphRecord(id: number, record: GraphRecord, how: 'free' | 'move out'): void {
+  graphRecords.delete(id);
+  graphBytes -= record.bytes;
+  for (const block of record.blocks) {
+    const entry = forward.get(block);
+    if (entry !== undefined) {
+      if (how === 'move out') moveOut(block, entry.holders);
+      else for (const h of entry.holders) if (h.residentBlock === block) h.setStorage(h.storage, RELEASED);
+      forward.delete(block);
+    } else movedOut.delete(block);
+    store?.free(block);
+  }
+}
+
+/** Sets the bytes graph records may hold before the oldest are moved out (tests); returns the previous budget. Internal. */
+export function setGraphBudgetBytes(bytes: number): number {
+  const previous = graphBudgetBytes;
+  graphBudgetBytes = bytes;
+  return previous;
+}
+
+/** Live graph records and their bytes (tests). Internal. */
+export function graphRecordStats(): { records: number; bytes: number } {
+  return { records: graphRecords.size, bytes: graphBytes };
 }

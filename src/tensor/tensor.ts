@@ -87,8 +87,13 @@ export function bumpVersion<T extends Tensor>(t: T): T {
   return t;
 }
 
-function disposedError(what: string): Error {
-  return new Error(`${what}: this tensor was made inside tidy() and freed when tidy returned; return it from the tidy function to keep it`);
+function disposedError(what: string, block: number): Error {
+  return new Error(
+    block === DISPOSED
+      ? `${what}: this tensor was made inside tidy() and freed when tidy returned; return it from the tidy function to keep it`
+      : `${what}: this tensor is an activation inside a Sequential, freed with the graph's saved tensors by backward; ` +
+          'pass { retainGraph: true } to backward to keep it',
+  );
 }
 
 /**
@@ -99,7 +104,7 @@ function disposedError(what: string): Error {
  */
 export class Tensor {
   #storage: Storage;
-  /** The block of the backend's memory the storage lies in while it is forward-resident, -1 when not, DISPOSED after tidy() freed it. Internal (resident.ts). */
+  /** The block of the backend's memory the storage lies in while it is forward-resident, -1 when not, DISPOSED after tidy() freed it, RELEASED after backward did. Internal (resident.ts). */
   residentBlock = -1;
 
   /**
@@ -109,7 +114,7 @@ export class Tensor {
    * checks for a tensor tidy() freed, which V8 does not lift out of the loop). Everyone else uses {@link data}.
    */
   get storage(): Storage {
-    if (this.residentBlock === DISPOSED) throw disposedError('storage');
+    if (this.residentBlock < -1) throw disposedError('storage', this.residentBlock);
     return this.#storage;
   }
 
@@ -119,7 +124,7 @@ export class Tensor {
    */
   get data(): Storage {
     if (this.residentBlock !== -1) {
-      if (this.residentBlock === DISPOSED) throw disposedError('data');
+      if (this.residentBlock < -1) throw disposedError('data', this.residentBlock);
       moveOutBlock(this.residentBlock);
     }
     return this.#storage;
