@@ -4,6 +4,8 @@
 // what hooks and the user's own modules see, a graph kept with retainGraph or never backwarded); an
 // activation only the graph held throws once backward freed it; and every block is given back.
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import assert from 'node:assert/strict';
 import { F, manualSeed, nn, noGrad, optim, randint, randn, type Tensor } from '../src/index.js';
 import { residentBlocks } from '../src/kernels/wasm/heap.js';
@@ -196,5 +198,22 @@ test('a Sequential forward that throws gives its blocks back', () => {
   manualSeed(8);
   const model = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.Flatten(), new nn.Linear(5, 10));
   assert.throws(() => model.forward(x), /Linear: input of shape \[8, 8192\] must end in inFeatures=5/);
+  noBlocksLeft();
+});
+
+test('the activations of a graph dropped without backward are freed once it is garbage (between macrotasks)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const { x } = batch();
+  manualSeed(10);
+  const model = net();
+  // A forward in grad mode whose result is only read (an evaluation without noGrad).
+  const predicted = Array.from(model.forward(x).argmax(1).data);
+  assert.equal(predicted.length, 8);
+  assert.equal(graphRecordStats().records, 1, 'the graph keeps its activations while it may still be backwarded');
+  for (let i = 0; i < 20 && graphRecordStats().records > 0; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   noBlocksLeft();
 });

@@ -17,8 +17,10 @@
 //   forward of the user's) reach no user code: only the next layer and the autograd graph see them. It
 //   runs those layers in a graph scope whose blocks the graph then owns: the backward pass that releases
 //   the graph's saved tensors frees them too (PyTorch frees saved activations then), and where no backward
-//   comes (a forward in grad mode whose result is dropped), the oldest records are moved out to JavaScript
-//   arrays once they hold more than 256 MiB, at the start of a later Sequential forward.
+//   comes (a forward in grad mode whose result is dropped), the record is freed once that graph is
+//   garbage (FinalizationRegistry: between macrotasks), and inside a synchronous loop the oldest records
+//   are moved out to JavaScript arrays once they hold more than 256 MiB, at the start of a later
+//   Sequential forward.
 import type { Storage } from './tensor.js';
 
 /** A place for resident storage (the wasm backend registers its memory's heap). */
@@ -96,6 +98,18 @@ let graphBytes = 0;
 let graphBudgetBytes = 256 * 1024 * 1024;
 /** The graph records attached to an autograd node, freed when it releases its saved tensors. */
 const recordsOfNode = new WeakMap<object, number[]>();
+/**
+ * Frees the record of a graph that became unreachable without a backward (an async loop's forward in grad
+ * mode): only that graph could reach the record's tensors. Never runs inside a synchronous loop; the
+ * budget covers that case.
+ */
+const unreachableGraphs =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<number>((id) => {
+        const record = graphRecords.get(id);
+        if (record !== undefined) endGraphRecord(id, record, 'free');
+      })
+    : null;
 
 /**
  * Resident storage for a kernel output, else null (allocate a JavaScript array): in the open backward
@@ -289,13 +303,19 @@ export function closeGraphRecord(id: number, output: Holder, node: object | null
   const record = graphRecords.get(id);
   if (record === undefined) return;
   const block = output.residentBlock;
-  if (block >= 0 && forward.get(block)?.owner === id) moveOut(block, [output]);
+  const entry = block >= 0 ? forward.get(block) : undefined;
+  if (entry !== undefined && entry.owner === id) {
+    moveOut(block, [output]);
+    // Not held from the record: the graph it ends must be able to become garbage (unreachableGraphs).
+    entry.holders = entry.holders.filter((h) => h !== output);
+  }
   if (record.blocks.length === 0) graphRecords.delete(id);
   else if (node === null) endGraphRecord(id, record, 'free');
   else {
     const list = recordsOfNode.get(node);
     if (list === undefined) recordsOfNode.set(node, [id]);
     else list.push(id);
+    unreachableGraphs?.register(node, id);
   }
 }
 
