@@ -201,19 +201,27 @@ test('a Sequential forward that throws gives its blocks back', () => {
   noBlocksLeft();
 });
 
-test('the activations of a graph dropped without backward are freed once it is garbage (between macrotasks)', async () => {
+test('the activations of a graph dropped without backward are given back once it is garbage (between macrotasks), moved out, not freed', async () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const { x } = batch();
   manualSeed(10);
   const model = net();
   // A forward in grad mode whose result is only read (an evaluation without noGrad).
-  const predicted = Array.from(model.forward(x).argmax(1).data);
+  const run = (): { predicted: number[]; kept: Tensor } => {
+    const out = model.forward(x);
+    // An activation taken from the graph and kept: still valid after the graph is gone (moved out, not freed).
+    const kept = out.gradFn!.inputs.find((t) => t !== null && t.shape.length === 2 && t.shape[1] === 2048)!;
+    return { predicted: Array.from(out.argmax(1).data), kept };
+  };
+  const { predicted, kept } = run();
   assert.equal(predicted.length, 8);
+  const keptSum = kept.sum().item();
   assert.equal(graphRecordStats().records, 1, 'the graph keeps its activations while it may still be backwarded');
   for (let i = 0; i < 20 && graphRecordStats().records > 0; i++) {
     gc();
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   noBlocksLeft();
+  assert.equal(kept.sum().item(), keptSum);
 });

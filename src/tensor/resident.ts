@@ -17,7 +17,7 @@
 //   forward of the user's) reach no user code: only the next layer and the autograd graph see them. It
 //   runs those layers in a graph scope whose blocks the graph then owns: the backward pass that releases
 //   the graph's saved tensors frees them too (PyTorch frees saved activations then), and where no backward
-//   comes (a forward in grad mode whose result is dropped), the record is freed once that graph is
+//   comes (a forward in grad mode whose result is dropped), the record is given back once that graph is
 //   garbage (FinalizationRegistry: between macrotasks), and inside a synchronous loop the oldest records
 //   are moved out to JavaScript arrays once they hold more than 256 MiB, at the start of a later
 //   Sequential forward.
@@ -99,15 +99,15 @@ let graphBudgetBytes = 256 * 1024 * 1024;
 /** The graph records attached to an autograd node, freed when it releases its saved tensors. */
 const recordsOfNode = new WeakMap<object, number[]>();
 /**
- * Frees the record of a graph that became unreachable without a backward (an async loop's forward in grad
- * mode): only that graph could reach the record's tensors. Never runs inside a synchronous loop; the
- * budget covers that case.
+ * Gives back the blocks of a graph that became unreachable without a backward (an async loop's forward in
+ * grad mode). Its tensors are moved out rather than disposed: one taken from `gradFn.inputs` may still be
+ * held. Never runs inside a synchronous loop; the budget covers that case.
  */
 const unreachableGraphs =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry<number>((id) => {
         const record = graphRecords.get(id);
-        if (record !== undefined) endGraphRecord(id, record, 'free');
+        if (record !== undefined) endGraphRecord(id, record, 'move out');
       })
     : null;
 
@@ -209,7 +209,8 @@ function tensorsIn(value: unknown, found: Set<Holder>, seen: Set<unknown>): void
  * those it returns (a tensor, or arrays, Maps and plain objects holding tensors, nested); using another
  * one afterwards throws an Error. Ops then skip copying their operands between JavaScript arrays and
  * that memory: training steps in tidy() made up to 1.5× the images/s on the wasm backend (BENCHMARKS.md;
- * a Sequential of the library's own layers gets most of that without tidy, see openGraphRecord). Parameters, gradients (`.grad`), optimizer state and anything `fn` made before calling tidy are not
+ * a Sequential of the library's own layers gets most of that without tidy, see openGraphRecord).
+ * Parameters, gradients (`.grad`), optimizer state and anything `fn` made before calling tidy are not
  * affected. `fn` must be synchronous.
  */
 export function tidy<T>(fn: () => T): T {
