@@ -1,10 +1,14 @@
-// float64 convolutions: im2col per (image, group), then a GEMM in f64x2 lanes. One thread, plain
-// loops: float64 training is about correctness first, and this is 30-60× the JavaScript reference.
+// float64 convolutions: im2col per (image, group), then a GEMM in f64x2 lanes. Plain loops: float64
+// training is about correctness first, and this is 30-60× the JavaScript reference. A pass runs as one
+// call, or on the threads as a conv job (OP_*_F64): the forward and input gradient by runs of images, the
+// weight gradient by runs of output channels, each element summed over the images in order by one task,
+// so the bits are the single call's for any thread count.
 // Geometry in 3 spatial dims (d, h, w); 1-d and 2-d convs pass 1 for the dims they lack.
 //   forward       y[n, g·Co + o, :]  = W_g[o, :] · col(x[n, g])            (col: Cg·K rows × Y columns)
 //   weight grad   dW_g[o, r]        += Σ_n Σ_q dy[n, g·Co + o, q] · col(x[n, g])[r, q]
 //   input grad    dx[n, g]           = col2im(W_gᵀ · dy[n, g])
 import { transpose } from './elementwise';
+import { ConvJob, OP_FORWARD_F64, OP_GRAD_INPUT_F64 } from './boundary.generated';
 
 /** The geometry every float64 conv kernel takes, read once from the arguments. */
 @unmanaged class Geo {
@@ -184,9 +188,14 @@ export function convForwardF64(
   sd: i32, sh: i32, sw: i32, dd: i32, dh: i32, dw: i32, pd: i32, ph: i32, pw: i32,
 ): void {
   const t = geo(n, g, cx, cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, col);
-  const colAt = col + 128; // the geometry record sits at the start of the scratch
-  const cg = cx / g, co = cy / g, K = kd * kh * kw, X = xd * xh * xw, Y = yd * yh * yw;
-  for (let i = 0; i < n; i++) {
+  forwardImages(x, w, y, col + 128, t, 0, n); // the geometry record sits at the start of the scratch
+}
+
+/** The forward pass for images i0 ≤ i < i1. */
+function forwardImages(x: usize, w: usize, y: usize, colAt: usize, t: Geo, i0: i32, i1: i32): void {
+  const g = t.g, cx = t.cx, cy = t.cy;
+  const cg = cx / g, co = cy / g, K = t.kd * t.kh * t.kw, X = t.xd * t.xh * t.xw, Y = t.yd * t.yh * t.yw;
+  for (let i = i0; i < i1; i++) {
     for (let grp = 0; grp < g; grp++) {
       im2col(x + ((<usize>(i * cx + grp * cg) * <usize>X) << 3), colAt, cg, t);
       gemm(w + ((<usize>(grp * co) * <usize>(cg * K)) << 3), cg * K, 1, colAt, Y, y + ((<usize>(i * cy + grp * co) * <usize>Y) << 3), Y, co, Y, cg * K);
@@ -201,10 +210,15 @@ export function convGradInputF64(
   sd: i32, sh: i32, sw: i32, dd: i32, dh: i32, dw: i32, pd: i32, ph: i32, pw: i32,
 ): void {
   const t = geo(n, g, cx, cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, col);
-  const colAt = col + 128;
-  const cg = cx / g, co = cy / g, K = kd * kh * kw, X = xd * xh * xw, Y = yd * yh * yw;
-  memory.fill(dx, 0, (<usize>n * <usize>cx * <usize>X) << 3);
-  for (let i = 0; i < n; i++) {
+  gradInputImages(dy, w, dx, col + 128, t, 0, n);
+}
+
+/** The input gradient for images i0 ≤ i < i1 (their dx zeroed first). */
+function gradInputImages(dy: usize, w: usize, dx: usize, colAt: usize, t: Geo, i0: i32, i1: i32): void {
+  const g = t.g, cx = t.cx, cy = t.cy;
+  const cg = cx / g, co = cy / g, K = t.kd * t.kh * t.kw, X = t.xd * t.xh * t.xw, Y = t.yd * t.yh * t.yw;
+  memory.fill(dx + ((<usize>i0 * <usize>cx * <usize>X) << 3), 0, (<usize>(i1 - i0) * <usize>cx * <usize>X) << 3);
+  for (let i = i0; i < i1; i++) {
     for (let grp = 0; grp < g; grp++) {
       // A(r, o) = W_g[o, r]: the transpose read in place.
       gemm(w + ((<usize>(grp * co) * <usize>(cg * K)) << 3), 1, cg * K, dy + ((<usize>(i * cy + grp * co) * <usize>Y) << 3), Y, colAt, Y, cg * K, Y, co);
@@ -220,14 +234,19 @@ export function convGradWeightF64(
   sd: i32, sh: i32, sw: i32, dd: i32, dh: i32, dw_: i32, pd: i32, ph: i32, pw: i32,
 ): void {
   const t = geo(n, g, cx, cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw_, pd, ph, pw, col);
-  const colAt = col + 128;
-  const cg = cx / g, co = cy / g, K = kd * kh * kw, X = xd * xh * xw, Y = yd * yh * yw;
+  gradWeightChannels(x, dy, dw, col + 128, t, 0, cy);
+}
+
+/** The weight gradient's rows of output channels o0 ≤ o < o1 (zeroed first), each summed over the images in order. */
+function gradWeightChannels(x: usize, dy: usize, dw: usize, colAt: usize, t: Geo, o0: i32, o1: i32): void {
+  const n = t.n, g = t.g, cx = t.cx, cy = t.cy;
+  const cg = cx / g, co = cy / g, K = t.kd * t.kh * t.kw, X = t.xd * t.xh * t.xw, Y = t.yd * t.yh * t.yw;
   const R = cg * K;
-  memory.fill(dw, 0, (<usize>cy * <usize>R) << 3);
+  memory.fill(dw + ((<usize>o0 * <usize>R) << 3), 0, (<usize>(o1 - o0) * <usize>R) << 3);
   for (let i = 0; i < n; i++) {
-    for (let grp = 0; grp < g; grp++) {
+    for (let grp = o0 / co; grp * co < o1; grp++) {
       im2col(x + ((<usize>(i * cx + grp * cg) * <usize>X) << 3), colAt, cg, t);
-      for (let o = 0; o < co; o++) {
+      for (let o = max(0, o0 - grp * co); o < min(co, o1 - grp * co); o++) {
         const dyRow = dy + ((<usize>(i * cy + grp * co + o) * <usize>Y) << 3);
         const dwRow = dw + ((<usize>(grp * co + o) * <usize>R) << 3);
         for (let r = 0; r < R; r++) {
@@ -237,6 +256,21 @@ export function convGradWeightF64(
       }
     }
   }
+}
+
+/**
+ * Task `task` of a float64 conv job on thread `thread`: job.chunk images (the weight gradient: output
+ * channels) from task·chunk on, with the thread's scratch (the geometry record, then the columns).
+ */
+export function conv64Task(job: ConvJob, task: i32, thread: i32): void {
+  const base = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
+  const t = geo(job.n, job.g, job.cx, job.cy, job.xd, job.xh, job.xw, job.yd, job.yh, job.yw, job.kd, job.kh, job.kw,
+    job.sd, job.sh, job.sw, job.dd, job.dh, job.dw, job.pd, job.ph, job.pw, base);
+  const from = task * job.chunk;
+  const a = <usize>job.xPtr, b = <usize>job.wPtr, out = <usize>job.outPtr;
+  if (job.op == OP_FORWARD_F64) forwardImages(a, b, out, base + 128, t, from, min(job.n, from + job.chunk));
+  else if (job.op == OP_GRAD_INPUT_F64) gradInputImages(a, b, out, base + 128, t, from, min(job.n, from + job.chunk));
+  else gradWeightChannels(a, b, out, base + 128, t, from, min(job.cy, from + job.chunk));
 }
 
 /**

@@ -450,12 +450,40 @@ test('backend selection and thread count', () => {
   setNumThreads(n);
 });
 
-test('float64: the wasm kernels (im2col + f64x2 GEMM) equal the reference kernels on 400 random geometries × 4 passes', {
+test('float64: the wasm kernels (im2col + f64x2 GEMM) equal the reference kernels on 400 random geometries × 4 passes, threads 1-4, the same bits on each', {
   skip: !available && 'no WebAssembly SIMD here',
 }, () => {
   const next = lcg(64);
   let checked = 0;
-  for (let i = 0; i < 400; i++) checked += compareAllPasses(randomGeometry(next), 1, next, true);
+  const before = getNumThreads();
+  // Every job of two tasks or more on the threads (float64 passes by images, or by output channels).
+  setThreadsMinMacsForTesting(0);
+  try {
+    for (const threads of [1, 2, 3, 4]) {
+      setNumThreads(threads);
+      for (let i = 0; i < 100; i++) checked += compareAllPasses(randomGeometry(next), threads, next, true);
+    }
+    // The same bits on 1 and 3 threads (3: runs of images and channels that do not divide evenly).
+    for (let i = 0; i < 40; i++) {
+      const g = randomGeometry(next);
+      const X = g.batch * g.xChannels * prod(g.xSize);
+      const Y = g.batch * g.yChannels * prod(g.ySize);
+      const W = (g.yChannels * g.xChannels * prod(g.kSize)) / g.groups;
+      const [x, w, dy] = [X, W, Y].map((n) => Float64Array.from({ length: n }, () => next() * 2 - 1));
+      const run = (threads: number): Float64Array[] => {
+        setNumThreads(threads);
+        const out = [new Float64Array(Y), new Float64Array(X), new Float64Array(W)];
+        fastKernels.convForward(x, w, out[0], g);
+        fastKernels.convGradInput(dy, w, out[1], g);
+        fastKernels.convGradWeight(x, dy, out[2], g);
+        return out;
+      };
+      assert.deepEqual(run(3), run(1), `geometry ${JSON.stringify(g)}`);
+    }
+  } finally {
+    setNumThreads(before);
+    setThreadsMinMacsForTesting(null);
+  }
   assert.equal(checked, 400 * 4);
   // Large enough for the wasm path, with an Inf weight: the zero padding multiplies it into NaN, as PyTorch's im2col.
   const g: ConvGeometry = {

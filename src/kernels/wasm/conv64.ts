@@ -1,20 +1,55 @@
-// The wasm backend's float64 convolutions and matmul (assembly/conv64.ts): one call each through
-// callKernel, on the calling thread. Each returns false (the registry then runs the reference kernel)
-// for data of another type, tiny convolutions, and layouts over WebAssembly's 4 GiB.
+// The wasm backend's float64 convolutions and matmul (assembly/conv64.ts) through callKernel: a conv
+// pass big enough for the threads runs as a conv job (the forward and input gradient by runs of images,
+// the weight gradient by runs of output channels: the same bits for any thread count), else as one call
+// on the calling thread. Each returns false (the registry then runs the reference kernel) for data of
+// another type, tiny convolutions, and layouts over WebAssembly's 4 GiB.
 import type { Storage } from '../../tensor/tensor.js';
 import type { ConvGeometry } from '../../tensor/conv_params.js';
-import type { KernelExports } from './boundary.generated.js';
+import { HEADER_INTS, OP_FORWARD_F64, OP_GRAD_INPUT_F64, OP_GRAD_WEIGHT_F64, type KernelExports } from './boundary.generated.js';
 import { callKernel } from './call.js';
-import { macs, prod, to3d } from './conv_job.js';
+import { macs, prod, roundUp, scratchRegions, to3d, worthThreads, writeHeader } from './conv_job.js';
 import { WASM_MIN_MACS } from './conv.js';
+import { arenaStart, runJob, threadsFor } from './runtime.js';
 
 type Conv64 = KernelExports['convForwardF64'];
 
-/** Runs one float64 conv pass: a, b the inputs, out the result, with the im2col scratch of one (image, group). */
-function pass(choose: (k: KernelExports) => Conv64, a: Storage, b: Storage, out: Storage, g: ConvGeometry): boolean {
+/** Tasks per thread of the jobs by images: enough to balance a late or slower thread. */
+const TASKS_PER_THREAD = 4;
+
+/**
+ * Runs one float64 conv pass: a, b the inputs, out the result, with the im2col scratch of one (image,
+ * group) per thread. `op`: the pass's job; the weight gradient's tasks take output channels, the others
+ * images.
+ */
+function pass(op: number, choose: (k: KernelExports) => Conv64, a: Storage, b: Storage, out: Storage, g: ConvGeometry): boolean {
   if (!(a instanceof Float64Array) || macs(g) < WASM_MIN_MACS) return false;
   const t = to3d(g);
   const colBytes = 128 + 8 * (t.Cx / t.G) * prod(t.k) * prod(t.y);
+  const units = op === OP_GRAD_WEIGHT_F64 ? t.Cy : t.N;
+  const threads = threadsFor(units, worthThreads(macs(g)));
+  if (threads > 1) {
+    // Each weight-gradient task gathers every image's columns again: one task per thread.
+    const per = op === OP_GRAD_WEIGHT_F64 ? Math.ceil(units / threads) : Math.ceil(units / (threads * TASKS_PER_THREAD));
+    const tasks = Math.ceil(units / per);
+    const scratchBytes = roundUp(colBytes, 64);
+    const job = arenaStart();
+    return callKernel(
+      [
+        [a, 'f64', 'in'],
+        [b, 'f64', 'in'],
+        [out, 'f64', 'out'],
+        [threads * scratchBytes, 'f64', 'scratch'],
+      ],
+      (_, [aAt, bAt, outAt, scratchAt], rt) => {
+        writeHeader(rt, op, t, [aAt, bAt, outAt, scratchAt], scratchRegions({ col: scratchBytes / 4, c: 0 }), {
+          chunk: per,
+          chunks: tasks,
+        });
+        runJob(rt, job, tasks, threads);
+      },
+      job + HEADER_INTS * 4,
+    );
+  }
   return callKernel(
     [
       [a, 'f64', 'in'],
@@ -56,11 +91,12 @@ function pass(choose: (k: KernelExports) => Conv64, a: Storage, b: Storage, out:
   );
 }
 
-export const convForward64 = (x: Storage, w: Storage, y: Storage, g: ConvGeometry): boolean => pass((k) => k.convForwardF64, x, w, y, g);
+export const convForward64 = (x: Storage, w: Storage, y: Storage, g: ConvGeometry): boolean =>
+  pass(OP_FORWARD_F64, (k) => k.convForwardF64, x, w, y, g);
 export const convGradInput64 = (dy: Storage, w: Storage, dx: Storage, g: ConvGeometry): boolean =>
-  pass((k) => k.convGradInputF64, dy, w, dx, g);
+  pass(OP_GRAD_INPUT_F64, (k) => k.convGradInputF64, dy, w, dx, g);
 export const convGradWeight64 = (x: Storage, dy: Storage, dw: Storage, g: ConvGeometry): boolean =>
-  pass((k) => k.convGradWeightF64, x, dy, dw, g);
+  pass(OP_GRAD_WEIGHT_F64, (k) => k.convGradWeightF64, x, dy, dw, g);
 
 /** c = A·B in float64 at the given offsets (M×K times K×N), each operand as stored or transposed (see the matmul kernel). */
 export function matmul64(
