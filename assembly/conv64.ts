@@ -38,6 +38,16 @@ function im2col(x: usize, col: usize, cg: i32, t: Geo): void {
           }
           const row = plane + ((<usize>(id * t.xh + ih) * <usize>t.xw) << 3);
           let iw = kw * t.dw - t.pw;
+          if (t.sw == 1) {
+            // Stride 1: the row's taps are one run of x between zeros, copied whole.
+            const lo = min(t.yw, max(0, -iw));
+            const hi = max(lo, min(t.yw, t.xw - iw));
+            memory.fill(at, 0, <usize>lo << 3);
+            if (hi > lo) memory.copy(at + (<usize>lo << 3), row + (<usize>(iw + lo) << 3), <usize>(hi - lo) << 3);
+            memory.fill(at + (<usize>hi << 3), 0, <usize>(t.yw - hi) << 3);
+            at += <usize>t.yw << 3;
+            continue;
+          }
           for (let ow = 0; ow < t.yw; ow++) {
             store<f64>(at, iw >= 0 && iw < t.xw ? load<f64>(row + (<usize>iw << 3)) : 0);
             at += 8;
@@ -66,6 +76,22 @@ function col2im(col: usize, x: usize, cg: i32, t: Geo): void {
           }
           const row = plane + ((<usize>(id * t.xh + ih) * <usize>t.xw) << 3);
           let iw = kw * t.dw - t.pw;
+          if (t.sw == 1) {
+            // Stride 1: the row's taps land on one run of x, added two lanes at a time.
+            const lo = min(t.yw, max(0, -iw));
+            const hi = max(lo, min(t.yw, t.xw - iw));
+            let ow = lo;
+            for (; ow + 2 <= hi; ow += 2) {
+              const p = row + (<usize>(iw + ow) << 3);
+              v128.store(p, f64x2.add(v128.load(p), v128.load(at + (<usize>ow << 3))));
+            }
+            if (ow < hi) {
+              const p = row + (<usize>(iw + ow) << 3);
+              store<f64>(p, load<f64>(p) + load<f64>(at + (<usize>ow << 3)));
+            }
+            at += <usize>t.yw << 3;
+            continue;
+          }
           for (let ow = 0; ow < t.yw; ow++) {
             if (iw >= 0 && iw < t.xw) {
               const p = row + (<usize>iw << 3);
