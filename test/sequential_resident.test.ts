@@ -193,12 +193,23 @@ test('a forward with no backward: under noGrad nothing stays; past the budget th
   noBlocksLeft();
 });
 
-test('a Sequential forward that throws gives its blocks back', () => {
+test('a Sequential forward that throws gives its blocks back, and one whose last module returns no tensor', () => {
   const { x } = batch();
   manualSeed(8);
   const model = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.Flatten(), new nn.Linear(5, 10));
   assert.throws(() => model.forward(x), /Linear: input of shape \[8, 8192\] must end in inFeatures=5/);
   noBlocksLeft();
+  /** The user's module at the end, returning an object (JavaScript lets it). */
+  class Named extends nn.Module {
+    forward(t: Tensor): Tensor {
+      return { features: t } as unknown as Tensor;
+    }
+  }
+  const named = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.ReLU(), new Named());
+  const out = named.forward(x) as unknown as { features: Tensor };
+  noBlocksLeft();
+  assert.equal(out.features.shape.join(), '8,8,32,32');
+  assert.ok(out.features.data.every((v) => v >= 0));
 });
 
 test('the activations of a graph dropped without backward are given back once it is garbage (between macrotasks), moved out, not freed', async () => {

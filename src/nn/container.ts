@@ -1,6 +1,6 @@
 // Sequential, Flatten and Dropout, as torch.nn.
 import { checkOptionKeys } from '../tensor/options.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { generatorOption, type Generator } from '../tensor/random.js';
 import { dropout, dropout2d, flatten } from '../ops/index.js';
 import { closeGraphRecord, dropGraphRecord, inGraphRecord, openGraphRecord } from '../tensor/resident.js';
@@ -49,7 +49,10 @@ export class Sequential extends Module {
       dropGraphRecord(record);
       throw e;
     }
-    closeGraphRecord(record, y, y.gradFn);
+    // A last module of the user's may return something else than a tensor: nothing of the record reaches it then.
+    const out: unknown = y;
+    if (out instanceof Tensor) closeGraphRecord(record, out, out.gradFn);
+    else closeGraphRecord(record, null, null);
     return y;
   }
 

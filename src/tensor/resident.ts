@@ -296,16 +296,16 @@ export function inGraphRecord<T>(id: number, f: () => T): T {
 }
 
 /**
- * Ends the forward of graph record `id`, whose result `output` goes to user code: where it lies in one
- * of the record's blocks it is moved out. The record passes to `node` (output's autograd node), whose
+ * Ends the forward of graph record `id`, whose result `output` goes to user code (null: not a tensor):
+ * where it lies in one of the record's blocks it is moved out. The record passes to `node` (output's autograd node), whose
  * release() frees it; with no node nothing saved the blocks, and they are freed now. Internal.
  */
-export function closeGraphRecord(id: number, output: Holder, node: object | null): void {
+export function closeGraphRecord(id: number, output: Holder | null, node: object | null): void {
   const record = graphRecords.get(id);
   if (record === undefined) return;
-  const block = output.residentBlock;
+  const block = output === null ? -1 : output.residentBlock;
   const entry = block >= 0 ? forward.get(block) : undefined;
-  if (entry !== undefined && entry.owner === id) {
+  if (output !== null && entry !== undefined && entry.owner === id) {
     moveOut(block, [output]);
     // Not held from the record: the graph it ends must be able to become garbage (unreachableGraphs).
     entry.holders = entry.holders.filter((h) => h !== output);
