@@ -15,9 +15,9 @@
 // Files: gemm.ts (the micro-kernel), gather.ts (im2col, col2im, padded planes), direct.ts, simd.ts, and
 // this file: the GEMM-path tasks and runTask, which dispatches a job's tasks by op code.
 
-import { SplitJob, OP_SPLIT } from './boundary.generated';
+import { MatmulJob, SplitJob, OP_MATMUL_F64, OP_SPLIT } from './boundary.generated';
 import { splitTask } from './split';
-import { conv64Task } from './conv64';
+import { conv64Task, matmul64Task } from './conv64';
 import { ConvJob, OP_DEPTHWISE_FORWARD, OP_DEPTHWISE_GRAD_WEIGHT, OP_DIRECT, OP_DIRECT_GRAD_WEIGHT, OP_FORWARD, OP_GRAD_INPUT, OP_GRAD_INPUT_SCATTER, OP_GRAD_WEIGHT, OP_GRAD_WEIGHT_STRIP, OP_FORWARD_ROWS, OP_FORWARD_F64, OP_GRAD_INPUT_F64, OP_GRAD_WEIGHT_F64, TAP_HEADER, TapTable, colStride, extent, tapStride } from './boundary.generated';
 import { gemm, gemmIndirect, gemmPixels } from './gemm';
 import { addBias } from './pointwise';
@@ -490,6 +490,7 @@ export function runTask(at: usize, task: i32, thread: i32): void {
   else if (op == OP_DIRECT_GRAD_WEIGHT) directGradWeightTask(job, task, thread);
   else if (op == OP_SPLIT) splitTask(changetype<SplitJob>(at), task);
   else if (op == OP_FORWARD_F64 || op == OP_GRAD_INPUT_F64 || op == OP_GRAD_WEIGHT_F64) conv64Task(job, task, thread);
+  else if (op == OP_MATMUL_F64) matmul64Task(changetype<MatmulJob>(at), task);
 }
 
 /** dst[i] = Σ_t src[t·stride + i] for i < count: adds up the partial sums (slots) in order. */

@@ -8,7 +8,7 @@
 //   weight grad   dW_g[o, r]        += Σ_n Σ_q dy[n, g·Co + o, q] · col(x[n, g])[r, q]
 //   input grad    dx[n, g]           = col2im(W_gᵀ · dy[n, g])
 import { transpose } from './elementwise';
-import { ConvJob, OP_FORWARD_F64, OP_GRAD_INPUT_F64 } from './boundary.generated';
+import { ConvJob, MatmulJob, OP_FORWARD_F64, OP_GRAD_INPUT_F64 } from './boundary.generated';
 
 /** The geometry every float64 conv kernel takes, read once from the arguments. */
 @unmanaged class Geo {
@@ -314,4 +314,17 @@ export function matmulF64(a: usize, b: usize, c: usize, bt: usize, M: i32, K: i3
   }
   if (transA) gemm(a, 1, M, rowMajorB, N, c, N, M, N, K);
   else gemm(a, K, 1, rowMajorB, N, c, N, M, N, K);
+}
+
+/**
+ * Task `task` of a float64 matmul job: C's rows from task·rows on (B already row-major). Each element of C
+ * is computed as in one call, whichever rows a task takes.
+ */
+export function matmul64Task(job: MatmulJob, task: i32): void {
+  const m0 = task * job.rows;
+  const rows = min(job.m, m0 + job.rows) - m0;
+  const K = job.k, N = job.n;
+  const c = <usize>job.c + ((<usize>m0 * <usize>N) << 3);
+  if (job.transA) gemm(<usize>job.a + (<usize>m0 << 3), 1, job.m, <usize>job.b, N, c, N, rows, N, K);
+  else gemm(<usize>job.a + ((<usize>m0 * <usize>K) << 3), K, 1, <usize>job.b, N, c, N, rows, N, K);
 }

@@ -17,6 +17,8 @@ import {
   type Tensor,
 } from '../src/index.js';
 import * as reference from '../src/kernels/reference/conv.js';
+import { matmul as referenceMatmul } from '../src/kernels/reference/matmul.js';
+import { matmul64 } from '../src/kernels/wasm/conv64.js';
 import { convKernels } from '../src/kernels/index.js';
 import { wasmRuntime } from '../src/kernels/wasm/runtime.js';
 import { setThreadsMinMacsForTesting } from '../src/kernels/wasm/conv_job.js';
@@ -450,7 +452,7 @@ test('backend selection and thread count', () => {
   setNumThreads(n);
 });
 
-test('float64: the wasm kernels (im2col + f64x2 GEMM) equal the reference kernels on 400 random geometries × 4 passes, threads 1-4, the same bits on each', {
+test('float64: the wasm kernels (im2col + f64x2 GEMM) equal the reference kernels on 400 random geometries × 4 passes and 40 matmuls, threads 1-4, the same bits on each', {
   skip: !available && 'no WebAssembly SIMD here',
 }, () => {
   const next = lcg(64);
@@ -479,6 +481,25 @@ test('float64: the wasm kernels (im2col + f64x2 GEMM) equal the reference kernel
         return out;
       };
       assert.deepEqual(run(3), run(1), `geometry ${JSON.stringify(g)}`);
+    }
+    // The float64 matmul on the threads (runs of C's rows), operands at offsets, each way of transposing:
+    // the reference's values, and the same bits on 1 and 3 threads.
+    for (let i = 0; i < 40; i++) {
+      const [M, K, N] = [randInt(next, 16, 70), randInt(next, 16, 40), randInt(next, 16, 50)];
+      const [transA, transB] = [next() < 0.5, next() < 0.5];
+      const a = Float64Array.from({ length: M * K + 3 }, () => next() * 2 - 1);
+      const b = Float64Array.from({ length: K * N + 2 }, () => next() * 2 - 1);
+      const run = (threads: number): Float64Array => {
+        setNumThreads(threads);
+        const c = new Float64Array(M * N + 1).fill(Number.NaN);
+        assert.ok(matmul64(a, 3, b, 2, c, 1, M, K, N, transA, transB), 'the wasm matmul took it');
+        return c.subarray(1);
+      };
+      const want = new Float64Array(M * N);
+      referenceMatmul(a, 3, b, 2, want, 0, M, K, N, transA, transB);
+      const got = run(3);
+      assert.deepEqual(got, run(1), `matmul ${M}×${K}×${N} transA=${transA} transB=${transB}`);
+      got.forEach((v, j) => assert.ok(Math.abs(v - want[j]) <= 1e-12 * (1 + Math.abs(want[j])), `matmul element ${j}: ${v} vs ${want[j]}`));
     }
   } finally {
     setNumThreads(before);

@@ -1,11 +1,19 @@
 // The wasm backend's float64 convolutions and matmul (assembly/conv64.ts) through callKernel: a conv
 // pass big enough for the threads runs as a conv job (the forward and input gradient by runs of images,
-// the weight gradient by runs of output channels: the same bits for any thread count), else as one call
-// on the calling thread. Each returns false (the registry then runs the reference kernel) for data of
+// the weight gradient by runs of output channels), a matmul as a job by runs of C's rows: the same bits
+// for any thread count. Else each is one call on the calling thread. Each returns false (the registry then runs the reference kernel) for data of
 // another type, tiny convolutions, and layouts over WebAssembly's 4 GiB.
 import type { Storage } from '../../tensor/tensor.js';
 import type { ConvGeometry } from '../../tensor/conv_params.js';
-import { HEADER_INTS, OP_FORWARD_F64, OP_GRAD_INPUT_F64, OP_GRAD_WEIGHT_F64, type KernelExports } from './boundary.generated.js';
+import {
+  HEADER_INTS,
+  OP_FORWARD_F64,
+  OP_GRAD_INPUT_F64,
+  OP_GRAD_WEIGHT_F64,
+  OP_MATMUL_F64,
+  writeMatmulJob,
+  type KernelExports,
+} from './boundary.generated.js';
 import { callKernel } from './call.js';
 import { macs, prod, roundUp, scratchRegions, to3d, worthThreads, writeHeader } from './conv_job.js';
 import { WASM_MIN_MACS } from './conv.js';
@@ -113,6 +121,37 @@ export function matmul64(
   transB: boolean,
 ): boolean {
   if (!(a instanceof Float64Array) || M * K * N < WASM_MIN_MACS) return false;
+  const threads = threadsFor(Math.ceil(M / 4), worthThreads(M * K * N));
+  if (threads > 1) {
+    // Runs of whole rows of C, in the GEMM's tiles of 4: every element is computed as in one call.
+    const rows = roundUp(Math.ceil(M / (threads * TASKS_PER_THREAD)), 4);
+    const tasks = Math.ceil(M / rows);
+    const job = arenaStart();
+    return callKernel(
+      [
+        [a.subarray(aAt, aAt + M * K), 'f64', 'in'],
+        [b.subarray(bAt, bAt + K * N), 'f64', 'in'],
+        [c.subarray(cAt, cAt + M * N), 'f64', 'out'],
+        [transB ? K * N * 8 : 0, 'f64', 'scratch'],
+      ],
+      (k, [aPtr, bPtr, cPtr, btPtr], rt) => {
+        if (transB) k.transpose_f64(bPtr, btPtr, 1, N, K);
+        writeMatmulJob(new Int32Array(rt.memory.buffer, job, HEADER_INTS), {
+          op: OP_MATMUL_F64,
+          m: M,
+          k: K,
+          n: N,
+          transA: transA ? 1 : 0,
+          a: aPtr,
+          b: transB ? btPtr : bPtr,
+          c: cPtr,
+          rows,
+        });
+        runJob(rt, job, tasks, threads);
+      },
+      job + HEADER_INTS * 4,
+    );
+  }
   return callKernel(
     [
       [a.subarray(aAt, aAt + M * K), 'f64', 'in'],
