@@ -1,27 +1,19 @@
 // float64 convolutions: im2col per (image, group), then a GEMM in f64x2 lanes. Plain loops: float64
-// training is about correctness first, and this is 30-60× the JavaScript reference. A pass runs as one
-// call, or on the threads as a conv job (OP_*_F64): the forward and input gradient by runs of images, the
-// weight gradient by runs of output channels, each element summed over the images in order by one task,
-// so the bits are the single call's for any thread count.
+// training is about correctness first, and this is 30-60× the JavaScript reference. Every pass is a conv
+// job (OP_*_F64), on one thread or several: the forward and input gradient by runs of images, the weight
+// gradient by runs of output channels, each element summed over the images in order by one task, so the
+// bits are the same for any thread count. The kernels read the geometry from the job header.
 // Geometry in 3 spatial dims (d, h, w); 1-d and 2-d convs pass 1 for the dims they lack.
 //   forward       y[n, g·Co + o, :]  = W_g[o, :] · col(x[n, g])            (col: Cg·K rows × Y columns)
 //   weight grad   dW_g[o, r]        += Σ_n Σ_q dy[n, g·Co + o, q] · col(x[n, g])[r, q]
 //   input grad    dx[n, g]           = col2im(W_gᵀ · dy[n, g])
-import { transpose } from './elementwise';
 import { ConvJob, MatmulJob, OP_FORWARD_F64, OP_GRAD_INPUT_F64 } from './boundary.generated';
-
-/** The geometry every float64 conv kernel takes, read once from the arguments. */
-@unmanaged class Geo {
-  n: i32; g: i32; cx: i32; cy: i32;
-  xd: i32; xh: i32; xw: i32; yd: i32; yh: i32; yw: i32; kd: i32; kh: i32; kw: i32;
-  sd: i32; sh: i32; sw: i32; dd: i32; dh: i32; dw: i32; pd: i32; ph: i32; pw: i32;
-}
 
 /**
  * col[r, q] = x[c, od·sd + kd·dd − pd, oh·sh + kh·dh − ph, ow·sw + kw·dw − pw] (0 outside x) for the
  * Cg channels of one group: r = ((c·KD + kd)·KH + kh)·KW + kw, q = (od·YH + oh)·YW + ow.
  */
-function im2col(x: usize, col: usize, cg: i32, t: Geo): void {
+function im2col(x: usize, col: usize, cg: i32, t: ConvJob): void {
   const X = t.xd * t.xh * t.xw;
   let at = col;
   for (let c = 0; c < cg; c++) {
@@ -63,7 +55,7 @@ function im2col(x: usize, col: usize, cg: i32, t: Geo): void {
 }
 
 /** The adjoint of im2col: x[c, …] += col[r, q] for every tap that lands inside x. */
-function col2im(col: usize, x: usize, cg: i32, t: Geo): void {
+function col2im(col: usize, x: usize, cg: i32, t: ConvJob): void {
   const X = t.xd * t.xh * t.xw;
   let at = col;
   for (let c = 0; c < cg; c++) {
@@ -200,28 +192,8 @@ function gemm(a: usize, am: i32, ak: i32, b: usize, ldb: i32, c: usize, ldc: i32
   return total;
 }
 
-@inline function geo(
-  n: i32, g: i32, cx: i32, cy: i32, xd: i32, xh: i32, xw: i32, yd: i32, yh: i32, yw: i32, kd: i32, kh: i32, kw: i32,
-  sd: i32, sh: i32, sw: i32, dd: i32, dh: i32, dw: i32, pd: i32, ph: i32, pw: i32, at: usize,
-): Geo {
-  const t = changetype<Geo>(at);
-  t.n = n; t.g = g; t.cx = cx; t.cy = cy; t.xd = xd; t.xh = xh; t.xw = xw; t.yd = yd; t.yh = yh; t.yw = yw;
-  t.kd = kd; t.kh = kh; t.kw = kw; t.sd = sd; t.sh = sh; t.sw = sw; t.dd = dd; t.dh = dh; t.dw = dw; t.pd = pd; t.ph = ph; t.pw = pw;
-  return t;
-}
-
-/** y = conv(x, w) in float64 (no bias): per image and group, im2col into col, then W_g · col. */
-export function convForwardF64(
-  x: usize, w: usize, y: usize, col: usize,
-  n: i32, g: i32, cx: i32, cy: i32, xd: i32, xh: i32, xw: i32, yd: i32, yh: i32, yw: i32, kd: i32, kh: i32, kw: i32,
-  sd: i32, sh: i32, sw: i32, dd: i32, dh: i32, dw: i32, pd: i32, ph: i32, pw: i32,
-): void {
-  const t = geo(n, g, cx, cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, col);
-  forwardImages(x, w, y, col + 128, t, 0, n); // the geometry record sits at the start of the scratch
-}
-
 /** The forward pass for images i0 ≤ i < i1. */
-function forwardImages(x: usize, w: usize, y: usize, colAt: usize, t: Geo, i0: i32, i1: i32): void {
+function forwardImages(x: usize, w: usize, y: usize, colAt: usize, t: ConvJob, i0: i32, i1: i32): void {
   const g = t.g, cx = t.cx, cy = t.cy;
   const cg = cx / g, co = cy / g, K = t.kd * t.kh * t.kw, X = t.xd * t.xh * t.xw, Y = t.yd * t.yh * t.yw;
   for (let i = i0; i < i1; i++) {
@@ -232,18 +204,8 @@ function forwardImages(x: usize, w: usize, y: usize, colAt: usize, t: Geo, i0: i
   }
 }
 
-/** dx = the adjoint of the forward in float64: per image and group, dcol = W_gᵀ · dy, then col2im into a zeroed dx. */
-export function convGradInputF64(
-  dy: usize, w: usize, dx: usize, col: usize,
-  n: i32, g: i32, cx: i32, cy: i32, xd: i32, xh: i32, xw: i32, yd: i32, yh: i32, yw: i32, kd: i32, kh: i32, kw: i32,
-  sd: i32, sh: i32, sw: i32, dd: i32, dh: i32, dw: i32, pd: i32, ph: i32, pw: i32,
-): void {
-  const t = geo(n, g, cx, cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, col);
-  gradInputImages(dy, w, dx, col + 128, t, 0, n);
-}
-
 /** The input gradient for images i0 ≤ i < i1 (their dx zeroed first). */
-function gradInputImages(dy: usize, w: usize, dx: usize, colAt: usize, t: Geo, i0: i32, i1: i32): void {
+function gradInputImages(dy: usize, w: usize, dx: usize, colAt: usize, t: ConvJob, i0: i32, i1: i32): void {
   const g = t.g, cx = t.cx, cy = t.cy;
   const cg = cx / g, co = cy / g, K = t.kd * t.kh * t.kw, X = t.xd * t.xh * t.xw, Y = t.yd * t.yh * t.yw;
   memory.fill(dx + ((<usize>i0 * <usize>cx * <usize>X) << 3), 0, (<usize>(i1 - i0) * <usize>cx * <usize>X) << 3);
@@ -256,18 +218,8 @@ function gradInputImages(dy: usize, w: usize, dx: usize, colAt: usize, t: Geo, i
   }
 }
 
-/** dw = Σ_n dy[n, g] · col(x[n, g])ᵀ in float64: per image and group, im2col, then dot products over the output positions. */
-export function convGradWeightF64(
-  x: usize, dy: usize, dw: usize, col: usize,
-  n: i32, g: i32, cx: i32, cy: i32, xd: i32, xh: i32, xw: i32, yd: i32, yh: i32, yw: i32, kd: i32, kh: i32, kw: i32,
-  sd: i32, sh: i32, sw: i32, dd: i32, dh: i32, dw_: i32, pd: i32, ph: i32, pw: i32,
-): void {
-  const t = geo(n, g, cx, cy, xd, xh, xw, yd, yh, yw, kd, kh, kw, sd, sh, sw, dd, dh, dw_, pd, ph, pw, col);
-  gradWeightChannels(x, dy, dw, col + 128, t, 0, cy);
-}
-
 /** The weight gradient's rows of output channels o0 ≤ o < o1 (zeroed first), each summed over the images in order. */
-function gradWeightChannels(x: usize, dy: usize, dw: usize, colAt: usize, t: Geo, o0: i32, o1: i32): void {
+function gradWeightChannels(x: usize, dy: usize, dw: usize, colAt: usize, t: ConvJob, o0: i32, o1: i32): void {
   const n = t.n, g = t.g, cx = t.cx, cy = t.cy;
   const cg = cx / g, co = cy / g, K = t.kd * t.kh * t.kw, X = t.xd * t.xh * t.xw, Y = t.yd * t.yh * t.yw;
   const R = cg * K;
@@ -289,36 +241,21 @@ function gradWeightChannels(x: usize, dy: usize, dw: usize, colAt: usize, t: Geo
 
 /**
  * Task `task` of a float64 conv job on thread `thread`: job.chunk images (the weight gradient: output
- * channels) from task·chunk on, with the thread's scratch (the geometry record, then the columns).
+ * channels) from task·chunk on, with the thread's scratch for the columns.
  */
 export function conv64Task(job: ConvJob, task: i32, thread: i32): void {
-  const base = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
-  const t = geo(job.n, job.g, job.cx, job.cy, job.xd, job.xh, job.xw, job.yd, job.yh, job.yw, job.kd, job.kh, job.kw,
-    job.sd, job.sh, job.sw, job.dd, job.dh, job.dw, job.pd, job.ph, job.pw, base);
+  const col = <usize>job.scratch + <usize>thread * <usize>job.scratchBytes;
   const from = task * job.chunk;
   const a = <usize>job.xPtr, b = <usize>job.wPtr, out = <usize>job.outPtr;
-  if (job.op == OP_FORWARD_F64) forwardImages(a, b, out, base + 128, t, from, min(job.n, from + job.chunk));
-  else if (job.op == OP_GRAD_INPUT_F64) gradInputImages(a, b, out, base + 128, t, from, min(job.n, from + job.chunk));
-  else gradWeightChannels(a, b, out, base + 128, t, from, min(job.cy, from + job.chunk));
+  if (job.op == OP_FORWARD_F64) forwardImages(a, b, out, col, job, from, min(job.n, from + job.chunk));
+  else if (job.op == OP_GRAD_INPUT_F64) gradInputImages(a, b, out, col, job, from, min(job.n, from + job.chunk));
+  else gradWeightChannels(a, b, out, col, job, from, min(job.cy, from + job.chunk));
 }
 
 /**
- * c[m, j] = Σ_k A(m, k)·B(k, j) in float64 (M×K times K×N, c row-major): matmul and linear. A is a (M×K)
- * or, transA, a stored K×M, read in place; B is b (K×N) or, transB, b stored N×K, transposed into bt first.
- */
-export function matmulF64(a: usize, b: usize, c: usize, bt: usize, M: i32, K: i32, N: i32, transA: i32, transB: i32): void {
-  let rowMajorB = b;
-  if (transB) {
-    transpose<f64>(b, bt, 1, N, K);
-    rowMajorB = bt;
-  }
-  if (transA) gemm(a, 1, M, rowMajorB, N, c, N, M, N, K);
-  else gemm(a, K, 1, rowMajorB, N, c, N, M, N, K);
-}
-
-/**
- * Task `task` of a float64 matmul job: C's rows from task·rows on (B already row-major). Each element of C
- * is computed as in one call, whichever rows a task takes.
+ * Task `task` of a float64 matmul job (matmul and linear): C's rows from task·rows on, c[m, j] = Σ_k
+ * A(m, k)·B(k, j) with A read in place (stored M×K, or K×M where transA) and B row-major (transposed
+ * first where it was stored N×K). Each element is the same sum whichever rows a task takes.
  */
 export function matmul64Task(job: MatmulJob, task: i32): void {
   const m0 = task * job.rows;
