@@ -37,22 +37,17 @@ export class Sequential extends Module {
     const internal = children.map((m, i) => i + 1 < children.length && isOwnLayer(m) && isOwnLayer(children[i + 1]));
     const record = internal.includes(true) ? openGraphRecord() : 0;
     let y = x;
-    if (record === 0) {
-      for (const m of children) y = m.forward(y);
-      return y;
-    }
     try {
       children.forEach((m, i) => {
-        y = internal[i] ? inGraphRecord(record, () => m.forward(y)) : m.forward(y);
+        y = record !== 0 && internal[i] ? inGraphRecord(record, () => m.forward(y)) : m.forward(y);
       });
     } catch (e) {
-      dropGraphRecord(record);
+      if (record !== 0) dropGraphRecord(record);
       throw e;
     }
     // A last module of the user's may return something else than a tensor: nothing of the record reaches it then.
     const out: unknown = y;
-    if (out instanceof Tensor) closeGraphRecord(record, out, out.gradFn);
-    else closeGraphRecord(record, null, null);
+    if (record !== 0) closeGraphRecord(record, out instanceof Tensor ? out : null);
     return y;
   }
 

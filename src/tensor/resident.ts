@@ -106,8 +106,7 @@ const recordsOfNode = new WeakMap<object, number[]>();
 const unreachableGraphs =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry<number>((id) => {
-        const record = graphRecords.get(id);
-        if (record !== undefined) endGraphRecord(id, record, 'move out');
+        endGraphRecord(id, 'move out');
       })
     : null;
 
@@ -275,9 +274,9 @@ function endTidy(id: number, kept: ReadonlySet<Holder>): void {
 export function openGraphRecord(): number {
   if (store === null || sink !== 'forward' || tidyScopes.length > 0 || graphScope !== 0) return 0;
   if (graphBytes > graphBudgetBytes) {
-    for (const [id, record] of graphRecords) {
+    for (const id of graphRecords.keys()) {
       if (graphBytes <= graphBudgetBytes / 2) break;
-      endGraphRecord(id, record, 'move out');
+      endGraphRecord(id, 'move out');
     }
   }
   const id = nextScopeId++;
@@ -297,12 +296,13 @@ export function inGraphRecord<T>(id: number, f: () => T): T {
 
 /**
  * Ends the forward of graph record `id`, whose result `output` goes to user code (null: not a tensor):
- * where it lies in one of the record's blocks it is moved out. The record passes to `node` (output's autograd node), whose
- * release() frees it; with no node nothing saved the blocks, and they are freed now. Internal.
+ * where it lies in one of the record's blocks it is moved out. The record passes to output's autograd
+ * node, whose release() frees it; with no node nothing saved the blocks, and they are freed now. Internal.
  */
-export function closeGraphRecord(id: number, output: Holder | null, node: object | null): void {
+export function closeGraphRecord(id: number, output: (Holder & { readonly gradFn: object | null }) | null): void {
   const record = graphRecords.get(id);
   if (record === undefined) return;
+  const node = output === null ? null : output.gradFn;
   const block = output === null ? -1 : output.residentBlock;
   const entry = block >= 0 ? forward.get(block) : undefined;
   if (output !== null && entry !== undefined && entry.owner === id) {
@@ -311,7 +311,7 @@ export function closeGraphRecord(id: number, output: Holder | null, node: object
     entry.holders = entry.holders.filter((h) => h !== output);
   }
   if (record.blocks.length === 0) graphRecords.delete(id);
-  else if (node === null) endGraphRecord(id, record, 'free');
+  else if (node === null) endGraphRecord(id, 'free');
   else {
     const list = recordsOfNode.get(node);
     if (list === undefined) recordsOfNode.set(node, [id]);
@@ -322,8 +322,7 @@ export function closeGraphRecord(id: number, output: Holder | null, node: object
 
 /** Frees graph record `id` (its forward threw). Internal. */
 export function dropGraphRecord(id: number): void {
-  const record = graphRecords.get(id);
-  if (record !== undefined) endGraphRecord(id, record, 'free');
+  endGraphRecord(id, 'free');
 }
 
 /** Frees the graph records attached to autograd node `node` (it released its saved tensors). Internal. */
@@ -331,18 +330,17 @@ export function releaseGraphRecords(node: object): void {
   const list = recordsOfNode.get(node);
   if (list === undefined) return;
   recordsOfNode.delete(node);
-  for (const id of list) {
-    const record = graphRecords.get(id);
-    if (record !== undefined) endGraphRecord(id, record, 'free');
-  }
+  for (const id of list) endGraphRecord(id, 'free');
 }
 
 /**
- * Ends a graph record: 'free' disposes the tensors over its blocks (only the graph saw them, and it
- * released them); 'move out' copies them to JavaScript arrays first, so they stay valid. Either way
- * the blocks go back to the store.
+ * Ends graph record `id`, where it is still live: 'free' disposes the tensors over its blocks (only the
+ * graph saw them, and it released them); 'move out' copies them to JavaScript arrays first, so they stay
+ * valid. Either way the blocks go back to the store.
  */
-function endGraphRecord(id: number, record: GraphRecord, how: 'free' | 'move out'): void {
+function endGraphRecord(id: number, how: 'free' | 'move out'): void {
+  const record = graphRecords.get(id);
+  if (record === undefined) return; // already ended (released, moved out, or garbage)
   graphRecords.delete(id);
   graphBytes -= record.bytes;
   for (const block of record.blocks) {
