@@ -36,7 +36,7 @@ registerBackend('wasm', {
     // A sum whose innermost runs are summed whole is one chain of dependent additions, no faster in wasm
     // than in JavaScript: there only a resident input (no copy in) is worth the call.
     sumDims: (x, acc, s) => (s.sy3 !== 0 || residentAt(x) >= 0) && generatedKernels.sumDims(x, acc, s),
-    // float32 through the planned jobs (conv.ts), float64 through conv64.ts (a job by images or channels, or one call).
+    // float32 through the planned jobs (conv.ts), float64 through conv64.ts (jobs by images or output channels).
     convForward: (x, w, y, g) => conv.convForward(x, w, y, g) || convForward64(x, w, y, g),
     convForwardBias: (x, w, b, y, g) => conv.convForwardBias(x, w, b, y, g) || convForwardBias64(x, w, b, y, g),
     convGradInput: (dy, w, dx, g) => conv.convGradInput(dy, w, dx, g) || convGradInput64(dy, w, dx, g),
