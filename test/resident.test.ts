@@ -9,7 +9,7 @@ import { grad, manualSeed, randn, type Tensor } from '../src/index.js';
 import { residentBlocks, wasmHeap } from '../src/kernels/wasm/heap.js';
 import { ARENA_START, heap, wasmMemoryBytes } from '../src/kernels/wasm/runtime.js';
 import type { Storage } from '../src/tensor/tensor.js';
-import { countingStore, ResidentNet, withStore } from './resident_support.js';
+import { afterTask, countingStore, ResidentNet, withStore } from './resident_support.js';
 
 const isResident = (t: Tensor): boolean => wasmHeap.blockOf(t.data) >= 0;
 
@@ -80,7 +80,7 @@ test('what hooks see, retained gradients and grad() results are copies the next 
   }
 });
 
-test('a pass that throws midway frees its blocks', () => {
+test('a pass that throws midway frees its blocks', async () => {
   const store = countingStore();
   withStore(store, () => {
     manualSeed(3);
@@ -95,26 +95,35 @@ test('a pass that throws midway frees its blocks', () => {
         .add(net.conv2.forward(net.pool.forward(h)))
         .flatten(1),
     );
+    // The forward's outputs, which the graph holds (it was not released).
+    const forwardBlocks = residentBlocks();
+    const before = store.count;
     assert.throws(() => y.sum().backward(), /hook failed/);
+    assert.ok(store.count > before, 'the pass allocated resident blocks');
+    assert.equal(residentBlocks(), forwardBlocks, 'the pass freed its own');
   });
-  assert.ok(store.count > 0);
+  // The graph's go once the task ends.
+  await afterTask();
   assert.equal(residentBlocks(), 0);
 });
 
-test('createGraph keeps every gradient a JavaScript array (they join the graph of the next pass)', () => {
+test('createGraph keeps every gradient a JavaScript array (they join the graph of the next pass)', async () => {
   const store = countingStore();
   withStore(store, () => {
     manualSeed(4);
     const net = new ResidentNet();
     const x = randn([8, 3, 32, 32], { requiresGrad: true });
-    const [dx] = grad(net.forward(x).pow(2).sum(), [x], { createGraph: true });
+    const loss = net.forward(x).pow(2).sum();
+    const forwardBlocks = store.count;
+    const [dx] = grad(loss, [x], { createGraph: true });
     assert.ok(dx !== null && !isResident(dx));
-    assert.equal(store.count, 0, 'a createGraph pass allocated resident blocks');
+    assert.equal(store.count, forwardBlocks, 'a createGraph pass allocated resident blocks');
     // The second pass records nothing: its gradients may be resident, its result is not.
     const [ddx] = grad(dx.pow(2).sum(), [x]);
     assert.ok(ddx !== null && !isResident(ddx));
-    assert.ok(store.count > 0);
+    assert.ok(store.count > forwardBlocks);
   });
+  await afterTask();
   assert.equal(residentBlocks(), 0);
 });
 

@@ -36,6 +36,12 @@ export function countingStore(): ResidentStore & { count: number; mostLive: numb
   return store;
 }
 
+/**
+ * Resolves once the current task has ended: the op outputs a graph still holds in the kernels' memory
+ * (a forward never backwarded, or whose backward threw) are moved out to arrays then (tensor/resident.ts).
+ */
+export const afterTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
 /** Runs f with `store` registered (null: none), then the wasm heap again. */
 export function withStore<T>(store: ResidentStore | null, f: () => T): T {
   registerResidentStore(store);

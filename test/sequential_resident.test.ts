@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { F, manualSeed, nn, noGrad, optim, randint, randn, type Tensor } from '../src/index.js';
 import { residentBlocks } from '../src/kernels/wasm/heap.js';
 import { graphRecordStats, setGraphBudgetBytes } from '../src/tensor/resident.js';
-import { countingStore, withStore } from './resident_support.js';
+import { afterTask, countingStore, withStore } from './resident_support.js';
 
 /** Conv, batch norm, ReLU, pooling, flatten, linear on 8×3×32² inputs: activations of 64-256 KB. */
 function net(): nn.Sequential {
@@ -193,7 +193,7 @@ test('a forward with no backward: under noGrad nothing stays; past the budget th
   noBlocksLeft();
 });
 
-test('a Sequential forward that throws gives its blocks back, and one whose last module returns no tensor', () => {
+test('a Sequential forward that throws gives its blocks back, and one whose last module returns no tensor', async () => {
   const { x } = batch();
   manualSeed(8);
   const model = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.Flatten(), new nn.Linear(5, 10));
@@ -207,8 +207,13 @@ test('a Sequential forward that throws gives its blocks back, and one whose last
   }
   const named = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.ReLU(), new Named());
   const out = named.forward(x) as unknown as { features: Tensor };
+  // The ReLU's output, which the user's module got: the graph's until backward, or until the task ends.
+  assert.deepEqual(graphRecordStats(), { records: 1, bytes: 8 * 8 * 32 * 32 * 4 });
+  const features = Array.from(out.features.storage);
+  await afterTask();
   noBlocksLeft();
   assert.equal(out.features.shape.join(), '8,8,32,32');
+  assert.deepEqual(Array.from(out.features.data), features, 'moved out, not freed');
   assert.ok(out.features.data.every((v) => v >= 0));
 });
 

@@ -5,6 +5,7 @@ import { defineMethods, Tensor, type BackwardOptions, type GradHook } from '../t
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { withGradMode } from './mode.js';
 import { ResidentScope } from './resident.js';
+import { inBackwardPass } from '../tensor/resident.js';
 
 /** Options of {@link grad}. */
 export interface GradOptions {
@@ -114,6 +115,16 @@ function runTensorHooks(t: Tensor, g: Tensor, hooks: readonly GradHook[]): Tenso
 }
 
 function run(
+  outputs: readonly Tensor[],
+  seeds: readonly (Tensor | null)[],
+  targets: Set<Tensor> | null,
+  options: GradOptions,
+  accumulate: boolean,
+): RunResult {
+  return inBackwardPass(() => runPass(outputs, seeds, targets, options, accumulate));
+}
+
+function runPass(
   outputs: readonly Tensor[],
   seeds: readonly (Tensor | null)[],
   targets: Set<Tensor> | null,

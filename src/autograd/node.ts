@@ -2,7 +2,7 @@
 // the tensors the op saved. Rules are built from differentiable ops, so running them with recording on
 // (createGraph) gives higher derivatives.
 import type { Tensor, GradFn } from '../tensor/tensor.js';
-import { releaseGraphRecords } from '../tensor/resident.js';
+import { adoptGraphOutputs, releaseGraphRecords } from '../tensor/resident.js';
 import { isGradEnabled } from './mode.js';
 
 /** One lazily computed gradient per input; null for inputs that get no gradient. */
@@ -75,8 +75,13 @@ export function record(
   saved: readonly (Tensor | null)[] = [],
   runsUserCode = false,
 ): Tensor {
-  if (!isGradEnabled() || !inputs.some(needsGrad)) return out;
+  if (!isGradEnabled() || !inputs.some(needsGrad)) {
+    adoptGraphOutputs(out, null);
+    return out;
+  }
   out.requiresGrad = true;
   out.gradFn = new Node(name, inputs, rule, saved, runsUserCode);
+  // The op's outputs kept in the kernels' memory for the graph (tensor/resident.ts) are the node's now.
+  adoptGraphOutputs(out, out.gradFn);
   return out;
 }

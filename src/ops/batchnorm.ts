@@ -169,7 +169,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const shift = Float64Array.from({ length: C }, (_, c) => (b === null ? 0 : b.storage[c]));
   const mu = new Float64Array(C);
   const invstd = new Float64Array(C);
-  const y = emptyUnzeroed(x.dtype, x.shape, 'kernel');
+  const y = emptyUnzeroed(x.dtype, x.shape, 'kernel', 'batchNorm', [x, w, b]);
   if (training) {
     const variance = new Float64Array(C);
     trainForwardKernel.impl(x.storage, y.storage, mu, variance, weight, shift, { ...layout, eps });

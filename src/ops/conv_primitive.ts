@@ -39,7 +39,7 @@ function biasGrad(dy: Tensor, g: ConvGeometry): Tensor {
 
 /** y = conv(x, w) + b, x of shape (N, Cx, …xSize), w (Cy, Cx/G, …k), y (N, Cy, …ySize). */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
-  const y = emptyUnzeroed(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'kernel', 'conv');
+  const y = emptyUnzeroed(x.dtype, [g.batch, g.yChannels, ...g.ySize], 'kernel', 'conv', [x, w, b]);
   // With a bias, one kernel call adds it while y is still in the kernel's memory.
   if (b === null) convForwardKernel.impl(x.storage, w.storage, y.storage, g);
   else convForwardBiasKernel.impl(x.storage, w.storage, b.storage, y.storage, g);
@@ -58,7 +58,7 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
 
 /** dx = A(w)ᵀ·dy (+ b over x's channels): dy (N, Cy, …ySize) → (N, Cx, …xSize). */
 export function convGradInput(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, name: string = CONV_NODE): Tensor {
-  const dx = emptyUnzeroed(dy.dtype, [g.batch, g.xChannels, ...g.xSize], 'kernel', 'convTranspose');
+  const dx = emptyUnzeroed(dy.dtype, [g.batch, g.xChannels, ...g.xSize], 'kernel', 'convTranspose', [dy, w, b]);
   convGradInputKernel.impl(dy.storage, w.storage, dx.storage, g);
   if (b !== null) addBias(dx, b);
   return record(

@@ -82,7 +82,7 @@ function binary(
   const dtype = floatResult ? floatingOf(promote(a, b)) : promote(a, b);
   const bt = typeof b === 'number' ? scalarTensor(b, dtype) : b;
   const shape = broadcastShapes(a.shape, bt.shape, op);
-  const y = emptyUnzeroed(dtype, shape, 'kernel');
+  const y = emptyUnzeroed(dtype, shape, 'kernel', op, [a, bt]);
   // Mixed dtypes (an int64 operand promoted) go through the general loop, which reads any storage (and,
   // as the kernel would, writes every element of y).
   if (a.dtype !== dtype || bt.dtype !== dtype || !arithmetic(code, a, bt, y)) {
@@ -119,7 +119,7 @@ function unary(op: UnaryCode, a: Tensor, floatResult = false): Tensor {
   checkTensor(a, 'input', op);
   // Every case writes every element: neg here, the others through their kernels (int64 or bool input to
   // a float32 result: the reference kernel, which reads any storage).
-  const y = emptyUnzeroed(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape, op === 'neg' ? 'caller' : 'kernel');
+  const y = emptyUnzeroed(floatResult ? floatingOf(a.dtype) : a.dtype, a.shape, op === 'neg' ? 'caller' : 'kernel', op, [a]);
   const x = a.storage;
   const out = y.storage;
   const n = out.length;

@@ -49,7 +49,7 @@ export function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
   const ae = full(a);
   const be = full(b);
   // Every element is written by the kernel calls below (the reference writes its sums, not adds to them).
-  const y = emptyUnzeroed(a.dtype, [...batch, M, N], 'kernel', 'matmul');
+  const y = emptyUnzeroed(a.dtype, [...batch, M, N], 'kernel', 'matmul', [a, b]);
   const kernel = matmulKernel.impl;
   for (let i = 0; i < count; i++) kernel(ae.storage, i * M * K, be.storage, i * K * N, y.storage, i * M * N, M, K, N, transA, transB);
   return record(

@@ -244,8 +244,8 @@ function maxPoolNd(
   let values: Tensor;
   if (dims === 2) {
     const [N, C] = g.x.shape;
-    idx = emptyUnzeroed('int64', [N, C, ...g.out], 'kernel');
-    const y = emptyUnzeroed(g.x.dtype, [N, C, ...g.out], 'kernel');
+    idx = emptyUnzeroed('int64', [N, C, ...g.out], 'kernel', op, [g.x]);
+    const y = emptyUnzeroed(g.x.dtype, [N, C, ...g.out], 'kernel', op, [g.x]);
     const [kh, kw] = g.k;
     const [sh, sw] = g.s;
     const [ph, pw] = g.p;
@@ -378,7 +378,7 @@ function windowMap(
   const dims = L.length;
   const out = windows.map((w) => w.start.length);
   const lead = src.shape.slice(0, src.ndim - dims);
-  const dst = emptyUnzeroed(src.dtype, [...lead, ...(adjoint ? L : out)], 'kernel');
+  const dst = emptyUnzeroed(src.dtype, [...lead, ...(adjoint ? L : out)], 'kernel', 'pool', [src]);
   // Three dims, the missing leading ones of size 1 (one window covering the one position).
   const one: Windows = { start: Int32Array.of(0), end: Int32Array.of(1), count: Float64Array.of(1) };
   const w3 = [...new Array<Windows>(3 - dims).fill(one), ...windows];

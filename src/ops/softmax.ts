@@ -104,7 +104,7 @@ function softmaxBackward(dy: Tensor, y: Tensor, d: number, log: boolean): Tensor
 
 function softmaxOf(x: Tensor, d: number, log: boolean): Tensor {
   // Every element is written by the kernel.
-  const y = emptyUnzeroed(x.dtype, x.shape, 'kernel');
+  const y = emptyUnzeroed(x.dtype, x.shape, 'kernel', log ? 'logSoftmax' : 'softmax', [x]);
   const { outer, n, inner } = splitAt(x.shape, d);
   if (x.numel > 0) softmaxKernel.impl(x.storage, y.storage, outer, n, inner, log);
   return y;

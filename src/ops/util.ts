@@ -1,5 +1,6 @@
 // Small helpers shared by the ops: output allocation, scalars as tensors, dtype promotion, argument checks.
 import { allocate, allocateUnzeroed } from '../tensor/storage.js';
+import { isGradEnabled } from '../autograd/mode.js';
 import { isFloating, Tensor, type DType, type FloatDType, type TensorOrScalar } from '../tensor/tensor.js';
 import { checkSize, MAX_ELEMENTS } from '../tensor/shape.js';
 
@@ -14,12 +15,26 @@ export function empty(dtype: DType, shape: readonly number[], op = 'convgrad'): 
  * A tensor whose every element is written before anything reads it, so it need not start zeroed (large
  * fresh zeroed memory is what an op's output costs most): by the kernel call that comes next ('kernel':
  * the buffer goes to kernel.impl as an output before anything else touches it) or by the caller's own
- * code at once ('caller'). See allocateUnzeroed.
+ * code at once ('caller'). See allocateUnzeroed. `inputs`: those of the op the tensor is the output of;
+ * where record() will put it in the autograd graph (recording on, an input requires grad), it may stay
+ * in the kernels' memory, owned by the graph (tensor/resident.ts).
  */
-export function emptyUnzeroed(dtype: DType, shape: readonly number[], writer: 'kernel' | 'caller', op = 'convgrad'): Tensor {
+export function emptyUnzeroed(
+  dtype: DType,
+  shape: readonly number[],
+  writer: 'kernel' | 'caller',
+  op = 'convgrad',
+  inputs: readonly (Tensor | null)[] = [],
+): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   if (!(n <= MAX_ELEMENTS)) checkSize(shape, op);
-  return new Tensor(allocateUnzeroed(dtype, n, writer, op), shape, false, dtype);
+  // (An input freed by backward or tidy makes the op throw: no block for it.)
+  const joinsGraph =
+    inputs.length > 0 &&
+    isGradEnabled() &&
+    inputs.some((t) => t?.requiresGrad === true) &&
+    inputs.every((t) => t === null || t.residentBlock >= -1);
+  return new Tensor(allocateUnzeroed(dtype, n, writer, op, joinsGraph), shape, false, dtype);
 }
 
 export function scalarTensor(value: number, dtype: DType): Tensor {

@@ -7,6 +7,14 @@ import type { DType, Storage } from './tensor.js';
 
 const allocUnsafeSlow = (globalThis as { Buffer?: { allocUnsafeSlow?: (bytes: number) => Uint8Array } }).Buffer?.allocUnsafeSlow;
 
+/** A copy of `bytes` in a new array of its own, not zeroed first where that is cheaper (Node: see allocateUnzeroed). */
+export function copyOfBytes(bytes: Uint8Array): Uint8Array {
+  if (allocUnsafeSlow === undefined || bytes.length <= SMALL_BYTES) return bytes.slice();
+  const copy = allocUnsafeSlow(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
 // Small storages are carved from shared slabs: a typed array of more than 64 bytes otherwise gets a
 // backing store of its own, which costs V8 about 2 µs — more than most small ops compute. A slab lives
 // while any storage carved from it does, so to bound what a long-lived small tensor keeps alive:
@@ -62,12 +70,13 @@ const unwritten = new WeakSet<Storage>();
  * (Node, more than SMALL_BYTES). `writer` 'kernel': the kernel call that comes next (`kernel.impl(…,
  * out, …)`), where nothing touches the buffer before it; that call leaves every element written (zeroed
  * first where the reference kernel runs). 'caller': the caller's own code writes every element at once.
+ * `joinsGraph`: the output of an op the autograd graph will record (see resident.ts).
  */
-export function allocateUnzeroed(dtype: DType, n: number, writer: 'kernel' | 'caller', op = 'allocate'): Storage {
+export function allocateUnzeroed(dtype: DType, n: number, writer: 'kernel' | 'caller', op = 'allocate', joinsGraph = false): Storage {
   const wide = dtype !== 'float32';
   const bytes = n * (wide ? 8 : 4);
-  // Inside a backward pass, in the wasm backend's memory where it takes it (resident.ts).
-  const resident = bytes > SMALL_BYTES ? allocateResident(wide, n) : null;
+  // In a backward pass, tidy(), a Sequential or the graph, in the wasm backend's memory where it takes it (resident.ts).
+  const resident = bytes > SMALL_BYTES ? allocateResident(wide, n, joinsGraph) : null;
   if (resident !== null) {
     if (writer === 'kernel') unwritten.add(resident);
     return resident;
