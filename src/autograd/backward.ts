@@ -114,17 +114,8 @@ function runTensorHooks(t: Tensor, g: Tensor, hooks: readonly GradHook[]): Tenso
   return g;
 }
 
+/** One backward pass (run it inside inBackwardPass: its ops then make no graph outputs). */
 function run(
-  outputs: readonly Tensor[],
-  seeds: readonly (Tensor | null)[],
-  targets: Set<Tensor> | null,
-  options: GradOptions,
-  accumulate: boolean,
-): RunResult {
-  return inBackwardPass(() => runPass(outputs, seeds, targets, options, accumulate));
-}
-
-function runPass(
   outputs: readonly Tensor[],
   seeds: readonly (Tensor | null)[],
   targets: Set<Tensor> | null,
@@ -237,7 +228,7 @@ export function backward(
   }
   checkOptionKeys(options, ['retainGraph', 'createGraph'], 'backward');
   const seeds = initialGrads([output], gradient === undefined ? undefined : [gradient], 'backward');
-  run([output], seeds, null, options, true);
+  inBackwardPass(() => run([output], seeds, null, options, true));
 }
 
 /**
@@ -257,7 +248,7 @@ export function grad(
     if (!x.requiresGrad) throw new Error(`grad: input ${i} does not require grad; expected tensors with requiresGrad=true`);
   });
   const seeds = initialGrads(outs, options.gradOutputs, 'grad');
-  const { grads } = run(outs, seeds, new Set(ins), options, false);
+  const { grads } = inBackwardPass(() => run(outs, seeds, new Set(ins), options, false));
   return ins.map((x, i) => {
     const g = grads.get(x);
     if (g === undefined) {
