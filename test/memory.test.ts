@@ -4,7 +4,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DataLoader, F, Generator, backendInfo, datasets, manualSeed, nn, optim, randn, setNumThreads, tidy } from '../src/index.js';
+import {
+  DataLoader,
+  F,
+  Generator,
+  backendInfo,
+  datasets,
+  manualSeed,
+  nn,
+  optim,
+  randn,
+  setNumThreads,
+  tidy,
+  type Tensor,
+} from '../src/index.js';
 import { residentBlocks } from '../src/kernels/wasm/heap.js';
 import { wasmMemoryBytes } from '../src/kernels/wasm/runtime.js';
 import { countingStore, withStore } from './resident_support.js';
@@ -59,13 +72,29 @@ test('memory stays flat over 10,000 training steps of a CNN (conv, batch norm, p
   assert.ok(grown.rss < 32, `RSS grew ${grown.rss.toFixed(1)} MB`);
 });
 
-// In tidy() and, for a Sequential of the library's own layers, in PyTorch's plain loop too (the graph owns them).
-for (const loop of ['tidy', 'plain'] as const)
-  test(`memory stays flat over 10,000 training steps (${loop === 'tidy' ? 'in tidy()' : "PyTorch's loop"}), with the activations resident in the kernels memory`, () => {
+/** The same layers called one by one from a forward of the user's: their outputs reach user code (graph outputs, moved out by backward). */
+class OwnForward extends nn.Module {
+  constructor(readonly layers: nn.Sequential) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.layers.children()) y = m.forward(y);
+    return y;
+  }
+}
+
+const LOOPS = { tidy: 'in tidy()', plain: "PyTorch's loop, a Sequential", module: "PyTorch's loop, a module of the user's" } as const;
+
+// In tidy(), and in PyTorch's plain loop too: a Sequential's activations (the graph frees them) and a
+// user module's outputs (backward moves them out).
+for (const loop of ['tidy', 'plain', 'module'] as const)
+  test(`memory stays flat over 10,000 training steps (${LOOPS[loop]}), with the activations resident in the kernels memory`, () => {
     manualSeed(0);
     const { train } = datasets.digits();
     // Wide enough that the conv, batch norm, ReLU and pooling outputs (64 KB-256 KB) go resident.
-    const model = digitsCnn(16);
+    const layers = digitsCnn(16);
+    const model = loop === 'module' ? new OwnForward(layers) : layers;
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
     const loader = new DataLoader(train, { batchSize: 64, shuffle: true, generator: new Generator().manualSeed(0) });
     const store = countingStore();
