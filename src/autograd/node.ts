@@ -50,7 +50,8 @@ class Node implements GradFn {
   release(): void {
     this.released = true;
     this.rule = null;
-    // A Sequential's activations this node's graph owns (tensor/resident.ts) go with its saved tensors.
+    // What the graph keeps in the kernels' memory for this node (tensor/resident.ts) goes with its saved
+    // tensors: a Sequential's activations are freed, its op outputs moved out to arrays.
     releaseGraphRecords(this);
   }
 }

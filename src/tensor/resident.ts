@@ -2,7 +2,8 @@
 // produce and consume it skip the copies between JavaScript arrays and that memory (which cost more than
 // many kernels themselves). Such storage must be given back explicitly: nothing tells a JavaScript
 // program in time that an array is unreachable (FinalizationRegistry callbacks never run inside a
-// synchronous training loop). So it is handed out only where every use of it is known:
+// synchronous training loop). So it is handed out only where every use of it is known, or where it can be
+// moved out (copied to a JavaScript array) before its block is given back:
 // - A backward pass's scope (autograd/resident.ts) knows every use of what it allocates: it frees a
 //   block once no gradient it holds lives there and copies out whatever escapes to user code.
 // - Inside tidy(), the user promises that the tensors made there, except those returned, are not used
@@ -10,9 +11,7 @@
 //   tensors over them disposed (using one throws). Every tensor over such a block is tracked for this;
 //   one whose `data` user code asks for is first moved out (copied to a JavaScript array the tensors of
 //   that block then point at), so an array handed out is never freed under its holder. Library ops use
-//   `Tensor.storage`, which moves nothing, only within one call. (Tracking every forward output outside
-//   tidy and moving them all out at the end of backward was measured: the move costs what the saved copies
-//   did — LeNet-5 5-14 % slower.)
+//   `Tensor.storage`, which moves nothing, only within one call.
 // - A Sequential knows the outputs that pass between two of the library's own layers (no hooks, no
 //   forward of the user's) reach no user code: only the next layer and the autograd graph see them. It
 //   runs those layers in a graph scope whose blocks the graph then owns: the backward pass that releases
@@ -29,7 +28,9 @@
 //   backward did not come in it (a setTimeout sweep) and, inside a synchronous loop, the 256 MiB budget
 //   (past it new outputs are arrays, and the oldest records move out at the next Sequential forward).
 //   What that saves is the copies in: the next op, and the gradient rule that saved the tensor, read it
-//   where it lies (measured: ResNet-8's forward 0.7× the time, its step 0.87-0.96×).
+//   where it lies (measured: ResNet-8's forward 0.7× the time, its step 0.87-0.96×; where the activations
+//   are small and pass between the library's layers, as LeNet-5's, the move out costs what it saves, and
+//   a Sequential's record, freed without a copy, is what pays).
 import { copyOfBytes } from './storage.js';
 import type { Storage } from './tensor.js';
 
@@ -131,7 +132,8 @@ const unreachableGraphs =
 
 /**
  * Resident storage for a kernel output, else null (allocate a JavaScript array): in the open backward
- * scope's record, or as a forward block of the innermost tidy() or of the open graph scope.
+ * scope's record, or as a forward block of the innermost tidy(), of the open graph scope, or (where
+ * `joinsGraph`) of the running op's pending graph outputs.
  */
 export function allocateResident(wide: boolean, n: number, joinsGraph = false): Storage | null {
   if (store === null || sink === null) return null;
@@ -272,10 +274,9 @@ function endTidy(id: number, kept: ReadonlySet<Holder>): void {
   const parent = tidyScopes.length === 0 ? 0 : tidyScopes[tidyScopes.length - 1];
   for (const [block, entry] of forward) {
     if (entry.owner !== id) continue;
-    const holders = entry.holders;
-    const keep = holders.filter((h) => h.residentBlock === block && kept.has(h));
+    const keep = entry.holders.filter((h) => h.residentBlock === block && kept.has(h));
     if (parent === 0) moveOut(block, keep);
-    for (const h of holders) if (h.residentBlock === block && !kept.has(h)) h.setStorage(h.storage, DISPOSED);
+    for (const h of entry.holders) if (h.residentBlock === block && !kept.has(h)) h.setStorage(h.storage, DISPOSED);
     if (parent !== 0 && keep.length > 0) {
       entry.holders = keep;
       entry.owner = parent;
@@ -367,10 +368,11 @@ function attachToNode(node: object, id: number): void {
 let sweepScheduled = false;
 
 /**
- * A new 'outputs' record (of `blocks`, already counted in graphBytes). Once the current task ends (a macrotask: an async loop's step, a UI event)
- * every 'outputs' record still live is moved out: a graph whose backward did not come in that task
- * (a forward in grad mode whose result was dropped, or kept for later) then holds JavaScript arrays,
- * not the kernels' memory. Inside a synchronous loop, the budget bounds them instead.
+ * A new 'outputs' record (of `blocks`, already counted in graphBytes). Once the current task ends (a
+ * macrotask: an async loop's step, a UI event) every 'outputs' record still live is moved out: a graph
+ * whose backward did not come in that task (a forward in grad mode whose result was dropped, or kept for
+ * later) then holds JavaScript arrays, not the kernels' memory. Inside a synchronous loop, the budget
+ * bounds them instead.
  */
 function newOutputsRecord(blocks = new Map<number, number>()): number {
   const id = nextScopeId++;
